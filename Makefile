@@ -1,0 +1,34 @@
+# The two commands of the README: `make run` and `make test`. Everything else is reached from them.
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run test install install-test lint
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV)
+	$(UV) sync --frozen --inexact
+
+install-test: $(UV)
+	$(UV) sync --frozen --extra test
+
+run: install
+	$(VENV)/bin/tierdesk migrate
+	$(VENV)/bin/tierdesk demo
+	$(VENV)/bin/tierdesk serve
+
+test: install-test
+	$(VENV)/bin/pytest
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy

@@ -1,0 +1,214 @@
+"""Business verbs on tickets: open, reply, note, change status, severity, level, assign, link, attach."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import unicodedata
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import IO
+
+from django.core.files.base import File
+from django.db import transaction
+from django.db.models import F
+
+from tierdesk import profiles
+from tierdesk.actions.record import append
+from tierdesk.domain import ticket as decide
+from tierdesk.domain.errors import Forbidden, Invalid, NotFound
+from tierdesk.domain.events import GENESIS
+from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
+from tierdesk.domain.profiles import Profile
+from tierdesk.domain.ticket import TicketState
+from tierdesk.persistence.mapping import state_of
+from tierdesk.persistence.models import (
+    Attachment,
+    Event,
+    Organisation,
+    Ticket,
+    TicketLink,
+    TicketSequence,
+    User,
+)
+from tierdesk.queries.tickets import get_ticket
+
+
+def _party(actor: User) -> Party:
+    if not actor.is_active or not actor.role:
+        raise Forbidden("this account may not act on tickets")
+    return party_of(Role(actor.role))
+
+
+def _next_number(profile: Profile) -> str:
+    """Take the next number for the profile's prefix; the row lock makes it unique under load."""
+    TicketSequence.objects.get_or_create(prefix=profile.ticket_prefix)
+    TicketSequence.objects.filter(prefix=profile.ticket_prefix).update(last=F("last") + 1)
+    last = TicketSequence.objects.values_list("last", flat=True).get(prefix=profile.ticket_prefix)
+    return profile.format_number(last)
+
+
+def open_ticket(
+    *, actor: User, now: datetime, subject: str, description: str = "", channel: str,
+    severity: str | None = None, queue: str | None = None, language: str | None = None,
+    form: Mapping[str, str] | None = None, organisation: Organisation | None = None,
+    requester: User | None = None, customer_account: Organisation | None = None,
+    profile: Profile | None = None,
+) -> Ticket:
+    """Open a ticket for the actor's organisation, or, for an agent, on behalf of a partner."""
+    profile = profile or profiles.active()
+    party = _party(actor)
+    fields: dict[str, str] = {}
+    if party is Party.REQUESTER:
+        if organisation is not None and organisation.pk != actor.organisation_id:
+            raise NotFound("no such organisation")
+        organisation = actor.organisation
+        if requester is not None and requester.pk != actor.pk:
+            fields["requester"] = "partners open tickets in their own name"
+        requester = actor
+    elif party is Party.PROVIDER:
+        if organisation is None:
+            fields["organisation"] = "is required when the provider opens a ticket for a partner"
+        elif organisation.kind != OrganisationKind.PARTNER:
+            fields["organisation"] = "must be a partner organisation"
+        if requester is not None and organisation is not None and requester.organisation_id != organisation.pk:
+            fields["requester"] = "must be a user of the ticket's organisation"
+    else:
+        raise Forbidden("suppliers do not open tickets at this desk")
+    if customer_account is not None and organisation is not None and (
+        customer_account.kind != OrganisationKind.CUSTOMER or customer_account.parent_id != organisation.pk
+    ):
+        fields["customer_account"] = "is not an end-customer account of the ticket's organisation"
+    draft = decide.Draft(subject=subject, description=description, channel=channel, severity=severity,
+                         queue=queue, language=language, form=dict(form or {}))
+    try:
+        _, change = decide.open_ticket(profile, draft, party=party)
+    except Invalid as exc:
+        exc.fields.update(fields)
+        raise
+    if fields:
+        raise Invalid("the ticket cannot be opened so", fields=fields)
+    assert organisation is not None
+
+    data = dict(change.data)
+    data.update(organisation=organisation.slug, requester=requester.pk if requester else None,
+                customer_account=customer_account.pk if customer_account else None)
+    with transaction.atomic():
+        ticket = Ticket(
+            number=_next_number(profile), profile=profile.name,
+            profile_version=f"{profile.version}+{profile.digest}", description=data["description"],
+            form=data["form"], organisation=organisation, requester=requester,
+            customer_account=customer_account, opened_at=now, updated_at=now,
+        )
+        append(ticket, decide.Change(change.kind, data, change.public), actor=actor, now=now)
+    return ticket
+
+
+Decision = Callable[[Ticket, TicketState, Party], decide.Change]
+
+
+def _act(actor: User, number: str, decision: Decision, *, now: datetime) -> Event:
+    """Lock the ticket, let the domain decide on its current state, record the result."""
+    party = _party(actor)
+    with transaction.atomic():
+        ticket = get_ticket(actor, number, for_update=True)
+        change = decision(ticket, state_of(ticket), party)
+        return append(ticket, change, actor=actor, now=now)
+
+
+def _profile_of(ticket: Ticket) -> Profile:
+    # A ticket runs under the deployment's profile; the version it was opened under is recorded.
+    return profiles.active()
+
+
+def add_reply(*, actor: User, number: str, body: str, now: datetime) -> Event:
+    return _act(actor, number, lambda t, s, p: decide.reply(s, _profile_of(t), body=body, party=p), now=now)
+
+
+def add_note(*, actor: User, number: str, body: str, now: datetime) -> Event:
+    return _act(actor, number, lambda t, s, p: decide.note(s, body=body, party=p), now=now)
+
+
+def change_status(*, actor: User, number: str, to: str, reason: str = "", now: datetime) -> Event:
+    return _act(actor, number,
+                lambda t, s, p: decide.change_status(s, _profile_of(t), to=to, party=p, reason=reason), now=now)
+
+
+def change_severity(*, actor: User, number: str, to: str, reason: str = "", now: datetime) -> Event:
+    return _act(actor, number,
+                lambda t, s, p: decide.change_severity(s, _profile_of(t), to=to, party=p, reason=reason),
+                now=now)
+
+
+def change_level(*, actor: User, number: str, to: str, note: str, now: datetime) -> Event:
+    return _act(actor, number,
+                lambda t, s, p: decide.change_level(s, _profile_of(t), to=to, party=p, note=note), now=now)
+
+
+def assign(*, actor: User, number: str, assignee: User | None, now: datetime) -> Event:
+    if assignee is not None and (
+        not assignee.is_active or party_of(Role(assignee.role or Role.PARTNER_USER)) is not Party.PROVIDER
+    ):
+        raise Invalid("tickets are assigned to the provider's support staff",
+                      fields={"assignee": "is not an active agent of the provider"})
+    target = str(assignee.pk) if assignee is not None else None
+    return _act(actor, number, lambda t, s, p: decide.assign(s, assignee=target, party=p), now=now)
+
+
+def link(*, actor: User, number: str, target: str, kind: str, now: datetime) -> Event:
+    party = _party(actor)
+    with transaction.atomic():
+        ticket = get_ticket(actor, number, for_update=True)
+        try:
+            other = get_ticket(actor, target)
+        except NotFound:
+            raise Invalid(f"no ticket {target}", fields={"target": f"no ticket {target}"}) from None
+        change = decide.link(kind=kind, target=other.number, party=party, own_number=ticket.number)
+        if TicketLink.objects.filter(ticket=ticket, target=other, kind=kind).exists():
+            raise Invalid("the tickets are already linked so", fields={"target": "already linked"})
+        TicketLink.objects.create(ticket=ticket, target=other, kind=kind, created_at=now)
+        return append(ticket, change, actor=actor, now=now)
+
+
+def clean_filename(name: str) -> str:
+    """A display name safe in any header or page: no paths, controls or bidi tricks, bounded length."""
+    name = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C" and c not in '<>:"|?*')
+    name = name.strip(" .")
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: 200 - len(ext) - 1] + "." + ext) if dot and len(ext) <= 16 else name[:200]
+    return name or "attachment"
+
+
+def attach_file(
+    *, actor: User, number: str, content: IO[bytes], name: str, size: int, now: datetime,
+    content_type: str | None = None, public: bool = True, max_bytes: int,
+) -> Attachment:
+    """Store an upload under a generated name and record it on the ticket."""
+    if size > max_bytes:
+        raise Invalid(f"the file is larger than {max_bytes} bytes", fields={"file": f"at most {max_bytes} bytes"})
+    display = clean_filename(name)
+    kind = content_type or mimetypes.guess_type(display)[0] or "application/octet-stream"
+    kind = kind if len(kind) <= 120 and "/" in kind else "application/octet-stream"
+    party = _party(actor)
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: content.read(65536), b""):
+        digest.update(chunk)
+    content.seek(0)
+    with transaction.atomic():
+        ticket = get_ticket(actor, number, for_update=True)
+        if not public and party is not Party.PROVIDER:
+            raise Forbidden("only the provider's support staff may add internal attachments")
+        attachment = Attachment(ticket=ticket, original_name=display, content_type=kind, size=size,
+                                sha256=digest.hexdigest(), public=public, uploaded_by=actor, uploaded_at=now)
+        attachment.file.save(display, File(content), save=False)
+        try:
+            attachment.save()
+            change = decide.attachment(attachment_id=attachment.pk, name=display, size=size,
+                                       sha256=attachment.sha256, content_type=kind, public=public, party=party)
+            append(ticket, change, actor=actor, now=now)
+        except BaseException:
+            attachment.file.delete(save=False)
+            raise
+    return attachment

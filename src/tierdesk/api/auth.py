@@ -1,0 +1,32 @@
+"""Who is calling: a personal API token (Authorization: Bearer ...) or the page session."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer, SessionAuth
+
+from tierdesk import clock
+from tierdesk.actions.tokens import authenticate
+from tierdesk.persistence.models import User
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = authenticate(token, now=clock.now())
+        if user is not None:
+            request.user = user
+        return user
+
+
+class ActiveSession(SessionAuth):
+    """The page session; CSRF-checked on unsafe methods."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
+        user = super().authenticate(request, key)
+        return user if user is not None and user.is_active else None
+
+
+def actor(request: HttpRequest) -> User:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    return user

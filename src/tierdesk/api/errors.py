@@ -1,0 +1,72 @@
+"""One error shape everywhere: {"error": code, "message": sentence, "fields": {name: message}}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from tierdesk.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+
+STATUS = {NotFound: 404, Forbidden: 403, Invalid: 422, Conflict: 409}
+
+
+class PayloadTooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the request is larger than the limit of {limit} bytes")
+        self.limit = limit
+
+
+def body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"error": code, "message": message, "fields": fields or {}}
+
+
+def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> JsonResponse:
+    return JsonResponse(body(code, message, fields), status=status)
+
+
+def _field_name(loc: list[Any]) -> str:
+    # Drop the transport part ("body", "query", "path") and the schema's parameter name.
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "form", "file", "header", "cookie"):
+        parts = parts[1:]
+    if len(parts) > 1 and parts[0] in ("payload", "filters", "data"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def install(api: NinjaAPI) -> None:
+    @api.exception_handler(DomainError)
+    def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
+        return api.create_response(request, body(exc.code, exc.message, exc.fields), status=status)
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        fields: dict[str, str] = {}
+        for error in exc.errors:
+            name = _field_name(list(error.get("loc", [])))
+            fields.setdefault(name, str(error.get("msg", "is not valid")))
+        return api.create_response(request, body("invalid", "the request has invalid fields", fields), status=422)
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        response = api.create_response(
+            request, body("unauthenticated", "sign in or send 'Authorization: Bearer <token>'"), status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="tierdesk"'
+        return response
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return api.create_response(request, body("bad_request", str(exc)), status=exc.status_code)
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return api.create_response(request, body("too_large", "the request body is too large"), status=413)
+
+    @api.exception_handler(PayloadTooLarge)
+    def payload_too_large(request: HttpRequest, exc: PayloadTooLarge) -> HttpResponse:
+        return api.create_response(request, body("too_large", str(exc), {"file": str(exc)}), status=413)

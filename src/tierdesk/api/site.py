@@ -1,0 +1,35 @@
+"""The v1 API object: authentication, routers and error handlers in one place."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import NinjaAPI, Schema
+
+from tierdesk import __version__
+from tierdesk.api import errors
+from tierdesk.api.auth import ActiveSession, BearerToken, actor
+from tierdesk.api.tickets import router as tickets
+
+api = NinjaAPI(
+    title="Tierdesk API", version="1", urls_namespace="api-v1",
+    description=f"Tierdesk {__version__}. Authenticate with `Authorization: Bearer <token>` "
+                "(create one with `tierdesk token create`) or the page session.",
+    auth=[BearerToken(), ActiveSession()],
+)
+errors.install(api)
+api.add_router("/", tickets)
+
+
+class MeOut(Schema):
+    username: str
+    name: str
+    role: str
+    organisation: str | None
+    levels: list[str]
+
+
+@api.get("/me", response=MeOut, tags=["people"], summary="Who the token or session belongs to")
+def me(request: HttpRequest) -> dict[str, object]:
+    user = actor(request)
+    return {"username": user.username, "name": user.get_full_name(), "role": user.role,
+            "organisation": user.organisation.slug if user.organisation else None, "levels": user.level_keys()}

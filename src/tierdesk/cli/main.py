@@ -1,0 +1,262 @@
+"""The `tierdesk` command: one table of subcommands, each a thin call into the desk."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tierdesk.config.settings")
+    import django
+
+    django.setup()
+
+
+def command(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]]:
+    def register(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+        COMMANDS[name] = fn
+        return fn
+
+    return register
+
+
+@command("serve")
+def serve(args: argparse.Namespace) -> int:
+    _setup()
+    from django.core.management import call_command
+    from gunicorn.app.base import BaseApplication
+
+    from tierdesk.config import env
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{args.host}:{args.port}")
+            self.cfg.set("workers", args.workers)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", env.integer("WEB_THREADS", 4, low=1))
+            self.cfg.set("accesslog", "-" if args.access_log else None)
+            self.cfg.set("timeout", 60)
+
+        def load(self) -> object:
+            from tierdesk.config.wsgi import application
+
+            return application
+
+    scheduler = None
+    if not args.no_scheduler:
+        scheduler = subprocess.Popen([sys.executable, "-m", "tierdesk", "scheduler"])  # noqa: S603
+    print(f"Tierdesk serving on http://{args.host}:{args.port}/ (API docs at /api/v1/docs)", flush=True)
+    try:
+        Server().run()
+    finally:
+        if scheduler is not None:
+            scheduler.terminate()
+            scheduler.wait(timeout=10)
+    return 0
+
+
+@command("scheduler")
+def scheduler(args: argparse.Namespace) -> int:
+    _setup()
+    from django.conf import settings
+
+    from tierdesk import clock
+    from tierdesk.jobs.registry import JOBS
+    from tierdesk.jobs.scheduler import Scheduler
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    Scheduler(JOBS, clock.SystemClock()).run_forever(stop, settings.TIERDESK["SCHEDULER_INTERVAL"])
+    return 0
+
+
+@command("migrate")
+def migrate(args: argparse.Namespace) -> int:
+    _setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1 if args.verbose else 0)
+    print("database is up to date")
+    return 0
+
+
+@command("demo")
+def demo(args: argparse.Namespace) -> int:
+    _setup()
+    from tierdesk.cli.demo import load_demo
+
+    return load_demo()
+
+
+@command("createadmin")
+def createadmin(args: argparse.Namespace) -> int:
+    _setup()
+    from tierdesk import clock
+    from tierdesk.actions.people import create_organisation, create_user
+    from tierdesk.domain.errors import Invalid
+    from tierdesk.domain.parties import OrganisationKind, Role
+    from tierdesk.persistence.models import Organisation
+
+    password = os.environ.get("TIERDESK_ADMIN_PASSWORD") or getpass.getpass("Password: ")
+    provider = Organisation.objects.filter(kind=OrganisationKind.PROVIDER).first()
+    try:
+        if provider is None:
+            from tierdesk import profiles
+
+            provider = create_organisation(name=profiles.active().provider_name, kind=OrganisationKind.PROVIDER,
+                                           now=clock.now())
+        create_user(username=args.username, email=args.email, organisation=provider,
+                    role=Role.ADMINISTRATOR, password=password, now=clock.now())
+    except Invalid as exc:
+        return _refused(exc)
+    print(f"administrator {args.username} created")
+    return 0
+
+
+def _refused(exc: Exception) -> int:
+    fields = getattr(exc, "fields", {})
+    print(f"error: {exc}", file=sys.stderr)
+    for name, message in fields.items():
+        print(f"  {name}: {message}", file=sys.stderr)
+    return 1
+
+
+@command("token create")
+def token_create(args: argparse.Namespace) -> int:
+    _setup()
+    from tierdesk import clock
+    from tierdesk.actions.tokens import create_token
+    from tierdesk.domain.errors import Invalid
+    from tierdesk.persistence.models import User
+
+    user = User.objects.filter(username=args.user, is_active=True).first()
+    if user is None:
+        print(f"error: no active user {args.user!r}", file=sys.stderr)
+        return 1
+    now = clock.now()
+    expires = now + timedelta(days=args.expires_days) if args.expires_days else None
+    try:
+        issued = create_token(user=user, name=args.name, now=now, expires_at=expires)
+    except Invalid as exc:
+        return _refused(exc)
+    print(issued.secret)
+    print(f"token {issued.token.key_id} for {user.username}; it is shown once, keep it now", file=sys.stderr)
+    return 0
+
+
+@command("token revoke")
+def token_revoke(args: argparse.Namespace) -> int:
+    _setup()
+    from tierdesk import clock
+    from tierdesk.actions.tokens import revoke_token
+    from tierdesk.domain.errors import Invalid
+    from tierdesk.persistence.models import User
+
+    user = User.objects.filter(username=args.user).first()
+    if user is None:
+        print(f"error: no user {args.user!r}", file=sys.stderr)
+        return 1
+    try:
+        revoke_token(user=user, key_id=args.key_id, now=clock.now())
+    except Invalid as exc:
+        return _refused(exc)
+    print(f"token {args.key_id} revoked")
+    return 0
+
+
+@command("audit verify")
+def audit_verify(args: argparse.Namespace) -> int:
+    _setup()
+    from tierdesk.queries.audit import verify
+
+    result = verify(args.ticket)
+    if args.ticket and result.tickets == 0:
+        print(f"error: no ticket {args.ticket}", file=sys.stderr)
+        return 1
+    if result.broken is not None:
+        print(f"broken: {result.broken}")
+        return 1
+    print(f"ok: {result.tickets} tickets, {result.events} events, every chain intact")
+    return 0
+
+
+@command("profile check")
+def profile_check(args: argparse.Namespace) -> int:
+    from tierdesk import profiles
+    from tierdesk.domain.profiles import ProfileError
+
+    try:
+        profile = profiles.load_file(profiles.locate(args.profile))
+    except ProfileError as exc:
+        print(f"{exc.source}: {len(exc.problems)} problem(s)", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(json.dumps({"profile": profile.name, "version": profile.version, "digest": profile.digest,
+                      "ok": True}))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="tierdesk", description="Tierdesk: a support desk for tiered support chains")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("serve", help="serve the desk with gunicorn and the in-process scheduler")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=int(os.environ.get("TIERDESK_WEB_WORKERS", "2")))
+    p.add_argument("--no-scheduler", action="store_true", help="leave background work to Celery workers")
+    p.add_argument("--access-log", action="store_true")
+    p.set_defaults(handler="serve")
+
+    sub.add_parser("scheduler", help="run the periodic jobs in this process").set_defaults(handler="scheduler")
+    p = sub.add_parser("migrate", help="create or update the database tables")
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.set_defaults(handler="migrate")
+    sub.add_parser("demo", help="load the demo organisations, people and tickets into an empty database"
+                   ).set_defaults(handler="demo")
+    p = sub.add_parser("createadmin", help="create an administrator (password from TIERDESK_ADMIN_PASSWORD or asked)")
+    p.add_argument("--username", default="admin")
+    p.add_argument("--email", default="")
+    p.set_defaults(handler="createadmin")
+
+    token = sub.add_parser("token", help="personal API tokens").add_subparsers(dest="action", required=True)
+    p = token.add_parser("create", help="create a token for a user; printed once")
+    p.add_argument("--user", required=True)
+    p.add_argument("--name", default="cli")
+    p.add_argument("--expires-days", type=int, default=None)
+    p.set_defaults(handler="token create")
+    p = token.add_parser("revoke", help="revoke a token by its id")
+    p.add_argument("--user", required=True)
+    p.add_argument("key_id")
+    p.set_defaults(handler="token revoke")
+
+    audit = sub.add_parser("audit", help="the indelible record").add_subparsers(dest="action", required=True)
+    p = audit.add_parser("verify", help="recompute every hash chain; exit 1 at the first broken link")
+    p.add_argument("--ticket", default=None, metavar="NUMBER")
+    p.set_defaults(handler="audit verify")
+
+    prof = sub.add_parser("profile", help="support-process profiles").add_subparsers(dest="action", required=True)
+    p = prof.add_parser("check", help="validate a profile file or shipped profile; exit 1 with every error")
+    p.add_argument("profile", metavar="PATH|NAME")
+    p.set_defaults(handler="profile check")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return COMMANDS[args.handler](args)

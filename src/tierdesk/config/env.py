@@ -1,0 +1,71 @@
+"""Reading TIERDESK_* environment variables, with the safe defaults the desk starts on."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PREFIX = "TIERDESK_"
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1", "testserver"})
+
+
+class ConfigError(Exception):
+    """A setting that cannot be used; the message names the variable."""
+
+
+def get(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(PREFIX + name, default)
+
+
+def flag(name: str, default: bool) -> bool:
+    raw = get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{PREFIX}{name}={raw!r} is not a yes/no value; expected true or false")
+
+
+def integer(name: str, default: int, *, low: int = 0) -> int:
+    raw = get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name}={raw!r} is not a whole number") from None
+    if value < low:
+        raise ConfigError(f"{PREFIX}{name}={raw!r} must be at least {low}")
+    return value
+
+
+def listing(name: str, default: list[str]) -> list[str]:
+    raw = get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def data_dir() -> Path:
+    path = Path(get("DATA_DIR") or Path.cwd() / "var").resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def secret_key(directory: Path) -> str:
+    """TIERDESK_SECRET_KEY, or a key generated once and kept (mode 0600) in the data directory."""
+    given = get("SECRET_KEY")
+    if given:
+        if len(given) < 32:
+            raise ConfigError(f"{PREFIX}SECRET_KEY is too short; use at least 32 random characters")
+        return given
+    path = directory / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()

@@ -1,0 +1,13 @@
+"""URL map: the API under /api/v1/, the pages at the root."""
+
+from django.urls import include, path
+
+from tierdesk.api.site import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("", include("tierdesk.web.urls")),
+]
+
+handler404 = "tierdesk.web.views.not_found"
+handler500 = "tierdesk.web.views.server_error"

@@ -1,0 +1,21 @@
+"""The periodic jobs of the desk and how often each runs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.contrib.sessions.models import Session
+from django.db import close_old_connections
+
+from tierdesk.jobs.scheduler import Job
+
+
+def clear_expired_sessions(now: datetime) -> int:
+    close_old_connections()
+    deleted, _ = Session.objects.filter(expire_date__lt=now).delete()
+    return deleted
+
+
+JOBS = [
+    Job("clear_expired_sessions", timedelta(hours=1), clear_expired_sessions),
+]

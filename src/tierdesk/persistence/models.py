@@ -1,0 +1,163 @@
+"""The desk's tables. Rows change only through tierdesk.actions; events never change at all."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from tierdesk.domain.parties import OrganisationKind, Role
+
+
+class Organisation(models.Model):
+    kind = models.CharField(max_length=16, choices=[(k.value, k.name.title()) for k in OrganisationKind])
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="accounts",
+        help_text="for an end-customer account: the partner it belongs to",
+    )
+    external_ref = models.CharField(max_length=100, blank=True, help_text="the partner's own account id")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="customer", parent__isnull=False) | ~models.Q(kind="customer"),
+                name="customer_account_has_partner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    organisation = models.ForeignKey(Organisation, null=True, on_delete=models.PROTECT, related_name="users")
+    role = models.CharField(max_length=20, choices=[(r.value, r.name.replace("_", " ").title()) for r in Role])
+    phone = models.CharField(max_length=40, blank=True)
+    language = models.CharField(max_length=8, default="en")
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    def level_keys(self) -> list[str]:
+        return [m.level for m in self.level_memberships.all()]
+
+
+class LevelMembership(models.Model):
+    """An agent belongs to one or more of the profile's support levels."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="level_memberships")
+    level = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "level"], name="one_membership_per_level")]
+
+
+class TicketSequence(models.Model):
+    """The last number handed out per prefix; numbers are never reused."""
+
+    prefix = models.CharField(max_length=8, primary_key=True)
+    last = models.BigIntegerField(default=0)
+
+
+class Ticket(models.Model):
+    """The projection of a ticket's events, kept for fast queries."""
+
+    number = models.CharField(max_length=24, unique=True)
+    profile = models.CharField(max_length=64)
+    profile_version = models.CharField(max_length=64)
+    subject = models.CharField(max_length=250)
+    description = models.TextField(blank=True)
+    form = models.JSONField(default=dict)
+    severity = models.CharField(max_length=32)
+    status = models.CharField(max_length=32)
+    queue = models.CharField(max_length=32)
+    level = models.CharField(max_length=32)
+    language = models.CharField(max_length=8)
+    channel = models.CharField(max_length=16)
+    assignee = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="tickets")
+    requester = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="requested")
+    customer_account = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="customer_tickets"
+    )
+    opened_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    event_count = models.PositiveIntegerField(default=0)
+    last_hash = models.CharField(max_length=64)
+    next_deadline = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organisation", "-updated_at", "-id"], name="ticket_org_updated"),
+            models.Index(fields=["-updated_at", "-id"], name="ticket_updated"),
+            models.Index(fields=["level", "status"], name="ticket_level_status"),
+            models.Index(fields=["status", "severity"], name="ticket_status_severity"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class TicketLink(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="links")
+    target = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="linked_from")
+    kind = models.CharField(max_length=20)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "target", "kind"], name="one_link_per_kind")]
+
+
+class Event(models.Model):
+    """One entry of a ticket's indelible record. Insert-only: a database trigger refuses changes."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    actor = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=32)
+    public = models.BooleanField()
+    data = models.JSONField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "seq"], name="one_event_per_seq")]
+        ordering = ["ticket_id", "seq"]
+
+
+def _attachment_path(instance: Attachment, filename: str) -> str:
+    # The stored name is generated; the sender's name is kept for display only.
+    now = instance.uploaded_at or datetime.now()
+    return f"attachments/{now:%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=_attachment_path, max_length=200)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=120)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    public = models.BooleanField(default=True)
+    uploaded_by = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+
+
+class ApiToken(models.Model):
+    """A personal API token; only its SHA-256 is kept, the token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    key_id = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)

@@ -1,0 +1,52 @@
+"""Loading support-process profiles from TOML files: the shipped ones in builtin/, or a path."""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+from tierdesk.domain.profiles import Profile, ProfileError, parse_profile
+
+BUILTIN = Path(__file__).parent / "builtin"
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.stem for p in BUILTIN.glob("*.toml"))
+
+
+def locate(name_or_path: str) -> Path:
+    """A shipped profile by name, or a file by path."""
+    candidate = BUILTIN / f"{name_or_path}.toml"
+    if "/" not in name_or_path and not name_or_path.endswith(".toml") and candidate.is_file():
+        return candidate
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    raise ProfileError(name_or_path, [
+        f"no such profile; shipped profiles are {', '.join(builtin_names())}, or give a path to a .toml file"
+    ])
+
+
+def load_file(path: Path) -> Profile:
+    raw = path.read_bytes()
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ProfileError(str(path), [f"is not UTF-8 text ({exc.reason} at byte {exc.start})"]) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(str(path), [f"is not valid TOML: {exc}"]) from exc
+    return parse_profile(data, source=str(path), digest=hashlib.sha256(raw).hexdigest()[:12])
+
+
+@lru_cache(maxsize=32)
+def load(name_or_path: str) -> Profile:
+    return load_file(locate(name_or_path))
+
+
+def active() -> Profile:
+    """The profile this deployment runs (TIERDESK_PROFILE)."""
+    from django.conf import settings
+
+    return load(settings.TIERDESK["PROFILE"])

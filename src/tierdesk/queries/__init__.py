@@ -1,0 +1,1 @@
+"""The read path. Every query takes the actor and scopes by what that actor may see."""

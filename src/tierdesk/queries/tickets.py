@@ -1,0 +1,156 @@
+"""Which tickets, events and attachments an actor may see, and the ticket list with its filters."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from tierdesk.domain.errors import Invalid, NotFound
+from tierdesk.domain.parties import Party, Role, party_of, sees_everything, sees_internal
+from tierdesk.persistence.models import Attachment, Event, LevelMembership, Ticket, User
+
+ORDERINGS = {
+    "updated": "updated_at", "-updated": "updated_at",
+    "opened": "opened_at", "-opened": "opened_at",
+    "number": "id", "-number": "id",
+}
+
+
+def visible_tickets(actor: User) -> QuerySet[Ticket]:
+    """Every ticket the actor may see; anything outside it must look as if it did not exist."""
+    tickets = Ticket.objects.all()
+    if not actor.is_active or not actor.role:
+        return tickets.none()
+    role = Role(actor.role)
+    if sees_everything(role):
+        return tickets
+    if role is Role.AGENT:
+        levels = LevelMembership.objects.filter(user=actor).values("level")
+        return tickets.filter(Q(level__in=levels) | Q(assignee=actor))
+    if party_of(role) is Party.REQUESTER and actor.organisation_id is not None:
+        return tickets.filter(organisation_id=actor.organisation_id)
+    # Supplier contacts see no tickets until a ticket is handed to their organisation.
+    return tickets.none()
+
+
+def get_ticket(actor: User, number: str, *, for_update: bool = False) -> Ticket:
+    tickets = visible_tickets(actor)
+    if for_update:
+        tickets = tickets.select_for_update(of=("self",))
+    ticket = tickets.filter(number=number).first()
+    if ticket is None:
+        raise NotFound(f"no ticket {number}")
+    return ticket
+
+
+def ticket_events(actor: User, ticket: Ticket) -> QuerySet[Event]:
+    events = Event.objects.filter(ticket=ticket).select_related("actor").order_by("seq")
+    if not sees_internal(Role(actor.role)):
+        events = events.filter(public=True)
+    return events
+
+
+def ticket_attachments(actor: User, ticket: Ticket) -> QuerySet[Attachment]:
+    attachments = Attachment.objects.filter(ticket=ticket).order_by("id")
+    if not sees_internal(Role(actor.role)):
+        attachments = attachments.filter(public=True)
+    return attachments
+
+
+def get_attachment(actor: User, number: str, attachment_id: int) -> Attachment:
+    ticket = get_ticket(actor, number)
+    attachment = ticket_attachments(actor, ticket).filter(id=attachment_id).first()
+    if attachment is None:
+        raise NotFound(f"no attachment {attachment_id} on ticket {number}")
+    return attachment
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    status: list[str] | None = None
+    severity: list[str] | None = None
+    level: list[str] | None = None
+    queue: list[str] | None = None
+    organisation: str | None = None
+    assignee: int | None = None
+    updated_since: datetime | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    items: list[Ticket]
+    next_cursor: str | None
+
+
+def _encode_cursor(ordering: str, value: object, pk: int) -> str:
+    raw = json.dumps([ordering, value.isoformat() if isinstance(value, datetime) else value, pk])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, ordering: str) -> tuple[object, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        made_for, value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if made_for != ordering or not isinstance(pk, int):
+            raise ValueError
+        if ORDERINGS[ordering] != "id":
+            value = datetime.fromisoformat(value)
+        elif not isinstance(value, int):
+            raise ValueError
+        return value, pk
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError, UnicodeDecodeError):
+        raise Invalid("the cursor is not one this list gave out",
+                      fields={"cursor": "is not valid for this ordering; start again without it"}) from None
+
+
+def list_tickets(
+    actor: User, *, filters: TicketFilter, ordering: str = "-updated", cursor: str | None = None,
+    limit: int = 50,
+) -> TicketPage:
+    """One page of the actor's tickets, keyset-paginated so pages stay fast however deep."""
+    if ordering not in ORDERINGS:
+        raise Invalid("unknown ordering", fields={"ordering": "expected one of " + ", ".join(ORDERINGS)})
+    tickets = visible_tickets(actor).select_related("organisation", "requester", "assignee")
+    if filters.status:
+        tickets = tickets.filter(status__in=filters.status)
+    if filters.severity:
+        tickets = tickets.filter(severity__in=filters.severity)
+    if filters.level:
+        tickets = tickets.filter(level__in=filters.level)
+    if filters.queue:
+        tickets = tickets.filter(queue__in=filters.queue)
+    if filters.organisation:
+        tickets = tickets.filter(organisation__slug=filters.organisation)
+    if filters.assignee is not None:
+        tickets = tickets.filter(assignee_id=filters.assignee)
+    if filters.updated_since is not None:
+        tickets = tickets.filter(updated_at__gte=filters.updated_since)
+    if filters.search:
+        tickets = tickets.filter(Q(subject__icontains=filters.search) | Q(number__iexact=filters.search))
+
+    field = ORDERINGS[ordering]
+    descending = ordering.startswith("-")
+    if cursor:
+        value, pk = _decode_cursor(cursor, ordering)
+        if field == "id":
+            tickets = tickets.filter(id__lt=pk) if descending else tickets.filter(id__gt=pk)
+        elif descending:
+            tickets = tickets.filter(Q(**{f"{field}__lt": value}) | Q(**{field: value, "id__lt": pk}))
+        else:
+            tickets = tickets.filter(Q(**{f"{field}__gt": value}) | Q(**{field: value, "id__gt": pk}))
+    order = [f"-{field}", "-id"] if descending else [field, "id"]
+    if field == "id":
+        order = order[:1]
+    rows = list(tickets.order_by(*order)[: limit + 1])
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = _encode_cursor(ordering, getattr(last, field), last.pk)
+    return TicketPage(rows, next_cursor)

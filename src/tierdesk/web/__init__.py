@@ -1,0 +1,1 @@
+"""Pages: the partner portal and the agent desk (server-rendered templates)."""
