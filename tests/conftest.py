@@ -1,0 +1,105 @@
+"""Shared fixtures: a fixed clock, a small desk of organisations and people, API clients."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from tierdesk import clock
+from tierdesk.actions import tickets as act
+from tierdesk.actions.people import create_organisation, create_user
+from tierdesk.actions.tokens import create_token
+from tierdesk.domain.parties import OrganisationKind as Kind
+from tierdesk.domain.parties import Role
+from tierdesk.persistence.models import Organisation, Ticket, User
+
+T0 = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+
+FORM = {"account": "ACME-1", "subscription": "SUB-1", "user_details": "admin@acme.example.com",
+        "situation": "Open the panel", "error": "HTTP 502", "performed_actions": "Retried"}
+
+
+@pytest.fixture
+def fixed_clock() -> Iterator[clock.FixedClock]:
+    fake = clock.FixedClock(T0)
+    previous = clock.install(fake)
+    yield fake
+    clock.install(previous)
+
+
+@dataclass
+class Desk:
+    provider: Organisation
+    north: Organisation
+    contoso: Organisation
+    acme: Organisation
+    supplier: Organisation
+    admin: User
+    manager: User
+    l1: User
+    l2: User
+    noc: User
+    north_user: User
+    north_admin: User
+    contoso_user: User
+    vendor: User
+
+    def open(self, who: User | None = None, **kw: Any) -> Ticket:
+        who = who or self.north_user
+        kw.setdefault("subject", "Mailbox quota not applied")
+        kw.setdefault("channel", "portal")
+        kw.setdefault("form", FORM)
+        return act.open_ticket(actor=who, now=clock.now(), **kw)
+
+
+@pytest.fixture
+def desk(db: None, fixed_clock: clock.FixedClock) -> Desk:
+    now = fixed_clock.now()
+    provider = create_organisation(name="Demo Cloud", kind=Kind.PROVIDER, now=now)
+    north = create_organisation(name="Northwind", kind=Kind.PARTNER, now=now)
+    contoso = create_organisation(name="Contoso", kind=Kind.PARTNER, now=now)
+    acme = create_organisation(name="Acme", kind=Kind.CUSTOMER, parent=north, now=now)
+    supplier = create_organisation(name="Vendor", kind=Kind.SUPPLIER, now=now)
+
+    def user(name: str, org: Organisation, role: Role, levels: tuple[str, ...] = ()) -> User:
+        return create_user(username=name, email=f"{name}@example.com", organisation=org, role=role,
+                           password="correct horse battery", levels=levels, now=now)
+
+    return Desk(
+        provider=provider, north=north, contoso=contoso, acme=acme, supplier=supplier,
+        admin=user("admin", provider, Role.ADMINISTRATOR), manager=user("manager", provider, Role.MANAGER),
+        l1=user("agent1", provider, Role.AGENT, ("l1",)), l2=user("agent2", provider, Role.AGENT, ("l2",)),
+        noc=user("nocagent", provider, Role.AGENT, ("noc",)),
+        north_user=user("ned", north, Role.PARTNER_USER), north_admin=user("nora", north, Role.PARTNER_ADMIN),
+        contoso_user=user("carl", contoso, Role.PARTNER_USER), vendor=user("val", supplier, Role.SUPPLIER_CONTACT),
+    )
+
+
+class ApiClient:
+    """A Django test client that speaks JSON with a personal token."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+        self.token = create_token(user=user, name="test", now=clock.now()).secret
+        self.client = Client(HTTP_AUTHORIZATION=f"Bearer {self.token}")
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.client.get(f"/api/v1{path}", params)
+
+    def post(self, path: str, payload: Any = None) -> Any:
+        return self.client.post(f"/api/v1{path}", json.dumps(payload if payload is not None else {}),
+                                content_type="application/json")
+
+    def upload(self, path: str, files: dict[str, Any], data: dict[str, Any] | None = None) -> Any:
+        return self.client.post(f"/api/v1{path}", {**(data or {}), **files})
+
+
+@pytest.fixture
+def as_user(desk: Desk):  # type: ignore[no-untyped-def]
+    return ApiClient

@@ -1,0 +1,20 @@
+"""Test settings: the real settings, on a throw-away data directory and the test database.
+
+SQLite by default; PostgreSQL when TIERDESK_TEST_DATABASE_URL is set.
+"""
+
+import os
+import tempfile
+
+os.environ["TIERDESK_DATA_DIR"] = tempfile.mkdtemp(prefix="tierdesk-test-")
+os.environ.pop("TIERDESK_DATABASE_URL", None)
+if os.environ.get("TIERDESK_TEST_DATABASE_URL"):
+    os.environ["TIERDESK_DATABASE_URL"] = os.environ["TIERDESK_TEST_DATABASE_URL"]
+os.environ.setdefault("TIERDESK_PROFILE", "demo")
+
+from tierdesk.config.settings import *  # noqa: E402, F403
+
+# Hashing cost is not what these tests measure; production keeps Argon2 first.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TIERDESK["MAX_UPLOAD_BYTES"] = 256 * 1024  # noqa: F405
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
