@@ -163,7 +163,8 @@ def link(*, actor: User, number: str, target: str, kind: str, now: datetime) -> 
             other = get_ticket(actor, target)
         except NotFound:
             raise Invalid(f"no ticket {target}", fields={"target": f"no ticket {target}"}) from None
-        change = decide.link(kind=kind, target=other.number, party=party, own_number=ticket.number)
+        change = decide.link(kind=kind, target=other.number, party=party, own_number=ticket.number,
+                             same_organisation=other.organisation_id == ticket.organisation_id)
         if TicketLink.objects.filter(ticket=ticket, target=other, kind=kind).exists():
             raise Invalid("the tickets are already linked so", fields={"target": "already linked"})
         TicketLink.objects.create(ticket=ticket, target=other, kind=kind, created_at=now)

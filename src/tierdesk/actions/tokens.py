@@ -39,7 +39,7 @@ def create_token(*, user: User, name: str, now: datetime, expires_at: datetime |
 
 def authenticate(secret: str, *, now: datetime) -> User | None:
     """The active user a presented token belongs to, or None. Constant-time comparison."""
-    parts = secret.split("_")
+    parts = secret.split("_", 2)
     if len(parts) != 3 or parts[0] != PREFIX:
         return None
     token = ApiToken.objects.select_related("user").filter(key_id=parts[1], revoked_at__isnull=True).first()

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -139,7 +139,7 @@ def create_ticket(request: HttpRequest, payload: schemas.TicketIn) -> Any:
         language=payload.language, form=payload.form, organisation=organisation, requester=requester,
         customer_account=customer,
     )
-    return 201, detail_out(request, user, ticket.number)
+    return Status(201, detail_out(request, user, ticket.number))
 
 
 @router.get("/tickets/{number}", response={200: schemas.TicketDetailOut, **ERRORS}, summary="A ticket and its record")
@@ -149,34 +149,34 @@ def get_ticket(request: HttpRequest, number: str) -> Any:
 
 @router.post("/tickets/{number}/replies", response={201: schemas.EventOut, **ERRORS}, summary="Public reply")
 def add_reply(request: HttpRequest, number: str, payload: schemas.BodyIn) -> Any:
-    return 201, event_out(act.add_reply(actor=actor(request), number=number, body=payload.body, now=clock.now()))
+    return Status(201, event_out(act.add_reply(actor=actor(request), number=number, body=payload.body, now=clock.now())))
 
 
 @router.post("/tickets/{number}/notes", response={201: schemas.EventOut, **ERRORS},
              summary="Internal note (provider staff only)")
 def add_note(request: HttpRequest, number: str, payload: schemas.BodyIn) -> Any:
-    return 201, event_out(act.add_note(actor=actor(request), number=number, body=payload.body, now=clock.now()))
+    return Status(201, event_out(act.add_note(actor=actor(request), number=number, body=payload.body, now=clock.now())))
 
 
 @router.post("/tickets/{number}/status", response={201: schemas.EventOut, **ERRORS}, summary="Change status")
 def change_status(request: HttpRequest, number: str, payload: schemas.StatusIn) -> Any:
     event = act.change_status(actor=actor(request), number=number, to=payload.status, reason=payload.reason,
                               now=clock.now())
-    return 201, event_out(event)
+    return Status(201, event_out(event))
 
 
 @router.post("/tickets/{number}/severity", response={201: schemas.EventOut, **ERRORS}, summary="Change severity")
 def change_severity(request: HttpRequest, number: str, payload: schemas.SeverityIn) -> Any:
     event = act.change_severity(actor=actor(request), number=number, to=payload.severity,
                                 reason=payload.reason, now=clock.now())
-    return 201, event_out(event)
+    return Status(201, event_out(event))
 
 
 @router.post("/tickets/{number}/assignee", response={201: schemas.EventOut, **ERRORS}, summary="Assign")
 def assign(request: HttpRequest, number: str, payload: schemas.AssignIn) -> Any:
     user = actor(request)
     assignee = _lookup_user(payload.assignee, "assignee") if payload.assignee else None
-    return 201, event_out(act.assign(actor=user, number=number, assignee=assignee, now=clock.now()))
+    return Status(201, event_out(act.assign(actor=user, number=number, assignee=assignee, now=clock.now())))
 
 
 @router.post("/tickets/{number}/level", response={201: schemas.EventOut, **ERRORS},
@@ -184,14 +184,14 @@ def assign(request: HttpRequest, number: str, payload: schemas.AssignIn) -> Any:
 def change_level(request: HttpRequest, number: str, payload: schemas.LevelIn) -> Any:
     event = act.change_level(actor=actor(request), number=number, to=payload.level, note=payload.note,
                              now=clock.now())
-    return 201, event_out(event)
+    return Status(201, event_out(event))
 
 
 @router.post("/tickets/{number}/links", response={201: schemas.EventOut, **ERRORS}, summary="Link tickets")
 def link(request: HttpRequest, number: str, payload: schemas.LinkIn) -> Any:
     event = act.link(actor=actor(request), number=number, target=payload.target, kind=payload.kind,
                      now=clock.now())
-    return 201, event_out(event)
+    return Status(201, event_out(event))
 
 
 @router.post("/tickets/{number}/attachments", response={201: schemas.AttachmentOut, **ERRORS},
@@ -205,7 +205,7 @@ def attach(request: HttpRequest, number: str, file: File[UploadedFile],
         actor=actor(request), number=number, content=file, name=file.name or "attachment",
         size=file.size or 0, content_type=file.content_type, public=public, now=clock.now(), max_bytes=limit,
     )
-    return 201, attachment_out(request, attachment)
+    return Status(201, attachment_out(request, attachment))
 
 
 @router.get("/tickets/{number}/attachments/{attachment_id}", response={200: None, **ERRORS},

@@ -204,14 +204,15 @@ def change_level(state: TicketState, profile: Profile, *, to: str, party: Party,
     return Change(EventKind.LEVEL_CHANGED, {"from": state.level, "to": to, "note": text}, public=False)
 
 
-def link(*, kind: str, target: str, party: Party, own_number: str) -> Change:
+def link(*, kind: str, target: str, party: Party, own_number: str, same_organisation: bool) -> Change:
+    """A link between two tickets; visible to the requester only when both tickets are theirs."""
     _provider_only(party, "link tickets")
     if kind not in LINK_KINDS:
         raise Invalid(f"{kind!r} is not a kind of link",
                       fields={"kind": "expected one of " + ", ".join(LINK_KINDS)})
     if target == own_number:
         raise Invalid("a ticket cannot be linked to itself", fields={"target": "is this ticket"})
-    return Change(EventKind.LINKED, {"kind": kind, "target": target}, public=True)
+    return Change(EventKind.LINKED, {"kind": kind, "target": target}, public=same_organisation)
 
 
 def attachment(*, attachment_id: int, name: str, size: int, sha256: str, content_type: str,

@@ -1,0 +1,100 @@
+"""Tenants never meet: every ticket endpoint, called by another partner's user, answers 404.
+
+The table below must name every API route that takes a ticket number; a new endpoint without a
+row here fails `test_every_ticket_endpoint_is_walked`, so the walk grows with the API.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tierdesk.actions import tickets as act
+from tierdesk.api.site import api
+from tierdesk.persistence.models import Event, Ticket
+from tests.conftest import ApiClient, Desk
+
+WALK: dict[tuple[str, str], dict[str, Any]] = {
+    ("GET", "tickets/{number}"): {},
+    ("POST", "tickets/{number}/replies"): {"json": {"body": "hello from another partner"}},
+    ("POST", "tickets/{number}/notes"): {"json": {"body": "note"}},
+    ("POST", "tickets/{number}/status"): {"json": {"status": "resolved"}},
+    ("POST", "tickets/{number}/severity"): {"json": {"severity": "high"}},
+    ("POST", "tickets/{number}/assignee"): {"json": {"assignee": None}},
+    ("POST", "tickets/{number}/level"): {"json": {"level": "l2", "note": "x"}},
+    ("POST", "tickets/{number}/links"): {"json": {"kind": "related", "target": "{own}"}},
+    ("POST", "tickets/{number}/attachments"): {"file": True},
+    ("GET", "tickets/{number}/attachments/{attachment_id}"): {},
+}
+
+
+def _routes() -> set[tuple[str, str]]:
+    found = set()
+    for _prefix, router in api._routers:
+        for path, view in router.path_operations.items():
+            for operation in view.operations:
+                for method in operation.methods:
+                    found.add((method, path.lstrip("/")))
+    return {r for r in found if "{number}" in r[1]}
+
+
+def test_every_ticket_endpoint_is_walked() -> None:
+    routes = _routes()
+    assert routes, "no ticket routes found: the route walk is broken"
+    assert routes == set(WALK)
+
+
+@pytest.mark.parametrize("other_role", ["partner_user", "agent_of_other_level", "supplier"])
+@pytest.mark.parametrize(("method", "path"), sorted(WALK))
+def test_another_tenant_gets_404_and_changes_nothing(desk: Desk, method: str, path: str, other_role: str) -> None:
+    ticket = desk.open(customer_account=desk.acme)
+    attachment = act.attach_file(actor=desk.north_user, number=ticket.number, content=io.BytesIO(b"x"),
+                                 name="x.txt", size=1, now=ticket.opened_at, max_bytes=10)
+    own = desk.open(desk.contoso_user) if other_role == "partner_user" else desk.open(desk.north_admin)
+    before = (Event.objects.count(), Ticket.objects.get(pk=ticket.pk).last_hash)
+    outsider = {"partner_user": desk.contoso_user, "agent_of_other_level": desk.noc,
+                "supplier": desk.vendor}[other_role]
+    client = ApiClient(outsider)
+    url = "/api/v1/" + path.format(number=ticket.number, attachment_id=attachment.pk)
+    spec = WALK[(method, path)]
+    if method == "GET":
+        response = client.client.get(url)
+    elif spec.get("file"):
+        response = client.client.post(url, {"file": SimpleUploadedFile("a.txt", b"a")})
+    else:
+        payload = {k: (v.format(own=own.number) if isinstance(v, str) else v) for k, v in spec["json"].items()}
+        import json
+
+        response = client.client.post(url, json.dumps(payload), content_type="application/json")
+    assert response.status_code == 404, (method, path, response.content)
+    assert response.json()["error"] == "not_found"
+    assert (Event.objects.count(), Ticket.objects.get(pk=ticket.pk).last_hash) == before
+
+
+def test_lists_and_filters_never_leak_other_tenants(desk: Desk) -> None:
+    desk.open()
+    contoso = ApiClient(desk.contoso_user)
+    assert contoso.get("/tickets").json()["items"] == []
+    assert contoso.get("/tickets", organisation=desk.north.slug).json()["items"] == []
+    assert contoso.get("/tickets", q="DC-000001").json()["items"] == []
+    assert ApiClient(desk.vendor).get("/tickets").json()["items"] == []
+    assert ApiClient(desk.noc).get("/tickets").json()["items"] == []
+
+
+def test_a_partner_cannot_link_to_or_open_for_another_tenant(desk: Desk) -> None:
+    north_ticket = desk.open()
+    contoso = ApiClient(desk.contoso_user)
+    response = contoso.post("/tickets", {"subject": "x", "organisation": desk.north.slug})
+    assert response.status_code == 422 and "organisation" in response.json()["fields"]
+    response = contoso.post("/tickets", {"subject": "x", "customer_account": desk.acme.slug})
+    assert response.status_code == 422 and "customer_account" in response.json()["fields"]
+    own = desk.open(desk.l1, organisation=desk.contoso)
+    response = ApiClient(desk.l1).post(f"/tickets/{own.number}/links",
+                                       {"kind": "related", "target": north_ticket.number})
+    assert response.status_code == 201  # the agent sees both
+    detail = contoso.get(f"/tickets/{own.number}").json()
+    assert detail["links"] == []  # the link's other end is not Contoso's to see
+    assert north_ticket.number not in str(detail)
