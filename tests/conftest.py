@@ -21,8 +21,14 @@ from tierdesk.persistence.models import Organisation, Ticket, User
 
 T0 = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
-FORM = {"account": "ACME-1", "subscription": "SUB-1", "user_details": "admin@acme.example.com",
-        "situation": "Open the panel", "error": "HTTP 502", "performed_actions": "Retried"}
+FORM = {
+    "account": "ACME-1",
+    "subscription": "SUB-1",
+    "user_details": "admin@acme.example.com",
+    "situation": "Open the panel",
+    "error": "HTTP 502",
+    "performed_actions": "Retried",
+}
 
 
 @pytest.fixture
@@ -68,16 +74,31 @@ def desk(db: None, fixed_clock: clock.FixedClock) -> Desk:
     supplier = create_organisation(name="Vendor", kind=Kind.SUPPLIER, now=now)
 
     def user(name: str, org: Organisation, role: Role, levels: tuple[str, ...] = ()) -> User:
-        return create_user(username=name, email=f"{name}@example.com", organisation=org, role=role,
-                           password="correct horse battery", levels=levels, now=now)
+        return create_user(
+            username=name,
+            email=f"{name}@example.com",
+            organisation=org,
+            role=role,
+            password="correct horse battery",
+            levels=levels,
+            now=now,
+        )
 
     return Desk(
-        provider=provider, north=north, contoso=contoso, acme=acme, supplier=supplier,
-        admin=user("admin", provider, Role.ADMINISTRATOR), manager=user("manager", provider, Role.MANAGER),
-        l1=user("agent1", provider, Role.AGENT, ("l1",)), l2=user("agent2", provider, Role.AGENT, ("l2",)),
+        provider=provider,
+        north=north,
+        contoso=contoso,
+        acme=acme,
+        supplier=supplier,
+        admin=user("admin", provider, Role.ADMINISTRATOR),
+        manager=user("manager", provider, Role.MANAGER),
+        l1=user("agent1", provider, Role.AGENT, ("l1",)),
+        l2=user("agent2", provider, Role.AGENT, ("l2",)),
         noc=user("nocagent", provider, Role.AGENT, ("noc",)),
-        north_user=user("ned", north, Role.PARTNER_USER), north_admin=user("nora", north, Role.PARTNER_ADMIN),
-        contoso_user=user("carl", contoso, Role.PARTNER_USER), vendor=user("val", supplier, Role.SUPPLIER_CONTACT),
+        north_user=user("ned", north, Role.PARTNER_USER),
+        north_admin=user("nora", north, Role.PARTNER_ADMIN),
+        contoso_user=user("carl", contoso, Role.PARTNER_USER),
+        vendor=user("val", supplier, Role.SUPPLIER_CONTACT),
     )
 
 
@@ -93,8 +114,11 @@ class ApiClient:
         return self.client.get(f"/api/v1{path}", params)
 
     def post(self, path: str, payload: Any = None) -> Any:
-        return self.client.post(f"/api/v1{path}", json.dumps(payload if payload is not None else {}),
-                                content_type="application/json")
+        return self.client.post(
+            f"/api/v1{path}",
+            json.dumps(payload if payload is not None else {}),
+            content_type="application/json",
+        )
 
     def upload(self, path: str, files: dict[str, Any], data: dict[str, Any] | None = None) -> Any:
         return self.client.post(f"/api/v1{path}", {**(data or {}), **files})

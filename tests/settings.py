@@ -12,7 +12,7 @@ if os.environ.get("TIERDESK_TEST_DATABASE_URL"):
     os.environ["TIERDESK_DATABASE_URL"] = os.environ["TIERDESK_TEST_DATABASE_URL"]
 os.environ.setdefault("TIERDESK_PROFILE", "demo")
 
-from tierdesk.config.settings import *  # noqa: E402, F403
+from tierdesk.config.settings import *  # noqa: F403
 
 # Hashing cost is not what these tests measure; production keeps Argon2 first.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

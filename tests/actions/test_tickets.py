@@ -6,12 +6,12 @@ import io
 
 import pytest
 
+from tests.conftest import Desk
 from tierdesk import clock
 from tierdesk.actions import tickets as act
 from tierdesk.domain.errors import Forbidden, IllegalTransition, Invalid, NotFound
 from tierdesk.persistence.models import Attachment, Event, Ticket
 from tierdesk.queries.audit import verify
-from tests.conftest import Desk
 
 
 def test_numbers_are_sequential_with_the_profile_prefix(desk: Desk) -> None:
@@ -22,7 +22,12 @@ def test_numbers_are_sequential_with_the_profile_prefix(desk: Desk) -> None:
 def test_opening_records_the_created_event_and_the_profile_version(desk: Desk) -> None:
     ticket = desk.open(severity="P1", customer_account=desk.acme)
     event = Event.objects.get(ticket=ticket)
-    assert (event.seq, event.kind, event.public, event.actor_id) == (1, "created", True, desk.north_user.pk)
+    assert (event.seq, event.kind, event.public, event.actor_id) == (
+        1,
+        "created",
+        True,
+        desk.north_user.pk,
+    )
     assert event.data["severity"] == "high" and event.data["organisation"] == desk.north.slug
     assert ticket.profile == "demo" and ticket.profile_version.startswith("1.0+")
     assert ticket.requester == desk.north_user and ticket.organisation == desk.north
@@ -42,23 +47,41 @@ def test_agents_open_on_behalf_of_a_partner(desk: Desk) -> None:
     with pytest.raises(Invalid) as caught:
         desk.open(desk.l1, channel="phone")
     assert "organisation" in caught.value.fields
-    ticket = desk.open(desk.l1, channel="phone", organisation=desk.north, requester=desk.north_admin)
+    ticket = desk.open(
+        desk.l1, channel="phone", organisation=desk.north, requester=desk.north_admin
+    )
     assert ticket.channel == "phone" and ticket.requester == desk.north_admin
 
 
-def test_each_change_appends_one_event_and_updates_the_row(desk: Desk, fixed_clock: clock.FixedClock) -> None:
+def test_each_change_appends_one_event_and_updates_the_row(
+    desk: Desk, fixed_clock: clock.FixedClock
+) -> None:
     ticket = desk.open()
     from datetime import timedelta
 
     fixed_clock.advance(timedelta(minutes=5))
     act.change_status(actor=desk.l1, number=ticket.number, to="open", now=clock.now())
     act.assign(actor=desk.l1, number=ticket.number, assignee=desk.l1, now=clock.now())
-    act.change_severity(actor=desk.l1, number=ticket.number, to="high", reason="all users", now=clock.now())
-    act.change_level(actor=desk.l1, number=ticket.number, to="l2", note="reproduced", now=clock.now())
+    act.change_severity(
+        actor=desk.l1, number=ticket.number, to="high", reason="all users", now=clock.now()
+    )
+    act.change_level(
+        actor=desk.l1, number=ticket.number, to="l2", note="reproduced", now=clock.now()
+    )
     ticket.refresh_from_db()
-    assert (ticket.status, ticket.assignee, ticket.severity, ticket.level) == ("open", desk.l1, "high", "l2")
+    assert (ticket.status, ticket.assignee, ticket.severity, ticket.level) == (
+        "open",
+        desk.l1,
+        "high",
+        "l2",
+    )
     assert list(ticket.events.values_list("seq", "kind")) == [
-        (1, "created"), (2, "status_changed"), (3, "assigned"), (4, "severity_changed"), (5, "level_changed")]
+        (1, "created"),
+        (2, "status_changed"),
+        (3, "assigned"),
+        (4, "severity_changed"),
+        (5, "level_changed"),
+    ]
     assert ticket.event_count == 5 and ticket.updated_at == clock.now()
     assert verify().broken is None
 
@@ -92,27 +115,58 @@ def test_only_provider_staff_can_be_assigned(desk: Desk) -> None:
 
 def test_links_are_recorded_both_as_row_and_event(desk: Desk) -> None:
     first, second = desk.open(), desk.open()
-    act.link(actor=desk.l1, number=second.number, target=first.number, kind="duplicate_of", now=clock.now())
+    act.link(
+        actor=desk.l1,
+        number=second.number,
+        target=first.number,
+        kind="duplicate_of",
+        now=clock.now(),
+    )
     assert second.links.get().target == first
     with pytest.raises(Invalid):
-        act.link(actor=desk.l1, number=second.number, target=first.number, kind="duplicate_of", now=clock.now())
+        act.link(
+            actor=desk.l1,
+            number=second.number,
+            target=first.number,
+            kind="duplicate_of",
+            now=clock.now(),
+        )
     with pytest.raises(Invalid):
-        act.link(actor=desk.l1, number=second.number, target="DC-999999", kind="related", now=clock.now())
+        act.link(
+            actor=desk.l1, number=second.number, target="DC-999999", kind="related", now=clock.now()
+        )
 
 
 def test_attachments_keep_the_name_for_display_only(desk: Desk) -> None:
     ticket = desk.open()
-    attachment = act.attach_file(actor=desk.north_user, number=ticket.number, content=io.BytesIO(b"log line\n"),
-                                 name="../../etc/passwd\u202egnp.exe", size=9, now=clock.now(), max_bytes=100)
+    attachment = act.attach_file(
+        actor=desk.north_user,
+        number=ticket.number,
+        content=io.BytesIO(b"log line\n"),
+        name="../../etc/passwd\u202egnp.exe",
+        size=9,
+        now=clock.now(),
+        max_bytes=100,
+    )
     assert attachment.original_name == "passwdgnp.exe"
     assert "passwd" not in attachment.file.name and attachment.file.name.startswith("attachments/")
     assert attachment.file.read() == b"log line\n"
-    assert Event.objects.get(ticket=ticket, kind="attachment_added").data["sha256"] == attachment.sha256
+    assert (
+        Event.objects.get(ticket=ticket, kind="attachment_added").data["sha256"]
+        == attachment.sha256
+    )
 
 
 def test_oversized_attachments_store_nothing(desk: Desk) -> None:
     ticket = desk.open()
     with pytest.raises(Invalid):
-        act.attach_file(actor=desk.north_user, number=ticket.number, content=io.BytesIO(b"x" * 11),
-                        name="big.bin", size=11, now=clock.now(), max_bytes=10)
+        act.attach_file(
+            actor=desk.north_user,
+            number=ticket.number,
+            content=io.BytesIO(b"x" * 11),
+            name="big.bin",
+            size=11,
+            now=clock.now(),
+            max_bytes=10,
+        )
     assert Attachment.objects.count() == 0

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests.conftest import ApiClient, Desk
 from tierdesk.actions import tickets as act
 from tierdesk.api.site import api
 from tierdesk.persistence.models import Event, Ticket
-from tests.conftest import ApiClient, Desk
 
 WALK: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "tickets/{number}"): {},
@@ -49,14 +49,30 @@ def test_every_ticket_endpoint_is_walked() -> None:
 
 @pytest.mark.parametrize("other_role", ["partner_user", "agent_of_other_level", "supplier"])
 @pytest.mark.parametrize(("method", "path"), sorted(WALK))
-def test_another_tenant_gets_404_and_changes_nothing(desk: Desk, method: str, path: str, other_role: str) -> None:
+def test_another_tenant_gets_404_and_changes_nothing(
+    desk: Desk, method: str, path: str, other_role: str
+) -> None:
     ticket = desk.open(customer_account=desk.acme)
-    attachment = act.attach_file(actor=desk.north_user, number=ticket.number, content=io.BytesIO(b"x"),
-                                 name="x.txt", size=1, now=ticket.opened_at, max_bytes=10)
-    own = desk.open(desk.contoso_user) if other_role == "partner_user" else desk.open(desk.north_admin)
+    attachment = act.attach_file(
+        actor=desk.north_user,
+        number=ticket.number,
+        content=io.BytesIO(b"x"),
+        name="x.txt",
+        size=1,
+        now=ticket.opened_at,
+        max_bytes=10,
+    )
+    own = (
+        desk.open(desk.contoso_user)
+        if other_role == "partner_user"
+        else desk.open(desk.north_admin)
+    )
     before = (Event.objects.count(), Ticket.objects.get(pk=ticket.pk).last_hash)
-    outsider = {"partner_user": desk.contoso_user, "agent_of_other_level": desk.noc,
-                "supplier": desk.vendor}[other_role]
+    outsider = {
+        "partner_user": desk.contoso_user,
+        "agent_of_other_level": desk.noc,
+        "supplier": desk.vendor,
+    }[other_role]
     client = ApiClient(outsider)
     url = "/api/v1/" + path.format(number=ticket.number, attachment_id=attachment.pk)
     spec = WALK[(method, path)]
@@ -65,7 +81,10 @@ def test_another_tenant_gets_404_and_changes_nothing(desk: Desk, method: str, pa
     elif spec.get("file"):
         response = client.client.post(url, {"file": SimpleUploadedFile("a.txt", b"a")})
     else:
-        payload = {k: (v.format(own=own.number) if isinstance(v, str) else v) for k, v in spec["json"].items()}
+        payload = {
+            k: (v.format(own=own.number) if isinstance(v, str) else v)
+            for k, v in spec["json"].items()
+        }
         import json
 
         response = client.client.post(url, json.dumps(payload), content_type="application/json")
@@ -92,8 +111,9 @@ def test_a_partner_cannot_link_to_or_open_for_another_tenant(desk: Desk) -> None
     response = contoso.post("/tickets", {"subject": "x", "customer_account": desk.acme.slug})
     assert response.status_code == 422 and "customer_account" in response.json()["fields"]
     own = desk.open(desk.l1, organisation=desk.contoso)
-    response = ApiClient(desk.l1).post(f"/tickets/{own.number}/links",
-                                       {"kind": "related", "target": north_ticket.number})
+    response = ApiClient(desk.l1).post(
+        f"/tickets/{own.number}/links", {"kind": "related", "target": north_ticket.number}
+    )
     assert response.status_code == 201  # the agent sees both
     detail = contoso.get(f"/tickets/{own.number}").json()
     assert detail["links"] == []  # the link's other end is not Contoso's to see

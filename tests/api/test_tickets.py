@@ -7,8 +7,8 @@ from datetime import timedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from tierdesk import clock
 from tests.conftest import FORM, ApiClient, Desk
+from tierdesk import clock
 
 
 def new_ticket(api: ApiClient, **extra: object) -> dict:  # type: ignore[type-arg]
@@ -21,8 +21,16 @@ def test_partner_opens_and_reads_a_ticket(desk: Desk) -> None:
     api = ApiClient(desk.north_user)
     body = new_ticket(api, severity="P1", customer_account=desk.acme.slug, description="All users")
     assert body["number"] == "DC-000001"
-    assert (body["severity"], body["status"], body["level"], body["channel"]) == ("high", "new", "l1", "api")
-    assert body["organisation"]["slug"] == desk.north.slug and body["customer_account"]["slug"] == desk.acme.slug
+    assert (body["severity"], body["status"], body["level"], body["channel"]) == (
+        "high",
+        "new",
+        "l1",
+        "api",
+    )
+    assert (
+        body["organisation"]["slug"] == desk.north.slug
+        and body["customer_account"]["slug"] == desk.acme.slug
+    )
     assert [e["kind"] for e in body["events"]] == ["created"]
     again = api.get(f"/tickets/{body['number']}").json()
     assert again["events"][0]["hash"] == body["events"][0]["hash"]
@@ -57,8 +65,12 @@ def test_revoked_and_expired_tokens_stop_working(desk: Desk, fixed_clock: clock.
     assert api.get("/tickets").status_code == 200
     revoke_token(user=desk.north_user, key_id=api.token.split("_")[1], now=clock.now())
     assert api.get("/tickets").status_code == 401
-    issued = create_token(user=desk.north_user, name="short", now=clock.now(),
-                          expires_at=clock.now() + timedelta(hours=1))
+    issued = create_token(
+        user=desk.north_user,
+        name="short",
+        now=clock.now(),
+        expires_at=clock.now() + timedelta(hours=1),
+    )
     client = Client(HTTP_AUTHORIZATION=f"Bearer {issued.secret}")
     assert client.get("/api/v1/tickets").status_code == 200
     fixed_clock.advance(timedelta(hours=2))
@@ -68,13 +80,20 @@ def test_revoked_and_expired_tokens_stop_working(desk: Desk, fixed_clock: clock.
 def test_partner_never_sees_internal_notes(desk: Desk) -> None:
     partner, agent = ApiClient(desk.north_user), ApiClient(desk.l1)
     number = new_ticket(partner)["number"]
-    assert agent.post(f"/tickets/{number}/notes", {"body": "customer is on legacy plan"}).status_code == 201
+    assert (
+        agent.post(f"/tickets/{number}/notes", {"body": "customer is on legacy plan"}).status_code
+        == 201
+    )
     assert agent.post(f"/tickets/{number}/replies", {"body": "We are on it"}).status_code == 201
     assert partner.post(f"/tickets/{number}/notes", {"body": "x"}).status_code == 403
     seen = partner.get(f"/tickets/{number}").json()
     assert [e["kind"] for e in seen["events"]] == ["created", "reply"]
     assert "legacy" not in str(seen)
-    assert [e["kind"] for e in agent.get(f"/tickets/{number}").json()["events"]] == ["created", "note", "reply"]
+    assert [e["kind"] for e in agent.get(f"/tickets/{number}").json()["events"]] == [
+        "created",
+        "note",
+        "reply",
+    ]
 
 
 def test_status_moves_and_the_409_for_an_illegal_one(desk: Desk) -> None:
@@ -85,21 +104,33 @@ def test_status_moves_and_the_409_for_an_illegal_one(desk: Desk) -> None:
     assert "'new'" in response.json()["message"] and "'closed'" in response.json()["message"]
     assert agent.post(f"/tickets/{number}/status", {"status": "open"}).status_code == 201
     assert partner.post(f"/tickets/{number}/status", {"status": "pending"}).status_code == 409
-    response = partner.post(f"/tickets/{number}/status", {"status": "resolved", "reason": "requester_confirmed"})
-    assert response.status_code == 201 and response.json()["data"]["reason"] == "requester_confirmed"
+    response = partner.post(
+        f"/tickets/{number}/status", {"status": "resolved", "reason": "requester_confirmed"}
+    )
+    assert (
+        response.status_code == 201 and response.json()["data"]["reason"] == "requester_confirmed"
+    )
     assert partner.get(f"/tickets/{number}").json()["status"] == "resolved"
 
 
 def test_agent_changes_severity_assignee_and_level(desk: Desk) -> None:
     agent = ApiClient(desk.l1)
     number = new_ticket(ApiClient(desk.north_user))["number"]
-    assert agent.post(f"/tickets/{number}/severity", {"severity": "high", "reason": "all users"}).status_code == 201
+    assert (
+        agent.post(
+            f"/tickets/{number}/severity", {"severity": "high", "reason": "all users"}
+        ).status_code
+        == 201
+    )
     assert agent.post(f"/tickets/{number}/assignee", {"assignee": "agent1"}).status_code == 201
     response = agent.post(f"/tickets/{number}/assignee", {"assignee": "nobody"})
     assert response.status_code == 422 and "assignee" in response.json()["fields"]
     response = agent.post(f"/tickets/{number}/level", {"level": "l2", "note": ""})
     assert response.status_code == 422 and "note" in response.json()["fields"]
-    assert agent.post(f"/tickets/{number}/level", {"level": "l2", "note": "reproduced"}).status_code == 201
+    assert (
+        agent.post(f"/tickets/{number}/level", {"level": "l2", "note": "reproduced"}).status_code
+        == 201
+    )
     body = agent.get(f"/tickets/{number}").json()
     assert (body["severity"], body["assignee"]["id"], body["level"]) == ("high", desk.l1.pk, "l2")
 
@@ -113,13 +144,19 @@ def test_manager_sees_all_and_filters(desk: Desk, fixed_clock: clock.FixedClock)
     new_ticket(north)
     manager = ApiClient(desk.manager)
     assert len(manager.get("/tickets").json()["items"]) == 3
-    assert [t["number"] for t in manager.get("/tickets", organisation=desk.contoso.slug).json()["items"]] == [
-        "DC-000002"]
-    assert [t["severity"] for t in manager.get("/tickets", severity=["high", "low"]).json()["items"]] == [
-        "low", "high"]
-    assert [t["queue"] for t in manager.get("/tickets", queue="business").json()["items"]] == ["business"]
+    assert [
+        t["number"] for t in manager.get("/tickets", organisation=desk.contoso.slug).json()["items"]
+    ] == ["DC-000002"]
+    assert [
+        t["severity"] for t in manager.get("/tickets", severity=["high", "low"]).json()["items"]
+    ] == ["low", "high"]
+    assert [t["queue"] for t in manager.get("/tickets", queue="business").json()["items"]] == [
+        "business"
+    ]
     since = (clock.now() - timedelta(minutes=30)).isoformat()
-    assert [t["number"] for t in manager.get("/tickets", updated_since=since).json()["items"]] == ["DC-000003"]
+    assert [t["number"] for t in manager.get("/tickets", updated_since=since).json()["items"]] == [
+        "DC-000003"
+    ]
     assert len(north.get("/tickets").json()["items"]) == 2
     response = manager.get("/tickets", updated_since="2026-03-10T08:00:00")
     assert response.status_code == 422 and "updated_since" in response.json()["fields"]
@@ -149,7 +186,9 @@ def test_keyset_pages_walk_every_ticket_once(desk: Desk, fixed_clock: clock.Fixe
 def test_attachments_upload_and_download_as_files(desk: Desk) -> None:
     partner = ApiClient(desk.north_user)
     number = new_ticket(partner)["number"]
-    html = SimpleUploadedFile("<script>alert(1)</script>.html", b"<script>alert(1)</script>", "text/html")
+    html = SimpleUploadedFile(
+        "<script>alert(1)</script>.html", b"<script>alert(1)</script>", "text/html"
+    )
     response = partner.upload(f"/tickets/{number}/attachments", {"file": html})
     assert response.status_code == 201, response.content
     meta = response.json()
@@ -167,13 +206,21 @@ def test_attachments_upload_and_download_as_files(desk: Desk) -> None:
 def test_internal_attachments_are_hidden_from_partners(desk: Desk) -> None:
     partner, agent = ApiClient(desk.north_user), ApiClient(desk.l1)
     number = new_ticket(partner)["number"]
-    meta = agent.upload(f"/tickets/{number}/attachments",
-                        {"file": SimpleUploadedFile("trace.txt", b"secret trace")}, {"public": "false"}).json()
+    meta = agent.upload(
+        f"/tickets/{number}/attachments",
+        {"file": SimpleUploadedFile("trace.txt", b"secret trace")},
+        {"public": "false"},
+    ).json()
     assert meta["public"] is False
     assert partner.get(f"/tickets/{number}").json()["attachments"] == []
-    assert partner.client.get(f"/api/v1/tickets/{number}/attachments/{meta['id']}").status_code == 404
-    response = partner.upload(f"/tickets/{number}/attachments", {"file": SimpleUploadedFile("a.txt", b"a")},
-                              {"public": "false"})
+    assert (
+        partner.client.get(f"/api/v1/tickets/{number}/attachments/{meta['id']}").status_code == 404
+    )
+    response = partner.upload(
+        f"/tickets/{number}/attachments",
+        {"file": SimpleUploadedFile("a.txt", b"a")},
+        {"public": "false"},
+    )
     assert response.status_code == 403
 
 

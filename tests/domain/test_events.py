@@ -15,8 +15,16 @@ T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 def chain(n: int) -> list[EventRecord]:
     records, prev = [], GENESIS
     for seq in range(1, n + 1):
-        fields = dict(ticket="LC-000001", seq=seq, at=T0 + timedelta(minutes=seq), actor="7",
-                      kind="reply", public=True, data={"body": f"message {seq}", "n": seq}, prev_hash=prev)
+        fields = dict(
+            ticket="LC-000001",
+            seq=seq,
+            at=T0 + timedelta(minutes=seq),
+            actor="7",
+            kind="reply",
+            public=True,
+            data={"body": f"message {seq}", "n": seq},
+            prev_hash=prev,
+        )
         digest = event_hash(**fields)
         records.append(EventRecord(**fields, hash=digest))
         prev = digest
@@ -60,9 +68,19 @@ def test_truncated_tail_is_caught_by_the_head() -> None:
 def test_rehashed_forgery_still_breaks_the_next_link() -> None:
     records = chain(3)
     forged = dataclasses.replace(records[0], data={"body": "forged", "n": 1})
-    forged = dataclasses.replace(forged, hash=event_hash(
-        ticket=forged.ticket, seq=1, at=forged.at, actor=forged.actor, kind=forged.kind,
-        public=forged.public, data=forged.data, prev_hash=GENESIS))
+    forged = dataclasses.replace(
+        forged,
+        hash=event_hash(
+            ticket=forged.ticket,
+            seq=1,
+            at=forged.at,
+            actor=forged.actor,
+            kind=forged.kind,
+            public=forged.public,
+            data=forged.data,
+            prev_hash=GENESIS,
+        ),
+    )
     broken = verify_chain("LC-000001", [forged, *records[1:]])
     assert broken is not None and broken.seq == 2
 
@@ -70,15 +88,39 @@ def test_rehashed_forgery_still_breaks_the_next_link() -> None:
 def test_canonical_form_is_stable_across_key_order_and_time_zones() -> None:
     from zoneinfo import ZoneInfo
 
-    a = canonical(ticket="X-1", seq=1, at=T0, actor=None, kind="created", public=True,
-                  data={"b": 1, "a": "é"}, prev_hash=GENESIS)
-    b = canonical(ticket="X-1", seq=1, at=T0.astimezone(ZoneInfo("Europe/Luxembourg")), actor=None,
-                  kind="created", public=True, data={"a": "é", "b": 1}, prev_hash=GENESIS)
+    a = canonical(
+        ticket="X-1",
+        seq=1,
+        at=T0,
+        actor=None,
+        kind="created",
+        public=True,
+        data={"b": 1, "a": "é"},
+        prev_hash=GENESIS,
+    )
+    b = canonical(
+        ticket="X-1",
+        seq=1,
+        at=T0.astimezone(ZoneInfo("Europe/Luxembourg")),
+        actor=None,
+        kind="created",
+        public=True,
+        data={"a": "é", "b": 1},
+        prev_hash=GENESIS,
+    )
     assert a == b
     assert "é".encode() in a
 
 
 def test_naive_instants_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        canonical(ticket="X-1", seq=1, at=datetime(2026, 1, 1), actor=None, kind="created", public=True,
-                  data={}, prev_hash=GENESIS)
+        canonical(
+            ticket="X-1",
+            seq=1,
+            at=datetime(2026, 1, 1),
+            actor=None,
+            kind="created",
+            public=True,
+            data={},
+            prev_hash=GENESIS,
+        )

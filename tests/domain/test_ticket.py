@@ -14,7 +14,9 @@ FORM = {f.key: "filled in" for f in PROFILE.form}
 
 
 def opened(**kw: object) -> decide.TicketState:
-    draft = decide.Draft(**{"subject": "Panel down", "description": "", "channel": "portal", "form": FORM, **kw})  # type: ignore[arg-type]
+    draft = decide.Draft(
+        **{"subject": "Panel down", "description": "", "channel": "portal", "form": FORM, **kw}
+    )  # type: ignore[arg-type]
     state, _ = decide.open_ticket(PROFILE, draft, party=Party.REQUESTER)
     return state
 
@@ -22,7 +24,12 @@ def opened(**kw: object) -> decide.TicketState:
 def test_open_uses_the_profile_defaults() -> None:
     state = opened()
     assert (state.status, state.severity, state.queue, state.level, state.language) == (
-        "new", "normal", "technical", "l1", "en")
+        "new",
+        "normal",
+        "technical",
+        "l1",
+        "en",
+    )
 
 
 def test_severity_aliases_resolve_to_the_key() -> None:
@@ -32,8 +39,15 @@ def test_severity_aliases_resolve_to_the_key() -> None:
 
 
 def test_every_problem_of_a_draft_is_reported_at_once() -> None:
-    draft = decide.Draft(subject=" ", description="", channel="fax", severity="SEV9", queue="nope",
-                         language="ja", form={"account": "x", "colour": "blue"})
+    draft = decide.Draft(
+        subject=" ",
+        description="",
+        channel="fax",
+        severity="SEV9",
+        queue="nope",
+        language="ja",
+        form={"account": "x", "colour": "blue"},
+    )
     with pytest.raises(Invalid) as caught:
         decide.open_ticket(PROFILE, draft, party=Party.REQUESTER)
     fields = caught.value.fields
@@ -67,7 +81,9 @@ def test_requester_may_only_make_the_moves_the_profile_grants() -> None:
     state = decide.apply(opened(), "status_changed", {"to": "open"})
     with pytest.raises(IllegalTransition, match="only the provider"):
         decide.change_status(state, PROFILE, to="pending", party=Party.REQUESTER)
-    change = decide.change_status(state, PROFILE, to="resolved", party=Party.REQUESTER, reason="requester_confirmed")
+    change = decide.change_status(
+        state, PROFILE, to="resolved", party=Party.REQUESTER, reason="requester_confirmed"
+    )
     assert change.data == {"from": "open", "to": "resolved", "reason": "requester_confirmed"}
 
 
@@ -126,4 +142,9 @@ def test_replaying_the_changes_reproduces_the_state() -> None:
     for change in changes:
         replayed = decide.apply(replayed, change.kind, change.data)
     assert replayed == state
-    assert (state.status, state.severity, state.assignee, state.level) == ("resolved", "high", "4", "noc")
+    assert (state.status, state.severity, state.assignee, state.level) == (
+        "resolved",
+        "high",
+        "4",
+        "noc",
+    )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from tests.conftest import Desk
 from tierdesk.cli.main import main
 from tierdesk.persistence.models import Event
-from tests.conftest import Desk
 
 
 def test_events_cannot_be_updated_or_deleted(desk: Desk) -> None:
@@ -40,12 +40,16 @@ def test_audit_catches_a_tampered_event(desk: Desk, capsys: pytest.CaptureFixtur
     from tierdesk import clock
     from tierdesk.actions import tickets as act
 
-    act.add_reply(actor=desk.north_user, number=ticket.number, body="It fails at 09:00", now=clock.now())
+    act.add_reply(
+        actor=desk.north_user, number=ticket.number, body="It fails at 09:00", now=clock.now()
+    )
     assert main(["audit", "verify"]) == 0
     assert "ok: 2 tickets, 3 events" in capsys.readouterr().out
 
-    _tamper("UPDATE tierdesk_event SET data = %s WHERE ticket_id = %s AND seq = 2",
-            ['{"body": "It never failed", "by": "requester"}', ticket.pk])
+    _tamper(
+        "UPDATE tierdesk_event SET data = %s WHERE ticket_id = %s AND seq = 2",
+        ['{"body": "It never failed", "by": "requester"}', ticket.pk],
+    )
     assert main(["audit", "verify"]) == 1
     assert f"broken: {ticket.number} event 2" in capsys.readouterr().out
     assert main(["audit", "verify", "--ticket", other.number]) == 0

@@ -17,8 +17,13 @@ from tierdesk.persistence.models import LevelMembership, Organisation, User
 
 
 def create_organisation(
-    *, name: str, kind: OrganisationKind, now: datetime, parent: Organisation | None = None,
-    slug: str | None = None, external_ref: str = "",
+    *,
+    name: str,
+    kind: OrganisationKind,
+    now: datetime,
+    parent: Organisation | None = None,
+    slug: str | None = None,
+    external_ref: str = "",
 ) -> Organisation:
     fields: dict[str, str] = {}
     name = name.strip()
@@ -29,20 +34,36 @@ def create_organisation(
         fields["slug"] = "cannot be derived from the name; give one"
     elif Organisation.objects.filter(slug=slug).exists():
         fields["slug"] = f"{slug!r} is already used by another organisation"
-    if kind is OrganisationKind.CUSTOMER and (parent is None or parent.kind != OrganisationKind.PARTNER):
+    if kind is OrganisationKind.CUSTOMER and (
+        parent is None or parent.kind != OrganisationKind.PARTNER
+    ):
         fields["parent"] = "an end-customer account belongs to a partner organisation"
     if kind is not OrganisationKind.CUSTOMER and parent is not None:
         fields["parent"] = "only end-customer accounts have a parent organisation"
     if fields:
         raise Invalid("the organisation cannot be created so", fields=fields)
-    return Organisation.objects.create(name=name, kind=kind.value, slug=slug, parent=parent,
-                                       external_ref=external_ref, created_at=now)
+    return Organisation.objects.create(
+        name=name,
+        kind=kind.value,
+        slug=slug,
+        parent=parent,
+        external_ref=external_ref,
+        created_at=now,
+    )
 
 
 def create_user(
-    *, username: str, email: str, organisation: Organisation, role: Role, now: datetime,
-    password: str | None = None, first_name: str = "", last_name: str = "",
-    levels: Iterable[str] = (), check_password: bool = True,
+    *,
+    username: str,
+    email: str,
+    organisation: Organisation,
+    role: Role,
+    now: datetime,
+    password: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    levels: Iterable[str] = (),
+    check_password: bool = True,
 ) -> User:
     fields: dict[str, str] = {}
     if not username.strip():
@@ -57,10 +78,20 @@ def create_user(
         fields["levels"] = "only agents are members of support levels"
     for level in levels:
         if level not in known_levels:
-            fields["levels"] = f"{level!r} is not a support level; expected one of {', '.join(known_levels)}"
-    user = User(username=username, email=email, organisation=organisation, role=role.value,
-                first_name=first_name, last_name=last_name, date_joined=now,
-                is_superuser=role is Role.ADMINISTRATOR, is_staff=role is Role.ADMINISTRATOR)
+            fields["levels"] = (
+                f"{level!r} is not a support level; expected one of {', '.join(known_levels)}"
+            )
+    user = User(
+        username=username,
+        email=email,
+        organisation=organisation,
+        role=role.value,
+        first_name=first_name,
+        last_name=last_name,
+        date_joined=now,
+        is_superuser=role is Role.ADMINISTRATOR,
+        is_staff=role is Role.ADMINISTRATOR,
+    )
     if password is not None and check_password:
         try:
             validate_password(password, user)

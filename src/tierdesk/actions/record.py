@@ -24,12 +24,31 @@ def append(ticket: Ticket, change: decide.Change, *, actor: User | None, now: da
     if not creating and now < ticket.updated_at:
         now = ticket.updated_at
     actor_ref = str(actor.pk) if actor is not None else None
-    digest = event_hash(ticket=ticket.number, seq=seq, at=now, actor=actor_ref, kind=change.kind.value,
-                        public=change.public, data=change.data, prev_hash=prev)
-    write_state(ticket, decide.apply(None if creating else state_of(ticket), change.kind.value, change.data))
+    digest = event_hash(
+        ticket=ticket.number,
+        seq=seq,
+        at=now,
+        actor=actor_ref,
+        kind=change.kind.value,
+        public=change.public,
+        data=change.data,
+        prev_hash=prev,
+    )
+    write_state(
+        ticket, decide.apply(None if creating else state_of(ticket), change.kind.value, change.data)
+    )
     ticket.event_count = seq
     ticket.last_hash = digest
     ticket.updated_at = now
     ticket.save()
-    return Event.objects.create(ticket=ticket, seq=seq, at=now, actor=actor, kind=change.kind.value,
-                                public=change.public, data=dict(change.data), prev_hash=prev, hash=digest)
+    return Event.objects.create(
+        ticket=ticket,
+        seq=seq,
+        at=now,
+        actor=actor,
+        kind=change.kind.value,
+        public=change.public,
+        data=dict(change.data),
+        prev_hash=prev,
+        hash=digest,
+    )

@@ -17,7 +17,6 @@ from tierdesk import profiles
 from tierdesk.actions.record import append
 from tierdesk.domain import ticket as decide
 from tierdesk.domain.errors import Forbidden, Invalid, NotFound
-from tierdesk.domain.events import GENESIS
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
 from tierdesk.domain.profiles import Profile
 from tierdesk.domain.ticket import TicketState
@@ -49,10 +48,19 @@ def _next_number(profile: Profile) -> str:
 
 
 def open_ticket(
-    *, actor: User, now: datetime, subject: str, description: str = "", channel: str,
-    severity: str | None = None, queue: str | None = None, language: str | None = None,
-    form: Mapping[str, str] | None = None, organisation: Organisation | None = None,
-    requester: User | None = None, customer_account: Organisation | None = None,
+    *,
+    actor: User,
+    now: datetime,
+    subject: str,
+    description: str = "",
+    channel: str,
+    severity: str | None = None,
+    queue: str | None = None,
+    language: str | None = None,
+    form: Mapping[str, str] | None = None,
+    organisation: Organisation | None = None,
+    requester: User | None = None,
+    customer_account: Organisation | None = None,
     profile: Profile | None = None,
 ) -> Ticket:
     """Open a ticket for the actor's organisation, or, for an agent, on behalf of a partner."""
@@ -71,16 +79,32 @@ def open_ticket(
             fields["organisation"] = "is required when the provider opens a ticket for a partner"
         elif organisation.kind != OrganisationKind.PARTNER:
             fields["organisation"] = "must be a partner organisation"
-        if requester is not None and organisation is not None and requester.organisation_id != organisation.pk:
+        if (
+            requester is not None
+            and organisation is not None
+            and requester.organisation_id != organisation.pk
+        ):
             fields["requester"] = "must be a user of the ticket's organisation"
     else:
         raise Forbidden("suppliers do not open tickets at this desk")
-    if customer_account is not None and organisation is not None and (
-        customer_account.kind != OrganisationKind.CUSTOMER or customer_account.parent_id != organisation.pk
+    if (
+        customer_account is not None
+        and organisation is not None
+        and (
+            customer_account.kind != OrganisationKind.CUSTOMER
+            or customer_account.parent_id != organisation.pk
+        )
     ):
         fields["customer_account"] = "is not an end-customer account of the ticket's organisation"
-    draft = decide.Draft(subject=subject, description=description, channel=channel, severity=severity,
-                         queue=queue, language=language, form=dict(form or {}))
+    draft = decide.Draft(
+        subject=subject,
+        description=description,
+        channel=channel,
+        severity=severity,
+        queue=queue,
+        language=language,
+        form=dict(form or {}),
+    )
     try:
         _, change = decide.open_ticket(profile, draft, party=party)
     except Invalid as exc:
@@ -91,14 +115,23 @@ def open_ticket(
     assert organisation is not None
 
     data = dict(change.data)
-    data.update(organisation=organisation.slug, requester=requester.pk if requester else None,
-                customer_account=customer_account.pk if customer_account else None)
+    data.update(
+        organisation=organisation.slug,
+        requester=requester.pk if requester else None,
+        customer_account=customer_account.pk if customer_account else None,
+    )
     with transaction.atomic():
         ticket = Ticket(
-            number=_next_number(profile), profile=profile.name,
-            profile_version=f"{profile.version}+{profile.digest}", description=data["description"],
-            form=data["form"], organisation=organisation, requester=requester,
-            customer_account=customer_account, opened_at=now, updated_at=now,
+            number=_next_number(profile),
+            profile=profile.name,
+            profile_version=f"{profile.version}+{profile.digest}",
+            description=data["description"],
+            form=data["form"],
+            organisation=organisation,
+            requester=requester,
+            customer_account=customer_account,
+            opened_at=now,
+            updated_at=now,
         )
         append(ticket, decide.Change(change.kind, data, change.public), actor=actor, now=now)
     return ticket
@@ -122,7 +155,9 @@ def _profile_of(ticket: Ticket) -> Profile:
 
 
 def add_reply(*, actor: User, number: str, body: str, now: datetime) -> Event:
-    return _act(actor, number, lambda t, s, p: decide.reply(s, _profile_of(t), body=body, party=p), now=now)
+    return _act(
+        actor, number, lambda t, s, p: decide.reply(s, _profile_of(t), body=body, party=p), now=now
+    )
 
 
 def add_note(*, actor: User, number: str, body: str, now: datetime) -> Event:
@@ -130,27 +165,41 @@ def add_note(*, actor: User, number: str, body: str, now: datetime) -> Event:
 
 
 def change_status(*, actor: User, number: str, to: str, reason: str = "", now: datetime) -> Event:
-    return _act(actor, number,
-                lambda t, s, p: decide.change_status(s, _profile_of(t), to=to, party=p, reason=reason), now=now)
+    return _act(
+        actor,
+        number,
+        lambda t, s, p: decide.change_status(s, _profile_of(t), to=to, party=p, reason=reason),
+        now=now,
+    )
 
 
 def change_severity(*, actor: User, number: str, to: str, reason: str = "", now: datetime) -> Event:
-    return _act(actor, number,
-                lambda t, s, p: decide.change_severity(s, _profile_of(t), to=to, party=p, reason=reason),
-                now=now)
+    return _act(
+        actor,
+        number,
+        lambda t, s, p: decide.change_severity(s, _profile_of(t), to=to, party=p, reason=reason),
+        now=now,
+    )
 
 
 def change_level(*, actor: User, number: str, to: str, note: str, now: datetime) -> Event:
-    return _act(actor, number,
-                lambda t, s, p: decide.change_level(s, _profile_of(t), to=to, party=p, note=note), now=now)
+    return _act(
+        actor,
+        number,
+        lambda t, s, p: decide.change_level(s, _profile_of(t), to=to, party=p, note=note),
+        now=now,
+    )
 
 
 def assign(*, actor: User, number: str, assignee: User | None, now: datetime) -> Event:
     if assignee is not None and (
-        not assignee.is_active or party_of(Role(assignee.role or Role.PARTNER_USER)) is not Party.PROVIDER
+        not assignee.is_active
+        or party_of(Role(assignee.role or Role.PARTNER_USER)) is not Party.PROVIDER
     ):
-        raise Invalid("tickets are assigned to the provider's support staff",
-                      fields={"assignee": "is not an active agent of the provider"})
+        raise Invalid(
+            "tickets are assigned to the provider's support staff",
+            fields={"assignee": "is not an active agent of the provider"},
+        )
     target = str(assignee.pk) if assignee is not None else None
     return _act(actor, number, lambda t, s, p: decide.assign(s, assignee=target, party=p), now=now)
 
@@ -163,8 +212,13 @@ def link(*, actor: User, number: str, target: str, kind: str, now: datetime) -> 
             other = get_ticket(actor, target)
         except NotFound:
             raise Invalid(f"no ticket {target}", fields={"target": f"no ticket {target}"}) from None
-        change = decide.link(kind=kind, target=other.number, party=party, own_number=ticket.number,
-                             same_organisation=other.organisation_id == ticket.organisation_id)
+        change = decide.link(
+            kind=kind,
+            target=other.number,
+            party=party,
+            own_number=ticket.number,
+            same_organisation=other.organisation_id == ticket.organisation_id,
+        )
         if TicketLink.objects.filter(ticket=ticket, target=other, kind=kind).exists():
             raise Invalid("the tickets are already linked so", fields={"target": "already linked"})
         TicketLink.objects.create(ticket=ticket, target=other, kind=kind, created_at=now)
@@ -183,12 +237,23 @@ def clean_filename(name: str) -> str:
 
 
 def attach_file(
-    *, actor: User, number: str, content: IO[bytes], name: str, size: int, now: datetime,
-    content_type: str | None = None, public: bool = True, max_bytes: int,
+    *,
+    actor: User,
+    number: str,
+    content: IO[bytes],
+    name: str,
+    size: int,
+    now: datetime,
+    content_type: str | None = None,
+    public: bool = True,
+    max_bytes: int,
 ) -> Attachment:
     """Store an upload under a generated name and record it on the ticket."""
     if size > max_bytes:
-        raise Invalid(f"the file is larger than {max_bytes} bytes", fields={"file": f"at most {max_bytes} bytes"})
+        raise Invalid(
+            f"the file is larger than {max_bytes} bytes",
+            fields={"file": f"at most {max_bytes} bytes"},
+        )
     display = clean_filename(name)
     kind = content_type or mimetypes.guess_type(display)[0] or "application/octet-stream"
     kind = kind if len(kind) <= 120 and "/" in kind else "application/octet-stream"
@@ -201,13 +266,28 @@ def attach_file(
         ticket = get_ticket(actor, number, for_update=True)
         if not public and party is not Party.PROVIDER:
             raise Forbidden("only the provider's support staff may add internal attachments")
-        attachment = Attachment(ticket=ticket, original_name=display, content_type=kind, size=size,
-                                sha256=digest.hexdigest(), public=public, uploaded_by=actor, uploaded_at=now)
+        attachment = Attachment(
+            ticket=ticket,
+            original_name=display,
+            content_type=kind,
+            size=size,
+            sha256=digest.hexdigest(),
+            public=public,
+            uploaded_by=actor,
+            uploaded_at=now,
+        )
         attachment.file.save(display, File(content), save=False)
         try:
             attachment.save()
-            change = decide.attachment(attachment_id=attachment.pk, name=display, size=size,
-                                       sha256=attachment.sha256, content_type=kind, public=public, party=party)
+            change = decide.attachment(
+                attachment_id=attachment.pk,
+                name=display,
+                size=size,
+                sha256=attachment.sha256,
+                content_type=kind,
+                public=public,
+                party=party,
+            )
             append(ticket, change, actor=actor, now=now)
         except BaseException:
             attachment.file.delete(save=False)

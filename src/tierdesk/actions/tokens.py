@@ -24,7 +24,9 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_token(*, user: User, name: str, now: datetime, expires_at: datetime | None = None) -> IssuedToken:
+def create_token(
+    *, user: User, name: str, now: datetime, expires_at: datetime | None = None
+) -> IssuedToken:
     name = name.strip()
     if not name or len(name) > 100:
         raise Invalid("a token needs a name", fields={"name": "1 to 100 characters"})
@@ -32,8 +34,14 @@ def create_token(*, user: User, name: str, now: datetime, expires_at: datetime |
         raise Invalid("the expiry is in the past", fields={"expires_at": "must be in the future"})
     key_id = secrets.token_hex(6)
     secret = f"{PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
-    token = ApiToken.objects.create(user=user, name=name, key_id=key_id, key_hash=_digest(secret),
-                                    created_at=now, expires_at=expires_at)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        key_id=key_id,
+        key_hash=_digest(secret),
+        created_at=now,
+        expires_at=expires_at,
+    )
     return IssuedToken(token, secret)
 
 
@@ -42,7 +50,11 @@ def authenticate(secret: str, *, now: datetime) -> User | None:
     parts = secret.split("_", 2)
     if len(parts) != 3 or parts[0] != PREFIX:
         return None
-    token = ApiToken.objects.select_related("user").filter(key_id=parts[1], revoked_at__isnull=True).first()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_id=parts[1], revoked_at__isnull=True)
+        .first()
+    )
     if token is None or not hmac.compare_digest(token.key_hash, _digest(secret)):
         return None
     if token.expires_at is not None and token.expires_at <= now:
@@ -56,6 +68,8 @@ def authenticate(secret: str, *, now: datetime) -> User | None:
 
 
 def revoke_token(*, user: User, key_id: str, now: datetime) -> None:
-    updated = ApiToken.objects.filter(user=user, key_id=key_id, revoked_at__isnull=True).update(revoked_at=now)
+    updated = ApiToken.objects.filter(user=user, key_id=key_id, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
     if not updated:
         raise Invalid("no such active token", fields={"key_id": "no active token with this id"})

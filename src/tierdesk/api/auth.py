@@ -27,6 +27,6 @@ class ActiveSession(SessionAuth):
 
 
 def actor(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth
     assert isinstance(user, User)
     return user

@@ -24,7 +24,9 @@ def body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[
     return {"error": code, "message": message, "fields": fields or {}}
 
 
-def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> JsonResponse:
+def error_response(
+    status: int, code: str, message: str, fields: dict[str, str] | None = None
+) -> JsonResponse:
     return JsonResponse(body(code, message, fields), status=status)
 
 
@@ -50,12 +52,17 @@ def install(api: NinjaAPI) -> None:
         for error in exc.errors:
             name = _field_name(list(error.get("loc", [])))
             fields.setdefault(name, str(error.get("msg", "is not valid")))
-        return api.create_response(request, body("invalid", "the request has invalid fields", fields), status=422)
+        return api.create_response(
+            request, body("invalid", "the request has invalid fields", fields), status=422
+        )
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         response = api.create_response(
-            request, body("unauthenticated", "sign in or send 'Authorization: Bearer <token>'"), status=401)
+            request,
+            body("unauthenticated", "sign in or send 'Authorization: Bearer <token>'"),
+            status=401,
+        )
         response["WWW-Authenticate"] = 'Bearer realm="tierdesk"'
         return response
 
@@ -65,8 +72,12 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(RequestDataTooBig)
     def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-        return api.create_response(request, body("too_large", "the request body is too large"), status=413)
+        return api.create_response(
+            request, body("too_large", "the request body is too large"), status=413
+        )
 
     @api.exception_handler(PayloadTooLarge)
     def payload_too_large(request: HttpRequest, exc: PayloadTooLarge) -> HttpResponse:
-        return api.create_response(request, body("too_large", str(exc), {"file": str(exc)}), status=413)
+        return api.create_response(
+            request, body("too_large", str(exc), {"file": str(exc)}), status=413
+        )

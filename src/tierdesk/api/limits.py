@@ -24,6 +24,10 @@ class UploadLimitMiddleware:
         except ValueError:
             return error_response(400, "bad_request", "the Content-Length header is not a number")
         if length > limit + ENVELOPE:
-            return error_response(413, "too_large", f"the request is larger than the limit of {limit} bytes",
-                                  {"file": f"at most {limit} bytes"})
+            return error_response(
+                413,
+                "too_large",
+                f"the request is larger than the limit of {limit} bytes",
+                {"file": f"at most {limit} bytes"},
+            )
         return self.get_response(request)

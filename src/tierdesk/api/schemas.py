@@ -15,10 +15,16 @@ class TicketIn(Schema):
     severity: str | None = None
     queue: str | None = None
     language: str | None = None
-    channel: str | None = Field(None, description="defaults to 'api'; agents log phone calls with 'phone'")
+    channel: str | None = Field(
+        None, description="defaults to 'api'; agents log phone calls with 'phone'"
+    )
     form: dict[str, str] = {}
-    organisation: str | None = Field(None, description="partner slug; required when an agent opens a ticket")
-    requester: str | None = Field(None, description="username of the partner's requester (agents only)")
+    organisation: str | None = Field(
+        None, description="partner slug; required when an agent opens a ticket"
+    )
+    requester: str | None = Field(
+        None, description="username of the partner's requester (agents only)"
+    )
     customer_account: str | None = Field(None, description="slug of the end-customer account")
 
 

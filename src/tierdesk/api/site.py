@@ -11,9 +11,11 @@ from tierdesk.api.auth import ActiveSession, BearerToken, actor
 from tierdesk.api.tickets import router as tickets
 
 api = NinjaAPI(
-    title="Tierdesk API", version="1", urls_namespace="api-v1",
+    title="Tierdesk API",
+    version="1",
+    urls_namespace="api-v1",
     description=f"Tierdesk {__version__}. Authenticate with `Authorization: Bearer <token>` "
-                "(create one with `tierdesk token create`) or the page session.",
+    "(create one with `tierdesk token create`) or the page session.",
     auth=[BearerToken(), ActiveSession()],
 )
 errors.install(api)
@@ -31,5 +33,10 @@ class MeOut(Schema):
 @api.get("/me", response=MeOut, tags=["people"], summary="Who the token or session belongs to")
 def me(request: HttpRequest) -> dict[str, object]:
     user = actor(request)
-    return {"username": user.username, "name": user.get_full_name(), "role": user.role,
-            "organisation": user.organisation.slug if user.organisation else None, "levels": user.level_keys()}
+    return {
+        "username": user.username,
+        "name": user.get_full_name(),
+        "role": user.role,
+        "organisation": user.organisation.slug if user.organisation else None,
+        "levels": user.level_keys(),
+    }

@@ -37,25 +37,51 @@ def _org(org: Organisation | None) -> dict[str, Any] | None:
 
 def ticket_out(ticket: Ticket) -> dict[str, Any]:
     return {
-        "number": ticket.number, "subject": ticket.subject, "description": ticket.description,
-        "form": ticket.form, "severity": ticket.severity, "status": ticket.status, "queue": ticket.queue,
-        "level": ticket.level, "language": ticket.language, "channel": ticket.channel,
-        "organisation": _org(ticket.organisation), "requester": _party(ticket.requester),
-        "assignee": _party(ticket.assignee), "customer_account": _org(ticket.customer_account),
-        "opened_at": ticket.opened_at, "updated_at": ticket.updated_at, "profile": ticket.profile,
+        "number": ticket.number,
+        "subject": ticket.subject,
+        "description": ticket.description,
+        "form": ticket.form,
+        "severity": ticket.severity,
+        "status": ticket.status,
+        "queue": ticket.queue,
+        "level": ticket.level,
+        "language": ticket.language,
+        "channel": ticket.channel,
+        "organisation": _org(ticket.organisation),
+        "requester": _party(ticket.requester),
+        "assignee": _party(ticket.assignee),
+        "customer_account": _org(ticket.customer_account),
+        "opened_at": ticket.opened_at,
+        "updated_at": ticket.updated_at,
+        "profile": ticket.profile,
         "profile_version": ticket.profile_version,
     }
 
 
 def attachment_out(request: HttpRequest, a: Attachment) -> dict[str, Any]:
     url = request.build_absolute_uri(f"/api/v1/tickets/{a.ticket.number}/attachments/{a.pk}")
-    return {"id": a.pk, "name": a.original_name, "size": a.size, "content_type": a.content_type,
-            "sha256": a.sha256, "public": a.public, "uploaded_at": a.uploaded_at, "url": url}
+    return {
+        "id": a.pk,
+        "name": a.original_name,
+        "size": a.size,
+        "content_type": a.content_type,
+        "sha256": a.sha256,
+        "public": a.public,
+        "uploaded_at": a.uploaded_at,
+        "url": url,
+    }
 
 
 def event_out(e: Event) -> dict[str, Any]:
-    return {"seq": e.seq, "at": e.at, "kind": e.kind, "public": e.public, "actor": _party(e.actor),
-            "data": e.data, "hash": e.hash}
+    return {
+        "seq": e.seq,
+        "at": e.at,
+        "kind": e.kind,
+        "public": e.public,
+        "actor": _party(e.actor),
+        "data": e.data,
+        "hash": e.hash,
+    }
 
 
 def detail_out(request: HttpRequest, user: User, number: str) -> dict[str, Any]:
@@ -77,7 +103,9 @@ class TicketQuery(Schema):
     organisation: str | None = None
     assignee: str | None = Field(None, description="a username, or 'me'")
     updated_since: datetime | None = None
-    q: str | None = Field(None, max_length=200, description="words of the subject, or a ticket number")
+    q: str | None = Field(
+        None, max_length=200, description="words of the subject, or a ticket number"
+    )
     ordering: str = "-updated"
     cursor: str | None = None
     limit: int = Field(50, ge=1, le=200)
@@ -100,13 +128,24 @@ def list_tickets(request: HttpRequest, filters: Query[TicketQuery]) -> Any:
         found = User.objects.filter(username=filters.assignee).values_list("pk", flat=True).first()
         assignee = found if found is not None else -1
     if filters.updated_since is not None and filters.updated_since.tzinfo is None:
-        raise Invalid("times need a time zone", fields={"updated_since": "add a time zone, e.g. Z or +01:00"})
+        raise Invalid(
+            "times need a time zone", fields={"updated_since": "add a time zone, e.g. Z or +01:00"}
+        )
     page = q.list_tickets(
         user,
-        filters=q.TicketFilter(status=filters.status, severity=filters.severity, level=filters.level,
-                               queue=filters.queue, organisation=filters.organisation, assignee=assignee,
-                               updated_since=filters.updated_since, search=filters.q),
-        ordering=filters.ordering, cursor=filters.cursor, limit=filters.limit,
+        filters=q.TicketFilter(
+            status=filters.status,
+            severity=filters.severity,
+            level=filters.level,
+            queue=filters.queue,
+            organisation=filters.organisation,
+            assignee=assignee,
+            updated_since=filters.updated_since,
+            search=filters.q,
+        ),
+        ordering=filters.ordering,
+        cursor=filters.cursor,
+        limit=filters.limit,
     )
     return {"items": [ticket_out(t) for t in page.items], "next_cursor": page.next_cursor}
 
@@ -117,103 +156,186 @@ def create_ticket(request: HttpRequest, payload: schemas.TicketIn) -> Any:
     fields: dict[str, str] = {}
     organisation = customer = requester = None
     if payload.organisation:
-        organisation = Organisation.objects.filter(slug=payload.organisation, kind=OrganisationKind.PARTNER).first()
-        if organisation is None or (party_of(Role(user.role)) is not Party.PROVIDER
-                                    and organisation.pk != user.organisation_id):
+        organisation = Organisation.objects.filter(
+            slug=payload.organisation, kind=OrganisationKind.PARTNER
+        ).first()
+        if organisation is None or (
+            party_of(Role(user.role)) is not Party.PROVIDER
+            and organisation.pk != user.organisation_id
+        ):
             fields["organisation"] = f"no partner organisation {payload.organisation!r}"
     if payload.customer_account:
-        customer = Organisation.objects.filter(slug=payload.customer_account,
-                                               kind=OrganisationKind.CUSTOMER).first()
+        customer = Organisation.objects.filter(
+            slug=payload.customer_account, kind=OrganisationKind.CUSTOMER
+        ).first()
         owner = organisation.pk if organisation is not None else user.organisation_id
         if customer is None or customer.parent_id != owner:
             fields["customer_account"] = f"no end-customer account {payload.customer_account!r}"
     if payload.requester:
         requester = User.objects.filter(username=payload.requester).first()
-        if requester is None or (organisation is not None and requester.organisation_id != organisation.pk):
+        if requester is None or (
+            organisation is not None and requester.organisation_id != organisation.pk
+        ):
             fields["requester"] = f"no user {payload.requester!r} in the ticket's organisation"
     if fields:
         raise Invalid("the ticket cannot be opened so", fields=fields)
     ticket = act.open_ticket(
-        actor=user, now=clock.now(), subject=payload.subject, description=payload.description,
-        channel=payload.channel or "api", severity=payload.severity, queue=payload.queue,
-        language=payload.language, form=payload.form, organisation=organisation, requester=requester,
+        actor=user,
+        now=clock.now(),
+        subject=payload.subject,
+        description=payload.description,
+        channel=payload.channel or "api",
+        severity=payload.severity,
+        queue=payload.queue,
+        language=payload.language,
+        form=payload.form,
+        organisation=organisation,
+        requester=requester,
         customer_account=customer,
     )
     return Status(201, detail_out(request, user, ticket.number))
 
 
-@router.get("/tickets/{number}", response={200: schemas.TicketDetailOut, **ERRORS}, summary="A ticket and its record")
+@router.get(
+    "/tickets/{number}",
+    response={200: schemas.TicketDetailOut, **ERRORS},
+    summary="A ticket and its record",
+)
 def get_ticket(request: HttpRequest, number: str) -> Any:
     return detail_out(request, actor(request), number)
 
 
-@router.post("/tickets/{number}/replies", response={201: schemas.EventOut, **ERRORS}, summary="Public reply")
+@router.post(
+    "/tickets/{number}/replies", response={201: schemas.EventOut, **ERRORS}, summary="Public reply"
+)
 def add_reply(request: HttpRequest, number: str, payload: schemas.BodyIn) -> Any:
-    return Status(201, event_out(act.add_reply(actor=actor(request), number=number, body=payload.body, now=clock.now())))
+    return Status(
+        201,
+        event_out(
+            act.add_reply(actor=actor(request), number=number, body=payload.body, now=clock.now())
+        ),
+    )
 
 
-@router.post("/tickets/{number}/notes", response={201: schemas.EventOut, **ERRORS},
-             summary="Internal note (provider staff only)")
+@router.post(
+    "/tickets/{number}/notes",
+    response={201: schemas.EventOut, **ERRORS},
+    summary="Internal note (provider staff only)",
+)
 def add_note(request: HttpRequest, number: str, payload: schemas.BodyIn) -> Any:
-    return Status(201, event_out(act.add_note(actor=actor(request), number=number, body=payload.body, now=clock.now())))
+    return Status(
+        201,
+        event_out(
+            act.add_note(actor=actor(request), number=number, body=payload.body, now=clock.now())
+        ),
+    )
 
 
-@router.post("/tickets/{number}/status", response={201: schemas.EventOut, **ERRORS}, summary="Change status")
+@router.post(
+    "/tickets/{number}/status", response={201: schemas.EventOut, **ERRORS}, summary="Change status"
+)
 def change_status(request: HttpRequest, number: str, payload: schemas.StatusIn) -> Any:
-    event = act.change_status(actor=actor(request), number=number, to=payload.status, reason=payload.reason,
-                              now=clock.now())
+    event = act.change_status(
+        actor=actor(request),
+        number=number,
+        to=payload.status,
+        reason=payload.reason,
+        now=clock.now(),
+    )
     return Status(201, event_out(event))
 
 
-@router.post("/tickets/{number}/severity", response={201: schemas.EventOut, **ERRORS}, summary="Change severity")
+@router.post(
+    "/tickets/{number}/severity",
+    response={201: schemas.EventOut, **ERRORS},
+    summary="Change severity",
+)
 def change_severity(request: HttpRequest, number: str, payload: schemas.SeverityIn) -> Any:
-    event = act.change_severity(actor=actor(request), number=number, to=payload.severity,
-                                reason=payload.reason, now=clock.now())
+    event = act.change_severity(
+        actor=actor(request),
+        number=number,
+        to=payload.severity,
+        reason=payload.reason,
+        now=clock.now(),
+    )
     return Status(201, event_out(event))
 
 
-@router.post("/tickets/{number}/assignee", response={201: schemas.EventOut, **ERRORS}, summary="Assign")
+@router.post(
+    "/tickets/{number}/assignee", response={201: schemas.EventOut, **ERRORS}, summary="Assign"
+)
 def assign(request: HttpRequest, number: str, payload: schemas.AssignIn) -> Any:
     user = actor(request)
     assignee = _lookup_user(payload.assignee, "assignee") if payload.assignee else None
-    return Status(201, event_out(act.assign(actor=user, number=number, assignee=assignee, now=clock.now())))
+    return Status(
+        201, event_out(act.assign(actor=user, number=number, assignee=assignee, now=clock.now()))
+    )
 
 
-@router.post("/tickets/{number}/level", response={201: schemas.EventOut, **ERRORS},
-             summary="Move to another support level")
+@router.post(
+    "/tickets/{number}/level",
+    response={201: schemas.EventOut, **ERRORS},
+    summary="Move to another support level",
+)
 def change_level(request: HttpRequest, number: str, payload: schemas.LevelIn) -> Any:
-    event = act.change_level(actor=actor(request), number=number, to=payload.level, note=payload.note,
-                             now=clock.now())
+    event = act.change_level(
+        actor=actor(request), number=number, to=payload.level, note=payload.note, now=clock.now()
+    )
     return Status(201, event_out(event))
 
 
-@router.post("/tickets/{number}/links", response={201: schemas.EventOut, **ERRORS}, summary="Link tickets")
+@router.post(
+    "/tickets/{number}/links", response={201: schemas.EventOut, **ERRORS}, summary="Link tickets"
+)
 def link(request: HttpRequest, number: str, payload: schemas.LinkIn) -> Any:
-    event = act.link(actor=actor(request), number=number, target=payload.target, kind=payload.kind,
-                     now=clock.now())
+    event = act.link(
+        actor=actor(request),
+        number=number,
+        target=payload.target,
+        kind=payload.kind,
+        now=clock.now(),
+    )
     return Status(201, event_out(event))
 
 
-@router.post("/tickets/{number}/attachments", response={201: schemas.AttachmentOut, **ERRORS},
-             summary="Attach a file")
-def attach(request: HttpRequest, number: str, file: File[UploadedFile],
-           public: Form[bool] = True) -> Any:
+@router.post(
+    "/tickets/{number}/attachments",
+    response={201: schemas.AttachmentOut, **ERRORS},
+    summary="Attach a file",
+)
+def attach(
+    request: HttpRequest, number: str, file: File[UploadedFile], public: Form[bool] = True
+) -> Any:
     limit = settings.TIERDESK["MAX_UPLOAD_BYTES"]
     if file.size is not None and file.size > limit:
         raise PayloadTooLarge(limit)
     attachment = act.attach_file(
-        actor=actor(request), number=number, content=file, name=file.name or "attachment",
-        size=file.size or 0, content_type=file.content_type, public=public, now=clock.now(), max_bytes=limit,
+        actor=actor(request),
+        number=number,
+        content=file,
+        name=file.name or "attachment",
+        size=file.size or 0,
+        content_type=file.content_type,
+        public=public,
+        now=clock.now(),
+        max_bytes=limit,
     )
     return Status(201, attachment_out(request, attachment))
 
 
-@router.get("/tickets/{number}/attachments/{attachment_id}", response={200: None, **ERRORS},
-            summary="Download an attachment")
+@router.get(
+    "/tickets/{number}/attachments/{attachment_id}",
+    response={200: None, **ERRORS},
+    summary="Download an attachment",
+)
 def download(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
     attachment = q.get_attachment(actor(request), number, attachment_id)
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
-                            content_type="application/octet-stream")
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type="application/octet-stream",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -12,13 +12,16 @@ from tierdesk.actions import tickets as act
 from tierdesk.actions.people import create_organisation, create_user
 from tierdesk.domain.parties import OrganisationKind as Kind
 from tierdesk.domain.parties import Role
-from tierdesk.persistence.models import Organisation, User
+from tierdesk.persistence.models import Organisation, Ticket, User
 
-DEMO_PASSWORD = "tierdesk-demo"  # noqa: S105 - printed on purpose: it is the demo's login
+DEMO_PASSWORD = "tierdesk-demo"
 
 FORM = {
-    "account": "ACME-0042", "subscription": "SUB-118822", "user_details": "admin@acme.example.com",
-    "situation": "1. Log in to the control panel\n2. Open the mailbox list", "error": "HTTP 502 Bad Gateway",
+    "account": "ACME-0042",
+    "subscription": "SUB-118822",
+    "user_details": "admin@acme.example.com",
+    "situation": "1. Log in to the control panel\n2. Open the mailbox list",
+    "error": "HTTP 502 Bad Gateway",
     "performed_actions": "Cleared the browser cache, tried a second browser and another network",
 }
 
@@ -32,20 +35,50 @@ def load_demo() -> int:
     start = now - timedelta(days=6)
     with transaction.atomic():
         provider = create_organisation(name=profile.provider_name, kind=Kind.PROVIDER, now=start)
-        north = create_organisation(name="Northwind Hosting", kind=Kind.PARTNER, now=start, slug="northwind")
-        contoso = create_organisation(name="Contoso Telecom", kind=Kind.PARTNER, now=start, slug="contoso")
-        acme = create_organisation(name="Acme Bakery", kind=Kind.CUSTOMER, parent=north, now=start,
-                                   slug="acme-bakery", external_ref="ACME-0042")
-        create_organisation(name="Globex Legal", kind=Kind.CUSTOMER, parent=north, now=start, slug="globex-legal")
-        create_organisation(name="Initech Clinics", kind=Kind.CUSTOMER, parent=contoso, now=start,
-                            slug="initech-clinics")
-        supplier = create_organisation(name="Platform Vendor Ltd", kind=Kind.SUPPLIER, now=start, slug="platform-vendor")
+        north = create_organisation(
+            name="Northwind Hosting", kind=Kind.PARTNER, now=start, slug="northwind"
+        )
+        contoso = create_organisation(
+            name="Contoso Telecom", kind=Kind.PARTNER, now=start, slug="contoso"
+        )
+        acme = create_organisation(
+            name="Acme Bakery",
+            kind=Kind.CUSTOMER,
+            parent=north,
+            now=start,
+            slug="acme-bakery",
+            external_ref="ACME-0042",
+        )
+        create_organisation(
+            name="Globex Legal", kind=Kind.CUSTOMER, parent=north, now=start, slug="globex-legal"
+        )
+        create_organisation(
+            name="Initech Clinics",
+            kind=Kind.CUSTOMER,
+            parent=contoso,
+            now=start,
+            slug="initech-clinics",
+        )
+        supplier = create_organisation(
+            name="Platform Vendor Ltd", kind=Kind.SUPPLIER, now=start, slug="platform-vendor"
+        )
 
-        def person(username: str, name: str, org: Organisation, role: Role, levels: tuple[str, ...] = ()) -> User:
+        def person(
+            username: str, name: str, org: Organisation, role: Role, levels: tuple[str, ...] = ()
+        ) -> User:
             first, _, last = name.partition(" ")
-            return create_user(username=username, email=f"{username}@example.com", organisation=org, role=role,
-                               password=DEMO_PASSWORD, first_name=first, last_name=last, levels=levels,
-                               now=start, check_password=False)
+            return create_user(
+                username=username,
+                email=f"{username}@example.com",
+                organisation=org,
+                role=role,
+                password=DEMO_PASSWORD,
+                first_name=first,
+                last_name=last,
+                levels=levels,
+                now=start,
+                check_password=False,
+            )
 
         logins = [
             person("admin", "Ada Admin", provider, Role.ADMINISTRATOR),
@@ -54,7 +87,9 @@ def load_demo() -> int:
         level_agents = {}
         for key in profile.levels:
             if profile.levels[key].staffed_by is Kind.PROVIDER:
-                level_agents[key] = person(f"agent.{key}", f"Agent {key.upper()}", provider, Role.AGENT, (key,))
+                level_agents[key] = person(
+                    f"agent.{key}", f"Agent {key.upper()}", provider, Role.AGENT, (key,)
+                )
                 logins.append(level_agents[key])
         l1 = level_agents.get(profile.initial_level) or logins[0]
         l2 = level_agents.get("l2", l1)
@@ -72,52 +107,118 @@ def load_demo() -> int:
 
         statuses = {s.category: s.key for s in profile.statuses.values()}
 
-        def ticket(subject: str, who: User, severity: str, when: timedelta, **extra: object):  # type: ignore[no-untyped-def]
-            return act.open_ticket(actor=who, now=t + when, subject=subject, channel="portal", severity=severity,
-                                   form=FORM, description="Opened from the demo data.", **extra)  # type: ignore[arg-type]
+        def ticket(
+            subject: str,
+            who: User,
+            severity: str,
+            when: timedelta,
+            *,
+            queue: str | None = None,
+            customer_account: Organisation | None = None,
+        ) -> Ticket:
+            return act.open_ticket(
+                actor=who,
+                now=t + when,
+                subject=subject,
+                channel="portal",
+                severity=severity,
+                form=FORM,
+                description="Opened from the demo data.",
+                queue=queue,
+                customer_account=customer_account,
+            )
 
-        ticket("New SSL certificate is not served on www", north_user, "normal", at(100), customer_account=acme)
+        ticket(
+            "New SSL certificate is not served on www",
+            north_user,
+            "normal",
+            at(100),
+            customer_account=acme,
+        )
 
         opened = ticket("Control panel login fails for all users", north_admin, "high", at(2))
         act.change_status(actor=l1, number=opened.number, to=statuses["open"], now=t + at(2.2))
         act.assign(actor=l1, number=opened.number, assignee=l1, now=t + at(2.3))
-        act.add_reply(actor=l1, number=opened.number, body="We are looking into it now.", now=t + at(2.4))
+        act.add_reply(
+            actor=l1, number=opened.number, body="We are looking into it now.", now=t + at(2.4)
+        )
 
         pending = ticket("Mailbox quota not applied after upgrade", north_user, "normal", at(20))
         act.change_status(actor=l1, number=pending.number, to=statuses["open"], now=t + at(21))
-        act.add_reply(actor=l1, number=pending.number, now=t + at(21.5),
-                      body="Which plan was the subscription upgraded from, and when?")
+        act.add_reply(
+            actor=l1,
+            number=pending.number,
+            now=t + at(21.5),
+            body="Which plan was the subscription upgraded from, and when?",
+        )
         act.change_status(actor=l1, number=pending.number, to=statuses["waiting"], now=t + at(21.6))
 
         hold = ticket("Provisioning of backup add-on fails", contoso_admin, "normal", at(30))
         act.change_status(actor=l1, number=hold.number, to=statuses["open"], now=t + at(30.5))
-        act.change_level(actor=l1, number=hold.number, to="l2", now=t + at(31),
-                         note="Reproduced; the provisioning task fails in the vendor module. Logs attached.")
-        act.add_note(actor=l2, number=hold.number, body="Raised with the platform vendor.", now=t + at(33))
-        act.change_status(actor=l2, number=hold.number, to=statuses["on_hold"], now=t + at(33.1),
-                          reason="waiting on the platform vendor")
+        act.change_level(
+            actor=l1,
+            number=hold.number,
+            to="l2",
+            now=t + at(31),
+            note="Reproduced; the provisioning task fails in the vendor module. Logs attached.",
+        )
+        act.add_note(
+            actor=l2, number=hold.number, body="Raised with the platform vendor.", now=t + at(33)
+        )
+        act.change_status(
+            actor=l2,
+            number=hold.number,
+            to=statuses["on_hold"],
+            now=t + at(33.1),
+            reason="waiting on the platform vendor",
+        )
 
-        resolved = ticket("Question about the invoice for October", contoso_admin, "low", at(40),
-                          queue="business" if "business" in profile.queues else None)
+        resolved = ticket(
+            "Question about the invoice for October",
+            contoso_admin,
+            "low",
+            at(40),
+            queue="business" if "business" in profile.queues else None,
+        )
         act.change_status(actor=l1, number=resolved.number, to=statuses["open"], now=t + at(41))
-        act.add_reply(actor=l1, number=resolved.number, now=t + at(41.5),
-                      body="The October invoice includes the pro-rata upgrade; details are attached to your account.")
-        act.change_status(actor=l1, number=resolved.number, to=statuses["resolved"], now=t + at(41.6),
-                          reason="solution_provided")
+        act.add_reply(
+            actor=l1,
+            number=resolved.number,
+            now=t + at(41.5),
+            body="The October invoice includes the pro-rata upgrade; details are attached to your account.",
+        )
+        act.change_status(
+            actor=l1,
+            number=resolved.number,
+            to=statuses["resolved"],
+            now=t + at(41.6),
+            reason="solution_provided",
+        )
 
         closed = ticket("Password reset for the reseller portal", north_user, "low", at(4))
         act.change_status(actor=l1, number=closed.number, to=statuses["open"], now=t + at(5))
-        act.add_reply(actor=l1, number=closed.number, body="A reset link has been sent.", now=t + at(5.2))
-        act.change_status(actor=l1, number=closed.number, to=statuses["resolved"], now=t + at(5.3),
-                          reason="solution_provided")
+        act.add_reply(
+            actor=l1, number=closed.number, body="A reset link has been sent.", now=t + at(5.2)
+        )
+        act.change_status(
+            actor=l1,
+            number=closed.number,
+            to=statuses["resolved"],
+            now=t + at(5.3),
+            reason="solution_provided",
+        )
         act.change_status(actor=l1, number=closed.number, to=statuses["closed"], now=t + at(60))
-        act.link(actor=l1, number=pending.number, target=opened.number, kind="related", now=t + at(22))
+        act.link(
+            actor=l1, number=pending.number, target=opened.number, kind="related", now=t + at(22)
+        )
         _ = l2
 
     print(f"demo loaded: {profile.provider_name} ({profile.name} profile), 2 partners, 6 tickets")
     print(f"log in at http://127.0.0.1:8000/ with password {DEMO_PASSWORD!r} as:")
     for user in logins:
         levels = ", ".join(user.level_keys())
-        print(f"  {user.username:<16} {user.get_role_display()}{' (' + levels + ')' if levels else ''}"
-              f" · {user.organisation.name if user.organisation else ''}")
+        print(
+            f"  {user.username:<16} {user.get_role_display()}{' (' + levels + ')' if levels else ''}"
+            f" · {user.organisation.name if user.organisation else ''}"
+        )
     return 0

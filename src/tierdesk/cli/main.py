@@ -23,7 +23,9 @@ def _setup() -> None:
     django.setup()
 
 
-def command(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]]:
+def command(
+    name: str,
+) -> Callable[[Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]]:
     def register(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
         COMMANDS[name] = fn
         return fn
@@ -41,7 +43,7 @@ def serve(args: argparse.Namespace) -> int:
 
     call_command("collectstatic", interactive=False, verbosity=0)
 
-    class Server(BaseApplication):  # type: ignore[misc]
+    class Server(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{args.host}:{args.port}")
             self.cfg.set("workers", args.workers)
@@ -57,8 +59,11 @@ def serve(args: argparse.Namespace) -> int:
 
     scheduler = None
     if not args.no_scheduler:
-        scheduler = subprocess.Popen([sys.executable, "-m", "tierdesk", "scheduler"])  # noqa: S603
-    print(f"Tierdesk serving on http://{args.host}:{args.port}/ (API docs at /api/v1/docs)", flush=True)
+        scheduler = subprocess.Popen([sys.executable, "-m", "tierdesk", "scheduler"])
+    print(
+        f"Tierdesk serving on http://{args.host}:{args.port}/ (API docs at /api/v1/docs)",
+        flush=True,
+    )
     try:
         Server().run()
     finally:
@@ -117,10 +122,19 @@ def createadmin(args: argparse.Namespace) -> int:
         if provider is None:
             from tierdesk import profiles
 
-            provider = create_organisation(name=profiles.active().provider_name, kind=OrganisationKind.PROVIDER,
-                                           now=clock.now())
-        create_user(username=args.username, email=args.email, organisation=provider,
-                    role=Role.ADMINISTRATOR, password=password, now=clock.now())
+            provider = create_organisation(
+                name=profiles.active().provider_name,
+                kind=OrganisationKind.PROVIDER,
+                now=clock.now(),
+            )
+        create_user(
+            username=args.username,
+            email=args.email,
+            organisation=provider,
+            role=Role.ADMINISTRATOR,
+            password=password,
+            now=clock.now(),
+        )
     except Invalid as exc:
         return _refused(exc)
     print(f"administrator {args.username} created")
@@ -154,7 +168,10 @@ def token_create(args: argparse.Namespace) -> int:
     except Invalid as exc:
         return _refused(exc)
     print(issued.secret)
-    print(f"token {issued.token.key_id} for {user.username}; it is shown once, keep it now", file=sys.stderr)
+    print(
+        f"token {issued.token.key_id} for {user.username}; it is shown once, keep it now",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -206,35 +223,55 @@ def profile_check(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    print(json.dumps({"profile": profile.name, "version": profile.version, "digest": profile.digest,
-                      "ok": True}))
+    print(
+        json.dumps(
+            {
+                "profile": profile.name,
+                "version": profile.version,
+                "digest": profile.digest,
+                "ok": True,
+            }
+        )
+    )
     return 0
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="tierdesk", description="Tierdesk: a support desk for tiered support chains")
+    top = argparse.ArgumentParser(
+        prog="tierdesk", description="Tierdesk: a support desk for tiered support chains"
+    )
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("serve", help="serve the desk with gunicorn and the in-process scheduler")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=int(os.environ.get("TIERDESK_WEB_WORKERS", "2")))
-    p.add_argument("--no-scheduler", action="store_true", help="leave background work to Celery workers")
+    p.add_argument(
+        "--no-scheduler", action="store_true", help="leave background work to Celery workers"
+    )
     p.add_argument("--access-log", action="store_true")
     p.set_defaults(handler="serve")
 
-    sub.add_parser("scheduler", help="run the periodic jobs in this process").set_defaults(handler="scheduler")
+    sub.add_parser("scheduler", help="run the periodic jobs in this process").set_defaults(
+        handler="scheduler"
+    )
     p = sub.add_parser("migrate", help="create or update the database tables")
     p.add_argument("-v", "--verbose", action="store_true")
     p.set_defaults(handler="migrate")
-    sub.add_parser("demo", help="load the demo organisations, people and tickets into an empty database"
-                   ).set_defaults(handler="demo")
-    p = sub.add_parser("createadmin", help="create an administrator (password from TIERDESK_ADMIN_PASSWORD or asked)")
+    sub.add_parser(
+        "demo", help="load the demo organisations, people and tickets into an empty database"
+    ).set_defaults(handler="demo")
+    p = sub.add_parser(
+        "createadmin",
+        help="create an administrator (password from TIERDESK_ADMIN_PASSWORD or asked)",
+    )
     p.add_argument("--username", default="admin")
     p.add_argument("--email", default="")
     p.set_defaults(handler="createadmin")
 
-    token = sub.add_parser("token", help="personal API tokens").add_subparsers(dest="action", required=True)
+    token = sub.add_parser("token", help="personal API tokens").add_subparsers(
+        dest="action", required=True
+    )
     p = token.add_parser("create", help="create a token for a user; printed once")
     p.add_argument("--user", required=True)
     p.add_argument("--name", default="cli")
@@ -245,13 +282,21 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("key_id")
     p.set_defaults(handler="token revoke")
 
-    audit = sub.add_parser("audit", help="the indelible record").add_subparsers(dest="action", required=True)
-    p = audit.add_parser("verify", help="recompute every hash chain; exit 1 at the first broken link")
+    audit = sub.add_parser("audit", help="the indelible record").add_subparsers(
+        dest="action", required=True
+    )
+    p = audit.add_parser(
+        "verify", help="recompute every hash chain; exit 1 at the first broken link"
+    )
     p.add_argument("--ticket", default=None, metavar="NUMBER")
     p.set_defaults(handler="audit verify")
 
-    prof = sub.add_parser("profile", help="support-process profiles").add_subparsers(dest="action", required=True)
-    p = prof.add_parser("check", help="validate a profile file or shipped profile; exit 1 with every error")
+    prof = sub.add_parser("profile", help="support-process profiles").add_subparsers(
+        dest="action", required=True
+    )
+    p = prof.add_parser(
+        "check", help="validate a profile file or shipped profile; exit 1 with every error"
+    )
     p.add_argument("profile", metavar="PATH|NAME")
     p.set_defaults(handler="profile check")
     return top

@@ -51,24 +51,55 @@ def _instant(at: datetime) -> str:
 
 
 def canonical(
-    *, ticket: str, seq: int, at: datetime, actor: str | None, kind: str, public: bool,
-    data: Mapping[str, Any], prev_hash: str,
+    *,
+    ticket: str,
+    seq: int,
+    at: datetime,
+    actor: str | None,
+    kind: str,
+    public: bool,
+    data: Mapping[str, Any],
+    prev_hash: str,
 ) -> bytes:
     """The exact bytes an event's hash is computed over: sorted keys, no spaces, UTF-8."""
     body = {
-        "actor": actor, "at": _instant(at), "data": data, "kind": kind, "prev": prev_hash,
-        "public": public, "seq": seq, "ticket": ticket,
+        "actor": actor,
+        "at": _instant(at),
+        "data": data,
+        "kind": kind,
+        "prev": prev_hash,
+        "public": public,
+        "seq": seq,
+        "ticket": ticket,
     }
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode("utf-8")
+    return json.dumps(
+        body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
 
 
 def event_hash(
-    *, ticket: str, seq: int, at: datetime, actor: str | None, kind: str, public: bool,
-    data: Mapping[str, Any], prev_hash: str,
+    *,
+    ticket: str,
+    seq: int,
+    at: datetime,
+    actor: str | None,
+    kind: str,
+    public: bool,
+    data: Mapping[str, Any],
+    prev_hash: str,
 ) -> str:
-    return hashlib.sha256(canonical(ticket=ticket, seq=seq, at=at, actor=actor, kind=kind,
-                                    public=public, data=data, prev_hash=prev_hash)).hexdigest()
+    return hashlib.sha256(
+        canonical(
+            ticket=ticket,
+            seq=seq,
+            at=at,
+            actor=actor,
+            kind=kind,
+            public=public,
+            data=data,
+            prev_hash=prev_hash,
+        )
+    ).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -81,7 +112,9 @@ class ChainBreak:
         return f"{self.ticket} event {self.seq}: {self.reason}"
 
 
-def verify_chain(ticket: str, records: Iterable[EventRecord], *, head: str | None = None) -> ChainBreak | None:
+def verify_chain(
+    ticket: str, records: Iterable[EventRecord], *, head: str | None = None
+) -> ChainBreak | None:
     """The first broken link of a ticket's chain, or None when every event is intact.
 
     `head` is the hash the ticket row says its last event has; a chain whose last events were
@@ -91,18 +124,35 @@ def verify_chain(ticket: str, records: Iterable[EventRecord], *, head: str | Non
     expected_seq = 1
     for record in records:
         if record.seq != expected_seq:
-            return ChainBreak(ticket, record.seq, f"expected event {expected_seq}; events are missing or reordered")
+            return ChainBreak(
+                ticket,
+                record.seq,
+                f"expected event {expected_seq}; events are missing or reordered",
+            )
         if record.prev_hash != prev:
-            return ChainBreak(ticket, record.seq, "its previous-hash does not match the event before it")
-        recomputed = event_hash(ticket=ticket, seq=record.seq, at=record.at, actor=record.actor,
-                                kind=record.kind, public=record.public, data=record.data,
-                                prev_hash=record.prev_hash)
+            return ChainBreak(
+                ticket, record.seq, "its previous-hash does not match the event before it"
+            )
+        recomputed = event_hash(
+            ticket=ticket,
+            seq=record.seq,
+            at=record.at,
+            actor=record.actor,
+            kind=record.kind,
+            public=record.public,
+            data=record.data,
+            prev_hash=record.prev_hash,
+        )
         if recomputed != record.hash:
             return ChainBreak(ticket, record.seq, "its content does not match its hash (altered)")
         prev = record.hash
         expected_seq += 1
     if head is not None and head != prev:
-        return ChainBreak(ticket, expected_seq, "the ticket's last recorded hash is not the chain's end (events removed)")
+        return ChainBreak(
+            ticket,
+            expected_seq,
+            "the ticket's last recorded hash is not the chain's end (events removed)",
+        )
     return None
 
 

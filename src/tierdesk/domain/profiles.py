@@ -131,7 +131,9 @@ class _Reader:
     def fail(self, path: str, message: str) -> None:
         self.problems.append(f"{path}: {message}")
 
-    def table(self, data: Mapping[str, Any], path: str, key: str, *, required: bool = True) -> dict[str, Any]:
+    def table(
+        self, data: Mapping[str, Any], path: str, key: str, *, required: bool = True
+    ) -> dict[str, Any]:
         where = f"{path}.{key}" if path else key
         value = data.get(key)
         if value is None:
@@ -144,8 +146,14 @@ class _Reader:
         return dict(value)
 
     def text(
-        self, data: Mapping[str, Any], path: str, key: str, *, default: str | None = None,
-        pattern: re.Pattern[str] | None = None, expected: str = "text",
+        self,
+        data: Mapping[str, Any],
+        path: str,
+        key: str,
+        *,
+        default: str | None = None,
+        pattern: re.Pattern[str] | None = None,
+        expected: str = "text",
     ) -> str:
         where = f"{path}.{key}" if path else key
         value = data.get(key, default)
@@ -166,7 +174,9 @@ class _Reader:
             return default
         return value
 
-    def number(self, data: Mapping[str, Any], path: str, key: str, *, default: int, low: int, high: int) -> int:
+    def number(
+        self, data: Mapping[str, Any], path: str, key: str, *, default: int, low: int, high: int
+    ) -> int:
         value = data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             self.fail(f"{path}.{key}", f"{value!r} is not a whole number from {low} to {high}")
@@ -174,7 +184,12 @@ class _Reader:
         return value
 
     def texts(
-        self, data: Mapping[str, Any], path: str, key: str, *, choices: tuple[str, ...] | None = None,
+        self,
+        data: Mapping[str, Any],
+        path: str,
+        key: str,
+        *,
+        choices: tuple[str, ...] | None = None,
         expected: str = "a list of text",
     ) -> tuple[str, ...]:
         where = f"{path}.{key}" if path else key
@@ -192,7 +207,9 @@ class _Reader:
         entries = []
         for key, value in table.items():
             if not KEY_PATTERN.fullmatch(key):
-                self.fail(f"{path}.{key}", "is not a valid key; expected lower-case letters, digits and _")
+                self.fail(
+                    f"{path}.{key}", "is not a valid key; expected lower-case letters, digits and _"
+                )
                 continue
             if not isinstance(value, Mapping):
                 self.fail(f"{path}.{key}", f"{value!r} is not a table")
@@ -212,8 +229,21 @@ class _Reader:
 def parse_profile(data: Mapping[str, Any], *, source: str, digest: str) -> Profile:
     """Turn parsed TOML into a Profile, or raise ProfileError listing every problem."""
     r = _Reader()
-    r.unknown(data, "", ("profile", "provider", "levels", "tickets", "severities", "statuses",
-                         "queues", "languages", "form"))
+    r.unknown(
+        data,
+        "",
+        (
+            "profile",
+            "provider",
+            "levels",
+            "tickets",
+            "severities",
+            "statuses",
+            "queues",
+            "languages",
+            "form",
+        ),
+    )
     meta = r.table(data, "", "profile")
     r.unknown(meta, "profile", ("name", "version", "description"))
     provider = r.table(data, "", "provider")
@@ -223,17 +253,24 @@ def parse_profile(data: Mapping[str, Any], *, source: str, digest: str) -> Profi
     for key, item in r.keyed(r.table(data, "", "levels"), "levels"):
         path = f"levels.{key}"
         r.unknown(item, path, ("label", "staffed_by", "escalates_to"))
-        staffed = r.text(item, path, "staffed_by", default="provider", expected="provider or supplier")
+        staffed = r.text(
+            item, path, "staffed_by", default="provider", expected="provider or supplier"
+        )
         kind = OrganisationKind.PROVIDER
         if staffed in ("provider", "supplier"):
             kind = OrganisationKind(staffed)
         elif staffed:
             r.fail(f"{path}.staffed_by", f"{staffed!r} is not provider or supplier")
-        levels[key] = Level(key, r.text(item, path, "label"), kind, r.texts(item, path, "escalates_to"))
+        levels[key] = Level(
+            key, r.text(item, path, "label"), kind, r.texts(item, path, "escalates_to")
+        )
     for level in levels.values():
         for target in level.escalates_to:
             if target not in levels:
-                r.fail(f"levels.{level.key}.escalates_to", f"{target!r} is not a level defined under levels")
+                r.fail(
+                    f"levels.{level.key}.escalates_to",
+                    f"{target!r} is not a level defined under levels",
+                )
 
     severities: dict[str, Severity] = {}
     for key, item in r.keyed(r.table(data, "", "severities"), "severities"):
@@ -244,8 +281,11 @@ def parse_profile(data: Mapping[str, Any], *, source: str, digest: str) -> Profi
             r.fail(f"{path}.definition", f"{definition!r} is not text")
             definition = ""
         severities[key] = Severity(
-            key, r.text(item, path, "label"), definition,
-            r.texts(item, path, "examples"), r.texts(item, path, "aliases"),
+            key,
+            r.text(item, path, "label"),
+            definition,
+            r.texts(item, path, "examples"),
+            r.texts(item, path, "aliases"),
         )
 
     statuses: dict[str, Status] = {}
@@ -255,15 +295,25 @@ def parse_profile(data: Mapping[str, Any], *, source: str, digest: str) -> Profi
         category = r.text(item, path, "category", expected="one of " + ", ".join(STATUS_CATEGORIES))
         if category and category not in STATUS_CATEGORIES:
             r.fail(f"{path}.category", f"{category!r} is not one of {', '.join(STATUS_CATEGORIES)}")
-        statuses[key] = Status(key, r.text(item, path, "label"), category,
-                               r.texts(item, path, "to"), r.texts(item, path, "requester_to"))
+        statuses[key] = Status(
+            key,
+            r.text(item, path, "label"),
+            category,
+            r.texts(item, path, "to"),
+            r.texts(item, path, "requester_to"),
+        )
     for status in statuses.values():
         for target in status.to:
             if target not in statuses:
-                r.fail(f"statuses.{status.key}.to", f"{target!r} is not a status defined under statuses")
+                r.fail(
+                    f"statuses.{status.key}.to",
+                    f"{target!r} is not a status defined under statuses",
+                )
         for target in status.requester_to:
             if target not in status.to:
-                r.fail(f"statuses.{status.key}.requester_to", f"{target!r} is not also listed in to")
+                r.fail(
+                    f"statuses.{status.key}.requester_to", f"{target!r} is not also listed in to"
+                )
     initial = [s.key for s in statuses.values() if s.category == "new"]
     if statuses and len(initial) != 1:
         r.fail("statuses", f"needs exactly one status with category 'new', found {len(initial)}")
@@ -274,13 +324,18 @@ def parse_profile(data: Mapping[str, Any], *, source: str, digest: str) -> Profi
         queues[key] = Queue(key, r.text(item, f"queues.{key}", "label"))
 
     tickets = r.table(data, "", "tickets")
-    r.unknown(tickets, "tickets", ("initial_level", "default_severity", "default_queue", "channels"))
+    r.unknown(
+        tickets, "tickets", ("initial_level", "default_severity", "default_queue", "channels")
+    )
     initial_level = r.text(tickets, "tickets", "initial_level", expected="a level key")
     if initial_level and levels and initial_level not in levels:
         r.fail("tickets.initial_level", f"{initial_level!r} is not a level defined under levels")
     default_severity = r.text(tickets, "tickets", "default_severity", expected="a severity key")
     if default_severity and severities and default_severity not in severities:
-        r.fail("tickets.default_severity", f"{default_severity!r} is not a severity defined under severities")
+        r.fail(
+            "tickets.default_severity",
+            f"{default_severity!r} is not a severity defined under severities",
+        )
     default_queue = r.text(tickets, "tickets", "default_queue", expected="a queue key")
     if default_queue and queues and default_queue not in queues:
         r.fail("tickets.default_queue", f"{default_queue!r} is not a queue defined under queues")
@@ -289,13 +344,21 @@ def parse_profile(data: Mapping[str, Any], *, source: str, digest: str) -> Profi
     langs = r.table(data, "", "languages")
     r.unknown(langs, "languages", ("standard", "accepted", "reply"))
     lang_expected = "a language code such as 'en' or 'de'"
-    standard = r.text(langs, "languages", "standard", pattern=LANGUAGE_PATTERN, expected=lang_expected)
+    standard = r.text(
+        langs, "languages", "standard", pattern=LANGUAGE_PATTERN, expected=lang_expected
+    )
     accepted = r.texts(langs, "languages", "accepted")
     for code in accepted:
         if not LANGUAGE_PATTERN.fullmatch(code):
             r.fail("languages.accepted", f"{code!r} is not {lang_expected}")
-    reply = r.text(langs, "languages", "reply", default=standard or "en", pattern=LANGUAGE_PATTERN,
-                   expected=lang_expected)
+    reply = r.text(
+        langs,
+        "languages",
+        "reply",
+        default=standard or "en",
+        pattern=LANGUAGE_PATTERN,
+        expected=lang_expected,
+    )
 
     form_fields: list[FormField] = []
     form = r.table(data, "", "form", required=False)
@@ -303,20 +366,35 @@ def parse_profile(data: Mapping[str, Any], *, source: str, digest: str) -> Profi
     for key, item in r.keyed(r.table(form, "form", "fields"), "form.fields") if form else []:
         path = f"form.fields.{key}"
         r.unknown(item, path, ("label", "help", "required", "multiline"))
-        form_fields.append(FormField(
-            key, r.text(item, path, "label"), str(item.get("help", "")),
-            r.flag(item, path, "required", default=False), r.flag(item, path, "multiline", default=False),
-        ))
+        form_fields.append(
+            FormField(
+                key,
+                r.text(item, path, "label"),
+                str(item.get("help", "")),
+                r.flag(item, path, "required", default=False),
+                r.flag(item, path, "multiline", default=False),
+            )
+        )
 
     profile = Profile(
-        name=r.text(meta, "profile", "name", pattern=re.compile(r"^[a-z][a-z0-9-]*$"),
-                    expected="a lower-case name"),
+        name=r.text(
+            meta,
+            "profile",
+            "name",
+            pattern=re.compile(r"^[a-z][a-z0-9-]*$"),
+            expected="a lower-case name",
+        ),
         version=r.text(meta, "profile", "version", expected="a version such as '1.2'"),
         digest=digest,
         description=str(meta.get("description", "")),
         provider_name=r.text(provider, "provider", "name"),
-        ticket_prefix=r.text(provider, "provider", "ticket_prefix", pattern=PREFIX_PATTERN,
-                             expected="1 to 8 upper-case letters or digits, starting with a letter"),
+        ticket_prefix=r.text(
+            provider,
+            "provider",
+            "ticket_prefix",
+            pattern=PREFIX_PATTERN,
+            expected="1 to 8 upper-case letters or digits, starting with a letter",
+        ),
         number_digits=r.number(provider, "provider", "number_digits", default=6, low=3, high=12),
         levels=levels,
         initial_level=initial_level,

@@ -20,8 +20,15 @@ SUBJECT_MAX = 250
 BODY_MAX = 100_000
 FORM_VALUE_MAX = 10_000
 LINK_KINDS = ("follow_up_of", "duplicate_of", "related")
-PUBLIC_KINDS = frozenset({EventKind.CREATED, EventKind.REPLY, EventKind.STATUS_CHANGED,
-                          EventKind.SEVERITY_CHANGED, EventKind.LINKED})
+PUBLIC_KINDS = frozenset(
+    {
+        EventKind.CREATED,
+        EventKind.REPLY,
+        EventKind.STATUS_CHANGED,
+        EventKind.SEVERITY_CHANGED,
+        EventKind.LINKED,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +65,9 @@ class Draft:
     form: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
-def _text(fields: dict[str, str], name: str, value: str, *, limit: int, required: bool = True) -> str:
+def _text(
+    fields: dict[str, str], name: str, value: str, *, limit: int, required: bool = True
+) -> str:
     cleaned = value.replace("\x00", "").strip()
     if required and not cleaned:
         fields[name] = "is required"
@@ -84,22 +93,30 @@ def open_ticket(profile: Profile, draft: Draft, *, party: Party) -> tuple[Ticket
     if draft.severity is not None:
         found = profile.severity_key(draft.severity)
         if found is None:
-            fields["severity"] = (f"{draft.severity!r} is not a severity of this desk; expected one of "
-                                  + ", ".join(profile.severities))
+            fields["severity"] = (
+                f"{draft.severity!r} is not a severity of this desk; expected one of "
+                + ", ".join(profile.severities)
+            )
         else:
             severity = found
     queue = draft.queue or profile.default_queue
     if queue not in profile.queues:
-        fields["queue"] = f"{queue!r} is not a queue of this desk; expected one of " + ", ".join(profile.queues)
+        fields["queue"] = f"{queue!r} is not a queue of this desk; expected one of " + ", ".join(
+            profile.queues
+        )
     if draft.channel not in profile.channels:
-        fields["channel"] = (f"{draft.channel!r} is not a channel of this desk; expected one of "
-                             + ", ".join(profile.channels))
+        fields["channel"] = (
+            f"{draft.channel!r} is not a channel of this desk; expected one of "
+            + ", ".join(profile.channels)
+        )
     elif draft.channel == "phone" and party is not Party.PROVIDER:
         fields["channel"] = "phone tickets are logged by the provider's agents"
     language = draft.language or profile.languages.standard
     if language not in profile.languages.all():
-        fields["language"] = (f"{language!r} is not a language this desk accepts; expected one of "
-                              + ", ".join(profile.languages.all()))
+        fields["language"] = (
+            f"{language!r} is not a language this desk accepts; expected one of "
+            + ", ".join(profile.languages.all())
+        )
 
     form: dict[str, str] = {}
     known = {f.key: f for f in profile.form}
@@ -116,12 +133,26 @@ def open_ticket(profile: Profile, draft: Draft, *, party: Party) -> tuple[Ticket
     if fields:
         raise Invalid("the ticket is not complete", fields=fields)
 
-    state = TicketState(subject=subject, status=profile.initial_status, severity=severity,
-                        queue=queue, level=profile.initial_level, language=language,
-                        channel=draft.channel)
-    data = {"subject": subject, "description": description, "form": form, "severity": severity,
-            "status": state.status, "queue": queue, "level": state.level, "language": language,
-            "channel": draft.channel}
+    state = TicketState(
+        subject=subject,
+        status=profile.initial_status,
+        severity=severity,
+        queue=queue,
+        level=profile.initial_level,
+        language=language,
+        channel=draft.channel,
+    )
+    data = {
+        "subject": subject,
+        "description": description,
+        "form": form,
+        "severity": severity,
+        "status": state.status,
+        "queue": queue,
+        "level": state.level,
+        "language": language,
+        "channel": draft.channel,
+    }
     return state, Change(EventKind.CREATED, data, public=True)
 
 
@@ -131,7 +162,10 @@ def reply(state: TicketState, profile: Profile, *, body: str, party: Party) -> C
     if fields:
         raise Invalid("the reply is empty or too long", fields=fields)
     if profile.status(state.status).category == "closed":
-        raise Conflict("the ticket is closed; it takes no more replies", fields={"body": "the ticket is closed"})
+        raise Conflict(
+            "the ticket is closed; it takes no more replies",
+            fields={"body": "the ticket is closed"},
+        )
     return Change(EventKind.REPLY, {"body": text, "by": party.value}, public=True)
 
 
@@ -144,10 +178,14 @@ def note(state: TicketState, *, body: str, party: Party) -> Change:
     return Change(EventKind.NOTE, {"body": text}, public=False)
 
 
-def change_status(state: TicketState, profile: Profile, *, to: str, party: Party, reason: str = "") -> Change:
+def change_status(
+    state: TicketState, profile: Profile, *, to: str, party: Party, reason: str = ""
+) -> Change:
     if to not in profile.statuses:
-        raise Invalid(f"{to!r} is not a status of this desk",
-                      fields={"status": "expected one of " + ", ".join(profile.statuses)})
+        raise Invalid(
+            f"{to!r} is not a status of this desk",
+            fields={"status": "expected one of " + ", ".join(profile.statuses)},
+        )
     current = profile.status(state.status)
     if to == state.status:
         raise IllegalTransition(state.status, to, "the ticket already has that status")
@@ -158,24 +196,38 @@ def change_status(state: TicketState, profile: Profile, *, to: str, party: Party
     else:
         allowed = ()
     if to not in allowed:
-        why = "not allowed by this desk's process" if to not in current.to else "only the provider may do that"
+        why = (
+            "not allowed by this desk's process"
+            if to not in current.to
+            else "only the provider may do that"
+        )
         raise IllegalTransition(state.status, to, why)
     if len(reason) > 500:
         raise Invalid("the reason is too long", fields={"reason": "at most 500 characters"})
-    return Change(EventKind.STATUS_CHANGED, {"from": state.status, "to": to, "reason": reason.strip()},
-                  public=True)
+    return Change(
+        EventKind.STATUS_CHANGED,
+        {"from": state.status, "to": to, "reason": reason.strip()},
+        public=True,
+    )
 
 
-def change_severity(state: TicketState, profile: Profile, *, to: str, party: Party, reason: str = "") -> Change:
+def change_severity(
+    state: TicketState, profile: Profile, *, to: str, party: Party, reason: str = ""
+) -> Change:
     _provider_only(party, "change a ticket's severity")
     key = profile.severity_key(to)
     if key is None:
-        raise Invalid(f"{to!r} is not a severity of this desk",
-                      fields={"severity": "expected one of " + ", ".join(profile.severities)})
+        raise Invalid(
+            f"{to!r} is not a severity of this desk",
+            fields={"severity": "expected one of " + ", ".join(profile.severities)},
+        )
     if key == state.severity:
         raise Conflict(f"the ticket already has severity '{key}'", fields={"severity": "unchanged"})
-    return Change(EventKind.SEVERITY_CHANGED, {"from": state.severity, "to": key, "reason": reason.strip()},
-                  public=True)
+    return Change(
+        EventKind.SEVERITY_CHANGED,
+        {"from": state.severity, "to": key, "reason": reason.strip()},
+        public=True,
+    )
 
 
 def assign(state: TicketState, *, assignee: str | None, party: Party) -> Change:
@@ -185,51 +237,84 @@ def assign(state: TicketState, *, assignee: str | None, party: Party) -> Change:
     return Change(EventKind.ASSIGNED, {"from": state.assignee, "to": assignee}, public=False)
 
 
-def change_level(state: TicketState, profile: Profile, *, to: str, party: Party, note: str) -> Change:
+def change_level(
+    state: TicketState, profile: Profile, *, to: str, party: Party, note: str
+) -> Change:
     _provider_only(party, "move tickets between support levels")
     if to not in profile.levels:
-        raise Invalid(f"{to!r} is not a support level of this desk",
-                      fields={"level": "expected one of " + ", ".join(profile.levels)})
+        raise Invalid(
+            f"{to!r} is not a support level of this desk",
+            fields={"level": "expected one of " + ", ".join(profile.levels)},
+        )
     if to == state.level:
         raise Conflict(f"the ticket is already at level '{to}'", fields={"level": "unchanged"})
     allowed = profile.levels[state.level].escalates_to if state.level in profile.levels else ()
     if to not in allowed:
-        raise Conflict(f"this desk's process does not move tickets from '{state.level}' to '{to}'",
-                       fields={"level": "allowed from here: " + (", ".join(allowed) or "none")})
+        raise Conflict(
+            f"this desk's process does not move tickets from '{state.level}' to '{to}'",
+            fields={"level": "allowed from here: " + (", ".join(allowed) or "none")},
+        )
     fields: dict[str, str] = {}
     text = _text(fields, "note", note, limit=BODY_MAX)
     if fields:
-        raise Invalid("a hand-off note is required when a ticket changes level",
-                      fields={"note": "a hand-off note is required"})
-    return Change(EventKind.LEVEL_CHANGED, {"from": state.level, "to": to, "note": text}, public=False)
+        raise Invalid(
+            "a hand-off note is required when a ticket changes level",
+            fields={"note": "a hand-off note is required"},
+        )
+    return Change(
+        EventKind.LEVEL_CHANGED, {"from": state.level, "to": to, "note": text}, public=False
+    )
 
 
-def link(*, kind: str, target: str, party: Party, own_number: str, same_organisation: bool) -> Change:
+def link(
+    *, kind: str, target: str, party: Party, own_number: str, same_organisation: bool
+) -> Change:
     """A link between two tickets; visible to the requester only when both tickets are theirs."""
     _provider_only(party, "link tickets")
     if kind not in LINK_KINDS:
-        raise Invalid(f"{kind!r} is not a kind of link",
-                      fields={"kind": "expected one of " + ", ".join(LINK_KINDS)})
+        raise Invalid(
+            f"{kind!r} is not a kind of link",
+            fields={"kind": "expected one of " + ", ".join(LINK_KINDS)},
+        )
     if target == own_number:
         raise Invalid("a ticket cannot be linked to itself", fields={"target": "is this ticket"})
     return Change(EventKind.LINKED, {"kind": kind, "target": target}, public=same_organisation)
 
 
-def attachment(*, attachment_id: int, name: str, size: int, sha256: str, content_type: str,
-               public: bool, party: Party) -> Change:
+def attachment(
+    *,
+    attachment_id: int,
+    name: str,
+    size: int,
+    sha256: str,
+    content_type: str,
+    public: bool,
+    party: Party,
+) -> Change:
     if not public:
         _provider_only(party, "add internal attachments")
-    data = {"attachment": attachment_id, "name": name, "size": size, "sha256": sha256,
-            "content_type": content_type}
+    data = {
+        "attachment": attachment_id,
+        "name": name,
+        "size": size,
+        "sha256": sha256,
+        "content_type": content_type,
+    }
     return Change(EventKind.ATTACHMENT_ADDED, data, public=public)
 
 
 def apply(state: TicketState | None, kind: str, data: Mapping[str, Any]) -> TicketState:
     """Fold one event into the projection; the first event must be `created`."""
     if kind == EventKind.CREATED:
-        return TicketState(subject=data["subject"], status=data["status"], severity=data["severity"],
-                           queue=data["queue"], level=data["level"], language=data["language"],
-                           channel=data["channel"])
+        return TicketState(
+            subject=data["subject"],
+            status=data["status"],
+            severity=data["severity"],
+            queue=data["queue"],
+            level=data["level"],
+            language=data["language"],
+            channel=data["channel"],
+        )
     if state is None:
         raise ValueError("a ticket's record must start with a 'created' event")
     if kind == EventKind.STATUS_CHANGED:

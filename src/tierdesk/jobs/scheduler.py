@@ -31,8 +31,11 @@ class Scheduler:
     last_run: dict[str, datetime] = field(default_factory=dict)
 
     def due(self, now: datetime) -> list[Job]:
-        return [job for job in self.jobs
-                if job.name not in self.last_run or now - self.last_run[job.name] >= job.every]
+        return [
+            job
+            for job in self.jobs
+            if job.name not in self.last_run or now - self.last_run[job.name] >= job.every
+        ]
 
     def tick(self) -> list[str]:
         """Run every job that is due now; a failing job is logged and retried next interval."""

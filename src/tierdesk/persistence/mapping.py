@@ -9,8 +9,13 @@ from tierdesk.persistence.models import Event, Ticket
 
 def state_of(ticket: Ticket) -> TicketState:
     return TicketState(
-        subject=ticket.subject, status=ticket.status, severity=ticket.severity, queue=ticket.queue,
-        level=ticket.level, language=ticket.language, channel=ticket.channel,
+        subject=ticket.subject,
+        status=ticket.status,
+        severity=ticket.severity,
+        queue=ticket.queue,
+        level=ticket.level,
+        language=ticket.language,
+        channel=ticket.channel,
         assignee=str(ticket.assignee_id) if ticket.assignee_id is not None else None,
     )
 
@@ -28,7 +33,13 @@ def write_state(ticket: Ticket, state: TicketState) -> None:
 
 def record_of(event: Event, number: str) -> EventRecord:
     return EventRecord(
-        ticket=number, seq=event.seq, at=event.at,
+        ticket=number,
+        seq=event.seq,
+        at=event.at,
         actor=str(event.actor_id) if event.actor_id is not None else None,
-        kind=event.kind, public=event.public, data=event.data, prev_hash=event.prev_hash, hash=event.hash,
+        kind=event.kind,
+        public=event.public,
+        data=event.data,
+        prev_hash=event.prev_hash,
+        hash=event.hash,
     )

@@ -3,29 +3,38 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 from tierdesk.domain.parties import OrganisationKind, Role
 
 
 class Organisation(models.Model):
-    kind = models.CharField(max_length=16, choices=[(k.value, k.name.title()) for k in OrganisationKind])
+    kind = models.CharField(
+        max_length=16, choices=[(k.value, k.name.title()) for k in OrganisationKind]
+    )
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="accounts",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
         help_text="for an end-customer account: the partner it belongs to",
     )
-    external_ref = models.CharField(max_length=100, blank=True, help_text="the partner's own account id")
+    external_ref = models.CharField(
+        max_length=100, blank=True, help_text="the partner's own account id"
+    )
     created_at = models.DateTimeField()
 
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(kind="customer", parent__isnull=False) | ~models.Q(kind="customer"),
+                condition=models.Q(kind="customer", parent__isnull=False)
+                | ~models.Q(kind="customer"),
                 name="customer_account_has_partner",
             )
         ]
@@ -35,8 +44,12 @@ class Organisation(models.Model):
 
 
 class User(AbstractUser):
-    organisation = models.ForeignKey(Organisation, null=True, on_delete=models.PROTECT, related_name="users")
-    role = models.CharField(max_length=20, choices=[(r.value, r.name.replace("_", " ").title()) for r in Role])
+    organisation = models.ForeignKey(
+        Organisation, null=True, on_delete=models.PROTECT, related_name="users"
+    )
+    role = models.CharField(
+        max_length=20, choices=[(r.value, r.name.replace("_", " ").title()) for r in Role]
+    )
     phone = models.CharField(max_length=40, blank=True)
     language = models.CharField(max_length=8, default="en")
 
@@ -55,7 +68,12 @@ class LevelMembership(models.Model):
     level = models.CharField(max_length=32)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "level"], name="one_membership_per_level")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "level"], name="one_membership_per_level")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.level}"
 
 
 class TicketSequence(models.Model):
@@ -63,6 +81,9 @@ class TicketSequence(models.Model):
 
     prefix = models.CharField(max_length=8, primary_key=True)
     last = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}: {self.last}"
 
 
 class Ticket(models.Model):
@@ -80,11 +101,19 @@ class Ticket(models.Model):
     level = models.CharField(max_length=32)
     language = models.CharField(max_length=8)
     channel = models.CharField(max_length=16)
-    assignee = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned")
+    assignee = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned"
+    )
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="tickets")
-    requester = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="requested")
+    requester = models.ForeignKey(
+        User, null=True, on_delete=models.PROTECT, related_name="requested"
+    )
     customer_account = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="customer_tickets"
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="customer_tickets",
     )
     opened_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -111,7 +140,12 @@ class TicketLink(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["ticket", "target", "kind"], name="one_link_per_kind")]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "target", "kind"], name="one_link_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind} {self.target_id}"
 
 
 class Event(models.Model):
@@ -131,10 +165,13 @@ class Event(models.Model):
         constraints = [models.UniqueConstraint(fields=["ticket", "seq"], name="one_event_per_seq")]
         ordering = ["ticket_id", "seq"]
 
+    def __str__(self) -> str:
+        return f"{self.ticket_id}#{self.seq} {self.kind}"
+
 
 def _attachment_path(instance: Attachment, filename: str) -> str:
     # The stored name is generated; the sender's name is kept for display only.
-    now = instance.uploaded_at or datetime.now()
+    now = instance.uploaded_at or timezone.now()
     return f"attachments/{now:%Y/%m}/{uuid.uuid4().hex}"
 
 
@@ -149,6 +186,9 @@ class Attachment(models.Model):
     uploaded_by = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField()
 
+    def __str__(self) -> str:
+        return self.original_name
+
 
 class ApiToken(models.Model):
     """A personal API token; only its SHA-256 is kept, the token is shown once."""
@@ -161,3 +201,6 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key_id} ({self.name})"

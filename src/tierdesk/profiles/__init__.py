@@ -24,9 +24,12 @@ def locate(name_or_path: str) -> Path:
     path = Path(name_or_path)
     if path.is_file():
         return path
-    raise ProfileError(name_or_path, [
-        f"no such profile; shipped profiles are {', '.join(builtin_names())}, or give a path to a .toml file"
-    ])
+    raise ProfileError(
+        name_or_path,
+        [
+            f"no such profile; shipped profiles are {', '.join(builtin_names())}, or give a path to a .toml file"
+        ],
+    )
 
 
 def load_file(path: Path) -> Profile:
@@ -34,7 +37,9 @@ def load_file(path: Path) -> Profile:
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise ProfileError(str(path), [f"is not UTF-8 text ({exc.reason} at byte {exc.start})"]) from exc
+        raise ProfileError(
+            str(path), [f"is not UTF-8 text ({exc.reason} at byte {exc.start})"]
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(str(path), [f"is not valid TOML: {exc}"]) from exc
     return parse_profile(data, source=str(path), digest=hashlib.sha256(raw).hexdigest()[:12])

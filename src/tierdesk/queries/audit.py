@@ -35,13 +35,17 @@ def verify(number: str | None = None) -> AuditResult:
         rows = list(_records(ticket))
         events += len(rows)
         checked += 1
-        broken = verify_chain(ticket.number, (record_of(e, ticket.number) for e in rows), head=ticket.last_hash)
+        broken = verify_chain(
+            ticket.number, (record_of(e, ticket.number) for e in rows), head=ticket.last_hash
+        )
         if broken is None:
             state = None
             for event in rows:
                 state = decide.apply(state, event.kind, event.data)
             if state != state_of(ticket):
-                broken = ChainBreak(ticket.number, len(rows), "the ticket row does not match its events")
+                broken = ChainBreak(
+                    ticket.number, len(rows), "the ticket row does not match its events"
+                )
         if broken is not None:
             return AuditResult(checked, events, broken)
     return AuditResult(checked, events, None)

@@ -15,9 +15,12 @@ from tierdesk.domain.parties import Party, Role, party_of, sees_everything, sees
 from tierdesk.persistence.models import Attachment, Event, LevelMembership, Ticket, User
 
 ORDERINGS = {
-    "updated": "updated_at", "-updated": "updated_at",
-    "opened": "opened_at", "-opened": "opened_at",
-    "number": "id", "-number": "id",
+    "updated": "updated_at",
+    "-updated": "updated_at",
+    "opened": "opened_at",
+    "-opened": "opened_at",
+    "number": "id",
+    "-number": "id",
 }
 
 
@@ -105,17 +108,25 @@ def _decode_cursor(cursor: str, ordering: str) -> tuple[object, int]:
             raise ValueError
         return value, pk
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError, UnicodeDecodeError):
-        raise Invalid("the cursor is not one this list gave out",
-                      fields={"cursor": "is not valid for this ordering; start again without it"}) from None
+        raise Invalid(
+            "the cursor is not one this list gave out",
+            fields={"cursor": "is not valid for this ordering; start again without it"},
+        ) from None
 
 
 def list_tickets(
-    actor: User, *, filters: TicketFilter, ordering: str = "-updated", cursor: str | None = None,
+    actor: User,
+    *,
+    filters: TicketFilter,
+    ordering: str = "-updated",
+    cursor: str | None = None,
     limit: int = 50,
 ) -> TicketPage:
     """One page of the actor's tickets, keyset-paginated so pages stay fast however deep."""
     if ordering not in ORDERINGS:
-        raise Invalid("unknown ordering", fields={"ordering": "expected one of " + ", ".join(ORDERINGS)})
+        raise Invalid(
+            "unknown ordering", fields={"ordering": "expected one of " + ", ".join(ORDERINGS)}
+        )
     tickets = visible_tickets(actor).select_related("organisation", "requester", "assignee")
     if filters.status:
         tickets = tickets.filter(status__in=filters.status)
@@ -132,7 +143,9 @@ def list_tickets(
     if filters.updated_since is not None:
         tickets = tickets.filter(updated_at__gte=filters.updated_since)
     if filters.search:
-        tickets = tickets.filter(Q(subject__icontains=filters.search) | Q(number__iexact=filters.search))
+        tickets = tickets.filter(
+            Q(subject__icontains=filters.search) | Q(number__iexact=filters.search)
+        )
 
     field = ORDERINGS[ordering]
     descending = ordering.startswith("-")
@@ -141,9 +154,13 @@ def list_tickets(
         if field == "id":
             tickets = tickets.filter(id__lt=pk) if descending else tickets.filter(id__gt=pk)
         elif descending:
-            tickets = tickets.filter(Q(**{f"{field}__lt": value}) | Q(**{field: value, "id__lt": pk}))
+            tickets = tickets.filter(
+                Q(**{f"{field}__lt": value}) | Q(**{field: value, "id__lt": pk})
+            )
         else:
-            tickets = tickets.filter(Q(**{f"{field}__gt": value}) | Q(**{field: value, "id__gt": pk}))
+            tickets = tickets.filter(
+                Q(**{f"{field}__gt": value}) | Q(**{field: value, "id__gt": pk})
+            )
     order = [f"-{field}", "-id"] if descending else [field, "id"]
     if field == "id":
         order = order[:1]

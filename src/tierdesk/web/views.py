@@ -14,10 +14,13 @@ from tierdesk.queries.tickets import TicketFilter, list_tickets
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    page = list_tickets(request.user, filters=TicketFilter(), limit=50)  # type: ignore[arg-type]
+    page = list_tickets(request.user, filters=TicketFilter(), limit=50)
     profile = profiles.active()
-    return render(request, "tierdesk/home.html", {"tickets": page.items, "profile": profile,
-                                                  "statuses": profile.statuses})
+    return render(
+        request,
+        "tierdesk/home.html",
+        {"tickets": page.items, "profile": profile, "statuses": profile.statuses},
+    )
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -28,11 +31,15 @@ def health(request: HttpRequest) -> JsonResponse:
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith("/api/"):
-        return error_response(404, "not_found", f"no such endpoint: {request.method} {request.path}")
+        return error_response(
+            404, "not_found", f"no such endpoint: {request.method} {request.path}"
+        )
     return render(request, "tierdesk/error.html", {"title": "Not found"}, status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
-        return error_response(500, "server_error", "the desk failed to answer; the error has been logged")
+        return error_response(
+            500, "server_error", "the desk failed to answer; the error has been logged"
+        )
     return render(request, "tierdesk/error.html", {"title": "Something went wrong"}, status=500)

@@ -1,0 +1,90 @@
+"""The `tierdesk` command: demo, tokens, createadmin, profile check, audit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tierdesk.cli.main import main
+from tierdesk.persistence.models import ApiToken, Event, Organisation, Ticket, User
+from tierdesk.queries.audit import verify
+
+
+@pytest.mark.django_db
+def test_demo_loads_every_status_once_and_then_refuses(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "north.user" in out and "agent.l1" in out and "tierdesk-demo" in out
+    assert set(Ticket.objects.values_list("status", flat=True)) == {
+        "new",
+        "open",
+        "pending",
+        "on_hold",
+        "resolved",
+        "closed",
+    }
+    assert Organisation.objects.filter(kind="partner").count() == 2
+    assert Organisation.objects.filter(kind="customer").count() >= 2
+    assert set(User.objects.values_list("role", flat=True)) == {
+        "administrator",
+        "manager",
+        "agent",
+        "partner_admin",
+        "partner_user",
+        "supplier_contact",
+    }
+    assert verify().broken is None
+    counts = (Ticket.objects.count(), Event.objects.count(), User.objects.count())
+    assert main(["demo"]) == 0
+    assert "nothing was changed" in capsys.readouterr().out
+    assert (Ticket.objects.count(), Event.objects.count(), User.objects.count()) == counts
+
+
+@pytest.mark.django_db
+def test_token_create_prints_the_secret_once_and_stores_a_hash(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    main(["demo"])
+    capsys.readouterr()
+    assert main(["token", "create", "--user", "north.user", "--name", "ci"]) == 0
+    secret = capsys.readouterr().out.strip()
+    token = ApiToken.objects.get(user__username="north.user")
+    assert secret.startswith("tdk_") and secret not in (token.key_hash, token.key_id)
+    assert main(["token", "create", "--user", "ghost"]) == 1
+    assert main(["token", "revoke", "--user", "north.user", token.key_id]) == 0
+    assert ApiToken.objects.get(pk=token.pk).revoked_at is not None
+
+
+@pytest.mark.django_db
+def test_createadmin_checks_the_password(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TIERDESK_ADMIN_PASSWORD", "123")
+    assert main(["createadmin", "--username", "root"]) == 1
+    assert "password" in capsys.readouterr().err
+    monkeypatch.setenv("TIERDESK_ADMIN_PASSWORD", "a long and unusual passphrase")
+    assert main(["createadmin", "--username", "root"]) == 0
+    admin = User.objects.get(username="root")
+    assert admin.role == "administrator" and admin.organisation.kind == "provider"
+
+
+def test_profile_check_reports_every_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["profile", "check", "demo"]) == 0
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[profile]\nname = "Bad Name"\nversion = "1"\n[provider]\nname = "x"\nticket_prefix = "x"\n'
+    )
+    assert main(["profile", "check", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        "profile.name" in err
+        and "provider.ticket_prefix" in err
+        and "severities: is missing" in err
+    )
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[profile\n")
+    assert main(["profile", "check", str(broken)]) == 1
+    assert "not valid TOML" in capsys.readouterr().err

@@ -1,0 +1,29 @@
+"""The migrations match the models, on whichever database the suite runs on."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+
+@pytest.mark.django_db
+def test_models_and_migrations_agree() -> None:
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+@pytest.mark.django_db
+def test_the_append_only_guard_is_installed() -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'tierdesk_event'::regclass "
+                "AND NOT tgisinternal ORDER BY tgname"
+            )
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'tierdesk_event' "
+                "ORDER BY name"
+            )
+        names = [row[0] for row in cursor.fetchall()]
+    assert len(names) == 2 and all(name.startswith("tierdesk_event_") for name in names)
