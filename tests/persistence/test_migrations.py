@@ -27,3 +27,12 @@ def test_the_append_only_guard_is_installed() -> None:
             )
         names = [row[0] for row in cursor.fetchall()]
     assert len(names) == 2 and all(name.startswith("tierdesk_event_") for name in names)
+
+
+@pytest.mark.django_db
+def test_the_suite_runs_on_the_database_it_was_given() -> None:
+    import os
+
+    wanted = os.environ.get("TIERDESK_TEST_DATABASE_URL", "sqlite:")
+    expected = "postgresql" if wanted.startswith(("postgres:", "postgresql:")) else "sqlite"
+    assert connection.vendor == expected
