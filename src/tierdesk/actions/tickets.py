@@ -10,8 +10,7 @@ from datetime import datetime
 from typing import IO
 
 from django.core.files.base import File
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from tierdesk import profiles
 from tierdesk.actions.record import append
@@ -41,10 +40,16 @@ def _party(actor: User) -> Party:
 
 def _next_number(profile: Profile) -> str:
     """Take the next number for the profile's prefix; the row lock makes it unique under load."""
-    TicketSequence.objects.get_or_create(prefix=profile.ticket_prefix)
-    TicketSequence.objects.filter(prefix=profile.ticket_prefix).update(last=F("last") + 1)
-    last = TicketSequence.objects.values_list("last", flat=True).get(prefix=profile.ticket_prefix)
-    return profile.format_number(last)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tierdesk_ticketsequence SET last = last + 1 WHERE prefix = %s RETURNING last",
+            [profile.ticket_prefix],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        TicketSequence.objects.get_or_create(prefix=profile.ticket_prefix)
+        return _next_number(profile)
+    return profile.format_number(int(row[0]))
 
 
 def open_ticket(

@@ -51,7 +51,7 @@ def authenticate(secret: str, *, now: datetime) -> User | None:
     if len(parts) != 3 or parts[0] != PREFIX:
         return None
     token = (
-        ApiToken.objects.select_related("user")
+        ApiToken.objects.select_related("user", "user__organisation")
         .filter(key_id=parts[1], revoked_at__isnull=True)
         .first()
     )

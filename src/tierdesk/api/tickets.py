@@ -58,8 +58,8 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def attachment_out(request: HttpRequest, a: Attachment) -> dict[str, Any]:
-    url = request.build_absolute_uri(f"/api/v1/tickets/{a.ticket.number}/attachments/{a.pk}")
+def attachment_out(request: HttpRequest, ticket: Ticket, a: Attachment) -> dict[str, Any]:
+    url = request.build_absolute_uri(f"/api/v1/tickets/{ticket.number}/attachments/{a.pk}")
     return {
         "id": a.pk,
         "name": a.original_name,
@@ -84,13 +84,21 @@ def event_out(e: Event) -> dict[str, Any]:
     }
 
 
-def detail_out(request: HttpRequest, user: User, number: str) -> dict[str, Any]:
-    ticket = q.get_ticket(user, number)
-    visible = q.visible_tickets(user)
-    links = TicketLink.objects.filter(ticket=ticket, target__in=visible).select_related("target")
+def detail_out(
+    request: HttpRequest, user: User, ticket: Ticket, *, new: bool = False
+) -> dict[str, Any]:
+    """The ticket with its links, attachments and the events the user may see."""
     out = ticket_out(ticket)
-    out["links"] = [{"kind": link.kind, "target": link.target.number} for link in links]
-    out["attachments"] = [attachment_out(request, a) for a in q.ticket_attachments(user, ticket)]
+    if new:  # a ticket just opened has no links or attachments yet
+        out["links"], out["attachments"] = [], []
+    else:
+        links = TicketLink.objects.filter(
+            ticket=ticket, target__in=q.visible_tickets(user)
+        ).select_related("target")
+        out["links"] = [{"kind": link.kind, "target": link.target.number} for link in links]
+        out["attachments"] = [
+            attachment_out(request, ticket, a) for a in q.ticket_attachments(user, ticket)
+        ]
     out["events"] = [event_out(e) for e in q.ticket_events(user, ticket)]
     return out
 
@@ -193,7 +201,7 @@ def create_ticket(request: HttpRequest, payload: schemas.TicketIn) -> Any:
         requester=requester,
         customer_account=customer,
     )
-    return Status(201, detail_out(request, user, ticket.number))
+    return Status(201, detail_out(request, user, ticket, new=True))
 
 
 @router.get(
@@ -202,7 +210,9 @@ def create_ticket(request: HttpRequest, payload: schemas.TicketIn) -> Any:
     summary="A ticket and its record",
 )
 def get_ticket(request: HttpRequest, number: str) -> Any:
-    return detail_out(request, actor(request), number)
+    user = actor(request)
+    ticket = q.get_ticket(user, number)
+    return detail_out(request, user, ticket)
 
 
 @router.post(
@@ -320,7 +330,7 @@ def attach(
         now=clock.now(),
         max_bytes=limit,
     )
-    return Status(201, attachment_out(request, attachment))
+    return Status(201, attachment_out(request, attachment.ticket, attachment))
 
 
 @router.get(

@@ -85,7 +85,12 @@ def scheduler(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    Scheduler(JOBS, clock.SystemClock()).run_forever(stop, settings.TIERDESK["SCHEDULER_INTERVAL"])
+    from django.db import close_old_connections
+
+    # Long-lived process: drop database connections that died or aged out before each tick.
+    Scheduler(JOBS, clock.SystemClock()).run_forever(
+        stop, settings.TIERDESK["SCHEDULER_INTERVAL"], before_tick=close_old_connections
+    )
     return 0
 
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.contrib.sessions.models import Session
-from django.db import close_old_connections
 
 from tierdesk.jobs.scheduler import Job
 
 
 def clear_expired_sessions(now: datetime) -> int:
-    close_old_connections()
     deleted, _ = Session.objects.filter(expire_date__lt=now).delete()
     return deleted
 

@@ -50,8 +50,14 @@ class Scheduler:
                 log.exception("job %s failed; it will run again in %s", job.name, job.every)
         return ran
 
-    def run_forever(self, stop: threading.Event, interval: float) -> None:
+    def run_forever(
+        self,
+        stop: threading.Event,
+        interval: float,
+        before_tick: Callable[[], object] = lambda: None,
+    ) -> None:
         log.info("scheduler running %s every %ss", ", ".join(j.name for j in self.jobs), interval)
         while not stop.is_set():
+            before_tick()
             self.tick()
             stop.wait(interval)

@@ -45,6 +45,10 @@ def get_ticket(actor: User, number: str, *, for_update: bool = False) -> Ticket:
     tickets = visible_tickets(actor)
     if for_update:
         tickets = tickets.select_for_update(of=("self",))
+    else:
+        tickets = tickets.select_related(
+            "organisation", "requester", "assignee", "customer_account"
+        )
     ticket = tickets.filter(number=number).first()
     if ticket is None:
         raise NotFound(f"no ticket {number}")
