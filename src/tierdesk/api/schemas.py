@@ -3,57 +3,67 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import AfterValidator, Field
+
+
+def _no_nul(value: str) -> str:
+    # Databases refuse NUL in text; refuse it here with a field error instead of failing later.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
 
 
 class TicketIn(Schema):
-    subject: str = Field(max_length=250)
-    description: str = ""
-    severity: str | None = None
-    queue: str | None = None
-    language: str | None = None
-    channel: str | None = Field(
+    subject: Text = Field(max_length=250)
+    description: Text = ""
+    severity: Text | None = None
+    queue: Text | None = None
+    language: Text | None = None
+    channel: Text | None = Field(
         None, description="defaults to 'api'; agents log phone calls with 'phone'"
     )
-    form: dict[str, str] = {}
-    organisation: str | None = Field(
+    form: dict[str, Text] = {}
+    organisation: Text | None = Field(
         None, description="partner slug; required when an agent opens a ticket"
     )
-    requester: str | None = Field(
+    requester: Text | None = Field(
         None, description="username of the partner's requester (agents only)"
     )
-    customer_account: str | None = Field(None, description="slug of the end-customer account")
+    customer_account: Text | None = Field(None, description="slug of the end-customer account")
 
 
 class BodyIn(Schema):
-    body: str
+    body: Text
 
 
 class StatusIn(Schema):
-    status: str
-    reason: str = ""
+    status: Text
+    reason: Text = ""
 
 
 class SeverityIn(Schema):
-    severity: str
-    reason: str = ""
+    severity: Text
+    reason: Text = ""
 
 
 class AssignIn(Schema):
-    assignee: str | None = Field(description="username of an agent, or null to unassign")
+    assignee: Text | None = Field(description="username of an agent, or null to unassign")
 
 
 class LevelIn(Schema):
-    level: str
-    note: str = Field(description="the hand-off note for the receiving level")
+    level: Text
+    note: Text = Field(description="the hand-off note for the receiving level")
 
 
 class LinkIn(Schema):
-    kind: str = Field(description="follow_up_of, duplicate_of or related")
-    target: str = Field(description="the other ticket's number")
+    kind: Text = Field(description="follow_up_of, duplicate_of or related")
+    target: Text = Field(description="the other ticket's number")
 
 
 class Party(Schema):

@@ -51,6 +51,8 @@ def serve(args: argparse.Namespace) -> int:
             self.cfg.set("threads", env.integer("WEB_THREADS", 4, low=1))
             self.cfg.set("accesslog", "-" if args.access_log else None)
             self.cfg.set("timeout", 60)
+            # Several desks (or a benchmark beside a running desk) share a machine: no shared socket.
+            self.cfg.set("control_socket_disable", True)
 
         def load(self) -> object:
             from tierdesk.config.wsgi import application

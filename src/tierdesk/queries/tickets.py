@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,7 +42,12 @@ def visible_tickets(actor: User) -> QuerySet[Ticket]:
     return tickets.none()
 
 
+NUMBER_PATTERN = re.compile(r"[A-Z][A-Z0-9]{0,7}-[0-9]{1,12}")
+
+
 def get_ticket(actor: User, number: str, *, for_update: bool = False) -> Ticket:
+    if not NUMBER_PATTERN.fullmatch(number):
+        raise NotFound(f"no ticket {number[:40]!r}")
     tickets = visible_tickets(actor)
     if for_update:
         tickets = tickets.select_for_update(of=("self",))
