@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tierdesk.domain.profiles import ProfileError, parse_profile
+from tierdesk.domain.profile_parsing import parse_profile
+from tierdesk.domain.profiles import ProfileError
 from tierdesk.profiles import BUILTIN, builtin_names, load
 
 

@@ -131,7 +131,7 @@ def test_replaying_the_changes_reproduces_the_state() -> None:
         lambda s: decide.change_status(s, PROFILE, to="open", party=Party.PROVIDER),
         lambda s: decide.change_severity(s, PROFILE, to="high", party=Party.PROVIDER),
         lambda s: decide.assign(s, assignee="4", party=Party.PROVIDER),
-        lambda s: decide.change_level(s, PROFILE, to="noc", party=Party.PROVIDER, note="outage"),
+        lambda s: decide.change_level(s, PROFILE, to="l2", party=Party.PROVIDER, note="outage"),
         lambda s: decide.reply(s, PROFILE, body="on it", party=Party.PROVIDER),
         lambda s: decide.change_status(s, PROFILE, to="resolved", party=Party.PROVIDER),
     ):
@@ -146,5 +146,5 @@ def test_replaying_the_changes_reproduces_the_state() -> None:
         "resolved",
         "high",
         "4",
-        "noc",
+        "l2",
     )

@@ -27,6 +27,8 @@ class EventKind(StrEnum):
     LEVEL_CHANGED = "level_changed"
     LINKED = "linked"
     ATTACHMENT_ADDED = "attachment_added"
+    SLA_WARNING = "sla_warning"
+    SLA_BREACH = "sla_breach"
 
 
 @dataclass(frozen=True)

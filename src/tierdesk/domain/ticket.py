@@ -133,12 +133,18 @@ def open_ticket(profile: Profile, draft: Draft, *, party: Party) -> tuple[Ticket
     if fields:
         raise Invalid("the ticket is not complete", fields=fields)
 
+    # The emergency keyword (LuxCloud 2.8) sets the severity and, where the profile says, the level.
+    emergency = bool(subject) and profile.is_emergency(subject)
+    level = profile.initial_level
+    if emergency and profile.emergency is not None:
+        severity = profile.emergency.severity
+        level = profile.emergency.level or level
     state = TicketState(
         subject=subject,
         status=profile.initial_status,
         severity=severity,
         queue=queue,
-        level=profile.initial_level,
+        level=level,
         language=language,
         channel=draft.channel,
     )
@@ -153,6 +159,8 @@ def open_ticket(profile: Profile, draft: Draft, *, party: Party) -> tuple[Ticket
         "language": language,
         "channel": draft.channel,
     }
+    if emergency:
+        data["emergency"] = True
     return state, Change(EventKind.CREATED, data, public=True)
 
 

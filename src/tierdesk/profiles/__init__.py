@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from tierdesk.domain.profiles import Profile, ProfileError, parse_profile
+from tierdesk.domain.profile_parsing import parse_profile
+from tierdesk.domain.profiles import Profile, ProfileError
 
 BUILTIN = Path(__file__).parent / "builtin"
 
@@ -42,7 +44,17 @@ def load_file(path: Path) -> Profile:
         ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(str(path), [f"is not valid TOML: {exc}"]) from exc
-    return parse_profile(data, source=str(path), digest=hashlib.sha256(raw).hexdigest()[:12])
+    return parse_profile(data, source=str(path), digest=hashlib.sha256(raw).hexdigest()[:12],
+                         holiday_lookup=public_holidays)
+
+
+def public_holidays(country: str, subdivision: str | None, years: tuple[int, int]) -> dict[date, str]:
+    """Public holidays from the `holidays` package (its version is pinned in the lock file)."""
+    import holidays
+
+    found = holidays.country_holidays(country, subdiv=subdivision, years=range(years[0], years[1] + 1),
+                                      language="en_US")
+    return dict(found.items())
 
 
 @lru_cache(maxsize=32)

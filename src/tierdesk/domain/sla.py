@@ -1,0 +1,271 @@
+"""SLA clocks, derived from a ticket's events and its profile, never patched.
+
+`clocks(profile, events, now)` replays the record: for every target of the ticket's current
+severity it walks the stretches between events, counting business time on the target's
+calendar while the clock runs and standing still while the status pauses it. A severity change
+therefore re-evaluates the whole history under the new targets, a pause is a stretch that does
+not count, and a reopen lets the resolution clock continue where it stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tierdesk.domain.calendars import Calendar, from_us, to_us
+from tierdesk.domain.events import EventKind
+from tierdesk.domain.profiles import Profile, Target
+
+US = 1_000_000
+CLOSED_CATEGORIES = ("resolved", "closed")
+
+
+@dataclass(frozen=True)
+class ClockEvent:
+    at: datetime
+    kind: str
+    data: Mapping[str, Any]
+    public: bool = True
+
+
+@dataclass(frozen=True)
+class Stretch:
+    start: datetime
+    end: datetime
+    running: bool
+    why: str
+    business_seconds: float
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """An instant the sweep must act on: a warning share of a target, or its breach (share 1.0)."""
+
+    target: str
+    cycle: int
+    share: float
+    at: datetime
+
+    @property
+    def kind(self) -> str:
+        return "breach" if self.share >= 1 else "warning"
+
+
+@dataclass(frozen=True)
+class TargetClock:
+    key: str
+    kind: str
+    label: str
+    calendar: str
+    limit_seconds: int
+    state: str  # running | paused | met | breached | not_guaranteed | not_started
+    started_at: datetime | None
+    due: datetime | None
+    used_seconds: float
+    met_at: datetime | None
+    breached_at: datetime | None
+    cycle: int
+    deadlines: tuple[Deadline, ...]
+    stretches: tuple[Stretch, ...]
+    why: str
+
+
+@dataclass(frozen=True)
+class ClockState:
+    severity: str
+    targets: tuple[TargetClock, ...]
+    next_deadline: Deadline | None
+
+    def target(self, key: str) -> TargetClock:
+        return next(t for t in self.targets if t.key == key)
+
+
+def _is_provider_reply(event: ClockEvent) -> bool:
+    return event.kind == EventKind.REPLY and event.public and event.data.get("by") in ("provider", "system")
+
+
+def _recorded(events: Sequence[ClockEvent]) -> set[tuple[str, int, float]]:
+    done = set()
+    for e in events:
+        if e.kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACH):
+            share = 1.0 if e.kind == EventKind.SLA_BREACH else float(e.data.get("share", 0))
+            done.add((str(e.data.get("target")), int(e.data.get("cycle", 0)), share))
+    return done
+
+
+def _target_clock(
+    profile: Profile, target: Target, calendar: Calendar, *, opened: datetime,
+    timeline: Sequence[ClockEvent], now: datetime, recorded: set[tuple[str, int, float]],
+) -> TargetClock:
+    limit_us = target.within.on(calendar.working_day_seconds) * US
+    start = opened if target.starts == "opened" else calendar.next_working_day_start(opened)
+    status = profile.initial_status
+    stopped_at: datetime | None = None  # response and milestone clocks stop for good
+    closed_at: datetime | None = None  # when the ticket was last resolved or closed
+    breached_at: datetime | None = None
+    used = cycle = 0
+    cycle_breached = False
+    edge: Deadline | None = None  # the target was reached exactly at an event: on time if it stops the clock
+    stretches: list[Stretch] = []
+    deadlines: list[Deadline] = []
+
+    def category(key: str) -> str:
+        spec = profile.statuses.get(key)
+        return spec.category if spec is not None else ""
+
+    def held_by(key: str) -> str | None:
+        spec = profile.statuses.get(key)
+        if spec is None:
+            return None
+        if target.key in spec.pauses or "*" in spec.pauses:
+            return f"paused while {spec.label}"
+        if spec.category in CLOSED_CATEGORIES and target.kind in ("update", "resolution"):
+            return f"stopped while {spec.label}"
+        if (spec.category == "on_hold" and target.kind == "resolution" and profile.suppliers is not None
+                and profile.suppliers.customer_clock_pauses):
+            return f"paused while {spec.label} (waiting on a supplier)"
+        return None
+
+    def breach(deadline: Deadline) -> None:
+        nonlocal breached_at, cycle_breached
+        deadlines.append(deadline)
+        cycle_breached = True
+        if breached_at is None:
+            breached_at = deadline.at
+
+    def run(a: datetime, b: datetime) -> None:
+        nonlocal used, edge
+        held = "stopped" if stopped_at is not None else held_by(status)
+        if held:
+            stretches.append(Stretch(a, b, False, held, 0.0))
+            return
+        a_us, b_us = to_us(a), to_us(b)
+        spent = calendar.business_us(a, b)
+        for share in target.warn_at:
+            mark = round(limit_us * share)
+            if used < mark <= used + spent:
+                deadlines.append(Deadline(target.key, cycle, share, from_us(calendar.add_us(a_us, mark - used))))
+        if used < limit_us <= used + spent:
+            instant_us = calendar.add_us(a_us, limit_us - used)
+            deadline = Deadline(target.key, cycle, 1.0, from_us(instant_us))
+            if instant_us < b_us or b == now:
+                breach(deadline)
+            else:
+                edge = deadline
+        used += spent
+        stretches.append(Stretch(a, b, True, "running", spent / US))
+
+    cursor = start
+    for event in timeline:
+        if event.at > now:
+            break
+        if event.at > cursor:
+            run(cursor, event.at)
+            cursor = event.at
+        before = status
+        if event.kind == EventKind.STATUS_CHANGED:
+            status = str(event.data["to"])
+        closing = category(status) in CLOSED_CATEGORIES and category(before) not in CLOSED_CATEGORIES
+        reopening = category(before) in CLOSED_CATEGORIES and category(status) not in CLOSED_CATEGORIES
+        if closing:
+            closed_at = event.at
+        if stopped_at is None and (
+            (target.kind == "response" and (_is_provider_reply(event) or closing))
+            or (target.kind == "milestone" and (
+                ("reply" in target.stops_on and _is_provider_reply(event))
+                or ("note" in target.stops_on and event.kind == EventKind.NOTE)
+                or ("level_change" in target.stops_on and event.kind == EventKind.LEVEL_CHANGED)
+                or ("resolved" in target.stops_on and closing)))
+        ):
+            stopped_at = max(event.at, start)
+        on_time = stopped_at is not None or (closing and target.kind in ("update", "resolution")) or (
+            target.kind == "update" and _is_provider_reply(event))
+        if edge is not None:
+            if not on_time:
+                breach(edge)
+            edge = None
+        if target.kind == "update" and (_is_provider_reply(event) or reopening):
+            cycle, used, cycle_breached = cycle + 1, 0, False  # a public update or a reopen starts a new wait
+    if now > cursor:
+        run(cursor, now)
+    if edge is not None:
+        breach(edge)
+
+    held = held_by(status)
+    due: datetime | None = None
+    met_at: datetime | None = None
+    if now < start:
+        state = "not_started"
+        due = from_us(calendar.add_us(to_us(start), limit_us))
+        deadlines.append(Deadline(target.key, cycle, 1.0, due))
+    elif stopped_at is not None or (target.kind == "resolution" and held and held.startswith("stopped")):
+        state = "breached" if breached_at is not None else "met"
+        met_at = stopped_at or closed_at if state == "met" else None
+    elif held:
+        state = "breached" if cycle_breached else "paused"
+    else:
+        state = "breached" if cycle_breached else "running"
+        if used < limit_us:
+            due = from_us(calendar.add_us(to_us(now), limit_us - used))
+            deadlines.append(Deadline(target.key, cycle, 1.0, due))
+            for share in target.warn_at:
+                mark = round(limit_us * share)
+                if mark > used:
+                    deadlines.append(Deadline(target.key, cycle, share,
+                                              from_us(calendar.add_us(to_us(now), mark - used))))
+        else:
+            due = next((d.at for d in deadlines if d.cycle == cycle and d.share >= 1), None)
+    pending = [d for d in set(deadlines) if (d.target, d.cycle, d.share) not in recorded
+               and (d.share >= 1 or d.cycle == cycle)]
+    if state not in ("running", "not_started"):
+        pending = [d for d in pending if d.at <= now]  # only what happened and is not yet recorded
+    if target.kind == "update" and state in ("met", "paused"):
+        pending = [d for d in pending if d.share >= 1]
+    why = (f"{target.label}: {target.within} on calendar {calendar.key!r}"
+           f"{', from the opening of the next working day' if target.starts == 'next_working_day' else ''}"
+           f"; {used / US / 3600:.2f} business hours counted")
+    return TargetClock(
+        key=target.key, kind=target.kind, label=target.label, calendar=calendar.key,
+        limit_seconds=limit_us // US, state=state, started_at=start, due=due, used_seconds=used / US,
+        met_at=met_at, breached_at=breached_at, cycle=cycle,
+        deadlines=tuple(sorted(pending, key=lambda d: (d.at, d.share))), stretches=tuple(stretches), why=why,
+    )
+
+
+def clocks(profile: Profile, events: Sequence[ClockEvent], now: datetime) -> ClockState:
+    """Every target's clock for a ticket whose record is `events`, as of `now`."""
+    if not events or events[0].kind != EventKind.CREATED:
+        raise ValueError("a ticket's record starts with its 'created' event")
+    created = events[0]
+    opened = created.at
+    severity = str(created.data["severity"])
+    for e in events:
+        if e.kind == EventKind.SEVERITY_CHANGED and e.at <= now:
+            severity = str(e.data["to"])
+    spec = profile.severities.get(severity)
+    if spec is None:
+        return ClockState(severity, (), None)
+    language = str(created.data.get("language", profile.languages.standard))
+    guaranteed = language == profile.languages.standard or profile.languages.accepted_guaranteed
+    emergency = bool(created.data.get("emergency"))
+    recorded = _recorded(events)
+    timeline = [e for e in events[1:] if e.kind not in (EventKind.SLA_WARNING, EventKind.SLA_BREACH)]
+    result = []
+    for target in spec.targets.values():
+        calendar_key = target.calendar
+        if emergency and profile.emergency is not None and profile.emergency.calendar:
+            calendar_key = profile.emergency.calendar
+        calendar = profile.calendars[calendar_key]
+        if not guaranteed:
+            result.append(TargetClock(
+                key=target.key, kind=target.kind, label=target.label, calendar=calendar_key,
+                limit_seconds=target.within.on(calendar.working_day_seconds), state="not_guaranteed",
+                started_at=None, due=None, used_seconds=0.0, met_at=None, breached_at=None, cycle=0,
+                deadlines=(), stretches=(), why=f"no target is guaranteed for tickets in {language!r}"))
+            continue
+        result.append(_target_clock(profile, target, calendar, opened=opened, timeline=timeline, now=now,
+                                    recorded=recorded))
+    upcoming = [d for t in result for d in t.deadlines]
+    return ClockState(severity, tuple(result), min(upcoming, key=lambda d: d.at) if upcoming else None)
