@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 import pytest
 
@@ -170,3 +171,26 @@ def test_oversized_attachments_store_nothing(desk: Desk) -> None:
             max_bytes=10,
         )
     assert Attachment.objects.count() == 0
+
+
+def test_each_change_stores_the_clocks_and_the_next_deadline(
+    desk: Desk, fixed_clock: clock.FixedClock
+) -> None:
+    from datetime import timedelta
+
+    from tierdesk.persistence.models import TicketTarget
+
+    ticket = desk.open(severity="high")  # Tuesday 10:00 in Luxembourg
+    rows = {t.target: t for t in TicketTarget.objects.filter(ticket=ticket)}
+    assert set(rows) == {"first_response", "resolution"}
+    assert (
+        rows["first_response"].state == "running" and rows["first_response"].limit_seconds == 3600
+    )
+    assert ticket.next_deadline == clock.now() + timedelta(minutes=45)
+    fixed_clock.advance(timedelta(minutes=20))
+    act.add_reply(actor=desk.l1, number=ticket.number, body="On it", now=clock.now())
+    ticket.refresh_from_db()
+    first = TicketTarget.objects.get(ticket=ticket, target="first_response")
+    assert (first.state, first.met_at) == ("met", clock.now())
+    # Next is the resolution warning: 75 % of 9 business hours after 10:00 is 16:45 Luxembourg.
+    assert ticket.next_deadline == datetime(2026, 3, 10, 15, 45, tzinfo=UTC)

@@ -252,3 +252,24 @@ def test_session_login_reaches_the_api(desk: Desk) -> None:
     client = Client()
     assert client.login(username="ned", password="correct horse battery")
     assert client.get("/api/v1/me").json()["organisation"] == desk.north.slug
+
+
+def test_the_ticket_shows_each_target_and_why(desk: Desk, fixed_clock: clock.FixedClock) -> None:
+    # T0 is Tuesday 10 March 2026, 10:00 in Luxembourg.
+    api = ApiClient(desk.north_user)
+    body = new_ticket(api, severity="high")
+    targets = {t["target"]: t for t in body["sla"]}
+    assert targets["first_response"]["due"].startswith("2026-03-10T10:00:00")  # 11:00 Luxembourg
+    assert targets["first_response"]["due_text"] == "First response due by Tue 10 Mar 11:00"
+    assert targets["resolution"]["due"].startswith("2026-03-11T09:00:00")
+    assert "1h on calendar 'desk'" in targets["first_response"]["why"]
+    assert body["next_deadline"].startswith("2026-03-10T09:45:00")  # the 75 % warning
+
+    fixed_clock.advance(timedelta(minutes=30))
+    agent = ApiClient(desk.l1)
+    agent.post(f"/tickets/{body['number']}/replies", {"body": "Looking at it"})
+    fixed_clock.advance(timedelta(hours=2))
+    targets = {t["target"]: t for t in api.get(f"/tickets/{body['number']}").json()["sla"]}
+    assert targets["first_response"]["state"] == "met"
+    assert targets["resolution"]["state"] == "running"
+    assert targets["resolution"]["used_seconds"] == 2.5 * 3600

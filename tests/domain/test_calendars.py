@@ -13,14 +13,35 @@ from hypothesis import strategies as st
 from tierdesk.domain.calendars import Calendar, from_us, parse_hours, to_us
 
 LUX = ZoneInfo("Europe/Luxembourg")
-LU_HOLIDAYS = frozenset({date(2026, 1, 1), date(2026, 4, 6), date(2026, 5, 1), date(2026, 5, 9), date(2026, 5, 14),
-                         date(2026, 5, 25), date(2026, 6, 23), date(2026, 8, 15), date(2026, 11, 1),
-                         date(2026, 12, 25), date(2026, 12, 26)})
-DESK = Calendar("desk", "Europe/Luxembourg", weekly=(((8 * 3600, 17 * 3600),),) * 5 + ((), ()),
-                holidays=LU_HOLIDAYS)
-SPLIT = Calendar("split", "Europe/Amsterdam",
-                 weekly=(((8 * 3600 + 1800, 12 * 3600), (13 * 3600, 17 * 3600)),) * 5 + (((9 * 3600, 12 * 3600),), ()),
-                 closed_dates=frozenset({date(2026, 3, 20)}), open_dates={date(2026, 3, 22): ((10 * 3600, 11 * 3600),)})
+LU_HOLIDAYS = frozenset(
+    {
+        date(2026, 1, 1),
+        date(2026, 4, 6),
+        date(2026, 5, 1),
+        date(2026, 5, 9),
+        date(2026, 5, 14),
+        date(2026, 5, 25),
+        date(2026, 6, 23),
+        date(2026, 8, 15),
+        date(2026, 11, 1),
+        date(2026, 12, 25),
+        date(2026, 12, 26),
+    }
+)
+DESK = Calendar(
+    "desk",
+    "Europe/Luxembourg",
+    weekly=(((8 * 3600, 17 * 3600),),) * 5 + ((), ()),
+    holidays=LU_HOLIDAYS,
+)
+SPLIT = Calendar(
+    "split",
+    "Europe/Amsterdam",
+    weekly=(((8 * 3600 + 1800, 12 * 3600), (13 * 3600, 17 * 3600)),) * 5
+    + (((9 * 3600, 12 * 3600),), ()),
+    closed_dates=frozenset({date(2026, 3, 20)}),
+    open_dates={date(2026, 3, 22): ((10 * 3600, 11 * 3600),)},
+)
 NOC = Calendar("noc", "Europe/Luxembourg", always_open=True)
 
 
@@ -50,7 +71,9 @@ def test_24x7_counts_real_hours_across_a_switch() -> None:
 def test_starts_outside_hours_and_on_holidays() -> None:
     assert DESK.add(lux(2026, 3, 10, 19), 3600) == lux(2026, 3, 11, 9)  # evening: from next opening
     assert DESK.add(lux(2026, 3, 14, 12), 3600) == lux(2026, 3, 16, 9)  # Saturday
-    assert DESK.add(lux(2026, 12, 24, 16), 2 * 3600) == lux(2026, 12, 28, 9)  # Christmas and St Stephen
+    assert DESK.add(lux(2026, 12, 24, 16), 2 * 3600) == lux(
+        2026, 12, 28, 9
+    )  # Christmas and St Stephen
     assert DESK.add(lux(2026, 6, 22, 16, 30), 3600) == lux(2026, 6, 24, 8, 30)  # National Day
 
 
@@ -62,9 +85,18 @@ def test_due_at_closing_time_not_next_opening() -> None:
 
 def test_split_shifts_closed_and_extra_open_dates() -> None:
     ams = ZoneInfo("Europe/Amsterdam")
-    assert SPLIT.add(datetime(2026, 3, 16, 11, 30, tzinfo=ams), 3600) == datetime(2026, 3, 16, 13, 30, tzinfo=ams)
-    assert SPLIT.business_seconds(datetime(2026, 3, 20, 0, tzinfo=ams), datetime(2026, 3, 21, 0, tzinfo=ams)) == 0
-    sunday = SPLIT.business_seconds(datetime(2026, 3, 22, 0, tzinfo=ams), datetime(2026, 3, 23, 0, tzinfo=ams))
+    assert SPLIT.add(datetime(2026, 3, 16, 11, 30, tzinfo=ams), 3600) == datetime(
+        2026, 3, 16, 13, 30, tzinfo=ams
+    )
+    assert (
+        SPLIT.business_seconds(
+            datetime(2026, 3, 20, 0, tzinfo=ams), datetime(2026, 3, 21, 0, tzinfo=ams)
+        )
+        == 0
+    )
+    sunday = SPLIT.business_seconds(
+        datetime(2026, 3, 22, 0, tzinfo=ams), datetime(2026, 3, 23, 0, tzinfo=ams)
+    )
     assert sunday == 3600
 
 
@@ -90,7 +122,8 @@ def test_outside_the_table_the_walk_agrees() -> None:
     start = lux(2061, 3, 1, 10)
     assert DESK.add(start, 20 * 3600) == reference_add(DESK, start, 20 * 3600)
     assert DESK.business_seconds(lux(2061, 3, 1), lux(2061, 3, 31)) == reference_between(
-        DESK, lux(2061, 3, 1), lux(2061, 3, 31))
+        DESK, lux(2061, 3, 1), lux(2061, 3, 31)
+    )
 
 
 def test_bulk_matches_one_at_a_time() -> None:
@@ -98,7 +131,9 @@ def test_bulk_matches_one_at_a_time() -> None:
     starts = rng.integers(to_us(lux(2026, 1, 1)), to_us(lux(2027, 1, 1)), 2000, dtype=np.int64)
     durations = rng.integers(0, 30 * 9 * 3600, 2000, dtype=np.int64) * 1_000_000
     bulk = DESK.add_many(starts, durations)
-    assert [DESK.add_us(int(s), int(d)) for s, d in zip(starts, durations, strict=True)] == bulk.tolist()
+    assert [
+        DESK.add_us(int(s), int(d)) for s, d in zip(starts, durations, strict=True)
+    ] == bulk.tolist()
 
 
 def test_opening_hours_are_checked() -> None:
@@ -123,8 +158,11 @@ def _open_stretches(cal: Calendar, first: date, last: date) -> list[tuple[dateti
 
 def reference_between(cal: Calendar, a: datetime, b: datetime) -> float:
     total = 0.0
-    for s, e in _open_stretches(cal, a.astimezone(ZoneInfo(cal.timezone)).date() - timedelta(days=1),
-                                b.astimezone(ZoneInfo(cal.timezone)).date() + timedelta(days=1)):
+    for s, e in _open_stretches(
+        cal,
+        a.astimezone(ZoneInfo(cal.timezone)).date() - timedelta(days=1),
+        b.astimezone(ZoneInfo(cal.timezone)).date() + timedelta(days=1),
+    ):
         lo, hi = max(s, a), min(e, b)
         if hi > lo:
             total += (hi - lo).total_seconds()
@@ -146,8 +184,9 @@ def reference_add(cal: Calendar, start: datetime, seconds: float) -> datetime:
         day += timedelta(days=1)
 
 
-instants = st.integers(to_us(datetime(2025, 1, 1, tzinfo=UTC)), to_us(datetime(2027, 12, 31, tzinfo=UTC))).map(
-    lambda us: from_us(us - us % 60_000_000))
+instants = st.integers(
+    to_us(datetime(2025, 1, 1, tzinfo=UTC)), to_us(datetime(2027, 12, 31, tzinfo=UTC))
+).map(lambda us: from_us(us - us % 60_000_000))
 durations = st.integers(0, 40 * 9 * 60).map(lambda minutes: minutes * 60)
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from tierdesk import profiles
+from tierdesk.domain import sla
 from tierdesk.domain import ticket as decide
 from tierdesk.domain.events import GENESIS, event_hash
+from tierdesk.persistence.clocks import clock_events, store_targets
 from tierdesk.persistence.mapping import state_of, write_state
 from tierdesk.persistence.models import Event, Ticket, User
 
@@ -40,8 +43,13 @@ def append(ticket: Ticket, change: decide.Change, *, actor: User | None, now: da
     ticket.event_count = seq
     ticket.last_hash = digest
     ticket.updated_at = now
+    # The clocks are derived from the whole record, the new event included, in this transaction.
+    history = [] if creating else clock_events(ticket)
+    events = [*history, sla.ClockEvent(now, change.kind.value, change.data, change.public)]
+    clocks = sla.clocks(profiles.for_ticket(ticket.profile), events, now)
+    ticket.next_deadline = clocks.next_deadline.at if clocks.next_deadline else None
     ticket.save()
-    return Event.objects.create(
+    event = Event.objects.create(
         ticket=ticket,
         seq=seq,
         at=now,
@@ -52,3 +60,5 @@ def append(ticket: Ticket, change: decide.Change, *, actor: User | None, now: da
         prev_hash=prev,
         hash=digest,
     )
+    store_targets(ticket, clocks, created=creating)
+    return event

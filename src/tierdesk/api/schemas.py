@@ -102,6 +102,21 @@ class EventOut(Schema):
     hash: str
 
 
+class TargetOut(Schema):
+    target: str
+    label: str
+    kind: str
+    state: str
+    calendar: str
+    due: datetime | None
+    due_text: str
+    used_seconds: float
+    limit_seconds: int
+    met_at: datetime | None
+    breached_at: datetime | None
+    why: str
+
+
 class TicketOut(Schema):
     number: str
     subject: str
@@ -121,9 +136,11 @@ class TicketOut(Schema):
     updated_at: datetime
     profile: str
     profile_version: str
+    next_deadline: datetime | None
 
 
 class TicketDetailOut(TicketOut):
+    sla: list[TargetOut]
     links: list[LinkOut]
     attachments: list[AttachmentOut]
     events: list[EventOut]

@@ -18,7 +18,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
-Interval = tuple[int, int]  # seconds since local midnight, end exclusive; (0, 86400) is the whole day
+Interval = tuple[
+    int, int
+]  # seconds since local midnight, end exclusive; (0, 86400) is the whole day
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 US = 1_000_000
 HORIZON = (2010, 2045)  # years the table covers; holidays are resolved for the same years
@@ -112,8 +114,17 @@ class Calendar:
                 cum_end.append(total)
             lo = to_us(datetime(HORIZON[0], 1, 2, tzinfo=UTC))
             hi = to_us(datetime(HORIZON[1], 12, 30, tzinfo=UTC))
-            table = _Table(starts, ends, cum, cum_end, lo, hi, np.array(starts, dtype=np.int64),
-                           np.array(cum, dtype=np.int64), np.array(cum_end, dtype=np.int64))
+            table = _Table(
+                starts,
+                ends,
+                cum,
+                cum_end,
+                lo,
+                hi,
+                np.array(starts, dtype=np.int64),
+                np.array(cum, dtype=np.int64),
+                np.array(cum_end, dtype=np.int64),
+            )
             self._cache["table"] = table
         return table
 
@@ -155,7 +166,9 @@ class Calendar:
         """The earliest instant at which `seconds` of business time have elapsed since `start`."""
         return from_us(self.add_us(to_us(start), round(seconds * US)))
 
-    def add_many(self, starts_us: npt.NDArray[np.int64], durations_us: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    def add_many(
+        self, starts_us: npt.NDArray[np.int64], durations_us: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.int64]:
         """`add` for arrays of UTC microseconds, vectorised; all inside the table's horizon."""
         if self.always_open:
             return starts_us + durations_us
@@ -205,7 +218,9 @@ class Calendar:
     def is_open(self, instant: datetime) -> bool:
         x = to_us(instant)
         local = instant.astimezone(self.zone).date()
-        return any(s <= x < e for d in (local - timedelta(days=1), local) for s, e in self._day_us(d))
+        return any(
+            s <= x < e for d in (local - timedelta(days=1), local) for s, e in self._day_us(d)
+        )
 
     def next_working_day_start(self, instant: datetime) -> datetime:
         """The opening of the first working day after the instant's local date."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 from tierdesk.domain.calendars import HORIZON, Calendar, Interval, expand_days, parse_hours
@@ -60,7 +61,9 @@ class _Reader:
     def at(path: str, key: str) -> str:
         return f"{path}.{key}" if path else key
 
-    def table(self, data: Mapping[str, Any], path: str, key: str, *, required: bool = True) -> dict[str, Any]:
+    def table(
+        self, data: Mapping[str, Any], path: str, key: str, *, required: bool = True
+    ) -> dict[str, Any]:
         value = data.get(key)
         if value is None:
             if required:
@@ -72,8 +75,14 @@ class _Reader:
         return dict(value)
 
     def text(
-        self, data: Mapping[str, Any], path: str, key: str, *, default: str | None = None,
-        pattern: re.Pattern[str] | None = None, expected: str = "text",
+        self,
+        data: Mapping[str, Any],
+        path: str,
+        key: str,
+        *,
+        default: str | None = None,
+        pattern: re.Pattern[str] | None = None,
+        expected: str = "text",
     ) -> str:
         value = data.get(key, default)
         if value is None:
@@ -98,7 +107,9 @@ class _Reader:
             return default
         return value
 
-    def number(self, data: Mapping[str, Any], path: str, key: str, *, default: int, low: int, high: int) -> int:
+    def number(
+        self, data: Mapping[str, Any], path: str, key: str, *, default: int, low: int, high: int
+    ) -> int:
         value = data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             self.fail(self.at(path, key), f"{value!r} is not a whole number from {low} to {high}")
@@ -113,7 +124,12 @@ class _Reader:
         return float(value)
 
     def texts(
-        self, data: Mapping[str, Any], path: str, key: str, *, choices: tuple[str, ...] | None = None,
+        self,
+        data: Mapping[str, Any],
+        path: str,
+        key: str,
+        *,
+        choices: tuple[str, ...] | None = None,
         expected: str = "a list of text",
     ) -> tuple[str, ...]:
         value = data.get(key, [])
@@ -126,14 +142,21 @@ class _Reader:
                     self.fail(self.at(path, key), f"{item!r} is not one of {', '.join(choices)}")
         return tuple(value)
 
-    def duration(self, data: Mapping[str, Any], path: str, key: str, *, required: bool = True) -> Duration | None:
+    def duration(
+        self, data: Mapping[str, Any], path: str, key: str, *, required: bool = True
+    ) -> Duration | None:
         value = data.get(key)
         if value is None:
             if required:
-                self.fail(self.at(path, key), 'is missing; expected a duration such as "4h" or "2 business days"')
+                self.fail(
+                    self.at(path, key),
+                    'is missing; expected a duration such as "4h" or "2 business days"',
+                )
             return None
         if not isinstance(value, str):
-            self.fail(self.at(path, key), f'{value!r} is not a duration; write it as text, e.g. "4h"')
+            self.fail(
+                self.at(path, key), f'{value!r} is not a duration; write it as text, e.g. "4h"'
+            )
             return None
         try:
             return parse_duration(value)
@@ -141,11 +164,15 @@ class _Reader:
             self.fail(self.at(path, key), str(exc))
             return None
 
-    def keyed(self, table: Mapping[str, Any], path: str, *, required: bool = True) -> list[tuple[str, dict[str, Any]]]:
+    def keyed(
+        self, table: Mapping[str, Any], path: str, *, required: bool = True
+    ) -> list[tuple[str, dict[str, Any]]]:
         entries = []
         for key, value in table.items():
             if not KEY_PATTERN.fullmatch(key):
-                self.fail(f"{path}.{key}", "is not a valid key; expected lower-case letters, digits and _")
+                self.fail(
+                    f"{path}.{key}", "is not a valid key; expected lower-case letters, digits and _"
+                )
                 continue
             if not isinstance(value, Mapping):
                 self.fail(f"{path}.{key}", f"{value!r} is not a table")
@@ -158,18 +185,36 @@ class _Reader:
     def unknown(self, data: Mapping[str, Any], path: str, known: tuple[str, ...]) -> None:
         for key in data:
             if key not in known:
-                self.fail(self.at(path, key), f"is not a known key; expected one of {', '.join(known)}")
+                self.fail(
+                    self.at(path, key), f"is not a known key; expected one of {', '.join(known)}"
+                )
 
     def reference(self, value: str | None, path: str, pool: Mapping[str, Any], what: str) -> None:
         if value and pool and value not in pool:
-            self.fail(path, f"{value!r} is not a {what} defined under {what}s" if not what.endswith("s")
-                      else f"{value!r} is not defined under {what}")
+            self.fail(
+                path,
+                f"{value!r} is not a {what} defined under {what}s"
+                if not what.endswith("s")
+                else f"{value!r} is not defined under {what}",
+            )
 
 
 def _calendar(r: _Reader, key: str, item: dict[str, Any], lookup: HolidayLookup) -> Calendar:
     path = f"calendars.{key}"
-    r.unknown(item, path, ("timezone", "always_open", "hours", "holidays", "closed", "open", "working_day",
-                           "description"))
+    r.unknown(
+        item,
+        path,
+        (
+            "timezone",
+            "always_open",
+            "hours",
+            "holidays",
+            "closed",
+            "open",
+            "working_day",
+            "description",
+        ),
+    )
     tz = r.text(item, path, "timezone", expected="an IANA time zone such as 'Europe/Luxembourg'")
     if tz:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -177,7 +222,9 @@ def _calendar(r: _Reader, key: str, item: dict[str, Any], lookup: HolidayLookup)
         try:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
-            r.fail(f"{path}.timezone", f"{tz!r} is not an IANA time zone such as 'Europe/Luxembourg'")
+            r.fail(
+                f"{path}.timezone", f"{tz!r} is not an IANA time zone such as 'Europe/Luxembourg'"
+            )
             tz = ""
     always = r.flag(item, path, "always_open", default=False)
     weekly: list[list[Interval]] = [[] for _ in range(7)]
@@ -193,7 +240,7 @@ def _calendar(r: _Reader, key: str, item: dict[str, Any], lookup: HolidayLookup)
             except ValueError as exc:
                 r.fail(where, str(exc))
         out.sort()
-        for (_, e1), (s2, _) in zip(out, out[1:], strict=False):
+        for (_, e1), (s2, _) in pairwise(out):
             if s2 < e1:
                 r.fail(where, "opening hours overlap")
         return tuple(out)
@@ -203,7 +250,10 @@ def _calendar(r: _Reader, key: str, item: dict[str, Any], lookup: HolidayLookup)
         try:
             days = expand_days(spec)
         except ValueError:
-            r.fail(f"{path}.hours.{spec}", "is not a day or range of days such as 'mon-fri', 'sat' or 'daily'")
+            r.fail(
+                f"{path}.hours.{spec}",
+                "is not a day or range of days such as 'mon-fri', 'sat' or 'daily'",
+            )
             continue
         for day in days:
             weekly[day].extend(intervals(value, f"{path}.hours.{spec}"))
@@ -214,14 +264,19 @@ def _calendar(r: _Reader, key: str, item: dict[str, Any], lookup: HolidayLookup)
     if item.get("holidays") is not None:
         spec_t = r.table(item, path, "holidays")
         r.unknown(spec_t, f"{path}.holidays", ("country", "subdivision"))
-        country = r.text(spec_t, f"{path}.holidays", "country", expected="an ISO country code such as 'LU'")
+        country = r.text(
+            spec_t, f"{path}.holidays", "country", expected="an ISO country code such as 'LU'"
+        )
         subdivision = r.optional_text(spec_t, f"{path}.holidays", "subdivision")
         if country:
             try:
                 holidays = dict(lookup(country, subdivision, HORIZON))
             except (KeyError, NotImplementedError, ValueError) as exc:
-                r.fail(f"{path}.holidays", f"no public holidays known for {country!r}"
-                       f"{' / ' + subdivision if subdivision else ''} ({exc})")
+                r.fail(
+                    f"{path}.holidays",
+                    f"no public holidays known for {country!r}"
+                    f"{' / ' + subdivision if subdivision else ''} ({exc})",
+                )
 
     def dates(value: Any, where: str) -> list[date]:
         out = []
@@ -245,89 +300,165 @@ def _calendar(r: _Reader, key: str, item: dict[str, Any], lookup: HolidayLookup)
             open_dates[extra] = intervals(value, f"{path}.open.{day_text}")
     working_day = r.duration(item, path, "working_day", required=False)
     return Calendar(
-        key=key, timezone=tz or "UTC", weekly=tuple(tuple(d) for d in weekly), holidays=frozenset(holidays),
-        closed_dates=frozenset(closed), open_dates=open_dates, always_open=always,
-        working_day=working_day.seconds if working_day else 0, holiday_names=holidays,
+        key=key,
+        timezone=tz or "UTC",
+        weekly=tuple(tuple(d) for d in weekly),
+        holidays=frozenset(holidays),
+        closed_dates=frozenset(closed),
+        open_dates=open_dates,
+        always_open=always,
+        working_day=working_day.seconds if working_day else 0,
+        holiday_names=holidays,
     )
 
 
 def _targets(
-    r: _Reader, severity: str, table: dict[str, Any], *, calendars: Mapping[str, Calendar], default_calendar: str,
+    r: _Reader,
+    severity: str,
+    table: dict[str, Any],
+    *,
+    calendars: Mapping[str, Calendar],
+    default_calendar: str,
     warn_at: tuple[float, ...],
 ) -> dict[str, Target]:
     out: dict[str, Target] = {}
     for key, item in r.keyed(table, f"severities.{severity}.targets", required=False):
         path = f"severities.{severity}.targets.{key}"
-        r.unknown(item, path, ("within", "kind", "label", "calendar", "starts", "stops_on", "warn_at", "source"))
+        r.unknown(
+            item,
+            path,
+            ("within", "kind", "label", "calendar", "starts", "stops_on", "warn_at", "source"),
+        )
         kind = item.get("kind", STANDARD_TARGETS.get(key, ""))
         if kind not in ("response", "update", "resolution", "milestone"):
-            r.fail(f"{path}.kind", f"{kind!r} is not response, update, resolution or milestone "
-                                   "(a target named other than first_response, update or resolution needs one)")
+            r.fail(
+                f"{path}.kind",
+                f"{kind!r} is not response, update, resolution or milestone "
+                "(a target named other than first_response, update or resolution needs one)",
+            )
         within = r.duration(item, path, "within")
-        calendar = r.text(item, path, "calendar", default=default_calendar, expected="a calendar key")
+        calendar = r.text(
+            item, path, "calendar", default=default_calendar, expected="a calendar key"
+        )
         if calendar and calendars and calendar not in calendars:
             r.fail(f"{path}.calendar", f"{calendar!r} is not a calendar defined under calendars")
-        starts = r.text(item, path, "starts", default="opened", expected="opened or next_working_day")
+        starts = r.text(
+            item, path, "starts", default="opened", expected="opened or next_working_day"
+        )
         if starts not in TARGET_STARTS:
             r.fail(f"{path}.starts", f"{starts!r} is not opened or next_working_day")
         stops_on = r.texts(item, path, "stops_on", choices=MILESTONE_STOPS)
         if kind == "milestone" and not stops_on:
-            r.fail(f"{path}.stops_on", "a milestone needs what stops it: " + ", ".join(MILESTONE_STOPS))
+            r.fail(
+                f"{path}.stops_on", "a milestone needs what stops it: " + ", ".join(MILESTONE_STOPS)
+            )
         warn = item.get("warn_at", list(warn_at))
-        if not isinstance(warn, list) or not all(isinstance(w, int | float) and 0 < w < 1 for w in warn):
-            r.fail(f"{path}.warn_at", f"{warn!r} is not a list of shares between 0 and 1, e.g. [0.75, 0.9]")
+        if not isinstance(warn, list) or not all(
+            isinstance(w, int | float) and 0 < w < 1 for w in warn
+        ):
+            r.fail(
+                f"{path}.warn_at",
+                f"{warn!r} is not a list of shares between 0 and 1, e.g. [0.75, 0.9]",
+            )
             warn = list(warn_at)
         if within is not None:
             out[key] = Target(
-                key=key, kind=str(kind), label=str(item.get("label", key.replace("_", " ").capitalize())),
-                within=within, calendar=calendar, starts=starts, stops_on=stops_on,
-                warn_at=tuple(sorted(float(w) for w in warn)), source=str(item.get("source", "")),
+                key=key,
+                kind=str(kind),
+                label=str(item.get("label", key.replace("_", " ").capitalize())),
+                within=within,
+                calendar=calendar,
+                starts=starts,
+                stops_on=stops_on,
+                warn_at=tuple(sorted(float(w) for w in warn)),
+                source=str(item.get("source", "")),
             )
     return out
 
 
 def parse_profile(
-    data: Mapping[str, Any], *, source: str, digest: str,
+    data: Mapping[str, Any],
+    *,
+    source: str,
+    digest: str,
     holiday_lookup: HolidayLookup | None = None,
 ) -> Profile:
     """Turn parsed TOML into a Profile, or raise ProfileError listing every problem."""
     lookup: HolidayLookup = holiday_lookup or (lambda country, sub, years: {})
     r = _Reader()
-    r.unknown(data, "", ("profile", "provider", "calendars", "levels", "tickets", "sla", "severities", "statuses",
-                         "queues", "languages", "form", "emergency", "closure", "email", "invalid_reasons",
-                         "suppliers", "escalation", "reporting"))
+    r.unknown(
+        data,
+        "",
+        (
+            "profile",
+            "provider",
+            "calendars",
+            "levels",
+            "tickets",
+            "sla",
+            "severities",
+            "statuses",
+            "queues",
+            "languages",
+            "form",
+            "emergency",
+            "closure",
+            "email",
+            "invalid_reasons",
+            "suppliers",
+            "escalation",
+            "reporting",
+        ),
+    )
     meta = r.table(data, "", "profile")
     r.unknown(meta, "profile", ("name", "version", "description", "source"))
     provider = r.table(data, "", "provider")
     r.unknown(provider, "provider", ("name", "ticket_prefix", "number_digits"))
 
-    calendars = {key: _calendar(r, key, item, lookup)
-                 for key, item in r.keyed(r.table(data, "", "calendars"), "calendars")}
+    calendars = {
+        key: _calendar(r, key, item, lookup)
+        for key, item in r.keyed(r.table(data, "", "calendars"), "calendars")
+    }
 
     tickets = r.table(data, "", "tickets")
-    r.unknown(tickets, "tickets", ("initial_level", "default_severity", "default_queue", "channels", "calendar"))
+    r.unknown(
+        tickets,
+        "tickets",
+        ("initial_level", "default_severity", "default_queue", "channels", "calendar"),
+    )
     default_calendar = r.text(tickets, "tickets", "calendar", expected="a calendar key")
     if default_calendar and calendars and default_calendar not in calendars:
-        r.fail("tickets.calendar", f"{default_calendar!r} is not a calendar defined under calendars")
+        r.fail(
+            "tickets.calendar", f"{default_calendar!r} is not a calendar defined under calendars"
+        )
 
     levels: dict[str, Level] = {}
     for key, item in r.keyed(r.table(data, "", "levels"), "levels"):
         path = f"levels.{key}"
         r.unknown(item, path, ("label", "staffed_by", "escalates_to", "calendar", "description"))
-        staffed = r.text(item, path, "staffed_by", default="provider", expected="provider or supplier")
+        staffed = r.text(
+            item, path, "staffed_by", default="provider", expected="provider or supplier"
+        )
         kind = OrganisationKind.PROVIDER
         if staffed in ("provider", "supplier"):
             kind = OrganisationKind(staffed)
         elif staffed:
             r.fail(f"{path}.staffed_by", f"{staffed!r} is not provider or supplier")
-        calendar = r.text(item, path, "calendar", default=default_calendar or "", expected="a calendar key")
+        calendar = r.text(
+            item, path, "calendar", default=default_calendar or "", expected="a calendar key"
+        )
         if calendar and calendars and calendar not in calendars:
             r.fail(f"{path}.calendar", f"{calendar!r} is not a calendar defined under calendars")
-        levels[key] = Level(key, r.text(item, path, "label"), kind, r.texts(item, path, "escalates_to"), calendar)
+        levels[key] = Level(
+            key, r.text(item, path, "label"), kind, r.texts(item, path, "escalates_to"), calendar
+        )
     for level in levels.values():
         for target in level.escalates_to:
             if target not in levels:
-                r.fail(f"levels.{level.key}.escalates_to", f"{target!r} is not a level defined under levels")
+                r.fail(
+                    f"levels.{level.key}.escalates_to",
+                    f"{target!r} is not a level defined under levels",
+                )
 
     sla = r.table(data, "", "sla", required=False)
     r.unknown(sla, "sla", ("warn_at",))
@@ -337,7 +468,9 @@ def parse_profile(
         if isinstance(w, list) and all(isinstance(x, int | float) and 0 < x < 1 for x in w):
             warn_at = tuple(float(x) for x in w)
         else:
-            r.fail("sla.warn_at", f"{w!r} is not a list of shares between 0 and 1, e.g. [0.75, 0.9]")
+            r.fail(
+                "sla.warn_at", f"{w!r} is not a list of shares between 0 and 1, e.g. [0.75, 0.9]"
+            )
 
     severities: dict[str, Severity] = {}
     for key, item in r.keyed(r.table(data, "", "severities"), "severities"):
@@ -347,16 +480,31 @@ def parse_profile(
         if not isinstance(definition, str):
             r.fail(f"{path}.definition", f"{definition!r} is not text")
             definition = ""
-        targets = _targets(r, key, r.table(item, path, "targets", required=False), calendars=calendars,
-                           default_calendar=default_calendar, warn_at=warn_at)
-        severities[key] = Severity(key, r.text(item, path, "label"), definition, r.texts(item, path, "examples"),
-                                   r.texts(item, path, "aliases"), targets)
+        targets = _targets(
+            r,
+            key,
+            r.table(item, path, "targets", required=False),
+            calendars=calendars,
+            default_calendar=default_calendar,
+            warn_at=warn_at,
+        )
+        severities[key] = Severity(
+            key,
+            r.text(item, path, "label"),
+            definition,
+            r.texts(item, path, "examples"),
+            r.texts(item, path, "aliases"),
+            targets,
+        )
     seen_alias: dict[str, str] = {}
     for severity in severities.values():
         for name in (severity.key, severity.label, *severity.aliases):
             folded = name.casefold()
             if folded in seen_alias and seen_alias[folded] != severity.key:
-                r.fail(f"severities.{severity.key}.aliases", f"{name!r} also names severity {seen_alias[folded]!r}")
+                r.fail(
+                    f"severities.{severity.key}.aliases",
+                    f"{name!r} also names severity {seen_alias[folded]!r}",
+                )
             seen_alias[folded] = severity.key
     target_keys = {t for s in severities.values() for t in s.targets}
 
@@ -370,16 +518,29 @@ def parse_profile(
         pauses = r.texts(item, path, "pauses")
         for target in pauses:
             if target != "*" and target not in target_keys:
-                r.fail(f"{path}.pauses", f"{target!r} is not a target of any severity (or '*' for all)")
-        statuses[key] = Status(key, r.text(item, path, "label"), category, r.texts(item, path, "to"),
-                               r.texts(item, path, "requester_to"), pauses)
+                r.fail(
+                    f"{path}.pauses", f"{target!r} is not a target of any severity (or '*' for all)"
+                )
+        statuses[key] = Status(
+            key,
+            r.text(item, path, "label"),
+            category,
+            r.texts(item, path, "to"),
+            r.texts(item, path, "requester_to"),
+            pauses,
+        )
     for status in statuses.values():
         for target in status.to:
             if target not in statuses:
-                r.fail(f"statuses.{status.key}.to", f"{target!r} is not a status defined under statuses")
+                r.fail(
+                    f"statuses.{status.key}.to",
+                    f"{target!r} is not a status defined under statuses",
+                )
         for target in status.requester_to:
             if target not in status.to:
-                r.fail(f"statuses.{status.key}.requester_to", f"{target!r} is not also listed in to")
+                r.fail(
+                    f"statuses.{status.key}.requester_to", f"{target!r} is not also listed in to"
+                )
     initial = [s.key for s in statuses.values() if s.category == "new"]
     if statuses and len(initial) != 1:
         r.fail("statuses", f"needs exactly one status with category 'new', found {len(initial)}")
@@ -394,7 +555,10 @@ def parse_profile(
         r.fail("tickets.initial_level", f"{initial_level!r} is not a level defined under levels")
     default_severity = r.text(tickets, "tickets", "default_severity", expected="a severity key")
     if default_severity and severities and default_severity not in severities:
-        r.fail("tickets.default_severity", f"{default_severity!r} is not a severity defined under severities")
+        r.fail(
+            "tickets.default_severity",
+            f"{default_severity!r} is not a severity defined under severities",
+        )
     default_queue = r.text(tickets, "tickets", "default_queue", expected="a queue key")
     if default_queue and queues and default_queue not in queues:
         r.fail("tickets.default_queue", f"{default_queue!r} is not a queue defined under queues")
@@ -403,13 +567,21 @@ def parse_profile(
     langs = r.table(data, "", "languages")
     r.unknown(langs, "languages", ("standard", "accepted", "reply", "accepted_guaranteed"))
     lang_expected = "a language code such as 'en' or 'de'"
-    standard = r.text(langs, "languages", "standard", pattern=LANGUAGE_PATTERN, expected=lang_expected)
+    standard = r.text(
+        langs, "languages", "standard", pattern=LANGUAGE_PATTERN, expected=lang_expected
+    )
     accepted = r.texts(langs, "languages", "accepted")
     for code in accepted:
         if not LANGUAGE_PATTERN.fullmatch(code):
             r.fail("languages.accepted", f"{code!r} is not {lang_expected}")
-    reply = r.text(langs, "languages", "reply", default=standard or "en", pattern=LANGUAGE_PATTERN,
-                   expected=lang_expected)
+    reply = r.text(
+        langs,
+        "languages",
+        "reply",
+        default=standard or "en",
+        pattern=LANGUAGE_PATTERN,
+        expected=lang_expected,
+    )
     guaranteed = r.flag(langs, "languages", "accepted_guaranteed", default=False)
 
     form_fields: list[FormField] = []
@@ -418,34 +590,66 @@ def parse_profile(
     for key, item in r.keyed(r.table(form, "form", "fields"), "form.fields") if form else []:
         path = f"form.fields.{key}"
         r.unknown(item, path, ("label", "help", "required", "multiline"))
-        form_fields.append(FormField(key, r.text(item, path, "label"), str(item.get("help", "")),
-                                     r.flag(item, path, "required", default=False),
-                                     r.flag(item, path, "multiline", default=False)))
+        form_fields.append(
+            FormField(
+                key,
+                r.text(item, path, "label"),
+                str(item.get("help", "")),
+                r.flag(item, path, "required", default=False),
+                r.flag(item, path, "multiline", default=False),
+            )
+        )
 
     emergency = None
     em = r.table(data, "", "emergency", required=False)
     if em:
-        r.unknown(em, "emergency", ("keyword", "case_sensitive", "severity", "calendar", "level", "source"))
+        r.unknown(
+            em,
+            "emergency",
+            ("keyword", "case_sensitive", "severity", "calendar", "level", "source"),
+        )
         em_severity = r.text(em, "emergency", "severity", expected="a severity key")
         if em_severity and severities and em_severity not in severities:
-            r.fail("emergency.severity", f"{em_severity!r} is not a severity defined under severities")
+            r.fail(
+                "emergency.severity", f"{em_severity!r} is not a severity defined under severities"
+            )
         em_calendar = r.optional_text(em, "emergency", "calendar")
         if em_calendar and em_calendar not in calendars:
-            r.fail("emergency.calendar", f"{em_calendar!r} is not a calendar defined under calendars")
+            r.fail(
+                "emergency.calendar", f"{em_calendar!r} is not a calendar defined under calendars"
+            )
         em_level = r.optional_text(em, "emergency", "level")
         if em_level and em_level not in levels:
             r.fail("emergency.level", f"{em_level!r} is not a level defined under levels")
-        emergency = EmergencyRule(r.text(em, "emergency", "keyword"),
-                                  r.flag(em, "emergency", "case_sensitive", default=True), em_severity,
-                                  em_calendar, em_level)
+        emergency = EmergencyRule(
+            r.text(em, "emergency", "keyword"),
+            r.flag(em, "emergency", "case_sensitive", default=True),
+            em_severity,
+            em_calendar,
+            em_level,
+        )
 
     closure = None
     cl = r.table(data, "", "closure", required=False)
     if cl:
-        r.unknown(cl, "closure", ("calendar", "confirmation_timeout", "no_reply_timeout", "close_resolved_after",
-                                  "resolved_message", "thank_you_reopens", "reply_reopens_resolved",
-                                  "follow_up_after_closed", "source"))
-        cl_calendar = r.text(cl, "closure", "calendar", default=default_calendar, expected="a calendar key")
+        r.unknown(
+            cl,
+            "closure",
+            (
+                "calendar",
+                "confirmation_timeout",
+                "no_reply_timeout",
+                "close_resolved_after",
+                "resolved_message",
+                "thank_you_reopens",
+                "reply_reopens_resolved",
+                "follow_up_after_closed",
+                "source",
+            ),
+        )
+        cl_calendar = r.text(
+            cl, "closure", "calendar", default=default_calendar, expected="a calendar key"
+        )
         if cl_calendar and calendars and cl_calendar not in calendars:
             r.fail("closure.calendar", f"{cl_calendar!r} is not a calendar defined under calendars")
         closure = ClosureRules(
@@ -472,21 +676,31 @@ def parse_profile(
             email_queues[address.lower()] = queue
 
     invalid: dict[str, InvalidReason] = {}
-    for key, item in r.keyed(r.table(data, "", "invalid_reasons", required=False), "invalid_reasons",
-                             required=False):
+    for key, item in r.keyed(
+        r.table(data, "", "invalid_reasons", required=False), "invalid_reasons", required=False
+    ):
         r.unknown(item, f"invalid_reasons.{key}", ("label", "source"))
         invalid[key] = InvalidReason(key, r.text(item, f"invalid_reasons.{key}", "label"))
 
     suppliers = None
     sup = r.table(data, "", "suppliers", required=False)
     if sup:
-        r.unknown(sup, "suppliers", ("method", "target", "calendar", "customer_clock_pauses", "source"))
-        sup_calendar = r.text(sup, "suppliers", "calendar", default=default_calendar, expected="a calendar key")
+        r.unknown(
+            sup, "suppliers", ("method", "target", "calendar", "customer_clock_pauses", "source")
+        )
+        sup_calendar = r.text(
+            sup, "suppliers", "calendar", default=default_calendar, expected="a calendar key"
+        )
         if sup_calendar and calendars and sup_calendar not in calendars:
-            r.fail("suppliers.calendar", f"{sup_calendar!r} is not a calendar defined under calendars")
-        suppliers = SupplierDefaults(r.text(sup, "suppliers", "method", default="ticket system"),
-                                     r.duration(sup, "suppliers", "target", required=False), sup_calendar,
-                                     r.flag(sup, "suppliers", "customer_clock_pauses", default=False))
+            r.fail(
+                "suppliers.calendar", f"{sup_calendar!r} is not a calendar defined under calendars"
+            )
+        suppliers = SupplierDefaults(
+            r.text(sup, "suppliers", "method", default="ticket system"),
+            r.duration(sup, "suppliers", "target", required=False),
+            sup_calendar,
+            r.flag(sup, "suppliers", "customer_clock_pauses", default=False),
+        )
 
     matrix: list[EscalationStep] = []
     esc = r.table(data, "", "escalation", required=False)
@@ -501,11 +715,22 @@ def parse_profile(
             r.fail(path, "is not a table")
             continue
         r.unknown(step, path, ("role", "contact", "after", "calendar", "source"))
-        step_calendar = r.text(step, path, "calendar", default=default_calendar, expected="a calendar key")
+        step_calendar = r.text(
+            step, path, "calendar", default=default_calendar, expected="a calendar key"
+        )
         if step_calendar and calendars and step_calendar not in calendars:
-            r.fail(f"{path}.calendar", f"{step_calendar!r} is not a calendar defined under calendars")
-        matrix.append(EscalationStep(n, r.text(step, path, "role"), r.text(step, path, "contact", default=""),
-                                     r.duration(step, path, "after", required=False), step_calendar))
+            r.fail(
+                f"{path}.calendar", f"{step_calendar!r} is not a calendar defined under calendars"
+            )
+        matrix.append(
+            EscalationStep(
+                n,
+                r.text(step, path, "role"),
+                r.text(step, path, "contact", default=""),
+                r.duration(step, path, "after", required=False),
+                step_calendar,
+            )
+        )
 
     performance = None
     rep = r.table(data, "", "reporting", required=False)
@@ -519,7 +744,9 @@ def parse_profile(
         for t in perf_targets:
             if t not in target_keys:
                 r.fail("reporting.targets", f"{t!r} is not a target of any severity")
-        performance = PerformanceTarget(r.share(rep, "reporting", "performance_target"), perf_sev, perf_targets)
+        performance = PerformanceTarget(
+            r.share(rep, "reporting", "performance_target"), perf_sev, perf_targets
+        )
 
     profile = Profile(
         name=r.text(meta, "profile", "name", pattern=NAME_PATTERN, expected="a lower-case name"),
@@ -527,15 +754,34 @@ def parse_profile(
         digest=digest,
         description=str(meta.get("description", "")),
         provider_name=r.text(provider, "provider", "name"),
-        ticket_prefix=r.text(provider, "provider", "ticket_prefix", pattern=PREFIX_PATTERN,
-                             expected="1 to 8 upper-case letters or digits, starting with a letter"),
+        ticket_prefix=r.text(
+            provider,
+            "provider",
+            "ticket_prefix",
+            pattern=PREFIX_PATTERN,
+            expected="1 to 8 upper-case letters or digits, starting with a letter",
+        ),
         number_digits=r.number(provider, "provider", "number_digits", default=6, low=3, high=12),
-        calendars=calendars, default_calendar=default_calendar, levels=levels, initial_level=initial_level,
-        severities=severities, default_severity=default_severity, statuses=statuses,
-        initial_status=initial[0] if len(initial) == 1 else "", queues=queues, default_queue=default_queue,
-        channels=channels, languages=Languages(standard, accepted, reply, guaranteed), form=tuple(form_fields),
-        emergency=emergency, closure=closure, email_queues=email_queues, invalid_reasons=invalid,
-        suppliers=suppliers, escalation_matrix=tuple(matrix), performance=performance,
+        calendars=calendars,
+        default_calendar=default_calendar,
+        levels=levels,
+        initial_level=initial_level,
+        severities=severities,
+        default_severity=default_severity,
+        statuses=statuses,
+        initial_status=initial[0] if len(initial) == 1 else "",
+        queues=queues,
+        default_queue=default_queue,
+        channels=channels,
+        languages=Languages(standard, accepted, reply, guaranteed),
+        form=tuple(form_fields),
+        emergency=emergency,
+        closure=closure,
+        email_queues=email_queues,
+        invalid_reasons=invalid,
+        suppliers=suppliers,
+        escalation_matrix=tuple(matrix),
+        performance=performance,
     )
     if r.problems:
         raise ProfileError(source, r.problems)

@@ -83,7 +83,11 @@ class ClockState:
 
 
 def _is_provider_reply(event: ClockEvent) -> bool:
-    return event.kind == EventKind.REPLY and event.public and event.data.get("by") in ("provider", "system")
+    return (
+        event.kind == EventKind.REPLY
+        and event.public
+        and event.data.get("by") in ("provider", "system")
+    )
 
 
 def _recorded(events: Sequence[ClockEvent]) -> set[tuple[str, int, float]]:
@@ -96,8 +100,14 @@ def _recorded(events: Sequence[ClockEvent]) -> set[tuple[str, int, float]]:
 
 
 def _target_clock(
-    profile: Profile, target: Target, calendar: Calendar, *, opened: datetime,
-    timeline: Sequence[ClockEvent], now: datetime, recorded: set[tuple[str, int, float]],
+    profile: Profile,
+    target: Target,
+    calendar: Calendar,
+    *,
+    opened: datetime,
+    timeline: Sequence[ClockEvent],
+    now: datetime,
+    recorded: set[tuple[str, int, float]],
 ) -> TargetClock:
     limit_us = target.within.on(calendar.working_day_seconds) * US
     start = opened if target.starts == "opened" else calendar.next_working_day_start(opened)
@@ -107,7 +117,9 @@ def _target_clock(
     breached_at: datetime | None = None
     used = cycle = 0
     cycle_breached = False
-    edge: Deadline | None = None  # the target was reached exactly at an event: on time if it stops the clock
+    edge: Deadline | None = (
+        None  # the target was reached exactly at an event: on time if it stops the clock
+    )
     stretches: list[Stretch] = []
     deadlines: list[Deadline] = []
 
@@ -123,8 +135,12 @@ def _target_clock(
             return f"paused while {spec.label}"
         if spec.category in CLOSED_CATEGORIES and target.kind in ("update", "resolution"):
             return f"stopped while {spec.label}"
-        if (spec.category == "on_hold" and target.kind == "resolution" and profile.suppliers is not None
-                and profile.suppliers.customer_clock_pauses):
+        if (
+            spec.category == "on_hold"
+            and target.kind == "resolution"
+            and profile.suppliers is not None
+            and profile.suppliers.customer_clock_pauses
+        ):
             return f"paused while {spec.label} (waiting on a supplier)"
         return None
 
@@ -146,7 +162,9 @@ def _target_clock(
         for share in target.warn_at:
             mark = round(limit_us * share)
             if used < mark <= used + spent:
-                deadlines.append(Deadline(target.key, cycle, share, from_us(calendar.add_us(a_us, mark - used))))
+                deadlines.append(
+                    Deadline(target.key, cycle, share, from_us(calendar.add_us(a_us, mark - used)))
+                )
         if used < limit_us <= used + spent:
             instant_us = calendar.add_us(a_us, limit_us - used)
             deadline = Deadline(target.key, cycle, 1.0, from_us(instant_us))
@@ -167,27 +185,42 @@ def _target_clock(
         before = status
         if event.kind == EventKind.STATUS_CHANGED:
             status = str(event.data["to"])
-        closing = category(status) in CLOSED_CATEGORIES and category(before) not in CLOSED_CATEGORIES
-        reopening = category(before) in CLOSED_CATEGORIES and category(status) not in CLOSED_CATEGORIES
+        closing = (
+            category(status) in CLOSED_CATEGORIES and category(before) not in CLOSED_CATEGORIES
+        )
+        reopening = (
+            category(before) in CLOSED_CATEGORIES and category(status) not in CLOSED_CATEGORIES
+        )
         if closing:
             closed_at = event.at
         if stopped_at is None and (
             (target.kind == "response" and (_is_provider_reply(event) or closing))
-            or (target.kind == "milestone" and (
-                ("reply" in target.stops_on and _is_provider_reply(event))
-                or ("note" in target.stops_on and event.kind == EventKind.NOTE)
-                or ("level_change" in target.stops_on and event.kind == EventKind.LEVEL_CHANGED)
-                or ("resolved" in target.stops_on and closing)))
+            or (
+                target.kind == "milestone"
+                and (
+                    ("reply" in target.stops_on and _is_provider_reply(event))
+                    or ("note" in target.stops_on and event.kind == EventKind.NOTE)
+                    or ("level_change" in target.stops_on and event.kind == EventKind.LEVEL_CHANGED)
+                    or ("resolved" in target.stops_on and closing)
+                )
+            )
         ):
             stopped_at = max(event.at, start)
-        on_time = stopped_at is not None or (closing and target.kind in ("update", "resolution")) or (
-            target.kind == "update" and _is_provider_reply(event))
+        on_time = (
+            stopped_at is not None
+            or (closing and target.kind in ("update", "resolution"))
+            or (target.kind == "update" and _is_provider_reply(event))
+        )
         if edge is not None:
             if not on_time:
                 breach(edge)
             edge = None
         if target.kind == "update" and (_is_provider_reply(event) or reopening):
-            cycle, used, cycle_breached = cycle + 1, 0, False  # a public update or a reopen starts a new wait
+            cycle, used, cycle_breached = (
+                cycle + 1,
+                0,
+                False,
+            )  # a public update or a reopen starts a new wait
     if now > cursor:
         run(cursor, now)
     if edge is not None:
@@ -200,7 +233,9 @@ def _target_clock(
         state = "not_started"
         due = from_us(calendar.add_us(to_us(start), limit_us))
         deadlines.append(Deadline(target.key, cycle, 1.0, due))
-    elif stopped_at is not None or (target.kind == "resolution" and held and held.startswith("stopped")):
+    elif stopped_at is not None or (
+        target.kind == "resolution" and held and held.startswith("stopped")
+    ):
         state = "breached" if breached_at is not None else "met"
         met_at = stopped_at or closed_at if state == "met" else None
     elif held:
@@ -213,24 +248,46 @@ def _target_clock(
             for share in target.warn_at:
                 mark = round(limit_us * share)
                 if mark > used:
-                    deadlines.append(Deadline(target.key, cycle, share,
-                                              from_us(calendar.add_us(to_us(now), mark - used))))
+                    deadlines.append(
+                        Deadline(
+                            target.key,
+                            cycle,
+                            share,
+                            from_us(calendar.add_us(to_us(now), mark - used)),
+                        )
+                    )
         else:
             due = next((d.at for d in deadlines if d.cycle == cycle and d.share >= 1), None)
-    pending = [d for d in set(deadlines) if (d.target, d.cycle, d.share) not in recorded
-               and (d.share >= 1 or d.cycle == cycle)]
+    pending = [
+        d
+        for d in set(deadlines)
+        if (d.target, d.cycle, d.share) not in recorded and (d.share >= 1 or d.cycle == cycle)
+    ]
     if state not in ("running", "not_started"):
         pending = [d for d in pending if d.at <= now]  # only what happened and is not yet recorded
     if target.kind == "update" and state in ("met", "paused"):
         pending = [d for d in pending if d.share >= 1]
-    why = (f"{target.label}: {target.within} on calendar {calendar.key!r}"
-           f"{', from the opening of the next working day' if target.starts == 'next_working_day' else ''}"
-           f"; {used / US / 3600:.2f} business hours counted")
+    why = (
+        f"{target.label}: {target.within} on calendar {calendar.key!r}"
+        f"{', from the opening of the next working day' if target.starts == 'next_working_day' else ''}"
+        f"; {used / US / 3600:.2f} business hours counted"
+    )
     return TargetClock(
-        key=target.key, kind=target.kind, label=target.label, calendar=calendar.key,
-        limit_seconds=limit_us // US, state=state, started_at=start, due=due, used_seconds=used / US,
-        met_at=met_at, breached_at=breached_at, cycle=cycle,
-        deadlines=tuple(sorted(pending, key=lambda d: (d.at, d.share))), stretches=tuple(stretches), why=why,
+        key=target.key,
+        kind=target.kind,
+        label=target.label,
+        calendar=calendar.key,
+        limit_seconds=limit_us // US,
+        state=state,
+        started_at=start,
+        due=due,
+        used_seconds=used / US,
+        met_at=met_at,
+        breached_at=breached_at,
+        cycle=cycle,
+        deadlines=tuple(sorted(pending, key=lambda d: (d.at, d.share))),
+        stretches=tuple(stretches),
+        why=why,
     )
 
 
@@ -251,7 +308,9 @@ def clocks(profile: Profile, events: Sequence[ClockEvent], now: datetime) -> Clo
     guaranteed = language == profile.languages.standard or profile.languages.accepted_guaranteed
     emergency = bool(created.data.get("emergency"))
     recorded = _recorded(events)
-    timeline = [e for e in events[1:] if e.kind not in (EventKind.SLA_WARNING, EventKind.SLA_BREACH)]
+    timeline = [
+        e for e in events[1:] if e.kind not in (EventKind.SLA_WARNING, EventKind.SLA_BREACH)
+    ]
     result = []
     for target in spec.targets.values():
         calendar_key = target.calendar
@@ -259,13 +318,38 @@ def clocks(profile: Profile, events: Sequence[ClockEvent], now: datetime) -> Clo
             calendar_key = profile.emergency.calendar
         calendar = profile.calendars[calendar_key]
         if not guaranteed:
-            result.append(TargetClock(
-                key=target.key, kind=target.kind, label=target.label, calendar=calendar_key,
-                limit_seconds=target.within.on(calendar.working_day_seconds), state="not_guaranteed",
-                started_at=None, due=None, used_seconds=0.0, met_at=None, breached_at=None, cycle=0,
-                deadlines=(), stretches=(), why=f"no target is guaranteed for tickets in {language!r}"))
+            result.append(
+                TargetClock(
+                    key=target.key,
+                    kind=target.kind,
+                    label=target.label,
+                    calendar=calendar_key,
+                    limit_seconds=target.within.on(calendar.working_day_seconds),
+                    state="not_guaranteed",
+                    started_at=None,
+                    due=None,
+                    used_seconds=0.0,
+                    met_at=None,
+                    breached_at=None,
+                    cycle=0,
+                    deadlines=(),
+                    stretches=(),
+                    why=f"no target is guaranteed for tickets in {language!r}",
+                )
+            )
             continue
-        result.append(_target_clock(profile, target, calendar, opened=opened, timeline=timeline, now=now,
-                                    recorded=recorded))
+        result.append(
+            _target_clock(
+                profile,
+                target,
+                calendar,
+                opened=opened,
+                timeline=timeline,
+                now=now,
+                recorded=recorded,
+            )
+        )
     upcoming = [d for t in result for d in t.deadlines]
-    return ClockState(severity, tuple(result), min(upcoming, key=lambda d: d.at) if upcoming else None)
+    return ClockState(
+        severity, tuple(result), min(upcoming, key=lambda d: d.at) if upcoming else None
+    )

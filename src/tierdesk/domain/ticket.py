@@ -148,7 +148,7 @@ def open_ticket(profile: Profile, draft: Draft, *, party: Party) -> tuple[Ticket
         language=language,
         channel=draft.channel,
     )
-    data = {
+    data: dict[str, Any] = {
         "subject": subject,
         "description": description,
         "form": form,

@@ -204,3 +204,31 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_id} ({self.name})"
+
+
+class TicketTarget(models.Model):
+    """Each SLA target's figures as of the ticket's last change, for reports and queues.
+
+    Derived from the events by tierdesk.domain.sla every time an action records one; never edited.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="targets")
+    target = models.CharField(max_length=40)
+    kind = models.CharField(max_length=16)
+    calendar = models.CharField(max_length=40)
+    state = models.CharField(max_length=16)
+    limit_seconds = models.BigIntegerField()
+    used_seconds = models.FloatField()
+    started_at = models.DateTimeField(null=True)
+    due = models.DateTimeField(null=True)
+    met_at = models.DateTimeField(null=True)
+    breached_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "target"], name="one_row_per_target")
+        ]
+        indexes = [models.Index(fields=["target", "state"], name="target_state")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.target} {self.state}"

@@ -44,16 +44,23 @@ def load_file(path: Path) -> Profile:
         ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(str(path), [f"is not valid TOML: {exc}"]) from exc
-    return parse_profile(data, source=str(path), digest=hashlib.sha256(raw).hexdigest()[:12],
-                         holiday_lookup=public_holidays)
+    return parse_profile(
+        data,
+        source=str(path),
+        digest=hashlib.sha256(raw).hexdigest()[:12],
+        holiday_lookup=public_holidays,
+    )
 
 
-def public_holidays(country: str, subdivision: str | None, years: tuple[int, int]) -> dict[date, str]:
+def public_holidays(
+    country: str, subdivision: str | None, years: tuple[int, int]
+) -> dict[date, str]:
     """Public holidays from the `holidays` package (its version is pinned in the lock file)."""
     import holidays
 
-    found = holidays.country_holidays(country, subdiv=subdivision, years=range(years[0], years[1] + 1),
-                                      language="en_US")
+    found = holidays.country_holidays(
+        country, subdiv=subdivision, years=range(years[0], years[1] + 1), language="en_US"
+    )
     return dict(found.items())
 
 
@@ -67,3 +74,14 @@ def active() -> Profile:
     from django.conf import settings
 
     return load(settings.TIERDESK["PROFILE"])
+
+
+def for_ticket(name: str) -> Profile:
+    """The profile a ticket runs under: the deployment's, or the shipped one it was opened under."""
+    current = active()
+    if name == current.name:
+        return current
+    try:
+        return load(name)
+    except ProfileError:
+        return current
