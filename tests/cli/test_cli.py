@@ -88,3 +88,118 @@ def test_profile_check_reports_every_error(
     broken.write_text("[profile\n")
     assert main(["profile", "check", str(broken)]) == 1
     assert "not valid TOML" in capsys.readouterr().err
+
+
+def test_profile_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert main(["profile", "list"]) == 0
+    listed = capsys.readouterr().out
+    for name in ("luxcloud", "zynstra", "cloudcti", "cloudsoft", "exponential-e", "demo"):
+        assert name in listed
+    assert main(["profile", "show", "luxcloud", "--years", "2026"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["calendars"]["desk"]["holidays"]["2026-06-23"] == "National Day"
+    assert (
+        shown["severities"]["high"]["targets"]["resolution"]["within"]["business_seconds"]
+        == 9 * 3600
+    )
+    assert main(["profile", "show", "luxcloud", "--years", "soon"]) == 1
+
+
+def test_sla_due_prints_each_target(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert (
+        main(
+            [
+                "sla",
+                "due",
+                "--profile",
+                "luxcloud",
+                "--severity",
+                "high",
+                "--opened",
+                "2026-03-10T10:00:00+01:00",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert out == {
+        "profile": "luxcloud",
+        "severity": "high",
+        "opened": "2026-03-10T10:00:00+01:00",
+        "targets": [
+            {
+                "target": "first_response",
+                "due": "2026-03-10T11:00:00+01:00",
+                "calendar": "desk",
+                "business_seconds": 3600,
+            },
+            {
+                "target": "resolution",
+                "due": "2026-03-11T10:00:00+01:00",
+                "calendar": "desk",
+                "business_seconds": 32400,
+            },
+        ],
+    }
+    assert (
+        main(
+            [
+                "sla",
+                "due",
+                "--profile",
+                "luxcloud",
+                "--severity",
+                "SEV9",
+                "--opened",
+                "2026-03-10T10:00+01:00",
+            ]
+        )
+        == 1
+    )
+    assert (
+        main(
+            [
+                "sla",
+                "due",
+                "--profile",
+                "luxcloud",
+                "--severity",
+                "high",
+                "--opened",
+                "2026-03-10T10:00",
+            ]
+        )
+        == 1
+    )
+    assert "time zone" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_sla_explain_tells_the_clock_story(capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from tierdesk import clock
+    from tierdesk.actions import tickets as act
+
+    fake = clock.FixedClock(datetime(2026, 3, 10, 9, tzinfo=UTC))
+    previous = clock.install(fake)
+    try:
+        main(["demo"])
+        ticket = Ticket.objects.get(status="new")
+        fake.advance(timedelta(hours=1))
+        agent = User.objects.get(username="agent.l1")
+        act.change_status(actor=agent, number=ticket.number, to="pending", now=clock.now())
+        fake.advance(timedelta(hours=3))
+        capsys.readouterr()
+        assert main(["sla", "explain", ticket.number]) == 0
+        out = capsys.readouterr().out
+        assert "Resolution [paused]" in out and "paused while Pending" in out
+        assert "First response [" in out and "business hours" in out
+        assert main(["sla", "explain", "DC-999999"]) == 1
+    finally:
+        clock.install(previous)

@@ -243,6 +243,165 @@ def profile_check(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("profile list")
+def profile_list(args: argparse.Namespace) -> int:
+    from tierdesk import profiles
+    from tierdesk.domain.profiles import ProfileError
+
+    for name in profiles.builtin_names():
+        try:
+            p = profiles.load(name)
+            print(f"{name:<16} {p.version:<8} {p.description}")
+        except ProfileError as exc:
+            print(f"{name:<16} broken: {len(exc.problems)} problem(s)")
+    return 0
+
+
+@command("profile show")
+def profile_show(args: argparse.Namespace) -> int:
+    from tierdesk import profiles
+    from tierdesk.domain.profiles import ProfileError
+    from tierdesk.profiles.show import profile_data
+
+    years = None
+    if args.years:
+        try:
+            first, _, last = args.years.partition("-")
+            years = range(int(first), int(last or first) + 1)
+        except ValueError:
+            print(
+                f"error: --years {args.years!r} is not a year or a range such as 2026-2027",
+                file=sys.stderr,
+            )
+            return 1
+    try:
+        profile = profiles.load_file(profiles.locate(args.profile))
+    except ProfileError as exc:
+        print(f"{exc.source}: {len(exc.problems)} problem(s)", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(json.dumps(profile_data(profile, years), indent=2, ensure_ascii=False))
+    return 0
+
+
+@command("sla due")
+def sla_due(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from tierdesk import profiles
+    from tierdesk.domain.profiles import ProfileError
+    from tierdesk.domain.sla import ClockEvent, clocks
+
+    try:
+        profile = profiles.load_file(profiles.locate(args.profile))
+    except ProfileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    severity = profile.severity_key(args.severity)
+    if severity is None:
+        print(
+            f"error: --severity {args.severity!r} is not one of {', '.join(profile.severities)}",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        opened: datetime | None = datetime.fromisoformat(args.opened)
+    except ValueError:
+        opened = None
+    if opened is None or opened.tzinfo is None:
+        print(
+            f"error: --opened {args.opened!r} is not an ISO 8601 instant with a time zone",
+            file=sys.stderr,
+        )
+        return 1
+    created = ClockEvent(
+        opened,
+        "created",
+        {
+            "severity": severity,
+            "status": profile.initial_status,
+            "language": profile.languages.standard,
+        },
+    )
+    state = clocks(profile, [created], opened)
+    rows = []
+    for t in state.targets:
+        zone = profile.calendars[t.calendar].zone
+        due = t.due.astimezone(zone) if t.due else None
+        rows.append(
+            {
+                "target": t.key,
+                "due": due.isoformat() if due else None,
+                "calendar": t.calendar,
+                "business_seconds": t.limit_seconds,
+            }
+        )
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "profile": profile.name,
+                    "severity": severity,
+                    "opened": opened.isoformat(),
+                    "targets": rows,
+                }
+            )
+        )
+    else:
+        print(
+            f"{profile.name} · {profile.severities[severity].label} · opened {opened.isoformat()}"
+        )
+        for row in rows:
+            hours = int(row["business_seconds"] or 0) / 3600
+            print(
+                f"  {row['target']:<16} due {row['due']}  ({hours:g} business hours on {row['calendar']})"
+            )
+    return 0
+
+
+@command("sla explain")
+def sla_explain(args: argparse.Namespace) -> int:
+    _setup()
+    from datetime import datetime
+
+    from tierdesk import clock, profiles
+    from tierdesk.domain.sla import clocks
+    from tierdesk.persistence.clocks import clock_events
+    from tierdesk.persistence.models import Ticket
+
+    ticket = Ticket.objects.filter(number=args.number).first()
+    if ticket is None:
+        print(f"error: no ticket {args.number}", file=sys.stderr)
+        return 1
+    profile = profiles.for_ticket(ticket.profile)
+    now = clock.now()
+    state = clocks(profile, clock_events(ticket), now)
+    print(f"{ticket.number} · {ticket.subject}")
+    print(
+        f"profile {ticket.profile} {ticket.profile_version} · severity {state.severity} · as of {now.isoformat()}"
+    )
+    for t in state.targets:
+        zone = profile.calendars[t.calendar].zone
+
+        def local(instant: datetime | None, zone: object = zone) -> str:
+            return instant.astimezone(zone).strftime("%a %d %b %Y %H:%M") if instant else "-"  # type: ignore[arg-type]
+
+        print(f"\n{t.label} [{t.state}]")
+        print(f"  {t.why}")
+        print(
+            f"  started {local(t.started_at)}; due {local(t.due)}; met {local(t.met_at)}; "
+            f"breached {local(t.breached_at)}"
+        )
+        for s in t.stretches:
+            what = f"counts {s.business_seconds / 3600:.2f} business hours" if s.running else s.why
+            print(f"    {local(s.start)} -> {local(s.end)}: {what}")
+    if state.next_deadline:
+        d = state.next_deadline
+        print(f"\nnext deadline: {d.kind} of {d.target} at {d.at.isoformat()}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="tierdesk", description="Tierdesk: a support desk for tiered support chains"
@@ -306,6 +465,32 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("profile", metavar="PATH|NAME")
     p.set_defaults(handler="profile check")
+    prof.add_parser("list", help="the shipped profiles").set_defaults(handler="profile list")
+    p = prof.add_parser("show", help="the resolved profile as JSON, with its calendars' holidays")
+    p.add_argument("profile", metavar="PATH|NAME")
+    p.add_argument(
+        "--years",
+        default=None,
+        help="holiday years to show, e.g. 2026-2027 (default: this and next)",
+    )
+    p.set_defaults(handler="profile show")
+
+    sla_cmd = sub.add_parser("sla", help="SLA clocks").add_subparsers(dest="action", required=True)
+    p = sla_cmd.add_parser(
+        "due", help="each target's due instant for a ticket opened at a given instant"
+    )
+    p.add_argument("--profile", required=True)
+    p.add_argument("--severity", required=True)
+    p.add_argument(
+        "--opened", required=True, help="ISO 8601 with a time zone, e.g. 2026-03-10T10:00+01:00"
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler="sla due")
+    p = sla_cmd.add_parser(
+        "explain", help="a ticket's clock story: stretches, business time, why due when"
+    )
+    p.add_argument("number")
+    p.set_defaults(handler="sla explain")
     return top
 
 
