@@ -273,3 +273,28 @@ def test_the_ticket_shows_each_target_and_why(desk: Desk, fixed_clock: clock.Fix
     assert targets["first_response"]["state"] == "met"
     assert targets["resolution"]["state"] == "running"
     assert targets["resolution"]["used_seconds"] == 2.5 * 3600
+
+
+def test_on_hold_names_the_supplier_and_starts_its_clock(
+    desk: Desk, fixed_clock: clock.FixedClock
+) -> None:
+    agent = ApiClient(desk.l1)
+    number = new_ticket(ApiClient(desk.north_user))["number"]
+    response = agent.post(
+        f"/tickets/{number}/status", {"status": "on_hold", "supplier": desk.north.slug}
+    )
+    assert response.status_code == 422 and "supplier" in response.json()["fields"]
+    response = agent.post(
+        f"/tickets/{number}/status", {"status": "open", "supplier": desk.supplier.slug}
+    )
+    assert response.status_code == 422 and "on-hold" in response.json()["fields"]["supplier"]
+    response = agent.post(
+        f"/tickets/{number}/status",
+        {"status": "on_hold", "supplier": desk.supplier.slug, "supplier_ref": "V-1234"},
+    )
+    assert response.status_code == 201
+    assert response.json()["data"]["supplier_ref"] == "V-1234"
+    fixed_clock.advance(timedelta(hours=1))
+    targets = {t["target"]: t for t in agent.get(f"/tickets/{number}").json()["sla"]}
+    assert targets["supplier"]["state"] == "running"
+    assert targets["supplier"]["label"] == f"Supplier ({desk.supplier.slug})"

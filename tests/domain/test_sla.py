@@ -190,3 +190,30 @@ def test_many_changes_in_any_order_keep_used_time_within_elapsed_business_time()
     state = clocks(LC, events, now=t)
     elapsed = LC.calendars["desk"].business_seconds(opened, t)
     assert 0 < state.target("resolution").used_seconds < elapsed
+
+
+def test_supplier_clock_runs_while_on_hold_on_the_supplier_terms() -> None:
+    from tierdesk.domain.durations import parse_duration
+    from tierdesk.domain.profiles import SupplierDefaults
+
+    opened = lux(2026, 3, 10, 9)
+    hold = ClockEvent(
+        lux(2026, 3, 10, 10),
+        "status_changed",
+        {"to": "on_hold", "supplier": "odin", "supplier_ref": "ODIN-77"},
+    )
+    events = [created(opened), reply(lux(2026, 3, 10, 9, 30)), hold]
+    default = clocks(LC, events, now=lux(2026, 3, 10, 12)).target("supplier")
+    assert default.label == "Supplier (odin)" and default.state == "running"
+    assert default.due == lux(2026, 3, 11, 10)  # the registry default: 1 business day
+    fast = {"odin": SupplierDefaults("phone", parse_duration("4h"), "noc", False)}
+    state = clocks(LC, events, now=lux(2026, 3, 10, 15), supplier_terms=fast)
+    assert state.target("supplier").state == "breached"
+    assert state.target("supplier").breached_at == lux(2026, 3, 10, 14)
+    assert state.target("resolution").state == "running"  # On-hold does not pause LuxCloud's clock
+    back = [*events, status(lux(2026, 3, 10, 13), "open")]
+    returned = clocks(LC, back, now=lux(2026, 3, 10, 15), supplier_terms=fast).target("supplier")
+    assert returned.state == "met" and returned.met_at == lux(2026, 3, 10, 13)
+    assert "supplier" not in {
+        t.key for t in clocks(LC, events[:2], now=lux(2026, 3, 10, 12)).targets
+    }

@@ -169,11 +169,34 @@ def add_note(*, actor: User, number: str, body: str, now: datetime) -> Event:
     return _act(actor, number, lambda t, s, p: decide.note(s, body=body, party=p), now=now)
 
 
-def change_status(*, actor: User, number: str, to: str, reason: str = "", now: datetime) -> Event:
+def change_status(
+    *,
+    actor: User,
+    number: str,
+    to: str,
+    reason: str = "",
+    now: datetime,
+    supplier: Organisation | None = None,
+    supplier_ref: str = "",
+) -> Event:
+    if supplier is not None and supplier.kind != OrganisationKind.SUPPLIER:
+        raise Invalid(
+            "not a supplier",
+            fields={"supplier": f"{supplier.slug!r} is not a supplier organisation"},
+        )
+    key = supplier.slug if supplier is not None else None
     return _act(
         actor,
         number,
-        lambda t, s, p: decide.change_status(s, _profile_of(t), to=to, party=p, reason=reason),
+        lambda t, s, p: decide.change_status(
+            s,
+            _profile_of(t),
+            to=to,
+            party=p,
+            reason=reason,
+            supplier=key,
+            supplier_ref=supplier_ref,
+        ),
         now=now,
     )
 

@@ -45,6 +45,10 @@ class BodyIn(Schema):
 class StatusIn(Schema):
     status: Text
     reason: Text = ""
+    supplier: Text | None = Field(
+        None, description="slug of the supplier, when putting the ticket on hold"
+    )
+    supplier_ref: Text = Field("", description="the supplier's own ticket reference")
 
 
 class SeverityIn(Schema):

@@ -287,12 +287,23 @@ def add_note(request: HttpRequest, number: str, payload: schemas.BodyIn) -> Any:
     "/tickets/{number}/status", response={201: schemas.EventOut, **ERRORS}, summary="Change status"
 )
 def change_status(request: HttpRequest, number: str, payload: schemas.StatusIn) -> Any:
+    supplier = None
+    if payload.supplier:
+        supplier = Organisation.objects.filter(
+            slug=payload.supplier, kind=OrganisationKind.SUPPLIER
+        ).first()
+        if supplier is None:
+            raise Invalid(
+                "no such supplier", fields={"supplier": f"no supplier {payload.supplier!r}"}
+            )
     event = act.change_status(
         actor=actor(request),
         number=number,
         to=payload.status,
         reason=payload.reason,
         now=clock.now(),
+        supplier=supplier,
+        supplier_ref=payload.supplier_ref,
     )
     return Status(201, event_out(event))
 

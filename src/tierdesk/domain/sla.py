@@ -16,7 +16,7 @@ from typing import Any
 
 from tierdesk.domain.calendars import Calendar, from_us, to_us
 from tierdesk.domain.events import EventKind
-from tierdesk.domain.profiles import Profile, Target
+from tierdesk.domain.profiles import Profile, SupplierDefaults, Target
 
 US = 1_000_000
 CLOSED_CATEGORIES = ("resolved", "closed")
@@ -113,6 +113,7 @@ def _target_clock(
     start = opened if target.starts == "opened" else calendar.next_working_day_start(opened)
     status = profile.initial_status
     stopped_at: datetime | None = None  # response and milestone clocks stop for good
+    supplier_left: datetime | None = None  # when the ticket last came back from a supplier
     closed_at: datetime | None = None  # when the ticket was last resolved or closed
     breached_at: datetime | None = None
     used = cycle = 0
@@ -131,6 +132,8 @@ def _target_clock(
         spec = profile.statuses.get(key)
         if spec is None:
             return None
+        if target.kind == "supplier":
+            return None if spec.category == "on_hold" else "stopped: not with a supplier"
         if target.key in spec.pauses or "*" in spec.pauses:
             return f"paused while {spec.label}"
         if spec.category in CLOSED_CATEGORIES and target.kind in ("update", "resolution"):
@@ -215,6 +218,23 @@ def _target_clock(
             if not on_time:
                 breach(edge)
             edge = None
+        if (
+            target.kind == "supplier"
+            and category(status) == "on_hold"
+            and category(before) != "on_hold"
+        ):
+            cycle, used, cycle_breached = (
+                cycle + 1,
+                0,
+                False,
+            )  # each hand-over to a supplier is a new wait
+            supplier_left = None
+        if (
+            target.kind == "supplier"
+            and category(before) == "on_hold"
+            and category(status) != "on_hold"
+        ):
+            supplier_left = event.at
         if target.kind == "update" and (_is_provider_reply(event) or reopening):
             cycle, used, cycle_breached = (
                 cycle + 1,
@@ -233,6 +253,9 @@ def _target_clock(
         state = "not_started"
         due = from_us(calendar.add_us(to_us(start), limit_us))
         deadlines.append(Deadline(target.key, cycle, 1.0, due))
+    elif target.kind == "supplier" and held:
+        state = "breached" if cycle_breached else "met"
+        met_at = supplier_left if state == "met" else None
     elif stopped_at is not None or (
         target.kind == "resolution" and held and held.startswith("stopped")
     ):
@@ -291,8 +314,51 @@ def _target_clock(
     )
 
 
-def clocks(profile: Profile, events: Sequence[ClockEvent], now: datetime) -> ClockState:
-    """Every target's clock for a ticket whose record is `events`, as of `now`."""
+def _supplier_target(
+    profile: Profile,
+    timeline: Sequence[ClockEvent],
+    terms: Mapping[str, SupplierDefaults],
+) -> tuple[Target, datetime] | None:
+    """The OLA target of the last supplier the ticket was handed to, and when it was first on hold."""
+    first: datetime | None = None
+    supplier: str | None = None
+    for e in timeline:
+        if e.kind == EventKind.STATUS_CHANGED:
+            spec = profile.statuses.get(str(e.data.get("to")))
+            if spec is not None and spec.category == "on_hold":
+                first = first or e.at
+                supplier = str(e.data["supplier"]) if e.data.get("supplier") else supplier
+    if first is None:
+        return None
+    chosen = terms.get(supplier or "") or profile.suppliers
+    if chosen is None or chosen.target is None:
+        return None
+    label = f"Supplier ({supplier})" if supplier else "Supplier"
+    target = Target(
+        key="supplier",
+        kind="supplier",
+        label=label,
+        within=chosen.target,
+        calendar=chosen.calendar,
+        starts="opened",
+        stops_on=(),
+        warn_at=(0.75,),
+        source="supplier registry",
+    )
+    return target, first
+
+
+def clocks(
+    profile: Profile,
+    events: Sequence[ClockEvent],
+    now: datetime,
+    supplier_terms: Mapping[str, SupplierDefaults] | None = None,
+) -> ClockState:
+    """Every target's clock for a ticket whose record is `events`, as of `now`.
+
+    A ticket that has been On-hold with a supplier also gets a `supplier` clock (the OLA), on
+    that supplier's terms from `supplier_terms`, or the profile's supplier defaults.
+    """
     if not events or events[0].kind != EventKind.CREATED:
         raise ValueError("a ticket's record starts with its 'created' event")
     created = events[0]
@@ -344,6 +410,20 @@ def clocks(profile: Profile, events: Sequence[ClockEvent], now: datetime) -> Clo
                 target,
                 calendar,
                 opened=opened,
+                timeline=timeline,
+                now=now,
+                recorded=recorded,
+            )
+        )
+    supplier = _supplier_target(profile, timeline, supplier_terms or {})
+    if supplier is not None:
+        ola, first_hold = supplier
+        result.append(
+            _target_clock(
+                profile,
+                ola,
+                profile.calendars[ola.calendar],
+                opened=first_hold,
                 timeline=timeline,
                 now=now,
                 recorded=recorded,

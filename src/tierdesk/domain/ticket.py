@@ -187,8 +187,16 @@ def note(state: TicketState, *, body: str, party: Party) -> Change:
 
 
 def change_status(
-    state: TicketState, profile: Profile, *, to: str, party: Party, reason: str = ""
+    state: TicketState,
+    profile: Profile,
+    *,
+    to: str,
+    party: Party,
+    reason: str = "",
+    supplier: str | None = None,
+    supplier_ref: str = "",
 ) -> Change:
+    """Move the ticket; a move to an on-hold status may name the supplier and its reference."""
     if to not in profile.statuses:
         raise Invalid(
             f"{to!r} is not a status of this desk",
@@ -212,11 +220,23 @@ def change_status(
         raise IllegalTransition(state.status, to, why)
     if len(reason) > 500:
         raise Invalid("the reason is too long", fields={"reason": "at most 500 characters"})
-    return Change(
-        EventKind.STATUS_CHANGED,
-        {"from": state.status, "to": to, "reason": reason.strip()},
-        public=True,
-    )
+    data: dict[str, Any] = {"from": state.status, "to": to, "reason": reason.strip()}
+    if supplier is not None or supplier_ref:
+        if profile.status(to).category != "on_hold":
+            raise Invalid(
+                "only an on-hold status names a supplier",
+                fields={"supplier": f"'{to}' is not an on-hold status"},
+            )
+        if party is not Party.PROVIDER and party is not Party.SYSTEM:
+            raise Forbidden("only the provider hands tickets to suppliers")
+        if len(supplier_ref) > 100:
+            raise Invalid(
+                "the supplier's reference is too long",
+                fields={"supplier_ref": "at most 100 characters"},
+            )
+        data["supplier"] = supplier
+        data["supplier_ref"] = supplier_ref.strip()
+    return Change(EventKind.STATUS_CHANGED, data, public=True)
 
 
 def change_severity(
