@@ -8,7 +8,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test install install-test lint
+.PHONY: run test install install-test lint bench-deps
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -32,3 +32,6 @@ lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+bench-deps: $(UV)
+	$(UV) sync --frozen --extra test --extra bench
