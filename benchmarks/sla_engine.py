@@ -17,8 +17,8 @@ import platform
 import random
 import time
 import warnings
-from pathlib import Path
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import businesstimedelta as btd
