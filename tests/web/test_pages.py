@@ -28,3 +28,12 @@ def test_wrong_password_shows_an_error(desk: Desk) -> None:
 
 def test_health(db: None) -> None:
     assert Client().get("/healthz").json() == {"status": "ok"}
+
+
+def test_home_shows_each_ticket_sla_in_words(desk: Desk) -> None:
+    desk.open(subject="Panel down", severity="high")  # Tuesday 10:00 Luxembourg
+    client = Client()
+    client.force_login(desk.north_user)
+    page = client.get("/").content.decode()
+    assert "First response due by Tue 11:00" in page
+    assert "Resolution due by Wed 10:00" in page

@@ -13,7 +13,14 @@ from django.db.models import Q, QuerySet
 
 from tierdesk.domain.errors import Invalid, NotFound
 from tierdesk.domain.parties import Party, Role, party_of, sees_everything, sees_internal
-from tierdesk.persistence.models import Attachment, Event, LevelMembership, Ticket, User
+from tierdesk.persistence.models import (
+    Attachment,
+    Event,
+    LevelMembership,
+    Ticket,
+    TicketTarget,
+    User,
+)
 
 ORDERINGS = {
     "updated": "updated_at",
@@ -181,3 +188,10 @@ def list_tickets(
         last = rows[-1]
         next_cursor = _encode_cursor(ordering, getattr(last, field), last.pk)
     return TicketPage(rows, next_cursor)
+
+
+def stored_targets(tickets: list[Ticket]) -> QuerySet[TicketTarget]:
+    """The stored SLA figures of tickets the caller already obtained through a scoped query."""
+    return TicketTarget.objects.filter(ticket__in=[t.pk for t in tickets]).order_by(
+        "ticket_id", "id"
+    )

@@ -2,25 +2,42 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from tierdesk import profiles
+from tierdesk import clock, profiles
 from tierdesk.api.errors import error_response
-from tierdesk.queries.tickets import TicketFilter, list_tickets
+from tierdesk.persistence.models import TicketTarget
+from tierdesk.queries.tickets import TicketFilter, list_tickets, stored_targets
+
+
+def _sla_words(target: TicketTarget, zone: ZoneInfo, now: datetime) -> str:
+    """One target in words, from the figures stored at the ticket's last change."""
+    label = target.target.replace("_", " ").capitalize()
+    if target.state == "running" and target.due is not None:
+        verb = "overdue since" if target.due <= now else "due by"
+        return f"{label} {verb} {target.due.astimezone(zone):%a %H:%M}"
+    if target.state == "breached" and target.breached_at is not None:
+        return f"{label} breached {target.breached_at.astimezone(zone):%a %H:%M}"
+    return f"{label} {target.state.replace('_', ' ')}"
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     page = list_tickets(request.user, filters=TicketFilter(), limit=50)
     profile = profiles.active()
-    return render(
-        request,
-        "tierdesk/home.html",
-        {"tickets": page.items, "profile": profile, "statuses": profile.statuses},
-    )
+    zone = profile.calendars[profile.default_calendar].zone
+    now = clock.now()
+    words: dict[int, list[str]] = {}
+    for target in stored_targets(page.items):
+        words.setdefault(target.ticket_id, []).append(_sla_words(target, zone, now))
+    rows = [(t, words.get(t.pk, [])) for t in page.items]
+    return render(request, "tierdesk/home.html", {"rows": rows, "profile": profile})
 
 
 def health(request: HttpRequest) -> JsonResponse:
