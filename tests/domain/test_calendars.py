@@ -208,3 +208,49 @@ def test_between_agrees_with_the_reference(a: datetime, b: datetime, cal: Calend
 def test_add_then_measure_round_trips(start: datetime, seconds: int) -> None:
     due = DESK.add(start, seconds)
     assert DESK.business_seconds(start, due) == seconds
+
+
+def test_pauses_stop_the_count() -> None:
+    start = lux(2026, 3, 10, 10)
+    pauses = [(lux(2026, 3, 10, 11), lux(2026, 3, 11, 11))]  # a business day standing still
+    assert DESK.add_with_pauses(start, 2 * 3600, pauses) == lux(2026, 3, 11, 12)
+    assert DESK.add_with_pauses(start, 3600, pauses) == lux(
+        2026, 3, 10, 11
+    )  # reached as the pause begins
+    overlapping = [
+        (lux(2026, 3, 10, 9), lux(2026, 3, 10, 12)),
+        (lux(2026, 3, 10, 11), lux(2026, 3, 10, 13)),
+    ]
+    assert DESK.add_with_pauses(start, 3600, overlapping) == lux(2026, 3, 10, 14)
+    assert DESK.add_with_pauses(start, 3600, []) == DESK.add(start, 3600)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    start=instants,
+    seconds=durations,
+    gaps=st.lists(st.tuples(instants, st.integers(1, 72 * 60)), max_size=4),
+)
+def test_pauses_agree_with_counting_minus_the_paused_time(
+    start: datetime, seconds: int, gaps: list[tuple[datetime, int]]
+) -> None:
+    pauses = [(a, a + timedelta(minutes=m)) for a, m in gaps]
+    due = DESK.add_with_pauses(start, seconds, pauses)
+
+    def counted(until: datetime) -> float:
+        # Business time from start to `until`, minus the business time inside the (merged) pauses.
+        merged: list[list[datetime]] = []
+        for a, b in sorted(
+            (max(a, start), min(b, until)) for a, b in pauses if b > start and a < until
+        ):
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        return reference_between(DESK, start, until) - sum(
+            reference_between(DESK, a, b) for a, b in merged
+        )
+
+    assert counted(due) == seconds
+    if seconds:
+        assert counted(due - timedelta(microseconds=1)) < seconds

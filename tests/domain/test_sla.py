@@ -217,3 +217,47 @@ def test_supplier_clock_runs_while_on_hold_on_the_supplier_terms() -> None:
     assert "supplier" not in {
         t.key for t in clocks(LC, events[:2], now=lux(2026, 3, 10, 12)).targets
     }
+
+
+def test_time_to_update_restarts_at_every_public_update() -> None:
+    cti = load("cloudcti")
+    ams = ZoneInfo("Europe/Amsterdam")
+    opened = datetime(2026, 3, 10, 9, tzinfo=ams)
+    events = [
+        ClockEvent(opened, "created", {"severity": "p2", "status": "new", "language": "en"}),
+        ClockEvent(datetime(2026, 3, 10, 12, tzinfo=ams), "reply", {"body": "x", "by": "provider"}),
+    ]
+    update = clocks(cti, events, now=datetime(2026, 3, 10, 13, tzinfo=ams)).target("update")
+    assert update.cycle == 1 and update.used_seconds == 3600
+    assert update.due == datetime(2026, 3, 11, 11, 30, tzinfo=ams)  # 8 support hours from 12:00
+    late = clocks(cti, events, now=datetime(2026, 3, 11, 12, tzinfo=ams)).target("update")
+    assert late.state == "breached" and late.breached_at == datetime(
+        2026, 3, 11, 11, 30, tzinfo=ams
+    )
+    requester = [
+        *events,
+        ClockEvent(
+            datetime(2026, 3, 10, 14, tzinfo=ams), "reply", {"body": "y", "by": "requester"}
+        ),
+    ]
+    assert (
+        clocks(cti, requester, now=datetime(2026, 3, 10, 15, tzinfo=ams)).target("update").cycle
+        == 1
+    )
+
+
+def test_troubleshoot_milestone_stops_at_the_first_engineering_step() -> None:
+    expo = load("exponential-e")
+    london = ZoneInfo("Europe/London")
+    opened = datetime(2026, 3, 14, 22, tzinfo=london)
+    events = [
+        ClockEvent(opened, "created", {"severity": "critical", "status": "new", "language": "en"}),
+        ClockEvent(
+            datetime(2026, 3, 14, 22, 40, tzinfo=london), "note", {"body": "rebooted CPE"}, False
+        ),
+    ]
+    state = clocks(expo, events, now=datetime(2026, 3, 15, 0, tzinfo=london))
+    assert state.target("troubleshoot").state == "met"
+    assert (
+        state.target("first_response").state == "breached"
+    )  # a note is not a response to the customer

@@ -187,6 +187,27 @@ class Calendar:
         due = t.np_starts[j] + (target - t.np_cum[j])
         return np.where(durations_us == 0, starts_us, due)
 
+    def add_with_pauses(
+        self, start: datetime, seconds: float, pauses: Sequence[tuple[datetime, datetime]]
+    ) -> datetime:
+        """When `seconds` of business time have elapsed from `start`, not counting the pauses.
+
+        Pauses are (from, until) stretches during which the clock stands still; they may overlap
+        and may lie partly before `start`.
+        """
+        left = round(seconds * US)
+        cursor = to_us(start)
+        for a, b in sorted((to_us(p), to_us(q)) for p, q in pauses):
+            if b <= cursor:
+                continue
+            if a > cursor:
+                before = self.business_us(from_us(cursor), from_us(a))
+                if before >= left:
+                    break
+                left -= before
+            cursor = max(cursor, b)
+        return from_us(self.add_us(cursor, left))
+
     # -- the plain walk, outside the table ------------------------------------------------------
     def _local_date(self, micros: int) -> date:
         return from_us(micros).astimezone(self.zone).date()
