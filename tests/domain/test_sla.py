@@ -157,8 +157,8 @@ def test_recorded_warnings_and_breaches_leave_the_pending_list() -> None:
     recorded = (
         [created(opened, "high")]
         + [
-            ClockEvent(now, "sla_warning", {"target": "first_response", "cycle": 0, "share": s})
-            for s in (0.75, 0.9)
+            ClockEvent(now, "sla_warning", {"target": "first_response", "cycle": 0, "percent": p})
+            for p in (75, 90)
         ]
         + [ClockEvent(now, "sla_breach", {"target": "first_response", "cycle": 0})]
     )

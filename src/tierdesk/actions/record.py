@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from tierdesk import profiles
-from tierdesk.domain import sla
+from tierdesk.domain import due, sla
 from tierdesk.domain import ticket as decide
 from tierdesk.domain.events import GENESIS, event_hash
 from tierdesk.persistence.clocks import clock_events, store_targets
@@ -17,7 +17,8 @@ def append(ticket: Ticket, change: decide.Change, *, actor: User | None, now: da
     """Record `change` as the ticket's next event, fold it into the row and save both.
 
     Must run inside the transaction that holds the ticket row's lock (or creates the row), so
-    sequence numbers and the hash chain never fork.
+    sequence numbers and the hash chain never fork. The clocks and the next deadline are
+    replayed from the whole record, the new event included, in the same transaction.
     """
     decide.check_data(change)
     creating = ticket.pk is None
@@ -37,17 +38,15 @@ def append(ticket: Ticket, change: decide.Change, *, actor: User | None, now: da
         data=change.data,
         prev_hash=prev,
     )
-    write_state(
-        ticket, decide.apply(None if creating else state_of(ticket), change.kind.value, change.data)
-    )
+    state = None if creating else state_of(ticket)
+    write_state(ticket, decide.apply(state, change.kind.value, change.data))
     ticket.event_count = seq
     ticket.last_hash = digest
     ticket.updated_at = now
-    # The clocks are derived from the whole record, the new event included, in this transaction.
     history = [] if creating else clock_events(ticket)
-    events = [*history, sla.ClockEvent(now, change.kind.value, change.data, change.public)]
-    clocks = sla.clocks(profiles.for_ticket(ticket.profile), events, now)
-    ticket.next_deadline = clocks.next_deadline.at if clocks.next_deadline else None
+    events = [*history, sla.ClockEvent(now, change.kind.value, change.data, change.public, seq)]
+    plan = due.plan(profiles.for_ticket(ticket.profile), events, now)
+    ticket.next_deadline = plan.next_deadline
     ticket.save()
     event = Event.objects.create(
         ticket=ticket,
@@ -60,5 +59,5 @@ def append(ticket: Ticket, change: decide.Change, *, actor: User | None, now: da
         prev_hash=prev,
         hash=digest,
     )
-    store_targets(ticket, clocks, created=creating)
+    store_targets(ticket, plan.clocks, created=creating)
     return event

@@ -13,6 +13,7 @@ from django.core.files.base import File
 from django.db import connection, transaction
 
 from tierdesk import profiles
+from tierdesk.actions.automatic import record_due
 from tierdesk.actions.record import append
 from tierdesk.domain import ticket as decide
 from tierdesk.domain.errors import Forbidden, Invalid, NotFound
@@ -150,6 +151,7 @@ def _act(actor: User, number: str, decision: Decision, *, now: datetime) -> Even
     party = _party(actor)
     with transaction.atomic():
         ticket = get_ticket(actor, number, for_update=True)
+        record_due(ticket, now)  # what the clock made happen comes first, at its own instants
         change = decision(ticket, state_of(ticket), party)
         return append(ticket, change, actor=actor, now=now)
 
@@ -236,6 +238,7 @@ def link(*, actor: User, number: str, target: str, kind: str, now: datetime) -> 
     party = _party(actor)
     with transaction.atomic():
         ticket = get_ticket(actor, number, for_update=True)
+        record_due(ticket, now)
         try:
             other = get_ticket(actor, target)
         except NotFound:
@@ -292,6 +295,7 @@ def attach_file(
     content.seek(0)
     with transaction.atomic():
         ticket = get_ticket(actor, number, for_update=True)
+        record_due(ticket, now)
         if not public and party is not Party.PROVIDER:
             raise Forbidden("only the provider's support staff may add internal attachments")
         attachment = Attachment(

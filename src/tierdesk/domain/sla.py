@@ -28,6 +28,7 @@ class ClockEvent:
     kind: str
     data: Mapping[str, Any]
     public: bool = True
+    seq: int = 0
 
 
 @dataclass(frozen=True)
@@ -91,10 +92,11 @@ def _is_provider_reply(event: ClockEvent) -> bool:
 
 
 def _recorded(events: Sequence[ClockEvent]) -> set[tuple[str, int, float]]:
+    """The (target, cycle, share) of every warning and breach already in the record."""
     done = set()
     for e in events:
         if e.kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACH):
-            share = 1.0 if e.kind == EventKind.SLA_BREACH else float(e.data.get("share", 0))
+            share = 1.0 if e.kind == EventKind.SLA_BREACH else int(e.data.get("percent", 0)) / 100
             done.add((str(e.data.get("target")), int(e.data.get("cycle", 0)), share))
     return done
 

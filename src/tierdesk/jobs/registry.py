@@ -14,6 +14,13 @@ def clear_expired_sessions(now: datetime) -> int:
     return deleted
 
 
+def run_sweep(now: datetime) -> int:
+    from tierdesk.jobs.sweep import sweep
+
+    return sweep(now).events
+
+
 JOBS = [
+    Job("sweep", timedelta(seconds=5), run_sweep),
     Job("clear_expired_sessions", timedelta(hours=1), clear_expired_sessions),
 ]

@@ -1,12 +1,8 @@
-"""Reading a ticket's record as SLA clock events, and storing the clocks' figures beside it."""
+"""Reading a ticket's record as clock events, and storing the clocks' figures beside it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
-
 from tierdesk.domain import sla
-from tierdesk.domain.profiles import Profile
 from tierdesk.persistence.models import Event, Ticket, TicketTarget
 
 
@@ -14,9 +10,9 @@ def clock_events(ticket: Ticket) -> list[sla.ClockEvent]:
     rows = (
         Event.objects.filter(ticket_id=ticket.pk)
         .order_by("seq")
-        .values_list("at", "kind", "data", "public")
+        .values_list("at", "kind", "data", "public", "seq")
     )
-    return [sla.ClockEvent(at, kind, data, public) for at, kind, data, public in rows]
+    return [sla.ClockEvent(at, kind, data, public, seq) for at, kind, data, public, seq in rows]
 
 
 def store_targets(ticket: Ticket, state: sla.ClockState, *, created: bool) -> None:
@@ -39,7 +35,3 @@ def store_targets(ticket: Ticket, state: sla.ClockState, *, created: bool) -> No
     if not created:
         TicketTarget.objects.filter(ticket=ticket).delete()
     TicketTarget.objects.bulk_create(rows)
-
-
-def compute(profile: Profile, events: Iterable[sla.ClockEvent], now: datetime) -> sla.ClockState:
-    return sla.clocks(profile, list(events), now)

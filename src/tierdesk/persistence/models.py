@@ -232,3 +232,23 @@ class TicketTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.target} {self.state}"
+
+
+class AutomaticOutcome(models.Model):
+    """One automatic outcome (an SLA warning or breach, a timed closure) recorded once and for all.
+
+    The unique key makes "exactly once" a property of the database, not only of the sweep's care.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="automatic_outcomes")
+    key = models.CharField(max_length=120)
+    event = models.ForeignKey(Event, null=True, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "key"], name="one_outcome_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.key}"
