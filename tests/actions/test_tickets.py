@@ -123,7 +123,7 @@ def test_links_are_recorded_both_as_row_and_event(desk: Desk) -> None:
         kind="duplicate_of",
         now=clock.now(),
     )
-    assert second.links.get().target == first
+    assert second.links.get(kind="duplicate_of").target == first
     with pytest.raises(Invalid):
         act.link(
             actor=desk.l1,

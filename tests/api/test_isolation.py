@@ -27,6 +27,11 @@ WALK: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "tickets/{number}/level"): {"json": {"level": "l2", "note": "x"}},
     ("POST", "tickets/{number}/links"): {"json": {"kind": "related", "target": "{own}"}},
     ("POST", "tickets/{number}/attachments"): {"file": True},
+    ("POST", "tickets/{number}/resolve"): {"json": {"solution": "fixed"}},
+    ("POST", "tickets/{number}/confirm"): {"json": {}},
+    ("POST", "tickets/{number}/ask"): {"json": {"body": "which mailbox?"}},
+    ("POST", "tickets/{number}/reject"): {"json": {"reason": "duplicate"}},
+    ("POST", "tickets/{number}/escalations"): {"json": {"reason": "no progress"}},
     ("GET", "tickets/{number}/attachments/{attachment_id}"): {},
 }
 

@@ -36,7 +36,7 @@ def _tamper(sql: str, params: list[object]) -> None:
 
 def test_audit_catches_a_tampered_event(desk: Desk, capsys: pytest.CaptureFixture[str]) -> None:
     ticket = desk.open()
-    other = desk.open()
+    other = desk.open(subject="Invoice question for March")
     from tierdesk import clock
     from tierdesk.actions import tickets as act
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import mimetypes
 import unicodedata
@@ -15,11 +16,15 @@ from django.db import connection, transaction
 from tierdesk import profiles
 from tierdesk.actions.automatic import record_due
 from tierdesk.actions.record import append
+from tierdesk.domain import process
 from tierdesk.domain import ticket as decide
 from tierdesk.domain.errors import Forbidden, Invalid, NotFound
+from tierdesk.domain.events import EventKind
+from tierdesk.domain.language import decide as decide_language
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
 from tierdesk.domain.profiles import Profile
 from tierdesk.domain.ticket import TicketState
+from tierdesk.language import detect as detect_language
 from tierdesk.persistence.mapping import state_of
 from tierdesk.persistence.models import (
     Attachment,
@@ -111,6 +116,16 @@ def open_ticket(
         language=language,
         form=dict(form or {}),
     )
+    language_decision = None
+    if language is None:
+        # The language rule (LuxCloud 2.5), decided on the prose of everything the requester wrote.
+        text = "\n".join(
+            [subject, description, *[v for v in (form or {}).values() if isinstance(v, str)]]
+        )
+        language_decision = decide_language(profile, detect_language(text))
+        draft = dataclasses.replace(
+            draft, language=language_decision.language, language_detected=True
+        )
     try:
         _, change = decide.open_ticket(profile, draft, party=party)
     except Invalid as exc:
@@ -140,7 +155,53 @@ def open_ticket(
             updated_at=now,
         )
         append(ticket, decide.Change(change.kind, data, change.public), actor=actor, now=now)
+        if language_decision is not None and language_decision.decision == "rejected":
+            _reject_language(ticket, profile, now)
+        else:
+            _flag_duplicate(ticket, now)
     return ticket
+
+
+def _reject_language(ticket: Ticket, profile: Profile, now: datetime) -> None:
+    reason = next((k for k in profile.invalid_reasons if "language" in k), None)
+    if reason is None:
+        return
+    accepted = ", ".join(profile.languages.all())
+    note = f"Tickets are accepted in these languages: {accepted}."
+    for change in process.reject(
+        profile, state_of(ticket), reason=reason, note=note, party=Party.SYSTEM
+    ):
+        append(ticket, change, actor=None, now=now)
+
+
+def _flag_duplicate(ticket: Ticket, now: datetime) -> None:
+    """A new ticket that closely matches one of the partner's open tickets is flagged with a link."""
+    profile = profiles.for_ticket(ticket.profile)
+    open_statuses = [k for k, s in profile.statuses.items() if s.is_open]
+    candidates = (
+        Ticket.objects.filter(organisation_id=ticket.organisation_id, status__in=open_statuses)
+        .exclude(pk=ticket.pk)
+        .order_by("-opened_at")
+        .values_list("pk", "number", "subject", "description")[:200]
+    )
+    text = f"{ticket.subject}\n{ticket.description}"
+    best = max(
+        (
+            (decide.similarity(text, f"{subject}\n{description}"), pk, number)
+            for pk, number, subject, description in candidates
+        ),
+        default=None,
+    )
+    if best is None or best[0] < decide.DUPLICATE_THRESHOLD:
+        return
+    score, pk, number = best
+    TicketLink.objects.create(
+        ticket=ticket, target_id=pk, kind="possible_duplicate_of", created_at=now
+    )
+    change = decide.Change(
+        EventKind.DUPLICATE_SUSPECTED, {"of": number, "percent": round(score * 100)}, public=False
+    )
+    append(ticket, change, actor=None, now=now)
 
 
 Decision = Callable[[Ticket, TicketState, Party], decide.Change]
@@ -162,9 +223,68 @@ def _profile_of(ticket: Ticket) -> Profile:
 
 
 def add_reply(*, actor: User, number: str, body: str, now: datetime) -> Event:
-    return _act(
-        actor, number, lambda t, s, p: decide.reply(s, _profile_of(t), body=body, party=p), now=now
+    """A public reply. From the requester it may return the ticket to Open, reopen it, or, on a
+    closed ticket, open a linked follow-up (whose `created` event is returned)."""
+    party = _party(actor)
+    with transaction.atomic():
+        ticket = get_ticket(actor, number, for_update=True)
+        record_due(ticket, now)
+        profile = _profile_of(ticket)
+        state = state_of(ticket)
+        effect = process.requester_reply(profile, state, body) if party is Party.REQUESTER else None
+        if effect is not None and effect.follow_up:
+            return _follow_up(actor, ticket, body, now)
+        change = decide.reply(
+            state,
+            profile,
+            body=body,
+            party=party,
+            allow_closed=effect is not None and effect.thank_you,
+        )
+        if effect is not None and effect.thank_you:
+            change = decide.Change(change.kind, {**change.data, "thank_you": True}, change.public)
+        event = append(ticket, change, actor=actor, now=now)
+        if effect is not None and effect.status is not None:
+            append(ticket, effect.status, actor=None, now=now)
+        return event
+
+
+def _follow_up(actor: User, closed: Ticket, body: str, now: datetime) -> Event:
+    """LuxCloud 2.4.4: a reply to a closed ticket opens a follow-up with a new number."""
+    subject = (
+        closed.subject
+        if closed.subject.startswith("Follow-up: ")
+        else f"Follow-up: {closed.subject}"
     )
+    follow = open_ticket(
+        actor=actor,
+        now=now,
+        subject=subject[:250],
+        channel=closed.channel if closed.channel != "phone" else "portal",
+        description=f"{body.strip()}\n\n(Follow-up of {closed.number}: {closed.subject})",
+        severity=closed.severity,
+        queue=closed.queue,
+        form=closed.form,
+        organisation=closed.organisation,
+        requester=actor,
+        customer_account=closed.customer_account,
+    )
+    TicketLink.objects.create(ticket=follow, target=closed, kind="follow_up_of", created_at=now)
+    append(
+        follow,
+        decide.Change(
+            EventKind.LINKED, {"kind": "follow_up_of", "target": closed.number}, public=True
+        ),
+        actor=None,
+        now=now,
+    )
+    append(
+        closed,
+        decide.Change(EventKind.FOLLOW_UP_OPENED, {"number": follow.number}, public=True),
+        actor=None,
+        now=now,
+    )
+    return Event.objects.get(ticket=follow, seq=1)
 
 
 def add_note(*, actor: User, number: str, body: str, now: datetime) -> Event:

@@ -65,6 +65,28 @@ class LevelIn(Schema):
     note: Text = Field(description="the hand-off note for the receiving level")
 
 
+class SolutionIn(Schema):
+    solution: Text = Field(
+        description="the solution, noted in the ticket with the profile's resolved message"
+    )
+
+
+class AskIn(Schema):
+    body: Text
+    confirmation: bool = Field(
+        False, description="true: ask to confirm a fix; false: ask a question"
+    )
+
+
+class RejectIn(Schema):
+    reason: Text = Field(description="one of the profile's invalid-ticket reasons")
+    note: Text = ""
+
+
+class EscalationIn(Schema):
+    reason: Text = Field("", description="why; required when no SLA target is breached")
+
+
 class LinkIn(Schema):
     kind: Text = Field(description="follow_up_of, duplicate_of or related")
     target: Text = Field(description="the other ticket's number")
@@ -97,6 +119,7 @@ class AttachmentOut(Schema):
 
 
 class EventOut(Schema):
+    ticket: str
     seq: int
     at: datetime
     kind: str

@@ -12,6 +12,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from tierdesk import clock, profiles
+from tierdesk.actions import process
 from tierdesk.actions import tickets as act
 from tierdesk.api import schemas
 from tierdesk.api.auth import actor
@@ -77,6 +78,7 @@ def attachment_out(request: HttpRequest, ticket: Ticket, a: Attachment) -> dict[
 
 def event_out(e: Event) -> dict[str, Any]:
     return {
+        "ticket": e.ticket.number,
         "seq": e.seq,
         "at": e.at,
         "kind": e.kind,
@@ -343,6 +345,73 @@ def assign(request: HttpRequest, number: str, payload: schemas.AssignIn) -> Any:
 def change_level(request: HttpRequest, number: str, payload: schemas.LevelIn) -> Any:
     event = act.change_level(
         actor=actor(request), number=number, to=payload.level, note=payload.note, now=clock.now()
+    )
+    return Status(201, event_out(event))
+
+
+@router.post(
+    "/tickets/{number}/resolve",
+    response={201: schemas.EventOut, **ERRORS},
+    summary="Resolve with a solution (provider)",
+)
+def resolve(request: HttpRequest, number: str, payload: schemas.SolutionIn) -> Any:
+    event = process.resolve(
+        actor=actor(request), number=number, solution=payload.solution, now=clock.now()
+    )
+    return Status(201, event_out(event))
+
+
+@router.post(
+    "/tickets/{number}/confirm",
+    response={201: schemas.EventOut, **ERRORS},
+    summary="Confirm the ticket can be closed (requester)",
+)
+def confirm(request: HttpRequest, number: str) -> Any:
+    return Status(
+        201, event_out(process.confirm(actor=actor(request), number=number, now=clock.now()))
+    )
+
+
+@router.post(
+    "/tickets/{number}/ask",
+    response={201: schemas.EventOut, **ERRORS},
+    summary="Ask the requester a question or to confirm a fix (provider)",
+)
+def ask(request: HttpRequest, number: str, payload: schemas.AskIn) -> Any:
+    event = process.ask(
+        actor=actor(request),
+        number=number,
+        body=payload.body,
+        confirmation=payload.confirmation,
+        now=clock.now(),
+    )
+    return Status(201, event_out(event))
+
+
+@router.post(
+    "/tickets/{number}/reject",
+    response={201: schemas.EventOut, **ERRORS},
+    summary="Reject an invalid ticket with one of the profile's reasons (provider)",
+)
+def reject(request: HttpRequest, number: str, payload: schemas.RejectIn) -> Any:
+    event = process.reject(
+        actor=actor(request),
+        number=number,
+        reason=payload.reason,
+        note=payload.note,
+        now=clock.now(),
+    )
+    return Status(201, event_out(event))
+
+
+@router.post(
+    "/tickets/{number}/escalations",
+    response={201: schemas.EventOut, **ERRORS},
+    summary="Escalate to management along the profile's matrix",
+)
+def escalate(request: HttpRequest, number: str, payload: schemas.EscalationIn) -> Any:
+    event = process.escalate_management(
+        actor=actor(request), number=number, reason=payload.reason, now=clock.now()
     )
     return Status(201, event_out(event))
 

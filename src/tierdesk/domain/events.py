@@ -29,6 +29,10 @@ class EventKind(StrEnum):
     ATTACHMENT_ADDED = "attachment_added"
     SLA_WARNING = "sla_warning"
     SLA_BREACH = "sla_breach"
+    REJECTED = "rejected"
+    FOLLOW_UP_OPENED = "follow_up_opened"
+    MANAGEMENT_ESCALATED = "management_escalated"
+    DUPLICATE_SUSPECTED = "duplicate_suspected"
 
 
 @dataclass(frozen=True)

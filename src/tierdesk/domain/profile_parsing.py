@@ -424,7 +424,14 @@ def parse_profile(
     r.unknown(
         tickets,
         "tickets",
-        ("initial_level", "default_severity", "default_queue", "channels", "calendar"),
+        (
+            "initial_level",
+            "default_severity",
+            "default_queue",
+            "channels",
+            "calendar",
+            "channel_levels",
+        ),
     )
     default_calendar = r.text(tickets, "tickets", "calendar", expected="a calendar key")
     if default_calendar and calendars and default_calendar not in calendars:
@@ -563,6 +570,17 @@ def parse_profile(
     if default_queue and queues and default_queue not in queues:
         r.fail("tickets.default_queue", f"{default_queue!r} is not a queue defined under queues")
     channels = r.texts(tickets, "tickets", "channels", choices=CHANNELS)
+    channel_levels: dict[str, str] = {}
+    for channel, level_key in r.table(tickets, "tickets", "channel_levels", required=False).items():
+        if channel not in channels:
+            r.fail(f"tickets.channel_levels.{channel}", "is not one of this desk's channels")
+        elif not isinstance(level_key, str) or level_key not in levels:
+            r.fail(
+                f"tickets.channel_levels.{channel}",
+                f"{level_key!r} is not a level defined under levels",
+            )
+        else:
+            channel_levels[channel] = level_key
 
     langs = r.table(data, "", "languages")
     r.unknown(langs, "languages", ("standard", "accepted", "reply", "accepted_guaranteed"))
@@ -606,8 +624,12 @@ def parse_profile(
         r.unknown(
             em,
             "emergency",
-            ("keyword", "case_sensitive", "severity", "calendar", "level", "source"),
+            ("keyword", "case_sensitive", "severity", "calendar", "level", "notify", "source"),
         )
+        notify = r.texts(em, "emergency", "notify")
+        for address in notify:
+            if not EMAIL_PATTERN.fullmatch(address):
+                r.fail("emergency.notify", f"{address!r} is not an e-mail address")
         em_severity = r.text(em, "emergency", "severity", expected="a severity key")
         if em_severity and severities and em_severity not in severities:
             r.fail(
@@ -627,6 +649,7 @@ def parse_profile(
             em_severity,
             em_calendar,
             em_level,
+            notify,
         )
 
     closure = None
@@ -704,7 +727,12 @@ def parse_profile(
 
     matrix: list[EscalationStep] = []
     esc = r.table(data, "", "escalation", required=False)
-    r.unknown(esc, "escalation", ("matrix",))
+    r.unknown(esc, "escalation", ("matrix", "hours"))
+    escalation_hours = r.optional_text(esc, "escalation", "hours")
+    if escalation_hours and escalation_hours not in calendars:
+        r.fail(
+            "escalation.hours", f"{escalation_hours!r} is not a calendar defined under calendars"
+        )
     steps = esc.get("matrix", [])
     if not isinstance(steps, list):
         r.fail("escalation.matrix", "is not a list of steps ([[escalation.matrix]] tables)")
@@ -782,6 +810,8 @@ def parse_profile(
         suppliers=suppliers,
         escalation_matrix=tuple(matrix),
         performance=performance,
+        escalation_hours=escalation_hours,
+        channel_levels=channel_levels,
     )
     if r.problems:
         raise ProfileError(source, r.problems)

@@ -111,6 +111,7 @@ class EmergencyRule:
     severity: str
     calendar: str | None
     level: str | None
+    notify: tuple[str, ...] = ()  # on-call addresses told at once
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,8 @@ class Profile:
     invalid_reasons: Mapping[str, InvalidReason] = field(default_factory=dict)
     suppliers: SupplierDefaults | None = None
     escalation_matrix: tuple[EscalationStep, ...] = ()
+    escalation_hours: str | None = None  # calendar of the named contacts; outside it, step 1 relays
+    channel_levels: Mapping[str, str] = field(default_factory=dict)  # e.g. monitoring -> l3
     performance: PerformanceTarget | None = None
 
     def status(self, key: str) -> Status:

@@ -7,6 +7,7 @@ events from the first reproduces the row exactly.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from tierdesk.domain.profiles import Profile
 SUBJECT_MAX = 250
 BODY_MAX = 100_000
 FORM_VALUE_MAX = 10_000
-LINK_KINDS = ("follow_up_of", "duplicate_of", "related")
+LINK_KINDS = ("follow_up_of", "duplicate_of", "related", "possible_duplicate_of")
 PUBLIC_KINDS = frozenset(
     {
         EventKind.CREATED,
@@ -63,6 +64,9 @@ class Draft:
     queue: str | None = None
     language: str | None = None
     form: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    language_detected: bool = (
+        False  # detected from the text: recorded as found, even if refused later
+    )
 
 
 def _text(
@@ -112,7 +116,7 @@ def open_ticket(profile: Profile, draft: Draft, *, party: Party) -> tuple[Ticket
     elif draft.channel == "phone" and party is not Party.PROVIDER:
         fields["channel"] = "phone tickets are logged by the provider's agents"
     language = draft.language or profile.languages.standard
-    if language not in profile.languages.all():
+    if not draft.language_detected and language not in profile.languages.all():
         fields["language"] = (
             f"{language!r} is not a language this desk accepts; expected one of "
             + ", ".join(profile.languages.all())
@@ -135,7 +139,8 @@ def open_ticket(profile: Profile, draft: Draft, *, party: Party) -> tuple[Ticket
 
     # The emergency keyword (LuxCloud 2.8) sets the severity and, where the profile says, the level.
     emergency = bool(subject) and profile.is_emergency(subject)
-    level = profile.initial_level
+    # Routing by channel (Zynstra: a fault from the monitoring console goes straight to L3).
+    level = profile.channel_levels.get(draft.channel, profile.initial_level)
     if emergency and profile.emergency is not None:
         severity = profile.emergency.severity
         level = profile.emergency.level or level
@@ -164,12 +169,14 @@ def open_ticket(profile: Profile, draft: Draft, *, party: Party) -> tuple[Ticket
     return state, Change(EventKind.CREATED, data, public=True)
 
 
-def reply(state: TicketState, profile: Profile, *, body: str, party: Party) -> Change:
+def reply(
+    state: TicketState, profile: Profile, *, body: str, party: Party, allow_closed: bool = False
+) -> Change:
     fields: dict[str, str] = {}
     text = _text(fields, "body", body, limit=BODY_MAX)
     if fields:
         raise Invalid("the reply is empty or too long", fields=fields)
-    if profile.status(state.status).category == "closed":
+    if profile.status(state.status).category == "closed" and not allow_closed:
         raise Conflict(
             "the ticket is closed; it takes no more replies",
             fields={"body": "the ticket is closed"},
@@ -359,3 +366,18 @@ def apply(state: TicketState | None, kind: str, data: Mapping[str, Any]) -> Tick
 def check_data(change: Change) -> None:
     if not is_json_value(change.data):
         raise ValueError(f"event data for {change.kind} is not plain JSON")
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[^\W\d_]{3,}", text.casefold())}
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two tickets' texts are: the overlap of their words (Jaccard), 0 to 1."""
+    wa, wb = _words(a), _words(b)
+    if not wa or not wb:
+        return 0.0
+    return len(wa & wb) / len(wa | wb)
+
+
+DUPLICATE_THRESHOLD = 0.6

@@ -136,7 +136,7 @@ class Ticket(models.Model):
 class TicketLink(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="links")
     target = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="linked_from")
-    kind = models.CharField(max_length=20)
+    kind = models.CharField(max_length=32)
     created_at = models.DateTimeField()
 
     class Meta:

@@ -1,0 +1,82 @@
+"""Management escalation along the profile's matrix (LuxCloud 3.6, Zynstra, Exponential-e).
+
+A requester may escalate when an SLA target is breached or the ticket is not progressing; each
+step may require a minimum time since the previous escalation (for the first step, since the
+ticket was opened), counted on the step's calendar (wall-clock hours on a 24x7 one). Outside the
+contacts' hours every escalation goes to the first step (the service desk) to relay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from tierdesk.domain.errors import Conflict, Invalid
+from tierdesk.domain.events import EventKind
+from tierdesk.domain.profiles import Profile
+from tierdesk.domain.sla import ClockEvent, ClockState
+from tierdesk.domain.ticket import Change
+
+
+def management_escalation(
+    profile: Profile,
+    events: Sequence[ClockEvent],
+    clocks: ClockState,
+    *,
+    now: datetime,
+    reason: str,
+) -> Change:
+    matrix = profile.escalation_matrix
+    if not matrix:
+        raise Invalid(
+            "this desk has no escalation matrix", fields={"reason": "no management escalation here"}
+        )
+    done = [e for e in events if e.kind == EventKind.MANAGEMENT_ESCALATED]
+    if len(done) >= len(matrix):
+        raise Conflict(
+            "the ticket is already escalated to the highest level",
+            fields={"reason": f"already at {matrix[-1].role}"},
+        )
+    step = matrix[len(done)]
+    breached = [t.key for t in clocks.targets if t.state == "breached"]
+    text = reason.strip()
+    if not breached and not text:
+        raise Invalid(
+            "say why the ticket is not progressing (no SLA target is breached)",
+            fields={"reason": "required when no target is breached"},
+        )
+    if len(text) > 2000:
+        raise Invalid("the reason is too long", fields={"reason": "at most 2000 characters"})
+    since = done[-1].at if done else events[0].at
+    if step.after is not None:
+        calendar = profile.calendars[step.calendar]
+        possible = calendar.add(since, step.after.on(calendar.working_day_seconds))
+        if now < possible:
+            message = (
+                f"escalation to {step.role} is possible from {possible.astimezone(calendar.zone):%a %d %b %H:%M}"
+                f" ({step.after} after the {'previous escalation' if done else 'ticket was opened'})"
+            )
+            raise EscalationTooEarly(message, until=possible)
+    routed_to, contact = step.role, step.contact
+    if profile.escalation_hours is not None:
+        hours = profile.calendars[profile.escalation_hours]
+        if not hours.is_open(now) and step is not matrix[0]:
+            routed_to, contact = matrix[0].role, matrix[0].contact  # out of hours: the desk relays
+    data = {
+        "step": step.step,
+        "role": step.role,
+        "contact": step.contact,
+        "routed_to": routed_to,
+        "routed_contact": contact,
+        "reason": text,
+        "breached": breached,
+    }
+    return Change(EventKind.MANAGEMENT_ESCALATED, data, public=True)
+
+
+class EscalationTooEarly(Conflict):
+    code = "escalation_too_early"
+
+    def __init__(self, message: str, *, until: datetime) -> None:
+        super().__init__(message, fields={"reason": message})
+        self.until = until

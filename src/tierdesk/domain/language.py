@@ -1,0 +1,73 @@
+"""The language rule (LuxCloud 2.5): which language a ticket is written in, as far as the
+decision goes. Technical noise must not decide: URLs, addresses, paths, error codes, log lines
+and stack traces are stripped so the prose decides. Detection itself is a boundary
+(`tierdesk.language`); this module strips and decides."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tierdesk.domain.profiles import Profile
+
+_URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_PATH = re.compile(r"(?:[A-Za-z]:\\|/)[\w./\\-]+")
+_CODE = re.compile(r"\b(?=\w*\d)[\w.:/-]+\b")  # tokens with digits: error codes, IPs, versions, ids
+_LOG_LINE = re.compile(
+    r"^\s*(\d{4}-\d{2}-\d{2}|\d{2}:\d{2}:\d{2}|\[?(?:ERROR|WARN|WARNING|INFO|DEBUG|TRACE|FATAL)\b|at [\w.$]+\(|"
+    r"Traceback|File \"|Exception|[\w.]+(?:Error|Exception):)",
+    re.IGNORECASE,
+)
+_SYMBOLS = re.compile(r"[{}\[\]<>=;|#$%^*_~`\\]")
+MIN_LETTERS = 25
+CONFIDENT = 0.9
+FAIRLY_SURE = 0.7
+
+
+def strip_noise(text: str) -> str:
+    """The prose of a ticket: log lines, quoted mail, URLs, addresses, paths and codes removed."""
+    kept = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith(">") or _LOG_LINE.match(stripped):
+            continue
+        symbols = len(_SYMBOLS.findall(stripped))
+        if symbols > max(3, len(stripped) // 12):
+            continue  # code, markup or a stack trace
+        line = _URL.sub(" ", line)
+        line = _EMAIL.sub(" ", line)
+        line = _PATH.sub(" ", line)
+        line = _CODE.sub(" ", line)
+        kept.append(line)
+    return re.sub(r"\s+", " ", " ".join(kept)).strip()
+
+
+def letters(text: str) -> int:
+    return sum(1 for c in text if c.isalpha())
+
+
+@dataclass(frozen=True)
+class Detection:
+    language: str | None  # None: too little prose, or not sure
+    probability: float
+
+
+@dataclass(frozen=True)
+class Decision:
+    language: str
+    decision: str  # accepted | accepted_no_guarantee | rejected
+
+
+def decide(profile: Profile, detected: Detection) -> Decision:
+    """Standard language: accepted. Accepted others: no response-time guarantee (unless the profile
+    guarantees them). Anything else, when the detector is sure: rejected. Unsure: the standard."""
+    langs = profile.languages
+    code = detected.language
+    if code is None or code == langs.standard:
+        return Decision(langs.standard, "accepted")
+    if code in langs.accepted and detected.probability >= FAIRLY_SURE:
+        return Decision(code, "accepted" if langs.accepted_guaranteed else "accepted_no_guarantee")
+    if code not in langs.all() and detected.probability >= CONFIDENT:
+        return Decision(code, "rejected")
+    return Decision(langs.standard, "accepted")

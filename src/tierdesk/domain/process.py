@@ -1,0 +1,169 @@
+"""The process verbs built on the state machine: what a requester's reply does, resolving with a
+solution, asking for confirmation, rejecting an invalid ticket, and follow-ups of closed tickets.
+Every time and message comes from the profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tierdesk.domain.errors import Forbidden, Invalid
+from tierdesk.domain.events import EventKind
+from tierdesk.domain.parties import Party
+from tierdesk.domain.profiles import Profile
+from tierdesk.domain.replies import is_thank_you
+from tierdesk.domain.ticket import Change, TicketState
+
+REQUESTER_REPLY = "requester_reply"
+SOLUTION_PROVIDED = "solution_provided"
+REQUESTER_CONFIRMED = "requester_confirmed"
+AWAITING_CONFIRMATION = "awaiting_confirmation"
+AWAITING_REPLY = "awaiting_reply"
+
+
+def _status_in(profile: Profile, current: str, category: str) -> str | None:
+    spec = profile.statuses.get(current)
+    return next(
+        (k for k in (spec.to if spec else ()) if profile.statuses[k].category == category), None
+    )
+
+
+def _any_status(profile: Profile, category: str) -> str | None:
+    return next((k for k, s in profile.statuses.items() if s.category == category), None)
+
+
+@dataclass(frozen=True)
+class ReplyEffect:
+    """What a requester's reply does to the ticket besides being recorded."""
+
+    thank_you: bool = False
+    status: Change | None = None  # back to Open, or reopened
+    follow_up: bool = False  # the ticket is closed: the reply opens a follow-up ticket
+
+
+def requester_reply(profile: Profile, state: TicketState, body: str) -> ReplyEffect:
+    """LuxCloud 2.4.4: a reply returns a Pending ticket to Open and reopens a Resolved one, but a
+    bare thank-you does not reopen; a reply to a Closed ticket opens a follow-up."""
+    category = profile.status(state.status).category
+    closure = profile.closure
+    thanks = is_thank_you(body)
+    if category == "closed":
+        return ReplyEffect(
+            thank_you=thanks,
+            follow_up=not thanks and (closure is None or closure.follow_up_after_closed),
+        )
+    if category in ("waiting", "resolved"):
+        if category == "resolved":
+            if closure is not None and not closure.reply_reopens_resolved:
+                return ReplyEffect(thank_you=thanks)
+            if thanks and (closure is None or not closure.thank_you_reopens):
+                return ReplyEffect(thank_you=True)
+        target = _status_in(profile, state.status, "open")
+        if target is not None:
+            data = {"from": state.status, "to": target, "reason": REQUESTER_REPLY, "by": "system"}
+            return ReplyEffect(
+                thank_you=thanks, status=Change(EventKind.STATUS_CHANGED, data, public=True)
+            )
+    return ReplyEffect(thank_you=thanks)
+
+
+def resolve_with_solution(
+    profile: Profile, state: TicketState, *, solution: str, party: Party
+) -> tuple[Change, Change]:
+    """LuxCloud 2.4.3 b: the provider notes the solution (with the profile's message) and resolves."""
+    if party not in (Party.PROVIDER, Party.SYSTEM):
+        raise Forbidden(
+            "only the provider resolves a ticket on its own initiative; confirm it instead"
+        )
+    target = _status_in(profile, state.status, "resolved")
+    if target is None:
+        raise Invalid(
+            f"a ticket in '{state.status}' cannot be resolved",
+            fields={"status": "cannot resolve from here"},
+        )
+    text = solution.strip()
+    if not text:
+        raise Invalid("a solution is required", fields={"solution": "is required"})
+    message = profile.closure.resolved_message if profile.closure else ""
+    body = f"{text}\n\n{message}" if message else text
+    reply = Change(EventKind.REPLY, {"body": body, "by": "provider"}, public=True)
+    status = Change(
+        EventKind.STATUS_CHANGED,
+        {"from": state.status, "to": target, "reason": SOLUTION_PROVIDED},
+        public=True,
+    )
+    return reply, status
+
+
+def confirm_resolution(profile: Profile, state: TicketState, *, party: Party) -> Change:
+    """LuxCloud 2.4.3 a: the partner states the ticket can be closed."""
+    target = _status_in(profile, state.status, "resolved")
+    allowed = (
+        profile.status(state.status).requester_to
+        if party is Party.REQUESTER
+        else profile.status(state.status).to
+    )
+    if target is None or target not in allowed:
+        raise Invalid(
+            f"a ticket in '{state.status}' cannot be confirmed as resolved",
+            fields={"status": "nothing to confirm"},
+        )
+    return Change(
+        EventKind.STATUS_CHANGED,
+        {"from": state.status, "to": target, "reason": REQUESTER_CONFIRMED},
+        public=True,
+    )
+
+
+def ask(
+    profile: Profile, state: TicketState, *, text: str, party: Party, confirmation: bool
+) -> tuple[Change, Change]:
+    """Ask the requester a question, or to confirm a fix: a public reply and a move to waiting."""
+    if party not in (Party.PROVIDER, Party.SYSTEM):
+        raise Forbidden("only the provider asks the requester to confirm or answer")
+    target = _status_in(profile, state.status, "waiting")
+    if target is None:
+        raise Invalid(
+            f"a ticket in '{state.status}' cannot wait on the requester",
+            fields={"status": "cannot wait from here"},
+        )
+    if not text.strip():
+        raise Invalid("the message to the requester is empty", fields={"body": "is required"})
+    reply = Change(EventKind.REPLY, {"body": text.strip(), "by": "provider"}, public=True)
+    reason = AWAITING_CONFIRMATION if confirmation else AWAITING_REPLY
+    return reply, Change(
+        EventKind.STATUS_CHANGED,
+        {"from": state.status, "to": target, "reason": reason},
+        public=True,
+    )
+
+
+def reject(
+    profile: Profile, state: TicketState, *, reason: str, note: str, party: Party
+) -> tuple[Change, Change]:
+    """LuxCloud 2.6: an invalid ticket is rejected with one of the profile's reasons."""
+    if party not in (Party.PROVIDER, Party.SYSTEM):
+        raise Forbidden("only the provider rejects tickets")
+    if reason not in profile.invalid_reasons:
+        raise Invalid(
+            f"{reason!r} is not a reason of this desk",
+            fields={"reason": "expected one of " + ", ".join(profile.invalid_reasons)},
+        )
+    if profile.status(state.status).category in ("resolved", "closed"):
+        raise Invalid(
+            "only an open ticket can be rejected", fields={"reason": "the ticket is no longer open"}
+        )
+    closed = _any_status(profile, "closed")
+    if closed is None:
+        raise Invalid(
+            "this desk has no closed status to reject into", fields={"reason": "no closed status"}
+        )
+    label = profile.invalid_reasons[reason].label
+    rejected = Change(
+        EventKind.REJECTED, {"reason": reason, "label": label, "note": note.strip()}, public=True
+    )
+    status = Change(
+        EventKind.STATUS_CHANGED,
+        {"from": state.status, "to": closed, "reason": f"rejected:{reason}"},
+        public=True,
+    )
+    return rejected, status
