@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from tierdesk import profiles
+from tierdesk.actions.notify import enqueue
 from tierdesk.domain import due, sla
 from tierdesk.domain import ticket as decide
 from tierdesk.domain.events import GENESIS, event_hash
@@ -60,4 +61,5 @@ def append(ticket: Ticket, change: decide.Change, *, actor: User | None, now: da
         hash=digest,
     )
     store_targets(ticket, plan.clocks, created=creating)
+    enqueue(ticket, event, now=now)
     return event

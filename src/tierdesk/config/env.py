@@ -69,3 +69,27 @@ def secret_key(directory: Path) -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(50))
     return path.read_text().strip()
+
+
+def smtp(url: str | None) -> tuple[str, int, str, str, bool, bool] | None:
+    """smtp://user:password@host:port (STARTTLS with ?starttls), smtps:// for TLS from the start."""
+    if not url:
+        return None
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ConfigError(
+            f"{PREFIX}SMTP_URL={url!r} is not smtp://[user:password@]host[:port] or smtps://..."
+        )
+    ssl = parts.scheme == "smtps"
+    starttls = "starttls" in parse_qs(parts.query, keep_blank_values=True)
+    port = parts.port or (465 if ssl else 25)
+    return (
+        parts.hostname,
+        port,
+        unquote(parts.username or ""),
+        unquote(parts.password or ""),
+        ssl,
+        starttls,
+    )

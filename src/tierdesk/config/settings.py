@@ -135,7 +135,24 @@ TIERDESK = {
     "PROFILE": env.get("PROFILE") or "demo",
     "MAX_UPLOAD_BYTES": env.integer("MAX_UPLOAD_BYTES", 20 * 1024 * 1024, low=1),
     "SCHEDULER_INTERVAL": env.integer("SCHEDULER_INTERVAL", 5, low=1),
+    "SWEEP_LIMIT": env.integer("SWEEP_LIMIT", 10_000, low=1),
+    "BROKER_URL": env.get("BROKER_URL") or "",
+    "MAIL_DOMAIN": env.get("MAIL_DOMAIN") or "tierdesk.localhost",
 }
+
+# Outbound mail: TIERDESK_SMTP_URL (smtp://user:password@host:port, smtps:// for TLS); without
+# it, mail is written to files in the data directory, so nothing is lost and everything is seen.
+DEFAULT_FROM_EMAIL = env.get("MAIL_FROM") or "Tierdesk <desk@tierdesk.localhost>"
+_smtp = env.smtp(env.get("SMTP_URL"))
+if _smtp is not None:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_SSL, EMAIL_USE_TLS = (
+        _smtp
+    )
+    EMAIL_TIMEOUT = 30
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "sent-mail")
 # Attachments are streamed to disk beyond this size rather than held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

@@ -20,7 +20,14 @@ def run_sweep(now: datetime) -> int:
     return sweep(now).events
 
 
+def run_outbox(now: datetime) -> int:
+    from tierdesk.jobs.outbox import deliver
+
+    return deliver(now).sent
+
+
 JOBS = [
     Job("sweep", timedelta(seconds=5), run_sweep),
+    Job("outbox", timedelta(seconds=5), run_outbox),
     Job("clear_expired_sessions", timedelta(hours=1), clear_expired_sessions),
 ]

@@ -252,3 +252,38 @@ class AutomaticOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.key}"
+
+
+class Notification(models.Model):
+    """The transactional outbox: written with the change that causes it, sent after commit.
+
+    `dedupe_key` names the notification once (event and recipient), so a change recorded once
+    is announced once; delivery claims rows with a lease and retries with backoff.
+    """
+
+    PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+
+    ticket = models.ForeignKey(
+        Ticket, null=True, on_delete=models.PROTECT, related_name="notifications"
+    )
+    event = models.ForeignKey(Event, null=True, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=40)
+    recipient = models.EmailField(max_length=254)
+    recipient_user = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    message_id = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, default=PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_until = models.DateTimeField(null=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.recipient} ({self.status})"

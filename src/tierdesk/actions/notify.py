@@ -1,0 +1,72 @@
+"""Writing notifications to the outbox, in the transaction of the change that causes them."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from django.conf import settings
+
+from tierdesk import profiles
+from tierdesk.domain import notify
+from tierdesk.persistence.models import Event, Notification, Ticket, User
+
+
+def _level_agents(level: str) -> list[User]:
+    return list(
+        User.objects.filter(level_memberships__level=level, is_active=True)
+        .exclude(email="")
+        .order_by("pk")
+    )
+
+
+def enqueue(ticket: Ticket, event: Event, *, now: datetime) -> int:
+    """Outbox rows for everyone the event concerns; the actor is not told of their own change."""
+    profile = profiles.for_ticket(ticket.profile)
+    emergency = bool(event.data.get("emergency")) if event.seq == 1 else False
+    notices = notify.notices(
+        event.kind,
+        event.data,
+        public=event.public,
+        subject=ticket.subject,
+        number=ticket.number,
+        emergency=emergency,
+    )
+    if not notices:
+        return 0
+    rows: dict[str, Notification] = {}
+    for notice in notices:
+        people: list[tuple[str, User | None]] = []
+        if notice.role == notify.REQUESTER and ticket.requester is not None:
+            people = [(ticket.requester.email, ticket.requester)]
+        elif notice.role == notify.ASSIGNEE and ticket.assignee is not None:
+            people = [(ticket.assignee.email, ticket.assignee)]
+        elif notice.role == notify.LEVEL:
+            people = [(u.email, u) for u in _level_agents(ticket.level)]
+        elif notice.role == notify.ON_CALL and profile.emergency is not None:
+            people = [(a, None) for a in profile.emergency.notify]
+            if profile.emergency.level:
+                people += [(u.email, u) for u in _level_agents(profile.emergency.level)]
+        elif notice.role == notify.ESCALATION and event.data.get("routed_contact"):
+            people = [(str(event.data["routed_contact"]), None)]
+        for address, user in people:
+            # The provider's people are not told of their own changes; requesters get confirmations.
+            own = user is not None and user.pk == event.actor_id and notice.role != notify.REQUESTER
+            if not address or own or address in rows:
+                continue
+            digest = hashlib.sha256(f"{event.pk}:{address}".encode()).hexdigest()[:20]
+            rows[address] = Notification(
+                ticket=ticket,
+                event=event,
+                kind=event.kind,
+                recipient=address,
+                recipient_user=user,
+                subject=f"[{ticket.number}] {notice.subject}"[:300],
+                body=notice.body,
+                dedupe_key=f"event:{event.pk}:{address}"[:200],
+                message_id=f"<n.{digest}@{settings.TIERDESK['MAIL_DOMAIN']}>",
+                next_attempt_at=now,
+                created_at=now,
+            )
+    Notification.objects.bulk_create(rows.values())
+    return len(rows)

@@ -1,0 +1,99 @@
+"""Delivering the outbox: claim due notifications, send them, retry with backoff.
+
+Rows are claimed with a lease (FOR UPDATE SKIP LOCKED on PostgreSQL), so several workers share
+the work; a worker that dies mid-send leaves its lease to expire and the row is sent again with
+the same Message-ID, so a receiving system can tell the repeat.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import Q
+
+from tierdesk.persistence.models import Notification
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+BATCH = 100
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(timedelta(minutes=2**attempts), timedelta(hours=6))
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    sent: int
+    failed: int
+
+
+def _claim(now: datetime) -> list[Notification]:
+    with transaction.atomic():
+        rows = list(
+            Notification.objects.filter(
+                Q(status=Notification.PENDING, next_attempt_at__lte=now)
+                | Q(status=Notification.SENDING, claimed_until__lt=now)
+            )
+            .order_by("next_attempt_at", "id")
+            .select_for_update(skip_locked=True)[:BATCH]
+        )
+        ids = [r.pk for r in rows]
+        Notification.objects.filter(pk__in=ids).update(
+            status=Notification.SENDING, claimed_until=now + LEASE
+        )
+    return rows
+
+
+def deliver(now: datetime, *, limit: int = 10_000) -> DeliveryResult:
+    sent = failed = 0
+    connection = get_connection()
+    while sent + failed < limit:
+        rows = _claim(now)
+        if not rows:
+            break
+        for row in rows:
+            message = EmailMessage(
+                subject=row.subject,
+                body=row.body,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[row.recipient],
+                headers={
+                    "Message-ID": row.message_id,
+                    "Auto-Submitted": "auto-generated",
+                    "X-Tierdesk-Ticket": row.ticket.number if row.ticket else "",
+                },
+                connection=connection,
+            )
+            try:
+                message.send()
+            except Exception as exc:  # any transport failure: retry later, never lose the row
+                attempts = row.attempts + 1
+                status = Notification.FAILED if attempts >= MAX_ATTEMPTS else Notification.PENDING
+                Notification.objects.filter(pk=row.pk).update(
+                    status=status,
+                    attempts=attempts,
+                    next_attempt_at=now + backoff(attempts),
+                    claimed_until=None,
+                    last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                )
+                log.warning(
+                    "notification %s to %s failed (%s attempts): %s",
+                    row.pk,
+                    row.recipient,
+                    attempts,
+                    exc,
+                )
+                failed += 1
+                continue
+            Notification.objects.filter(pk=row.pk).update(
+                status=Notification.SENT, attempts=row.attempts + 1, sent_at=now, claimed_until=None
+            )
+            sent += 1
+    return DeliveryResult(sent, failed)
