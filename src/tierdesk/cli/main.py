@@ -59,8 +59,10 @@ def serve(args: argparse.Namespace) -> int:
 
             return application
 
+    from django.conf import settings
+
     scheduler = None
-    if not args.no_scheduler:
+    if not args.no_scheduler and not settings.TIERDESK["BROKER_URL"]:
         scheduler = subprocess.Popen([sys.executable, "-m", "tierdesk", "scheduler"])
     print(
         f"Tierdesk serving on http://{args.host}:{args.port}/ (API docs at /api/v1/docs)",
@@ -77,8 +79,16 @@ def serve(args: argparse.Namespace) -> int:
 
 @command("scheduler")
 def scheduler(args: argparse.Namespace) -> int:
+    """Celery beat when TIERDESK_BROKER_URL is set; otherwise the jobs run in this process."""
     _setup()
     from django.conf import settings
+
+    if settings.TIERDESK["BROKER_URL"]:
+        from tierdesk.jobs.celery_app import app
+
+        app.start(["beat", "--loglevel=INFO"])
+        return 0
+    from django.db import close_old_connections
 
     from tierdesk import clock
     from tierdesk.jobs.registry import JOBS
@@ -87,12 +97,32 @@ def scheduler(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    from django.db import close_old_connections
-
     # Long-lived process: drop database connections that died or aged out before each tick.
     Scheduler(JOBS, clock.SystemClock()).run_forever(
         stop, settings.TIERDESK["SCHEDULER_INTERVAL"], before_tick=close_old_connections
     )
+    return 0
+
+
+@command("worker")
+def worker(args: argparse.Namespace) -> int:
+    """A Celery worker for the sweep and the outbox (scale-out mode)."""
+    _setup()
+    from django.conf import settings
+
+    if not settings.TIERDESK["BROKER_URL"]:
+        print(
+            "error: set TIERDESK_BROKER_URL (e.g. redis://127.0.0.1:6379/0) to run workers; without a "
+            "broker, `tierdesk serve` runs the jobs in-process",
+            file=sys.stderr,
+        )
+        return 1
+    from tierdesk.jobs.celery_app import app
+
+    argv = ["worker", "--loglevel=INFO", f"--concurrency={args.concurrency}", "-Q", "tierdesk"]
+    if args.pool:
+        argv.append(f"--pool={args.pool}")
+    app.worker_main(argv)
     return 0
 
 
@@ -418,9 +448,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--access-log", action="store_true")
     p.set_defaults(handler="serve")
 
-    sub.add_parser("scheduler", help="run the periodic jobs in this process").set_defaults(
-        handler="scheduler"
+    sub.add_parser(
+        "scheduler", help="Celery beat with a broker; else run the periodic jobs in this process"
+    ).set_defaults(handler="scheduler")
+    p = sub.add_parser(
+        "worker", help="a Celery worker for the sweep and the outbox (needs TIERDESK_BROKER_URL)"
     )
+    p.add_argument("--concurrency", type=int, default=2)
+    p.add_argument("--pool", choices=["prefork", "solo", "threads"], default=None)
+    p.set_defaults(handler="worker")
     p = sub.add_parser("migrate", help="create or update the database tables")
     p.add_argument("-v", "--verbose", action="store_true")
     p.set_defaults(handler="migrate")
