@@ -261,3 +261,22 @@ def test_troubleshoot_milestone_stops_at_the_first_engineering_step() -> None:
     assert (
         state.target("first_response").state == "breached"
     )  # a note is not a response to the customer
+
+
+def test_update_clock_ends_met_or_breached_when_resolved() -> None:
+    cti = load("cloudcti")
+    ams = ZoneInfo("Europe/Amsterdam")
+    opened = datetime(2026, 3, 10, 9, tzinfo=ams)
+    events = [
+        ClockEvent(opened, "created", {"severity": "p2", "status": "new", "language": "en"}),
+        ClockEvent(datetime(2026, 3, 10, 11, tzinfo=ams), "reply", {"body": "x", "by": "provider"}),
+        ClockEvent(
+            datetime(2026, 3, 10, 12, tzinfo=ams),
+            "status_changed",
+            {"from": "new", "to": "resolved"},
+        ),
+    ]
+    assert (
+        clocks(cti, events, now=datetime(2026, 3, 20, 9, tzinfo=ams)).target("update").state
+        == "met"
+    )

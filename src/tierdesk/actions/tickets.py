@@ -218,8 +218,8 @@ def _act(actor: User, number: str, decision: Decision, *, now: datetime) -> Even
 
 
 def _profile_of(ticket: Ticket) -> Profile:
-    # A ticket runs under the deployment's profile; the version it was opened under is recorded.
-    return profiles.active()
+    # The profile the ticket was opened under, when the desk still ships it; else the deployment's.
+    return profiles.for_ticket(ticket.profile)
 
 
 def add_reply(*, actor: User, number: str, body: str, now: datetime) -> Event:

@@ -432,6 +432,58 @@ def sla_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("language check")
+def language_check(args: argparse.Namespace) -> int:
+    """JSON lines {"text"} in, {"language", "decision"} out, under the deployment's profile."""
+    from tierdesk import profiles
+    from tierdesk.domain.language import decide
+    from tierdesk.language import detect
+
+    profile = profiles.load(os.environ.get("TIERDESK_PROFILE") or "demo")
+    failures = 0
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            text = item["text"]
+            if not isinstance(text, str):
+                raise TypeError("text is not a string")
+        except (ValueError, KeyError, TypeError) as exc:
+            failures += 1
+            print(
+                json.dumps(
+                    {"line": number, "error": f"expected a JSON object with a text field ({exc})"}
+                )
+            )
+            continue
+        decision = decide(profile, detect(text))
+        print(
+            json.dumps({"language": decision.language, "decision": decision.decision}), flush=True
+        )
+    return 1 if failures else 0
+
+
+@command("simulate")
+def simulate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tierdesk.cli.simulate import ScenarioError, load_scenario, run
+
+    try:
+        text = (
+            sys.stdin.read()
+            if args.scenario == "-"
+            else Path(args.scenario).read_text(encoding="utf-8")
+        )
+        scenario = load_scenario(text)
+    except (OSError, UnicodeDecodeError, ScenarioError) as exc:
+        print(f"error: {args.scenario}: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(run(scenario), indent=2, ensure_ascii=False))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="tierdesk", description="Tierdesk: a support desk for tiered support chains"
@@ -510,6 +562,19 @@ def parser() -> argparse.ArgumentParser:
         help="holiday years to show, e.g. 2026-2027 (default: this and next)",
     )
     p.set_defaults(handler="profile show")
+
+    p = sub.add_parser(
+        "simulate", help="run a scenario (JSON) on a throwaway database with a virtual clock"
+    )
+    p.add_argument("scenario", metavar="SCENARIO.json", help="a file, or - for standard input")
+    p.set_defaults(handler="simulate")
+
+    lang = sub.add_parser("language", help="the language rule").add_subparsers(
+        dest="action", required=True
+    )
+    lang.add_parser(
+        "check", help='JSON lines {"text"} on stdin; one {"language", "decision"} line each'
+    ).set_defaults(handler="language check")
 
     sla_cmd = sub.add_parser("sla", help="SLA clocks").add_subparsers(dest="action", required=True)
     p = sla_cmd.add_parser(

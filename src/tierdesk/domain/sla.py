@@ -259,7 +259,7 @@ def _target_clock(
         state = "breached" if cycle_breached else "met"
         met_at = supplier_left if state == "met" else None
     elif stopped_at is not None or (
-        target.kind == "resolution" and held and held.startswith("stopped")
+        target.kind in ("resolution", "update") and held and held.startswith("stopped")
     ):
         state = "breached" if breached_at is not None else "met"
         met_at = stopped_at or closed_at if state == "met" else None
