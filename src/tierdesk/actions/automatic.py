@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Sequence
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
-
 from tierdesk import profiles
-from tierdesk.actions.record import append
-from tierdesk.domain import due
+from tierdesk.actions.record import Prepared, prepare, write
+from tierdesk.domain import due, sla
 from tierdesk.domain.events import EventKind
 from tierdesk.domain.ticket import Change
-from tierdesk.persistence.clocks import clock_events
-from tierdesk.persistence.models import AutomaticOutcome, Event, Ticket
+from tierdesk.persistence.clocks import clock_events_of
+from tierdesk.persistence.models import Event, Ticket
 
-MAX_OUTCOMES_PER_CALL = 100
-log = logging.getLogger(__name__)
+MAX_ROUNDS = 50
+SLA_KINDS = ("sla_warning", "sla_breach")
 
 
 def _change(outcome: due.Outcome, status: str) -> Change:
@@ -34,34 +32,62 @@ def _change(outcome: due.Outcome, status: str) -> Change:
     return Change(EventKind.STATUS_CHANGED, data, public=True)
 
 
+def _round(ticket: Ticket, history: list[sla.ClockEvent], now: datetime) -> Prepared | due.Plan:
+    """The outcomes due now that can be recorded together: a run of warnings and breaches (which
+    leave the clocks as they are), ended by at most one timed status change; or, when nothing is
+    due, the plan that says so."""
+    plan = due.plan(profiles.for_ticket(ticket.profile), history, now)
+    if not plan.due:
+        return plan
+    batch: list[due.Outcome] = []
+    for outcome in plan.due:
+        batch.append(outcome)
+        if outcome.kind not in SLA_KINDS:
+            break
+    changes = [(_change(o, ticket.status), o.at) for o in batch]
+    return prepare(
+        ticket, changes, actor=None, now=now, history=history, outcome_keys=[o.key for o in batch]
+    )
+
+
 def record_due(ticket: Ticket, now: datetime) -> list[Event]:
     """Record, in order, every automatic outcome of `ticket` due by `now`; return the new events.
 
     The caller holds the ticket row's lock. Each outcome is recorded at its own due instant (or,
     if the record has already moved past it, at the record's last instant, with `due_at` kept).
     """
+    history = clock_events_of([ticket.pk])[ticket.pk]
     recorded: list[Event] = []
-    profile = profiles.for_ticket(ticket.profile)
-    for _ in range(MAX_OUTCOMES_PER_CALL):
-        plan = due.plan(profile, clock_events(ticket), now)
-        if not plan.due:
+    for _ in range(MAX_ROUNDS):
+        prepared = _round(ticket, history, now)
+        if not isinstance(prepared, Prepared):
             break
-        outcome = plan.due[0]
-        try:
-            with transaction.atomic():
-                marker = AutomaticOutcome.objects.create(
-                    ticket=ticket, key=outcome.key, recorded_at=now
-                )
-        except IntegrityError:
-            # Recorded before, yet absent from the record: only tampering does that. Never record
-            # it twice; stop here and let `tierdesk audit verify` tell.
-            log.error(
-                "outcome %s of %s is marked recorded but missing from its record",
-                outcome.key,
-                ticket.number,
-            )
-            break
-        event = append(ticket, _change(outcome, ticket.status), actor=None, now=outcome.at)
-        AutomaticOutcome.objects.filter(pk=marker.pk).update(event=event)
-        recorded.append(event)
+        write([prepared], now=now)
+        recorded += prepared.events
     return recorded
+
+
+def record_due_together(tickets: Sequence[Ticket], now: datetime) -> int:
+    """One round for each of several locked tickets, written together; returns the events recorded.
+
+    A ticket with more due after its round (a timed closure after a timed resolution) keeps a
+    next deadline in the past and is taken again by the caller's next claim.
+    """
+    histories = clock_events_of(t.pk for t in tickets)
+    batch: list[Prepared] = []
+    for ticket in tickets:
+        result = _round(ticket, histories[ticket.pk], now)
+        if isinstance(result, Prepared):
+            batch.append(result)
+        elif result.next_deadline != ticket.next_deadline:
+            # Nothing due after all (the record changed since the deadline was stored): store the
+            # right one, so the ticket is not claimed again for nothing.
+            later = (
+                result.next_deadline
+                if result.next_deadline is None or result.next_deadline > now
+                else None
+            )
+            Ticket.objects.filter(pk=ticket.pk).update(next_deadline=later)
+    if batch:
+        write(batch, now=now)
+    return sum(len(p.events) for p in batch)

@@ -20,8 +20,18 @@ def _level_agents(level: str) -> list[User]:
     )
 
 
-def enqueue(ticket: Ticket, event: Event, *, now: datetime) -> int:
-    """Outbox rows for everyone the event concerns; the actor is not told of their own change."""
+def notifications_for(
+    ticket: Ticket, event: Event, *, now: datetime, agents: dict[str, list[User]] | None = None
+) -> list[Notification]:
+    """Outbox rows (unsaved) for everyone the event concerns; the actor is not told of their own
+    change. `agents` caches each level's agents across the events of one write."""
+    agents = {} if agents is None else agents
+
+    def level_agents(level: str) -> list[User]:
+        if level not in agents:
+            agents[level] = _level_agents(level)
+        return agents[level]
+
     profile = profiles.for_ticket(ticket.profile)
     emergency = bool(event.data.get("emergency")) if event.seq == 1 else False
     notices = notify.notices(
@@ -33,7 +43,7 @@ def enqueue(ticket: Ticket, event: Event, *, now: datetime) -> int:
         emergency=emergency,
     )
     if not notices:
-        return 0
+        return []
     rows: dict[str, Notification] = {}
     for notice in notices:
         people: list[tuple[str, User | None]] = []
@@ -42,11 +52,11 @@ def enqueue(ticket: Ticket, event: Event, *, now: datetime) -> int:
         elif notice.role == notify.ASSIGNEE and ticket.assignee is not None:
             people = [(ticket.assignee.email, ticket.assignee)]
         elif notice.role == notify.LEVEL:
-            people = [(u.email, u) for u in _level_agents(ticket.level)]
+            people = [(u.email, u) for u in level_agents(ticket.level)]
         elif notice.role == notify.ON_CALL and profile.emergency is not None:
             people = [(a, None) for a in profile.emergency.notify]
             if profile.emergency.level:
-                people += [(u.email, u) for u in _level_agents(profile.emergency.level)]
+                people += [(u.email, u) for u in level_agents(profile.emergency.level)]
         elif notice.role == notify.ESCALATION and event.data.get("routed_contact"):
             people = [(str(event.data["routed_contact"]), None)]
         for address, user in people:
@@ -68,5 +78,4 @@ def enqueue(ticket: Ticket, event: Event, *, now: datetime) -> int:
                 next_attempt_at=now,
                 created_at=now,
             )
-    Notification.objects.bulk_create(rows.values())
-    return len(rows)
+    return list(rows.values())

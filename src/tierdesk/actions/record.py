@@ -1,65 +1,202 @@
-"""Appending to a ticket's record: the only place events are written and the projection saved."""
+"""Appending to a ticket's record: the only place events are written and the projection saved.
+
+A change is prepared in memory (hash chain, projection, clocks) and then written; the sweep
+prepares many tickets and writes them together, the same code with fewer round trips.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import connection
+
 from tierdesk import profiles
-from tierdesk.actions.notify import enqueue
+from tierdesk.actions.notify import notifications_for
 from tierdesk.domain import due, sla
 from tierdesk.domain import ticket as decide
 from tierdesk.domain.events import GENESIS, event_hash
-from tierdesk.persistence.clocks import clock_events, store_targets
+from tierdesk.persistence.clocks import clock_events, target_rows
 from tierdesk.persistence.mapping import state_of, write_state
-from tierdesk.persistence.models import Event, Ticket, User
+from tierdesk.persistence.models import (
+    AutomaticOutcome,
+    Event,
+    Notification,
+    Ticket,
+    TicketTarget,
+    User,
+)
+
+PROJECTION = [
+    "subject",
+    "status",
+    "severity",
+    "queue",
+    "level",
+    "language",
+    "channel",
+    "assignee",
+    "event_count",
+    "last_hash",
+    "updated_at",
+    "next_deadline",
+]
+
+
+@dataclass
+class Prepared:
+    """One ticket's new events, chained and folded into its row in memory, not yet written."""
+
+    ticket: Ticket
+    creating: bool
+    rows: list[Event]
+    plan: due.Plan
+    outcome_keys: Sequence[str | None] = ()
+    events: list[Event] = field(default_factory=list)
+
+
+def prepare(
+    ticket: Ticket,
+    changes: Sequence[tuple[decide.Change, datetime]],
+    *,
+    actor: User | None,
+    now: datetime,
+    history: list[sla.ClockEvent] | None = None,
+    outcome_keys: Sequence[str | None] = (),
+) -> Prepared:
+    """Chain `changes` (each with its instant) onto the ticket's record and replay its clocks.
+
+    `history` is the record so far as clock events, when the caller has it (it is extended).
+    """
+    creating = ticket.pk is None
+    if history is None:
+        history = [] if creating else clock_events(ticket)
+    rows: list[Event] = []
+    actor_ref = str(actor.pk) if actor is not None else None
+    for change, instant in changes:
+        decide.check_data(change)
+        first = creating and not rows
+        seq = 1 if first else ticket.event_count + 1
+        prev = GENESIS if first else ticket.last_hash
+        # The record stays chronological even if two workers' clocks disagree by a little.
+        at = instant if first or instant >= ticket.updated_at else ticket.updated_at
+        digest = event_hash(
+            ticket=ticket.number,
+            seq=seq,
+            at=at,
+            actor=actor_ref,
+            kind=change.kind.value,
+            public=change.public,
+            data=change.data,
+            prev_hash=prev,
+        )
+        write_state(
+            ticket,
+            decide.apply(None if first else state_of(ticket), change.kind.value, change.data),
+        )
+        ticket.event_count, ticket.last_hash, ticket.updated_at = seq, digest, at
+        rows.append(
+            Event(
+                seq=seq,
+                at=at,
+                actor=actor,
+                kind=change.kind.value,
+                public=change.public,
+                data=dict(change.data),
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
+        history.append(sla.ClockEvent(at, change.kind.value, change.data, change.public, seq))
+    plan = due.plan(profiles.for_ticket(ticket.profile), history, now)
+    ticket.next_deadline = plan.next_deadline
+    return Prepared(ticket, creating, rows, plan, outcome_keys)
+
+
+def _update_rows(tickets: Sequence[Ticket]) -> None:
+    """Save the projection of many tickets with one statement executed many times (pipelined by
+    psycopg); Django's bulk_update builds a CASE per field and row, far slower for a sweep."""
+    fields = [Ticket._meta.get_field(name) for name in PROJECTION]
+    qn = connection.ops.quote_name
+    sql = (
+        f"UPDATE {qn(Ticket._meta.db_table)} SET "
+        + ", ".join(f"{qn(f.column)} = %s" for f in fields)
+        + f" WHERE {qn('id')} = %s"
+    )
+    params = [
+        [f.get_db_prep_save(getattr(t, f.attname), connection) for f in fields] + [t.pk]
+        for t in tickets
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def write(batch: Sequence[Prepared], *, now: datetime) -> None:
+    """Write prepared changes: rows, events, outcome keys, clock figures and the outbox.
+
+    Must run inside the transaction that holds the tickets' row locks (or creates the row), so
+    sequence numbers and hash chains never fork.
+    """
+    existing = [p.ticket for p in batch if not p.creating]
+    for p in batch:
+        if p.creating:
+            p.ticket.save()
+    if existing:
+        _update_rows(existing)
+    rows = []
+    for p in batch:
+        for row in p.rows:
+            row.ticket = p.ticket
+        rows += p.rows
+    created = Event.objects.bulk_create(rows)
+    if any(e.pk is None for e in created):  # a database that cannot return ids from a bulk insert
+        for p in batch:
+            found = {
+                e.seq: e for e in Event.objects.filter(ticket=p.ticket, seq__gte=p.rows[0].seq)
+            }
+            p.rows = [found[r.seq] for r in p.rows]
+    markers = [
+        AutomaticOutcome(ticket=p.ticket, key=key, event=event, recorded_at=now)
+        for p in batch
+        for key, event in zip(p.outcome_keys, p.rows, strict=False)
+        if key is not None
+    ]
+    AutomaticOutcome.objects.bulk_create(markers)
+    TicketTarget.objects.filter(ticket__in=existing).delete()
+    TicketTarget.objects.bulk_create(
+        [row for p in batch for row in target_rows(p.ticket, p.plan.clocks)]
+    )
+    agents: dict[str, list[User]] = {}
+    Notification.objects.bulk_create(
+        [
+            n
+            for p in batch
+            for event in p.rows
+            for n in notifications_for(p.ticket, event, now=now, agents=agents)
+        ]
+    )
+    for p in batch:
+        p.events = p.rows
+
+
+def append_many(
+    ticket: Ticket,
+    changes: Sequence[tuple[decide.Change, datetime]],
+    *,
+    actor: User | None,
+    now: datetime,
+    history: list[sla.ClockEvent] | None = None,
+    outcome_keys: Sequence[str | None] = (),
+) -> list[Event]:
+    """Record `changes` as the ticket's next events and save everything that follows from them."""
+    prepared = prepare(
+        ticket, changes, actor=actor, now=now, history=history, outcome_keys=outcome_keys
+    )
+    write([prepared], now=now)
+    return prepared.events
 
 
 def append(ticket: Ticket, change: decide.Change, *, actor: User | None, now: datetime) -> Event:
-    """Record `change` as the ticket's next event, fold it into the row and save both.
-
-    Must run inside the transaction that holds the ticket row's lock (or creates the row), so
-    sequence numbers and the hash chain never fork. The clocks and the next deadline are
-    replayed from the whole record, the new event included, in the same transaction.
-    """
-    decide.check_data(change)
-    creating = ticket.pk is None
-    seq = 1 if creating else ticket.event_count + 1
-    prev = GENESIS if creating else ticket.last_hash
-    # The record stays chronological even if two workers' clocks disagree by a little.
-    if not creating and now < ticket.updated_at:
-        now = ticket.updated_at
-    actor_ref = str(actor.pk) if actor is not None else None
-    digest = event_hash(
-        ticket=ticket.number,
-        seq=seq,
-        at=now,
-        actor=actor_ref,
-        kind=change.kind.value,
-        public=change.public,
-        data=change.data,
-        prev_hash=prev,
-    )
-    state = None if creating else state_of(ticket)
-    write_state(ticket, decide.apply(state, change.kind.value, change.data))
-    ticket.event_count = seq
-    ticket.last_hash = digest
-    ticket.updated_at = now
-    history = [] if creating else clock_events(ticket)
-    events = [*history, sla.ClockEvent(now, change.kind.value, change.data, change.public, seq)]
-    plan = due.plan(profiles.for_ticket(ticket.profile), events, now)
-    ticket.next_deadline = plan.next_deadline
-    ticket.save()
-    event = Event.objects.create(
-        ticket=ticket,
-        seq=seq,
-        at=now,
-        actor=actor,
-        kind=change.kind.value,
-        public=change.public,
-        data=dict(change.data),
-        prev_hash=prev,
-        hash=digest,
-    )
-    store_targets(ticket, plan.clocks, created=creating)
-    enqueue(ticket, event, now=now)
-    return event
+    """Record one change made now."""
+    return append_many(ticket, [(change, now)], actor=actor, now=now)[0]

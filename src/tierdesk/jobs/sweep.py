@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
-from tierdesk.actions.automatic import record_due
+from tierdesk.actions.automatic import record_due, record_due_together
 from tierdesk.persistence.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ class SweepResult:
 
 
 def sweep(now: datetime, *, limit: int = 10_000) -> SweepResult:
-    """Record every automatic outcome due by `now`, on up to `limit` tickets."""
+    """Record every automatic outcome due by `now`, on up to `limit` ticket claims."""
     tickets = events = 0
     while tickets < limit:
         with transaction.atomic():
@@ -39,15 +39,28 @@ def sweep(now: datetime, *, limit: int = 10_000) -> SweepResult:
             )
             if not claimed:
                 break
-            for ticket in claimed:
-                try:
-                    with transaction.atomic():
-                        events += len(record_due(ticket, now))
-                except Exception:
-                    # One broken ticket must not stop the others: log it and look again later.
-                    log.exception(
-                        "sweep failed on %s; retrying after %s", ticket.number, RETRY_AFTER
-                    )
-                    Ticket.objects.filter(pk=ticket.pk).update(next_deadline=now + RETRY_AFTER)
-                tickets += 1
+            try:
+                with transaction.atomic():
+                    events += record_due_together(claimed, now)
+            except Exception:
+                # Something in the batch failed: take its tickets one by one, so one broken ticket
+                # cannot hold the others back.
+                log.exception(
+                    "sweep batch failed; retrying its %s tickets one at a time", len(claimed)
+                )
+                events += _one_by_one(claimed, now)
+            tickets += len(claimed)
     return SweepResult(tickets, events)
+
+
+def _one_by_one(claimed: list[Ticket], now: datetime) -> int:
+    events = 0
+    for ticket in claimed:
+        ticket.refresh_from_db()
+        try:
+            with transaction.atomic():
+                events += len(record_due(ticket, now))
+        except Exception:
+            log.exception("sweep failed on %s; retrying after %s", ticket.number, RETRY_AFTER)
+            Ticket.objects.filter(pk=ticket.pk).update(next_deadline=now + RETRY_AFTER)
+    return events

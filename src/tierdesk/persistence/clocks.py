@@ -1,22 +1,33 @@
-"""Reading a ticket's record as clock events, and storing the clocks' figures beside it."""
+"""Reading a ticket's record as clock events, and the rows that keep its clocks' figures."""
 
 from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
 
 from tierdesk.domain import sla
 from tierdesk.persistence.models import Event, Ticket, TicketTarget
 
 
 def clock_events(ticket: Ticket) -> list[sla.ClockEvent]:
+    return clock_events_of([ticket.pk])[ticket.pk]
+
+
+def clock_events_of(ticket_ids: Iterable[int]) -> dict[int, list[sla.ClockEvent]]:
+    """The records of several tickets in one query, each in order."""
+    out: dict[int, list[sla.ClockEvent]] = defaultdict(list)
     rows = (
-        Event.objects.filter(ticket_id=ticket.pk)
-        .order_by("seq")
-        .values_list("at", "kind", "data", "public", "seq")
+        Event.objects.filter(ticket_id__in=list(ticket_ids))
+        .order_by("ticket_id", "seq")
+        .values_list("ticket_id", "at", "kind", "data", "public", "seq")
     )
-    return [sla.ClockEvent(at, kind, data, public, seq) for at, kind, data, public, seq in rows]
+    for ticket_id, at, kind, data, public, seq in rows:
+        out[ticket_id].append(sla.ClockEvent(at, kind, data, public, seq))
+    return out
 
 
-def store_targets(ticket: Ticket, state: sla.ClockState, *, created: bool) -> None:
-    rows = [
+def target_rows(ticket: Ticket, state: sla.ClockState) -> list[TicketTarget]:
+    return [
         TicketTarget(
             ticket=ticket,
             target=t.key,
@@ -32,6 +43,3 @@ def store_targets(ticket: Ticket, state: sla.ClockState, *, created: bool) -> No
         )
         for t in state.targets
     ]
-    if not created:
-        TicketTarget.objects.filter(ticket=ticket).delete()
-    TicketTarget.objects.bulk_create(rows)
