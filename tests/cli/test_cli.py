@@ -203,3 +203,23 @@ def test_sla_explain_tells_the_clock_story(capsys: pytest.CaptureFixture[str]) -
         assert main(["sla", "explain", "DC-999999"]) == 1
     finally:
         clock.install(previous)
+
+
+def test_language_check_reads_json_lines(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+    import json
+
+    monkeypatch.setenv("TIERDESK_PROFILE", "luxcloud")
+    lines = [
+        json.dumps({"text": "Seit dem Update funktioniert die Anmeldung bei unserem Kunden nicht mehr"}),
+        json.dumps({"text": "Desde la actualización nuestros clientes no pueden iniciar sesión en el panel"}),
+        "not json",
+        json.dumps({"text": "The panel is down"}),
+    ]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines) + "\n"))
+    assert main(["language", "check"]) == 1  # one line was not JSON
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert out[0] == {"language": "de", "decision": "accepted_no_guarantee"}
+    assert out[1] == {"language": "es", "decision": "rejected"}
+    assert out[2]["line"] == 3 and "JSON object" in out[2]["error"]
+    assert out[3] == {"language": "en", "decision": "accepted"}
