@@ -205,14 +205,22 @@ def test_sla_explain_tells_the_clock_story(capsys: pytest.CaptureFixture[str]) -
         clock.install(previous)
 
 
-def test_language_check_reads_json_lines(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_language_check_reads_json_lines(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import io
     import json
 
     monkeypatch.setenv("TIERDESK_PROFILE", "luxcloud")
     lines = [
-        json.dumps({"text": "Seit dem Update funktioniert die Anmeldung bei unserem Kunden nicht mehr"}),
-        json.dumps({"text": "Desde la actualización nuestros clientes no pueden iniciar sesión en el panel"}),
+        json.dumps(
+            {"text": "Seit dem Update funktioniert die Anmeldung bei unserem Kunden nicht mehr"}
+        ),
+        json.dumps(
+            {
+                "text": "Desde la actualización nuestros clientes no pueden iniciar sesión en el panel"
+            }
+        ),
         "not json",
         json.dumps({"text": "The panel is down"}),
     ]

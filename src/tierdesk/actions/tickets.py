@@ -15,7 +15,7 @@ from django.db import connection, transaction
 
 from tierdesk import profiles
 from tierdesk.actions.automatic import record_due
-from tierdesk.actions.record import append
+from tierdesk.actions.record import append, append_many
 from tierdesk.domain import process
 from tierdesk.domain import ticket as decide
 from tierdesk.domain.errors import Forbidden, Invalid, NotFound
@@ -141,6 +141,12 @@ def open_ticket(
         requester=requester.pk if requester else None,
         customer_account=customer_account.pk if customer_account else None,
     )
+    rejected = language_decision is not None and language_decision.decision == "rejected"
+    duplicate = (
+        None
+        if rejected
+        else _likely_duplicate(organisation, profile, f"{data['subject']}\n{description}")
+    )
     with transaction.atomic():
         ticket = Ticket(
             number=_next_number(profile),
@@ -154,11 +160,20 @@ def open_ticket(
             opened_at=now,
             updated_at=now,
         )
-        append(ticket, decide.Change(change.kind, data, change.public), actor=actor, now=now)
-        if language_decision is not None and language_decision.decision == "rejected":
+        changes = [(decide.Change(change.kind, data, change.public), now)]
+        if duplicate is not None:
+            # Flagged in the same write: an internal event naming the likely original, and a link.
+            dup_data = {"of": duplicate[1], "percent": round(duplicate[2] * 100)}
+            changes.append(
+                (decide.Change(EventKind.DUPLICATE_SUSPECTED, dup_data, public=False), now)
+            )
+        append_many(ticket, changes, actor=actor, now=now)
+        if duplicate is not None:
+            TicketLink.objects.create(
+                ticket=ticket, target_id=duplicate[0], kind="possible_duplicate_of", created_at=now
+            )
+        if rejected:
             _reject_language(ticket, profile, now)
-        else:
-            _flag_duplicate(ticket, now)
     return ticket
 
 
@@ -174,34 +189,26 @@ def _reject_language(ticket: Ticket, profile: Profile, now: datetime) -> None:
         append(ticket, change, actor=None, now=now)
 
 
-def _flag_duplicate(ticket: Ticket, now: datetime) -> None:
-    """A new ticket that closely matches one of the partner's open tickets is flagged with a link."""
-    profile = profiles.for_ticket(ticket.profile)
+DUPLICATE_CANDIDATES = 100
+
+
+def _likely_duplicate(
+    organisation: Organisation, profile: Profile, text: str
+) -> tuple[int, str, float] | None:
+    """The partner's open ticket that a new one closely matches: (id, number, score), if any."""
     open_statuses = [k for k, s in profile.statuses.items() if s.is_open]
-    candidates = (
-        Ticket.objects.filter(organisation_id=ticket.organisation_id, status__in=open_statuses)
-        .exclude(pk=ticket.pk)
+    candidates = list(
+        Ticket.objects.filter(organisation_id=organisation.pk, status__in=open_statuses)
         .order_by("-opened_at")
-        .values_list("pk", "number", "subject", "description")[:200]
+        .values_list("pk", "number", "subject", "description")[:DUPLICATE_CANDIDATES]
     )
-    text = f"{ticket.subject}\n{ticket.description}"
-    best = max(
-        (
-            (decide.similarity(text, f"{subject}\n{description}"), pk, number)
-            for pk, number, subject, description in candidates
-        ),
-        default=None,
+    found = decide.closest(
+        text, [f"{subject}\n{description}" for _, _, subject, description in candidates]
     )
-    if best is None or best[0] < decide.DUPLICATE_THRESHOLD:
-        return
-    score, pk, number = best
-    TicketLink.objects.create(
-        ticket=ticket, target_id=pk, kind="possible_duplicate_of", created_at=now
-    )
-    change = decide.Change(
-        EventKind.DUPLICATE_SUSPECTED, {"of": number, "percent": round(score * 100)}, public=False
-    )
-    append(ticket, change, actor=None, now=now)
+    if found is None:
+        return None
+    pk, number, _, _ = candidates[found[0]]
+    return pk, number, found[1]
 
 
 Decision = Callable[[Ticket, TicketState, Party], decide.Change]

@@ -92,27 +92,25 @@ def event_out(e: Event) -> dict[str, Any]:
 def detail_out(
     request: HttpRequest, user: User, ticket: Ticket, *, new: bool = False
 ) -> dict[str, Any]:
-    """The ticket with its links, attachments and the events the user may see."""
+    """The ticket with its links, attachments, the events the user may see and its clocks."""
     out = ticket_out(ticket)
-    if new:  # a ticket just opened has no links or attachments yet
-        out["links"], out["attachments"] = [], []
-    else:
-        links = TicketLink.objects.filter(
-            ticket=ticket, target__in=q.visible_tickets(user)
-        ).select_related("target")
-        out["links"] = [{"kind": link.kind, "target": link.target.number} for link in links]
-        out["attachments"] = [
-            attachment_out(request, ticket, a) for a in q.ticket_attachments(user, ticket)
-        ]
-    out["events"] = [event_out(e) for e in q.ticket_events(user, ticket)]
-    out["sla"] = sla_out(ticket)
+    links = TicketLink.objects.filter(
+        ticket=ticket, target__in=q.visible_tickets(user)
+    ).select_related("target")
+    out["links"] = [{"kind": link.kind, "target": link.target.number} for link in links]
+    # A ticket just opened has no attachments yet.
+    attachments = [] if new else q.ticket_attachments(user, ticket)
+    out["attachments"] = [attachment_out(request, ticket, a) for a in attachments]
+    record, visible = q.ticket_record(user, ticket)
+    out["events"] = [event_out(e) for e in visible]
+    out["sla"] = sla_out(ticket, record)
     return out
 
 
-def sla_out(ticket: Ticket) -> list[dict[str, Any]]:
+def sla_out(ticket: Ticket, record: list[sla.ClockEvent] | None = None) -> list[dict[str, Any]]:
     """Each target's clock as of now, replayed from the whole record (internal events included)."""
     profile = profiles.for_ticket(ticket.profile)
-    state = sla.clocks(profile, clock_events(ticket), clock.now())
+    state = sla.clocks(profile, record if record is not None else clock_events(ticket), clock.now())
     out = []
     for t in state.targets:
         zone = profile.calendars[t.calendar].zone

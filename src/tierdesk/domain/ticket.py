@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -378,6 +378,21 @@ def similarity(a: str, b: str) -> float:
     if not wa or not wb:
         return 0.0
     return len(wa & wb) / len(wa | wb)
+
+
+def closest(text: str, candidates: Sequence[str]) -> tuple[int, float] | None:
+    """The candidate most like `text` and how alike (index, score), if any reaches the threshold."""
+    words = _words(text)
+    if not words:
+        return None
+    best: tuple[int, float] | None = None
+    for index, other in enumerate(candidates):
+        theirs = _words(other)
+        if theirs:
+            score = len(words & theirs) / len(words | theirs)
+            if score >= DUPLICATE_THRESHOLD and (best is None or score > best[1]):
+                best = (index, score)
+    return best
 
 
 DUPLICATE_THRESHOLD = 0.6

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
+from tierdesk.domain import sla
 from tierdesk.domain.errors import Invalid, NotFound
 from tierdesk.domain.parties import Party, Role, party_of, sees_everything, sees_internal
 from tierdesk.persistence.models import (
@@ -73,6 +74,15 @@ def ticket_events(actor: User, ticket: Ticket) -> QuerySet[Event]:
     if not sees_internal(Role(actor.role)):
         events = events.filter(public=True)
     return events
+
+
+def ticket_record(actor: User, ticket: Ticket) -> tuple[list[sla.ClockEvent], list[Event]]:
+    """The whole record as clock events (the clocks count internal events too) and the events the
+    actor may see, from one query."""
+    events = list(Event.objects.filter(ticket=ticket).select_related("actor").order_by("seq"))
+    internal = sees_internal(Role(actor.role))
+    record = [sla.ClockEvent(e.at, e.kind, e.data, e.public, e.seq) for e in events]
+    return record, [e for e in events if internal or e.public]
 
 
 def ticket_attachments(actor: User, ticket: Ticket) -> QuerySet[Attachment]:
