@@ -48,6 +48,7 @@ def test_breaches_reach_assignee_and_level_emergencies_the_on_call(desk: Desk) -
     assert sorted(r for r, _ in outbox("sla_breach")) == [
         "agent1@example.com",
         "agent2@example.com",
+        "desk.manager@democloud.example.com",
     ]
     e = desk.open(subject="EMERGENCY everything is down")
     recipients = [r for r, s in outbox("created") if s.startswith(f"[{e.number}] EMERGENCY")]

@@ -57,6 +57,8 @@ def notifications_for(
             people = [(a, None) for a in profile.emergency.notify]
             if profile.emergency.level:
                 people += [(u.email, u) for u in level_agents(profile.emergency.level)]
+        elif notice.role == notify.SLA_CONTACTS:
+            people = [(a, None) for a in profile.sla_notify]
         elif notice.role == notify.ESCALATION and event.data.get("routed_contact"):
             people = [(str(event.data["routed_contact"]), None)]
         for address, user in people:

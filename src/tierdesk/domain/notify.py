@@ -17,6 +17,7 @@ ASSIGNEE = "assignee"
 LEVEL = "level"  # the agents of the ticket's current level
 ON_CALL = "on_call"  # the emergency rule's addresses, and the emergency level's agents
 ESCALATION = "escalation_contact"
+SLA_CONTACTS = "sla_contacts"  # whoever the profile names for warnings and breaches
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ def notices(
             text = f"{number}: {data.get('percent')} % of the {target.replace('_', ' ')} target is used."
         tell(ASSIGNEE, title, text)
         tell(LEVEL, title, text)
+        tell(SLA_CONTACTS, title, text)
     elif kind == EventKind.MANAGEMENT_ESCALATED:
         text = (
             f"{number} is escalated to {data.get('role')} (step {data.get('step')}). "

@@ -468,7 +468,11 @@ def parse_profile(
                 )
 
     sla = r.table(data, "", "sla", required=False)
-    r.unknown(sla, "sla", ("warn_at",))
+    r.unknown(sla, "sla", ("warn_at", "notify"))
+    sla_notify = r.texts(sla, "sla", "notify")
+    for address in sla_notify:
+        if not EMAIL_PATTERN.fullmatch(address):
+            r.fail("sla.notify", f"{address!r} is not an e-mail address")
     warn_at: tuple[float, ...] = DEFAULT_WARN_AT
     if "warn_at" in sla:
         w = sla["warn_at"]
@@ -811,6 +815,7 @@ def parse_profile(
         escalation_matrix=tuple(matrix),
         performance=performance,
         escalation_hours=escalation_hours,
+        sla_notify=sla_notify,
         channel_levels=channel_levels,
     )
     if r.problems:

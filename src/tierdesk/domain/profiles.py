@@ -185,6 +185,7 @@ class Profile:
     suppliers: SupplierDefaults | None = None
     escalation_matrix: tuple[EscalationStep, ...] = ()
     escalation_hours: str | None = None  # calendar of the named contacts; outside it, step 1 relays
+    sla_notify: tuple[str, ...] = ()  # also told of every SLA warning and breach
     channel_levels: Mapping[str, str] = field(default_factory=dict)  # e.g. monitoring -> l3
     performance: PerformanceTarget | None = None
 
