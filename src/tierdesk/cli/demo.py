@@ -100,10 +100,12 @@ def load_demo() -> int:
         vendor = person("vendor.support", "Val Vendor", supplier, Role.SUPPLIER_CONTACT)
         logins += [north_admin, north_user, contoso_admin, vendor]
 
-        t = start
+        # The tickets' stories fit in the last eight hours, so the clocks show every state at
+        # first start: some targets met, some breached, timers (no reply, closing) still ahead.
+        t = now - timedelta(hours=8, minutes=5)
 
-        def at(hours: float) -> timedelta:
-            return timedelta(hours=hours)
+        def at(step: float) -> timedelta:
+            return timedelta(hours=step * 0.08)
 
         statuses = {s.category: s.key for s in profile.statuses.values()}
 
