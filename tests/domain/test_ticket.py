@@ -57,7 +57,6 @@ def test_every_problem_of_a_draft_is_reported_at_once() -> None:
     assert "nope" in fields["queue"]
     assert "ja" in fields["language"]
     assert fields["form.colour"] == "is not a field of this desk's ticket form"
-    assert fields["form.subscription"] == "Subscription is required"
     assert "form.account" not in fields
 
 
@@ -148,3 +147,12 @@ def test_replaying_the_changes_reproduces_the_state() -> None:
         "4",
         "l2",
     )
+
+
+def test_required_form_fields_bind_where_a_form_is_filled_in() -> None:
+    with pytest.raises(Invalid) as caught:
+        decide.open_ticket(PROFILE, decide.Draft("Panel down", "", "portal", form={"account": "x"}),
+                           party=Party.REQUESTER)
+    assert caught.value.fields["form.subscription"] == "Subscription is required"
+    state, _ = decide.open_ticket(PROFILE, decide.Draft("Panel down", "It fails", "email"), party=Party.REQUESTER)
+    assert state.channel == "email"

@@ -81,3 +81,23 @@ def notifications_for(
                 created_at=now,
             )
     return list(rows.values())
+
+
+def system_notice(
+    *, recipient: str, key: str, subject: str, body: str, now: datetime, in_reply_to: str = ""
+) -> None:
+    """A notification that belongs to no ticket (the answer to an unknown sender)."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:20]
+    Notification.objects.get_or_create(
+        dedupe_key=key[:200],
+        defaults={
+            "kind": "notice",
+            "recipient": recipient,
+            "subject": subject[:300],
+            "body": body,
+            "message_id": f"<n.{digest}@{settings.TIERDESK['MAIL_DOMAIN']}>",
+            "next_attempt_at": now,
+            "created_at": now,
+            "in_reply_to": in_reply_to[:990],
+        },
+    )

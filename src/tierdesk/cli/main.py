@@ -484,6 +484,85 @@ def simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("mail ingest")
+def mail_ingest(args: argparse.Namespace) -> int:
+    """Raw messages from files (or standard input) through intake; one JSON line each."""
+    _setup()
+    from pathlib import Path
+
+    from tierdesk import clock
+    from tierdesk.mail.intake import ingest
+
+    sources = args.files or ["-"]
+    for name in sources:
+        try:
+            raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+        except OSError as exc:
+            print(
+                json.dumps({"source": name, "outcome": "error", "ticket": None, "reason": str(exc)})
+            )
+            continue
+        result = ingest(raw, source="file" if name != "-" else "stdin", now=clock.now())
+        print(json.dumps({**result.as_json(), "source": name}), flush=True)
+    return 0
+
+
+@command("mail serve")
+def mail_serve(args: argparse.Namespace) -> int:
+    """An SMTP (or LMTP) listener for the provider's mail server to deliver to."""
+    _setup()
+    from tierdesk.mail.sources.smtp import serve_forever
+
+    serve_forever(host=args.host, port=args.port, lmtp=args.lmtp)
+    return 0
+
+
+@command("mail poll")
+def mail_poll(args: argparse.Namespace) -> int:
+    """Fetch from the IMAP mailboxes in TIERDESK_IMAP_URLS once; one JSON line per message."""
+    _setup()
+    from tierdesk import clock
+    from tierdesk.mail.sources.imap import poll_all
+
+    for result in poll_all(now=clock.now()):
+        print(json.dumps(result.as_json()), flush=True)
+    return 0
+
+
+@command("mail quarantine")
+def mail_quarantine(args: argparse.Namespace) -> int:
+    """List quarantined messages, show one, or process one again."""
+    _setup()
+    from tierdesk import clock
+    from tierdesk.mail.intake import process
+    from tierdesk.persistence.models import InboundMessage
+
+    held = InboundMessage.objects.filter(outcome=InboundMessage.QUARANTINED)
+    if args.show is not None or args.reprocess is not None:
+        message = held.filter(pk=args.show if args.show is not None else args.reprocess).first()
+        if message is None:
+            print("error: no such message in quarantine", file=sys.stderr)
+            return 1
+        if args.show is not None:
+            sys.stdout.write(bytes(message.raw).decode("utf-8", "replace"))
+            return 0
+        print(json.dumps(process(message, now=clock.now()).as_json()))
+        return 0
+    for m in held.order_by("-received_at")[:200]:
+        print(
+            json.dumps(
+                {
+                    "id": m.pk,
+                    "received_at": m.received_at.isoformat(),
+                    "sender": m.sender,
+                    "subject": m.subject,
+                    "reason": m.reason,
+                }
+            )
+        )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="tierdesk", description="Tierdesk: a support desk for tiered support chains"
@@ -568,6 +647,25 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("scenario", metavar="SCENARIO.json", help="a file, or - for standard input")
     p.set_defaults(handler="simulate")
+
+    mail = sub.add_parser("mail", help="e-mail intake").add_subparsers(dest="action", required=True)
+    p = mail.add_parser(
+        "ingest", help="raw messages from files or standard input; one JSON line each"
+    )
+    p.add_argument("files", nargs="*", metavar="FILE")
+    p.set_defaults(handler="mail ingest")
+    p = mail.add_parser("serve", help="an SMTP/LMTP listener feeding intake")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=2525)
+    p.add_argument("--lmtp", action="store_true", help="speak LMTP instead of SMTP")
+    p.set_defaults(handler="mail serve")
+    mail.add_parser(
+        "poll", help="fetch once from the IMAP mailboxes in TIERDESK_IMAP_URLS"
+    ).set_defaults(handler="mail poll")
+    p = mail.add_parser("quarantine", help="list quarantined messages; --show ID; --reprocess ID")
+    p.add_argument("--show", type=int, default=None, metavar="ID")
+    p.add_argument("--reprocess", type=int, default=None, metavar="ID")
+    p.set_defaults(handler="mail quarantine")
 
     lang = sub.add_parser("language", help="the language rule").add_subparsers(
         dest="action", required=True

@@ -138,6 +138,12 @@ TIERDESK = {
     "SWEEP_LIMIT": env.integer("SWEEP_LIMIT", 10_000, low=1),
     "BROKER_URL": env.get("BROKER_URL") or "",
     "MAIL_DOMAIN": env.get("MAIL_DOMAIN") or "tierdesk.localhost",
+    # A sender writing more than this many messages in this many minutes is throttled, not answered.
+    "MAIL_THROTTLE": (
+        env.integer("MAIL_THROTTLE_COUNT", 20, low=1),
+        env.integer("MAIL_THROTTLE_MINUTES", 10, low=1),
+    ),
+    "IMAP": env.get("IMAP_URLS") or "",
 }
 
 # Outbound mail: TIERDESK_SMTP_URL (smtp://user:password@host:port, smtps:// for TLS); without

@@ -692,7 +692,15 @@ def parse_profile(
 
     email_queues: dict[str, str] = {}
     mail = r.table(data, "", "email", required=False)
-    r.unknown(mail, "email", ("addresses",))
+    r.unknown(mail, "email", ("addresses", "unknown_sender", "registration_url"))
+    unknown_sender = r.text(
+        mail, "email", "unknown_sender", default="quarantine", expected="quarantine or notice"
+    )
+    if unknown_sender not in ("quarantine", "notice"):
+        r.fail("email.unknown_sender", f"{unknown_sender!r} is not quarantine or notice")
+    registration_url = r.text(mail, "email", "registration_url", default="")
+    if unknown_sender == "notice" and not registration_url:
+        r.fail("email.registration_url", "is required when unknown senders get a notice")
     for address, queue in r.table(mail, "email", "addresses", required=False).items():
         where = f'email.addresses."{address}"'
         if not EMAIL_PATTERN.fullmatch(address):
@@ -816,6 +824,8 @@ def parse_profile(
         performance=performance,
         escalation_hours=escalation_hours,
         sla_notify=sla_notify,
+        unknown_sender=unknown_sender,
+        registration_url=registration_url,
         channel_levels=channel_levels,
     )
     if r.problems:

@@ -186,6 +186,8 @@ class Profile:
     escalation_matrix: tuple[EscalationStep, ...] = ()
     escalation_hours: str | None = None  # calendar of the named contacts; outside it, step 1 relays
     sla_notify: tuple[str, ...] = ()  # also told of every SLA warning and breach
+    unknown_sender: str = "quarantine"  # or "notice": a polite answer with the registration link
+    registration_url: str = ""
     channel_levels: Mapping[str, str] = field(default_factory=dict)  # e.g. monitoring -> l3
     performance: PerformanceTarget | None = None
 

@@ -18,6 +18,7 @@ from tierdesk.domain.parties import Party
 from tierdesk.domain.profiles import Profile
 
 SUBJECT_MAX = 250
+FORM_CHANNELS = ("portal", "api", "phone")
 BODY_MAX = 100_000
 FORM_VALUE_MAX = 10_000
 LINK_KINDS = ("follow_up_of", "duplicate_of", "related", "possible_duplicate_of")
@@ -131,7 +132,8 @@ def open_ticket(profile: Profile, draft: Draft, *, party: Party) -> tuple[Ticket
             fields[f"form.{key}"] = "must be text"
         else:
             form[key] = _text(fields, f"form.{key}", value, limit=FORM_VALUE_MAX, required=False)
-    for spec in profile.form:
+    # The form's required fields bind where a form is filled in; a mail or an alert has none.
+    for spec in profile.form if draft.channel in FORM_CHANNELS else ():
         if spec.required and not form.get(spec.key):
             fields.setdefault(f"form.{spec.key}", f"{spec.label} is required")
     if fields:

@@ -44,6 +44,7 @@ app.conf.update(
             "options": {"expires": interval * 2},
         },
         "sessions": {"task": "tierdesk.clear_sessions", "schedule": 3600.0},
+        "mail": {"task": "tierdesk.mail_poll", "schedule": 30.0, "options": {"expires": 60.0}},
     },
 )
 
@@ -70,3 +71,11 @@ def clear_sessions_task() -> int:
 
     close_old_connections()
     return clear_expired_sessions(clock.now())
+
+
+@app.task(name="tierdesk.mail_poll")
+def mail_poll_task() -> int:
+    from tierdesk.jobs.registry import run_mail_poll
+
+    close_old_connections()
+    return run_mail_poll(clock.now())

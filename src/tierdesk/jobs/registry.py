@@ -26,8 +26,19 @@ def run_outbox(now: datetime) -> int:
     return deliver(now).sent
 
 
+def run_mail_poll(now: datetime) -> int:
+    from django.conf import settings
+
+    if not settings.TIERDESK["IMAP"]:
+        return 0
+    from tierdesk.mail.sources.imap import poll_all
+
+    return len(poll_all(now=now))
+
+
 JOBS = [
     Job("sweep", timedelta(seconds=5), run_sweep),
     Job("outbox", timedelta(seconds=5), run_outbox),
+    Job("mail_poll", timedelta(seconds=30), run_mail_poll),
     Job("clear_expired_sessions", timedelta(hours=1), clear_expired_sessions),
 ]

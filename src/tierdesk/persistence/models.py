@@ -273,7 +273,10 @@ class Notification(models.Model):
     subject = models.CharField(max_length=300)
     body = models.TextField()
     dedupe_key = models.CharField(max_length=200, unique=True)
-    message_id = models.CharField(max_length=200)
+    message_id = models.CharField(max_length=200, db_index=True)
+    in_reply_to = models.CharField(
+        max_length=998, blank=True
+    )  # the inbound mail this answers, if any
     status = models.CharField(max_length=10, default=PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
@@ -287,3 +290,41 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.recipient} ({self.status})"
+
+
+class InboundMessage(models.Model):
+    """A received e-mail, stored raw before it is parsed; every one ends in exactly one outcome."""
+
+    PENDING, TICKET, COMMENT, IGNORED, QUARANTINED = (
+        "pending",
+        "ticket",
+        "comment",
+        "ignored",
+        "quarantined",
+    )
+
+    dedupe_key = models.CharField(
+        max_length=300, unique=True
+    )  # the Message-ID, or a digest of the bytes
+    message_id = models.CharField(max_length=998, blank=True, db_index=True)
+    source = models.CharField(max_length=40)  # smtp, lmtp, imap:<mailbox>, file
+    envelope_from = models.CharField(max_length=320, blank=True)
+    envelope_to = models.JSONField(default=list)
+    raw = models.BinaryField()
+    size = models.PositiveIntegerField()
+    received_at = models.DateTimeField()
+    sender = models.CharField(max_length=320, blank=True, db_index=True)
+    subject = models.CharField(max_length=300, blank=True)
+    outcome = models.CharField(max_length=12, default=PENDING, db_index=True)
+    reason = models.TextField(blank=True)
+    ticket = models.ForeignKey(
+        Ticket, null=True, on_delete=models.PROTECT, related_name="inbound_messages"
+    )
+    processed_at = models.DateTimeField(null=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["sender", "received_at"], name="inbound_sender_time")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.message_id or self.dedupe_key} ({self.outcome})"

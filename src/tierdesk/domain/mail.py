@@ -1,0 +1,66 @@
+"""Rules about e-mail that need no parsing library: machine mail, ticket tags, Message-ID lists."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+_ID = re.compile(r"<([^<>\s]{1,900})>")
+_DAEMONS = ("mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon")
+
+
+def message_ids(value: str) -> list[str]:
+    """The Message-IDs in a Message-ID, In-Reply-To or References header, in order."""
+    found = _ID.findall(value or "")
+    if not found and value and value.strip() and " " not in value.strip():
+        found = [value.strip().strip("<>")]
+    return [f"<{i}>" for i in found]
+
+
+def ticket_tags(subject: str, prefix: str) -> list[str]:
+    """Ticket numbers tagged in a subject, e.g. "[LC-000123]"."""
+    return re.findall(rf"\[({re.escape(prefix)}-\d{{1,12}})\]", subject or "")
+
+
+def machine_reason(
+    headers: Mapping[str, str], *, sender: str, envelope_from: str | None, content_type: str
+) -> str | None:
+    """Why a message is machine mail that must never open a ticket nor be answered, or None.
+
+    `headers` has lower-case names. RFC 3834 Auto-Submitted, Precedence bulk/junk/list, the
+    vendor auto-reply headers, delivery and disposition reports, and the null sender.
+    """
+    auto = headers.get("auto-submitted", "").strip().lower()
+    if auto and not auto.startswith("no"):
+        return f"auto-submitted: {auto}"
+    precedence = headers.get("precedence", "").strip().lower()
+    if precedence in ("bulk", "junk", "list", "auto_reply"):
+        return f"precedence: {precedence}"
+    for name in ("x-autoreply", "x-autorespond", "x-auto-reply", "x-autoresponder"):
+        if name in headers:
+            return f"{name} header"
+    if headers.get("x-auto-response-suppress", "").strip().lower() in (
+        "all",
+        "oof",
+        "autoreply",
+    ) and ("automatic reply" in headers.get("subject", "").lower()):
+        return "automatic reply (Exchange)"
+    if "list-id" in headers or "list-unsubscribe" in headers:
+        return "mailing list"
+    kind = content_type.lower()
+    if kind.startswith("multipart/report"):
+        return "delivery or disposition report"
+    if envelope_from is not None and envelope_from.strip() in ("", "<>"):
+        return "null sender (bounce)"
+    if headers.get("return-path", "").strip() == "<>":
+        return "null sender (bounce)"
+    local = sender.split("@", 1)[0].lower()
+    if local in _DAEMONS:
+        return f"sent by {local}"
+    return None
+
+
+def is_bounce(reason: str | None) -> bool:
+    return bool(reason) and any(
+        w in (reason or "") for w in ("report", "null sender", "daemon", "postmaster")
+    )

@@ -1,0 +1,329 @@
+"""One intake for every way mail arrives: store the raw bytes, then decide its one outcome.
+
+Outcomes: a new ticket, a comment on a ticket, an ignored machine message (auto-reply, bounce,
+loop) kept with its reason, or quarantine with its reason; the same message twice is a
+duplicate and changes nothing. Threading uses In-Reply-To and References against the
+Message-IDs the desk sent and received, then the ticket tag in the subject; a reply only lands
+on a ticket its sender may see.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.parser import BytesHeaderParser
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from tierdesk import profiles
+from tierdesk.actions import tickets as act
+from tierdesk.actions.notify import system_notice
+from tierdesk.domain.errors import DomainError, NotFound
+from tierdesk.domain.events import EventKind
+from tierdesk.domain.mail import is_bounce, machine_reason, message_ids, ticket_tags
+from tierdesk.domain.parties import Party, Role, party_of
+from tierdesk.domain.replies import own_text
+from tierdesk.domain.ticket import Change
+from tierdesk.mail.parse import ParsedMail, parse
+from tierdesk.persistence.models import InboundMessage, Notification, Ticket, User
+from tierdesk.queries.tickets import get_ticket
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    source: str
+    outcome: str  # ticket | comment | ignored | quarantined | duplicate
+    ticket: str | None
+    reason: str
+    message: int | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "source": self.source,
+            "outcome": self.outcome,
+            "ticket": self.ticket,
+            "reason": self.reason,
+        }
+
+
+def dedupe_key(raw: bytes) -> tuple[str, str]:
+    """(key, Message-ID): the Message-ID where present, else a digest of the raw bytes."""
+    try:
+        headers = BytesHeaderParser().parse(io.BytesIO(raw[:200_000]))
+        found = message_ids(str(headers.get("Message-ID") or "").replace("\x00", ""))
+    except Exception:
+        found = []
+    if found and len(found[0]) <= 290:
+        return f"mid:{found[0]}", found[0]
+    return f"sha256:{hashlib.sha256(raw).hexdigest()}", found[0][:990] if found else ""
+
+
+def ingest(
+    raw: bytes,
+    *,
+    source: str,
+    now: datetime,
+    envelope_from: str | None = None,
+    envelope_to: Sequence[str] = (),
+) -> IntakeResult:
+    """Store, then process, one message. Never raises for bad input."""
+    key, message_id = dedupe_key(raw)
+    try:
+        with transaction.atomic():
+            stored = InboundMessage.objects.create(
+                dedupe_key=key,
+                message_id=message_id,
+                source=source[:40],
+                raw=raw,
+                size=len(raw),
+                envelope_from=(envelope_from or "")[:320],
+                envelope_to=[t.lower()[:320] for t in envelope_to],
+                received_at=now,
+            )
+    except IntegrityError:
+        first = InboundMessage.objects.filter(dedupe_key=key).select_related("ticket").first()
+        number = first.ticket.number if first and first.ticket else None
+        return IntakeResult(
+            source, "duplicate", number, f"already received as {first.outcome if first else '?'}"
+        )
+    return process(stored, now=now)
+
+
+def process(stored: InboundMessage, *, now: datetime) -> IntakeResult:
+    """Decide and record the outcome of a stored message (again, for a quarantined one)."""
+    stored.attempts += 1
+    try:
+        parsed = parse(bytes(stored.raw))
+    except Exception as exc:  # RecursionError on endless nesting, and anything else
+        return _finish(
+            stored, InboundMessage.QUARANTINED, f"unparseable: {type(exc).__name__}: {exc}", now=now
+        )
+    stored.sender = parsed.sender[:320]
+    stored.subject = parsed.subject[:300]
+    try:
+        with transaction.atomic():
+            outcome, reason, ticket = _decide(stored, parsed, now)
+    except DomainError as exc:
+        detail = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+        outcome, reason, ticket = (
+            InboundMessage.QUARANTINED,
+            f"refused: {exc.message}" + (f" ({detail})" if detail else ""),
+            None,
+        )
+    except Exception as exc:
+        log.exception("intake failed on message %s", stored.pk)
+        outcome, reason, ticket = (
+            InboundMessage.QUARANTINED,
+            f"could not be processed: {type(exc).__name__}",
+            None,
+        )
+    return _finish(stored, outcome, reason, now=now, ticket=ticket)
+
+
+def _finish(
+    stored: InboundMessage,
+    outcome: str,
+    reason: str,
+    *,
+    now: datetime,
+    ticket: Ticket | None = None,
+) -> IntakeResult:
+    stored.outcome, stored.reason, stored.processed_at = outcome, reason[:4000], now
+    stored.ticket = ticket
+    stored.save(
+        update_fields=[
+            "outcome",
+            "reason",
+            "processed_at",
+            "ticket",
+            "sender",
+            "subject",
+            "attempts",
+        ]
+    )
+    return IntakeResult(
+        stored.source, outcome, ticket.number if ticket else None, reason, stored.pk
+    )
+
+
+def _decide(
+    stored: InboundMessage, mail: ParsedMail, now: datetime
+) -> tuple[str, str, Ticket | None]:
+    profile = profiles.active()
+    machine = machine_reason(
+        mail.headers,
+        sender=mail.sender,
+        envelope_from=stored.envelope_from or None
+        if stored.source.startswith(("smtp", "lmtp"))
+        else None,
+        content_type=mail.content_type,
+    )
+    if machine:
+        bounced = _bounced_notification(mail) if is_bounce(machine) else None
+        if bounced is not None and bounced.ticket is not None:
+            Notification.objects.filter(pk=bounced.pk).update(last_error=f"bounced: {machine}")
+            _record(
+                bounced.ticket,
+                Change(
+                    EventKind.NOTE,
+                    {
+                        "body": f"A notification to {bounced.recipient} bounced ({machine}).",
+                        "by": "system",
+                    },
+                    public=False,
+                ),
+                now,
+            )
+            return (
+                InboundMessage.IGNORED,
+                f"{machine}; bounce of a notification to {bounced.recipient}",
+                bounced.ticket,
+            )
+        return InboundMessage.IGNORED, machine, None
+    if not mail.sender:
+        return InboundMessage.QUARANTINED, "no sender address", None
+    limit, minutes = settings.TIERDESK["MAIL_THROTTLE"]
+    recent = (
+        InboundMessage.objects.filter(
+            sender=mail.sender, received_at__gte=now - timedelta(minutes=minutes)
+        )
+        .exclude(pk=stored.pk)
+        .count()
+    )
+    if recent >= limit:
+        return (
+            InboundMessage.IGNORED,
+            f"throttled: more than {limit} messages in {minutes} minutes",
+            None,
+        )
+    user = User.objects.filter(email__iexact=mail.sender, is_active=True).exclude(role="").first()
+    if user is None:
+        if profile.unknown_sender == "notice":
+            system_notice(
+                recipient=mail.sender,
+                key=f"unknown-sender:{stored.pk}",
+                now=now,
+                subject="Please register to contact the support desk",
+                body=(
+                    f'We received your message "{mail.subject}" but {mail.sender} is not registered '
+                    f"with {profile.provider_name} support. Please register at "
+                    f"{profile.registration_url} and send it again."
+                ),
+                in_reply_to=mail.message_id,
+            )
+            return InboundMessage.IGNORED, "unknown sender; registration notice sent", None
+        return InboundMessage.QUARANTINED, f"unknown sender {mail.sender}", None
+
+    body = own_text(mail.text) or mail.text.strip() or "(no text)"
+    ticket = _thread(mail, user, profile.ticket_prefix)
+    if ticket is not None:
+        event = act.add_reply(actor=user, number=ticket.number, body=body, now=now)
+        target = Ticket.objects.get(pk=event.ticket_id)
+        _attach(user, target, mail, now)
+        if target.pk != ticket.pk:
+            return (
+                InboundMessage.TICKET,
+                f"reply to closed {ticket.number} opened follow-up",
+                target,
+            )
+        return InboundMessage.COMMENT, f"reply threaded to {ticket.number}", target
+    if party_of(Role(user.role)) is not Party.REQUESTER:
+        return (
+            InboundMessage.QUARANTINED,
+            "a mail from the provider's staff that matches no ticket",
+            None,
+        )
+    queue = next(
+        (
+            profile.email_queues[a]
+            for a in (*stored.envelope_to, *mail.recipients)
+            if a in profile.email_queues
+        ),
+        None,
+    )
+    created = act.open_ticket(
+        actor=user,
+        now=now,
+        subject=mail.subject or "(no subject)",
+        description=body,
+        channel="email",
+        queue=queue,
+    )
+    _attach(user, created, mail, now)
+    return InboundMessage.TICKET, f"new ticket in queue {created.queue}", created
+
+
+def _thread(mail: ParsedMail, user: User, prefix: str) -> Ticket | None:
+    """The ticket a mail replies to, among those its sender may see."""
+    ids = [*mail.in_reply_to, *reversed(mail.references)]
+    candidates: list[int] = []
+    if ids:
+        candidates += list(
+            Notification.objects.filter(message_id__in=ids, ticket__isnull=False).values_list(
+                "ticket_id", flat=True
+            )
+        )
+        candidates += list(
+            InboundMessage.objects.filter(message_id__in=ids, ticket__isnull=False).values_list(
+                "ticket_id", flat=True
+            )
+        )
+    numbers = list(Ticket.objects.filter(pk__in=candidates).values_list("number", flat=True))
+    numbers += ticket_tags(mail.subject, prefix)
+    for number in numbers:
+        try:
+            return get_ticket(user, number)
+        except NotFound:
+            continue  # another tenant's ticket, or one that does not exist: never land on it
+    return None
+
+
+def _attach(user: User, ticket: Ticket, mail: ParsedMail, now: datetime) -> None:
+    limit = settings.TIERDESK["MAX_UPLOAD_BYTES"]
+    for item in mail.attachments:
+        if len(item.data) > limit:
+            _record(
+                ticket,
+                Change(
+                    EventKind.NOTE,
+                    {
+                        "body": f"The attachment {item.name!r} ({len(item.data)} bytes) "
+                        f"was over the {limit}-byte limit and was not stored.",
+                        "by": "system",
+                    },
+                    public=False,
+                ),
+                now,
+            )
+            continue
+        act.attach_file(
+            actor=user,
+            number=ticket.number,
+            content=io.BytesIO(item.data),
+            name=item.name,
+            size=len(item.data),
+            content_type=item.content_type,
+            now=now,
+            max_bytes=limit,
+        )
+
+
+def _record(ticket: Ticket, change: Change, now: datetime) -> None:
+    from tierdesk.actions.record import append
+
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    append(locked, change, actor=None, now=now)
+
+
+def _bounced_notification(mail: ParsedMail) -> Notification | None:
+    ids = [*mail.reported_ids, *mail.in_reply_to, *mail.references]
+    if not ids:
+        return None
+    return Notification.objects.filter(message_id__in=ids).select_related("ticket").first()

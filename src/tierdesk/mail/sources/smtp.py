@@ -1,0 +1,82 @@
+"""The SMTP/LMTP listener (aiosmtpd): each accepted message goes through intake before 250 OK,
+so a message the desk acknowledged is a message the desk has stored."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.lmtp import LMTP
+from django.db import close_old_connections
+
+from tierdesk import clock
+from tierdesk.mail.intake import ingest
+
+log = logging.getLogger(__name__)
+MAX_MESSAGE_BYTES = 50 * 1024 * 1024
+
+
+class IntakeHandler:
+    def __init__(self, *, lmtp: bool = False) -> None:
+        self.lmtp = lmtp
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        raw = envelope.original_content or envelope.content
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", "surrogateescape")
+        loop = asyncio.get_running_loop()
+        try:
+            result = await loop.run_in_executor(
+                None, self._ingest, raw, envelope.mail_from, list(envelope.rcpt_tos)
+            )
+        except Exception:
+            log.exception("intake failed; the sender will retry")
+            return "451 4.3.0 Temporary failure, please retry"
+        status = f"250 2.0.0 {result.outcome}" + (f" {result.ticket}" if result.ticket else "")
+        return "\r\n".join([status] * len(envelope.rcpt_tos)) if self.lmtp else status
+
+    @staticmethod
+    def _ingest(raw: bytes, mail_from: str | None, rcpt_tos: list[str]) -> Any:
+        close_old_connections()
+        try:
+            return ingest(
+                raw,
+                source="smtp",
+                now=clock.now(),
+                envelope_from=mail_from or "",
+                envelope_to=rcpt_tos,
+            )
+        finally:
+            close_old_connections()
+
+
+class LMTPController(Controller):
+    def factory(self) -> LMTP:
+        return LMTP(self.handler, **self.SMTP_kwargs)
+
+
+def controller(*, host: str, port: int, lmtp: bool = False) -> Controller:
+    cls = LMTPController if lmtp else Controller
+    return cls(
+        IntakeHandler(lmtp=lmtp),
+        hostname=host,
+        port=port,
+        data_size_limit=MAX_MESSAGE_BYTES,
+        enable_SMTPUTF8=True,
+        decode_data=False,
+    )
+
+
+def serve_forever(*, host: str, port: int, lmtp: bool = False) -> None:
+    listener = controller(host=host, port=port, lmtp=lmtp)
+    listener.start()
+    print(f"Tierdesk mail intake ({'LMTP' if lmtp else 'SMTP'}) on {host}:{port}", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+    listener.stop()
