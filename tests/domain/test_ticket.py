@@ -151,8 +151,13 @@ def test_replaying_the_changes_reproduces_the_state() -> None:
 
 def test_required_form_fields_bind_where_a_form_is_filled_in() -> None:
     with pytest.raises(Invalid) as caught:
-        decide.open_ticket(PROFILE, decide.Draft("Panel down", "", "portal", form={"account": "x"}),
-                           party=Party.REQUESTER)
+        decide.open_ticket(
+            PROFILE,
+            decide.Draft("Panel down", "", "portal", form={"account": "x"}),
+            party=Party.REQUESTER,
+        )
     assert caught.value.fields["form.subscription"] == "Subscription is required"
-    state, _ = decide.open_ticket(PROFILE, decide.Draft("Panel down", "It fails", "email"), party=Party.REQUESTER)
+    state, _ = decide.open_ticket(
+        PROFILE, decide.Draft("Panel down", "It fails", "email"), party=Party.REQUESTER
+    )
     assert state.channel == "email"

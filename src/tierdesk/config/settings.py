@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "ninja",
     "tierdesk.persistence",
     "tierdesk.web",
+    "tierdesk.mail",
 ]
 
 MIDDLEWARE = [
@@ -46,7 +47,8 @@ WSGI_APPLICATION = "tierdesk.config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Providers may override the mail templates per profile: DATA_DIR/templates/mail/<profile>/.
+        "DIRS": [DATA_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

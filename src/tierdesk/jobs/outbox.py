@@ -11,11 +11,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import Q
 
+from tierdesk.mail.outbound import build
 from tierdesk.persistence.models import Notification
 
 log = logging.getLogger(__name__)
@@ -41,8 +41,9 @@ def _claim(now: datetime) -> list[Notification]:
                 Q(status=Notification.PENDING, next_attempt_at__lte=now)
                 | Q(status=Notification.SENDING, claimed_until__lt=now)
             )
+            .select_related("ticket", "recipient_user")
             .order_by("next_attempt_at", "id")
-            .select_for_update(skip_locked=True)[:BATCH]
+            .select_for_update(skip_locked=True, of=("self",))[:BATCH]
         )
         ids = [r.pk for r in rows]
         Notification.objects.filter(pk__in=ids).update(
@@ -59,18 +60,7 @@ def deliver(now: datetime, *, limit: int = 10_000) -> DeliveryResult:
         if not rows:
             break
         for row in rows:
-            message = EmailMessage(
-                subject=row.subject,
-                body=row.body,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=[row.recipient],
-                headers={
-                    "Message-ID": row.message_id,
-                    "Auto-Submitted": "auto-generated",
-                    "X-Tierdesk-Ticket": row.ticket.number if row.ticket else "",
-                },
-                connection=connection,
-            )
+            message = build(row, connection)
             try:
                 message.send()
             except Exception as exc:  # any transport failure: retry later, never lose the row

@@ -1,0 +1,85 @@
+"""Notification e-mails: threaded into the ticket's conversation, tagged, marked automatic, with
+a reply address that comes back to the desk; text and HTML from templates per language, which a
+provider may override per profile under DATA_DIR/templates/mail/<profile>/."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
+from django.template.loader import select_template
+
+from tierdesk import profiles
+from tierdesk.persistence.models import InboundMessage, Notification
+
+MAX_REFERENCES = 20
+
+
+def _templates(profile: str, language: str, extension: str) -> list[str]:
+    return [
+        f"mail/{profile}/notification.{language}.{extension}",
+        f"mail/{profile}/notification.{extension}",
+        f"mail/notification.{language}.{extension}",
+        f"mail/notification.{extension}",
+    ]
+
+
+def thread_of(row: Notification) -> list[str]:
+    """The Message-IDs of the ticket's conversation so far, oldest first."""
+    if row.ticket is None:
+        return [row.in_reply_to] if row.in_reply_to else []
+    inbound = list(
+        InboundMessage.objects.filter(ticket=row.ticket)
+        .exclude(message_id="")
+        .order_by("received_at")
+        .values_list("message_id", flat=True)[:MAX_REFERENCES]
+    )
+    sent = list(
+        Notification.objects.filter(ticket=row.ticket, recipient=row.recipient, pk__lt=row.pk)
+        .order_by("-pk")
+        .values_list("message_id", flat=True)[:MAX_REFERENCES]
+    )
+    return [*inbound[:1], *reversed(sent), *inbound[1:]][-MAX_REFERENCES:]
+
+
+def build(row: Notification, connection: BaseEmailBackend) -> EmailMultiAlternatives:
+    profile = profiles.active()
+    ticket = row.ticket
+    language = (
+        row.recipient_user.language if row.recipient_user else ""
+    ) or profile.languages.reply
+    context = {
+        "body": row.body,
+        "number": ticket.number if ticket else "",
+        "subject": ticket.subject if ticket else "",
+        "provider": profile.provider_name,
+        "language": language,
+    }
+    text = select_template(_templates(profile.name, language, "txt")).render(context)
+    markup = select_template(_templates(profile.name, language, "html")).render(context)
+    thread = thread_of(row)
+    headers = {
+        "Message-ID": row.message_id,
+        "Auto-Submitted": "auto-replied" if row.in_reply_to else "auto-generated",
+        "X-Auto-Response-Suppress": "All",
+    }
+    if ticket is not None:
+        headers["X-Tierdesk-Ticket"] = ticket.number
+        reply_to = next((a for a, q in profile.email_queues.items() if q == ticket.queue), None)
+    else:
+        reply_to = None
+    parent = row.in_reply_to or (thread[-1] if thread else "")
+    if parent:
+        headers["In-Reply-To"] = parent
+        headers["References"] = " ".join(dict.fromkeys([*thread, parent]))
+    message = EmailMultiAlternatives(
+        subject=row.subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[row.recipient],
+        headers=headers,
+        connection=connection,
+        reply_to=[reply_to] if reply_to else None,
+    )
+    message.attach_alternative(markup, "text/html")
+    return message
