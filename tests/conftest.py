@@ -21,6 +21,37 @@ from tierdesk.persistence.models import Organisation, Ticket, User
 
 T0 = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
+
+def _flush_around_the_guard() -> None:
+    """Tests that commit (transaction=True) are cleaned up by `flush`, which on SQLite deletes row
+    by row and so meets the append-only triggers; lift them for the flush alone, here in tests."""
+    import importlib
+
+    from django.core.management.commands import flush
+    from django.db import connections
+
+    guard = importlib.import_module("tierdesk.persistence.migrations.0002_events_append_only")
+    original = flush.Command.handle
+
+    def handle(self, *args: Any, **options: Any) -> Any:  # type: ignore[no-untyped-def]
+        connection = connections[options.get("database") or "default"]
+        if connection.vendor != "sqlite":
+            return original(self, *args, **options)
+        with connection.cursor() as cursor:
+            for statement in guard.SQLITE_DOWN:
+                cursor.execute(statement)
+        try:
+            return original(self, *args, **options)
+        finally:
+            with connection.cursor() as cursor:
+                for statement in guard.SQLITE_UP:
+                    cursor.execute(statement)
+
+    flush.Command.handle = handle
+
+
+_flush_around_the_guard()
+
 FORM = {
     "account": "ACME-1",
     "subscription": "SUB-1",

@@ -7,16 +7,21 @@ from email.message import EmailMessage
 
 import pytest
 
+from tests.conftest import Desk
 from tierdesk import clock
 from tierdesk.actions import tickets as act
 from tierdesk.jobs.outbox import deliver
 from tierdesk.mail.intake import ingest
 from tierdesk.persistence.models import Attachment, Event, InboundMessage, Notification, Ticket
-from tests.conftest import Desk
 
 
-def mail(sender: str = "ned@example.com", to: str = "support@democloud.example.com", subject: str = "Mailbox full",
-         body: str = "The mailbox of our customer ACME is full since this morning.", **headers: str) -> bytes:
+def mail(
+    sender: str = "ned@example.com",
+    to: str = "support@democloud.example.com",
+    subject: str = "Mailbox full",
+    body: str = "The mailbox of our customer ACME is full since this morning.",
+    **headers: str,
+) -> bytes:
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = sender, to, subject
     for name, value in headers.items():
@@ -30,12 +35,21 @@ def test_a_registered_partner_opens_a_ticket_in_the_address_queue(desk: Desk) ->
     assert (result.outcome, result.ticket) == ("ticket", "DC-000001")
     ticket = Ticket.objects.get(number="DC-000001")
     assert (ticket.channel, ticket.queue, ticket.requester, ticket.subject) == (
-        "email", "technical", desk.north_user, "Mailbox full")
-    billing = ingest(mail(to="Business <business.ticket@democloud.example.com>", subject="Invoice question"),
-                     source="smtp", now=clock.now())
+        "email",
+        "technical",
+        desk.north_user,
+        "Mailbox full",
+    )
+    billing = ingest(
+        mail(to="Business <business.ticket@democloud.example.com>", subject="Invoice question"),
+        source="smtp",
+        now=clock.now(),
+    )
     assert Ticket.objects.get(number=billing.ticket).queue == "business"
     stored = InboundMessage.objects.get(message_id="<a1@partner.example.com>")
-    assert bytes(stored.raw) == mail(Message_ID="<a1@partner.example.com>")  # the raw bytes, as received
+    assert bytes(stored.raw) == mail(
+        Message_ID="<a1@partner.example.com>"
+    )  # the raw bytes, as received
     assert (stored.outcome, stored.ticket) == ("ticket", ticket)
 
 
@@ -54,21 +68,38 @@ def test_the_same_message_twice_changes_nothing(desk: Desk) -> None:
 def test_replies_thread_by_headers_then_by_tag(desk: Desk) -> None:
     ticket = desk.open()
     act.add_reply(actor=desk.l1, number=ticket.number, body="Which mailbox?", now=clock.now())
-    sent = Notification.objects.filter(ticket=ticket, recipient="ned@example.com", kind="reply").get()
-    by_header = ingest(mail(subject="Re: whatever", body="The sales@ one.", In_Reply_To=sent.message_id),
-                       source="smtp", now=clock.now())
+    sent = Notification.objects.filter(
+        ticket=ticket, recipient="ned@example.com", kind="reply"
+    ).get()
+    by_header = ingest(
+        mail(subject="Re: whatever", body="The sales@ one.", In_Reply_To=sent.message_id),
+        source="smtp",
+        now=clock.now(),
+    )
     assert (by_header.outcome, by_header.ticket) == ("comment", ticket.number)
-    by_tag = ingest(mail(subject=f"Re: [{ticket.number}] Mailbox", body="And info@ too."), source="smtp",
-                    now=clock.now())
+    by_tag = ingest(
+        mail(subject=f"Re: [{ticket.number}] Mailbox", body="And info@ too."),
+        source="smtp",
+        now=clock.now(),
+    )
     assert (by_tag.outcome, by_tag.ticket) == ("comment", ticket.number)
-    bodies = list(Event.objects.filter(ticket=ticket, kind="reply").values_list("data__body", flat=True))
+    bodies = list(
+        Event.objects.filter(ticket=ticket, kind="reply").values_list("data__body", flat=True)
+    )
     assert "The sales@ one." in bodies and "And info@ too." in bodies
 
 
 def test_another_partner_quoting_a_ticket_number_never_lands_on_it(desk: Desk) -> None:
     north = desk.open()
-    result = ingest(mail(sender="carl@example.com", subject=f"Re: [{north.number}] same problem here",
-                         body="We see the same problem on our side."), source="smtp", now=clock.now())
+    result = ingest(
+        mail(
+            sender="carl@example.com",
+            subject=f"Re: [{north.number}] same problem here",
+            body="We see the same problem on our side.",
+        ),
+        source="smtp",
+        now=clock.now(),
+    )
     assert result.outcome == "ticket" and result.ticket != north.number
     assert Ticket.objects.get(number=result.ticket).organisation == desk.contoso
     assert Event.objects.filter(ticket=north).count() == 1
@@ -79,7 +110,9 @@ def test_quoted_history_is_trimmed_for_display_and_kept_raw(desk: Desk) -> None:
     result = ingest(mail(body=body, subject="Works"), source="smtp", now=clock.now())
     created = Event.objects.get(ticket__number=result.ticket, kind="created")
     assert created.data["description"] == "It works again."
-    assert b"> Please check now" in bytes(InboundMessage.objects.get(ticket__number=result.ticket).raw)
+    assert b"> Please check now" in bytes(
+        InboundMessage.objects.get(ticket__number=result.ticket).raw
+    )
 
 
 def test_unknown_senders_are_quarantined(desk: Desk) -> None:
@@ -89,11 +122,14 @@ def test_unknown_senders_are_quarantined(desk: Desk) -> None:
     assert Ticket.objects.count() == 0
 
 
-@pytest.mark.parametrize(("headers", "reason"), [
-    ({"Auto_Submitted": "auto-replied"}, "auto-submitted"),
-    ({"Precedence": "bulk"}, "precedence"),
-    ({"X_Autoreply": "yes"}, "x-autoreply"),
-])
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        ({"Auto_Submitted": "auto-replied"}, "auto-submitted"),
+        ({"Precedence": "bulk"}, "precedence"),
+        ({"X_Autoreply": "yes"}, "x-autoreply"),
+    ],
+)
 def test_auto_replies_never_open_tickets(desk: Desk, headers: dict[str, str], reason: str) -> None:
     result = ingest(mail(subject="Out of office", **headers), source="smtp", now=clock.now())
     assert result.outcome == "ignored" and reason in result.reason
@@ -105,7 +141,11 @@ def test_a_bounce_of_a_notification_is_recorded_on_its_ticket(desk: Desk) -> Non
     sent = Notification.objects.filter(ticket=ticket).first()
     assert sent is not None
     bounce = EmailMessage()
-    bounce["From"], bounce["To"], bounce["Subject"] = "MAILER-DAEMON@mx.example.com", "desk@tierdesk.localhost", "Undeliverable"
+    bounce["From"], bounce["To"], bounce["Subject"] = (
+        "MAILER-DAEMON@mx.example.com",
+        "desk@tierdesk.localhost",
+        "Undeliverable",
+    )
     bounce.set_content(f"Delivery failed.\n\nOriginal message:\nMessage-ID: {sent.message_id}\n")
     bounce["In-Reply-To"] = sent.message_id
     result = ingest(bounce.as_bytes(), source="smtp", now=clock.now())
@@ -116,17 +156,31 @@ def test_a_bounce_of_a_notification_is_recorded_on_its_ticket(desk: Desk) -> Non
 
 def test_a_flood_from_one_sender_is_throttled(desk: Desk, settings) -> None:  # type: ignore[no-untyped-def]
     settings.TIERDESK = {**settings.TIERDESK, "MAIL_THROTTLE": (3, 10)}
-    outcomes = [ingest(mail(subject=f"Loop {n}", body=f"Loop message number {n} with enough words to be prose."),
-                       source="smtp", now=clock.now()).outcome for n in range(5)]
+    outcomes = [
+        ingest(
+            mail(
+                subject=f"Loop {n}", body=f"Loop message number {n} with enough words to be prose."
+            ),
+            source="smtp",
+            now=clock.now(),
+        ).outcome
+        for n in range(5)
+    ]
     assert outcomes[:3] == ["ticket", "ticket", "ticket"] and outcomes[3:] == ["ignored", "ignored"]
 
 
 def test_html_is_sanitised_and_attachments_stored_safely(desk: Desk) -> None:
     msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = "ned@example.com", "support@democloud.example.com", "Screenshot"
+    msg["From"], msg["To"], msg["Subject"] = (
+        "ned@example.com",
+        "support@democloud.example.com",
+        "Screenshot",
+    )
     msg.set_content("See the screenshot of the error dialog attached to this message.")
     msg.add_alternative("<p>See <b>the screenshot</b></p><script>alert(1)</script>", subtype="html")
-    msg.add_attachment(b"\x89PNG fake", maintype="image", subtype="png", filename="../../etc/passwd.png")
+    msg.add_attachment(
+        b"\x89PNG fake", maintype="image", subtype="png", filename="../../etc/passwd.png"
+    )
     result = ingest(msg.as_bytes(), source="smtp", now=clock.now())
     attachment = Attachment.objects.get(ticket__number=result.ticket)
     assert attachment.original_name == "passwd.png" and attachment.file.read() == b"\x89PNG fake"
@@ -136,7 +190,12 @@ def test_notifications_thread_back_to_the_mail(desk: Desk) -> None:
     from django.core import mail as outbox
 
     result = ingest(mail(Message_ID="<start@partner.example.com>"), source="smtp", now=clock.now())
-    act.add_reply(actor=desk.l1, number=result.ticket, body="We are on it.", now=clock.now() + timedelta(minutes=5))
+    act.add_reply(
+        actor=desk.l1,
+        number=result.ticket,
+        body="We are on it.",
+        now=clock.now() + timedelta(minutes=5),
+    )
     deliver(clock.now() + timedelta(minutes=6))
     to_partner = [m for m in outbox.outbox if m.to == ["ned@example.com"]]
     update = next(m for m in to_partner if "Update" in m.subject)
