@@ -231,3 +231,34 @@ def test_language_check_reads_json_lines(
     assert out[1] == {"language": "es", "decision": "rejected"}
     assert out[2]["line"] == 3 and "JSON object" in out[2]["error"]
     assert out[3] == {"language": "en", "decision": "accepted"}
+
+
+@pytest.mark.django_db
+def test_mail_ingest_prints_one_line_per_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    main(["demo"])
+    capsys.readouterr()
+    good = tmp_path / "good.eml"
+    good.write_bytes(
+        b"From: ned <north.user@example.com>\r\nTo: support@democloud.example.com\r\n"
+        b"Subject: Backup add-on fails\r\nMessage-ID: <cli-1@example.com>\r\n\r\n"
+        b"The backup add-on fails to provision for our customer since yesterday.\r\n"
+    )
+    stranger = tmp_path / "stranger.eml"
+    stranger.write_bytes(b"From: someone@nowhere.example.org\r\nSubject: hi\r\n\r\nhello there\r\n")
+    assert (
+        main(["mail", "ingest", str(good), str(stranger), str(good), str(tmp_path / "missing.eml")])
+        == 0
+    )
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["outcome"] for line in lines] == ["ticket", "quarantined", "duplicate", "error"]
+    assert lines[0]["ticket"].startswith("DC-") and lines[0]["source"] == str(good)
+    assert set(lines[0]) == {"source", "outcome", "ticket", "reason"}
+    assert main(["mail", "quarantine"]) == 0
+    held = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert held["sender"] == "someone@nowhere.example.org"
+    assert main(["mail", "quarantine", "--reprocess", str(held["id"])]) == 0
+    assert json.loads(capsys.readouterr().out)["outcome"] == "quarantined"

@@ -10,14 +10,16 @@ from email.message import EmailMessage
 
 import pytest
 
+from tests.conftest import Desk
 from tierdesk import clock
 from tierdesk.mail.intake import ingest
 from tierdesk.mail.sources.imap import Mailbox, poll
 from tierdesk.persistence.models import InboundMessage, Ticket
-from tests.conftest import Desk
 
 URL = os.environ.get("TIERDESK_TEST_IMAP_URL")
-pytestmark = pytest.mark.skipif(not URL, reason="set TIERDESK_TEST_IMAP_URL (see .ci/dovecot.sh) for a real IMAP server")
+pytestmark = pytest.mark.skipif(
+    not URL, reason="set TIERDESK_TEST_IMAP_URL (see .ci/dovecot.sh) for a real IMAP server"
+)
 
 
 def connect(box: Mailbox) -> imaplib.IMAP4:
@@ -37,7 +39,11 @@ def empty(box: Mailbox) -> None:
 
 def deliver(box: Mailbox, subject: str, message_id: str) -> bytes:
     msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = "ned@example.com", "support@democloud.example.com", subject
+    msg["From"], msg["To"], msg["Subject"] = (
+        "ned@example.com",
+        "support@democloud.example.com",
+        subject,
+    )
     msg["Message-ID"] = message_id
     msg.set_content("The control panel is unreachable for all of our customers since 09:00.")
     raw = msg.as_bytes()
