@@ -513,7 +513,7 @@ def mail_serve(args: argparse.Namespace) -> int:
     _setup()
     from tierdesk.mail.sources.smtp import serve_forever
 
-    serve_forever(host=args.host, port=args.port, lmtp=args.lmtp)
+    serve_forever(host=args.host, port=args.port, lmtp=args.lmtp, workers=args.workers)
     return 0
 
 
@@ -658,6 +658,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=2525)
     p.add_argument("--lmtp", action="store_true", help="speak LMTP instead of SMTP")
+    p.add_argument(
+        "--workers", type=int, default=2, help="listener processes sharing the port (SO_REUSEPORT)"
+    )
     p.set_defaults(handler="mail serve")
     mail.add_parser(
         "poll", help="fetch once from the IMAP mailboxes in TIERDESK_IMAP_URLS"

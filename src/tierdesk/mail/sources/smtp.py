@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import subprocess
+import sys
 import threading
 from typing import Any
 
@@ -54,13 +56,27 @@ class IntakeHandler:
             close_old_connections()
 
 
-class LMTPController(Controller):
+class SMTPController(Controller):
+    """Binds with SO_REUSEPORT, so several listener processes share one port (the kernel spreads
+    connections over them) and intake uses every core."""
+
+    def _create_server(self) -> Any:
+        return self.loop.create_server(
+            self._factory_invoker,
+            host=self.hostname,
+            port=self.port,
+            ssl=self.ssl_context,
+            reuse_port=True,
+        )
+
+
+class LMTPController(SMTPController):
     def factory(self) -> LMTP:
         return LMTP(self.handler, **self.SMTP_kwargs)
 
 
 def controller(*, host: str, port: int, lmtp: bool = False) -> Controller:
-    cls = LMTPController if lmtp else Controller
+    cls = LMTPController if lmtp else SMTPController
     return cls(
         IntakeHandler(lmtp=lmtp),
         hostname=host,
@@ -71,12 +87,38 @@ def controller(*, host: str, port: int, lmtp: bool = False) -> Controller:
     )
 
 
-def serve_forever(*, host: str, port: int, lmtp: bool = False) -> None:
+def serve_forever(*, host: str, port: int, lmtp: bool = False, workers: int = 1) -> None:
+    children = [
+        subprocess.Popen(  # noqa: S603 - our own command, arguments from the command line
+            [
+                sys.executable,
+                "-m",
+                "tierdesk",
+                "mail",
+                "serve",
+                "--host",
+                host,
+                "--port",
+                str(port),
+                "--workers",
+                "1",
+                *(["--lmtp"] if lmtp else []),
+            ]
+        )
+        for _ in range(max(workers, 1) - 1)
+    ]
     listener = controller(host=host, port=port, lmtp=lmtp)
     listener.start()
-    print(f"Tierdesk mail intake ({'LMTP' if lmtp else 'SMTP'}) on {host}:{port}", flush=True)
+    print(
+        f"Tierdesk mail intake ({'LMTP' if lmtp else 'SMTP'}) on {host}:{port}, {max(workers, 1)} process(es)",
+        flush=True,
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     stop.wait()
     listener.stop()
+    for child in children:
+        child.terminate()
+    for child in children:
+        child.wait(timeout=30)
