@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A throwaway Dovecot IMAP server on 127.0.0.1:10143 with one test mailbox (user desk, password
+# A throwaway Dovecot IMAP server on a free port of 127.0.0.1 with one test mailbox (user desk, password
 # desk-test), for the IMAP poller's tests. Installs dovecot-imapd from Debian when missing.
 # Prints the IMAP URL to use. Usage: .ci/dovecot.sh DIR
 set -euo pipefail
@@ -9,6 +9,7 @@ if ! command -v dovecot >/dev/null 2>&1; then
     apt-get install -y -q dovecot-imapd >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q dovecot-imapd >/dev/null; }
 fi
 mkdir -p "$dir/run" "$dir/home/desk"
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 chown -R nobody:nogroup "$dir/home"
 cat > "$dir/users" <<USERS
 desk:{PLAIN}desk-test
@@ -40,7 +41,7 @@ namespace inbox {
 service imap-login {
   inet_listener imap {
     address = 127.0.0.1
-    port = 10143
+    port = $port
   }
   inet_listener imaps {
     port = 0
@@ -57,10 +58,10 @@ dovecot -c "$dir/dovecot.conf" stop >/dev/null 2>&1 || true
 dovecot -c "$dir/dovecot.conf"
 for _ in $(seq 1 30); do
     if python3 - <<PY 2>/dev/null
-import imaplib; c = imaplib.IMAP4("127.0.0.1", 10143); c.login("desk", "desk-test"); c.logout()
+import imaplib; c = imaplib.IMAP4("127.0.0.1", $port); c.login("desk", "desk-test"); c.logout()
 PY
     then
-        echo "imap://desk:desk-test@127.0.0.1:10143/INBOX"
+        echo "imap://desk:desk-test@127.0.0.1:$port/INBOX"
         exit 0
     fi
     sleep 0.5
