@@ -9,11 +9,13 @@ if ! command -v dovecot >/dev/null 2>&1; then
     apt-get install -y -q dovecot-imapd >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q dovecot-imapd >/dev/null; }
 fi
 mkdir -p "$dir/run" "$dir/home/desk"
+chmod 755 "$dir"  # Dovecot's own users must reach the users file
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 chown -R nobody:nogroup "$dir/home"
 cat > "$dir/users" <<USERS
 desk:{PLAIN}desk-test
 USERS
+chmod 644 "$dir/users"
 cat > "$dir/dovecot.conf" <<CONF
 protocols = imap
 listen = 127.0.0.1
