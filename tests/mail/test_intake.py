@@ -205,3 +205,14 @@ def test_notifications_thread_back_to_the_mail(desk: Desk) -> None:
     assert update.reply_to == ["support@democloud.example.com"]
     assert update.extra_headers["Auto-Submitted"] == "auto-generated"
     assert update.alternatives and "We are on it." in update.alternatives[0][0]
+
+
+def test_the_confirmation_of_a_mailed_ticket_is_an_auto_reply_in_its_thread(desk: Desk) -> None:
+    from django.core import mail as outbox
+
+    ingest(mail(Message_ID="<opening@partner.example.com>"), source="smtp", now=clock.now())
+    deliver(clock.now())
+    received = next(m for m in outbox.outbox if m.to == ["ned@example.com"])
+    assert "Ticket received" in received.subject
+    assert received.extra_headers["Auto-Submitted"] == "auto-replied"
+    assert received.extra_headers["In-Reply-To"] == "<opening@partner.example.com>"

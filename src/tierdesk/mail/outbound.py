@@ -60,7 +60,11 @@ def build(row: Notification, connection: BaseEmailBackend) -> EmailMultiAlternat
     thread = thread_of(row)
     headers = {
         "Message-ID": row.message_id,
-        "Auto-Submitted": "auto-replied" if row.in_reply_to else "auto-generated",
+        # RFC 3834: an automatic answer to a mail is auto-replied (the confirmation of a ticket
+        # opened by mail, the notice to an unknown sender); everything else is auto-generated.
+        "Auto-Submitted": "auto-replied"
+        if row.in_reply_to or (row.kind == "created" and thread)
+        else "auto-generated",
         "X-Auto-Response-Suppress": "All",
     }
     if ticket is not None:
