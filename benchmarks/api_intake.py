@@ -16,7 +16,6 @@ import http.client
 import json
 import multiprocessing as mp
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import fresh_database, machine
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -157,11 +159,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8799)
     args = parser.parse_args()
 
-    admin_url = args.database_url.rsplit("/", 1)[0] + "/postgres"
-    dbname = args.database_url.rsplit("/", 1)[1]
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{dbname}"')
+    fresh_database(args.database_url)
 
     data_dir = tempfile.mkdtemp(prefix="tierdesk-bench-")
     env = {**os.environ, "TIERDESK_DATABASE_URL": args.database_url, "TIERDESK_DATA_DIR": data_dir}
@@ -202,20 +200,9 @@ def main() -> int:
         server.wait(timeout=20)
     results["bare psycopg loop"] = bare(args.database_url, args.requests)
 
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
     with psycopg.connect(args.database_url) as conn:
         server_version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
-    print(
-        f"machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-        f"PostgreSQL {server_version}, {datetime.now(UTC):%Y-%m-%d}"
-    )
+    print(machine(f"PostgreSQL {server_version}"))
     print("| run | tickets | tickets/s | p50 ms | p95 ms | p99 ms | failures |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, r in results.items():

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
-import platform
 import smtplib
 import socket
 import statistics
@@ -21,11 +20,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
 import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import fresh_database, machine
 
 ROOT = Path(__file__).resolve().parent.parent
 SENDERS = [
@@ -105,10 +106,7 @@ def main() -> int:
         "--database-url", default="postgres://postgres@127.0.0.1:5432/tierdesk_mail_bench"
     )
     args = parser.parse_args()
-    admin, dbname = args.database_url.rsplit("/", 1)
-    with psycopg.connect(admin + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{dbname}"')
+    fresh_database(args.database_url)
     env = {
         **os.environ,
         "TIERDESK_DATABASE_URL": args.database_url,
@@ -148,18 +146,7 @@ def main() -> int:
             ).fetchall()
         )
         version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    print(
-        f"machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, PostgreSQL {version}, "
-        f"{datetime.now(UTC):%Y-%m-%d}"
-    )
+    print(machine(f"PostgreSQL {version}"))
     print("| run | messages | messages/s | p50 ms | p95 ms |")
     print("|---|---:|---:|---:|---:|")
     for name, seconds, lat in (

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
-import platform
 import random
+import sys
 import time
 import warnings
 from datetime import date, datetime, timedelta
@@ -28,6 +27,9 @@ import pytz
 
 from tierdesk.domain.calendars import from_us, to_us
 from tierdesk.profiles import load
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine
 
 LUX = ZoneInfo("Europe/Luxembourg")
 PYTZ_LUX = pytz.timezone("Europe/Luxembourg")  # businesstimedelta works with pytz zones
@@ -114,18 +116,7 @@ def main() -> int:
         "pandas CustomBusinessHour": pd_t,
     }
     faster = min(btd_t, pd_t)
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    print(
-        f"machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-        f"pandas {pd.__version__}, numpy {np.__version__}, {datetime.now():%Y-%m-%d}"
-    )
+    print(machine(f"pandas {pd.__version__}", f"numpy {np.__version__}"))
     print(
         f"workload: {args.calls} (start, whole hours 1-45) pairs in 2026, LuxCloud desk calendar "
         "(Mon-Fri 08:00-17:00 Europe/Luxembourg, Luxembourg holidays), aware datetimes in and out\n"

@@ -15,7 +15,6 @@ import argparse
 import io
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -25,6 +24,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import fresh_database, machine
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 3, 10, 11, 0, tzinfo=UTC)  # Tuesday 12:00 in Luxembourg, inside business hours
@@ -39,10 +41,7 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    admin_url, dbname = args.database_url.rsplit("/", 1)
-    with psycopg.connect(admin_url + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{dbname}"')
+    fresh_database(args.database_url)
     env = {
         **os.environ,
         "TIERDESK_DATABASE_URL": args.database_url,
@@ -203,18 +202,7 @@ def main() -> int:
         cur.execute("SHOW server_version")
         version = cur.fetchone()[0]
 
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    print(
-        f"machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, PostgreSQL {version}, "
-        f"{datetime.now(UTC):%Y-%m-%d}"
-    )
+    print(machine(f"PostgreSQL {version}"))
     print(
         f"workload: {args.tickets:,} open tickets with their created events (loaded by COPY in {load_seconds:.0f} s)"
     )

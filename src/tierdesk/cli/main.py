@@ -11,6 +11,10 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tierdesk.domain.profiles import Profile
 from datetime import timedelta
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -248,17 +252,25 @@ def audit_verify(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("profile check")
-def profile_check(args: argparse.Namespace) -> int:
+def _profile_or_report(name: str) -> Profile | None:
+    """A profile by name or path, or None after printing every problem with its key path."""
     from tierdesk import profiles
     from tierdesk.domain.profiles import ProfileError
 
     try:
-        profile = profiles.load_file(profiles.locate(args.profile))
+        return profiles.load_file(profiles.locate(name))
     except ProfileError as exc:
         print(f"{exc.source}: {len(exc.problems)} problem(s)", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
+        return None
+
+
+@command("profile check")
+def profile_check(args: argparse.Namespace) -> int:
+
+    profile = _profile_or_report(args.profile)
+    if profile is None:
         return 1
     print(
         json.dumps(
@@ -289,8 +301,6 @@ def profile_list(args: argparse.Namespace) -> int:
 
 @command("profile show")
 def profile_show(args: argparse.Namespace) -> int:
-    from tierdesk import profiles
-    from tierdesk.domain.profiles import ProfileError
     from tierdesk.profiles.show import profile_data
 
     years = None
@@ -304,12 +314,8 @@ def profile_show(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-    try:
-        profile = profiles.load_file(profiles.locate(args.profile))
-    except ProfileError as exc:
-        print(f"{exc.source}: {len(exc.problems)} problem(s)", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
+    profile = _profile_or_report(args.profile)
+    if profile is None:
         return 1
     print(json.dumps(profile_data(profile, years), indent=2, ensure_ascii=False))
     return 0
