@@ -298,3 +298,27 @@ def test_on_hold_names_the_supplier_and_starts_its_clock(
     targets = {t["target"]: t for t in agent.get(f"/tickets/{number}").json()["sla"]}
     assert targets["supplier"]["state"] == "running"
     assert targets["supplier"]["label"] == f"Supplier ({desk.supplier.slug})"
+
+
+def test_a_supplier_sees_only_what_is_handed_to_it(desk: Desk) -> None:
+    partner, agent, vendor = ApiClient(desk.north_user), ApiClient(desk.l1), ApiClient(desk.vendor)
+    number = new_ticket(partner)["number"]
+    agent.post(f"/tickets/{number}/notes", {"body": "the customer is on the legacy plan"})
+    assert vendor.get(f"/tickets/{number}").status_code == 404
+    assert (
+        agent.post(
+            f"/tickets/{number}/status",
+            {"status": "on_hold", "supplier": desk.supplier.slug, "supplier_ref": "V-1"},
+        ).status_code
+        == 201
+    )
+    seen = vendor.get(f"/tickets/{number}").json()
+    assert "legacy" not in str(seen)  # internal notes stay internal
+    assert [t["number"] for t in vendor.get("/tickets").json()["items"]] == [number]
+    assert (
+        vendor.post(f"/tickets/{number}/replies", {"body": "Patch 4.2 fixes it"}).status_code == 201
+    )
+    assert "Patch 4.2" in str(vendor.get(f"/tickets/{number}").json()["events"])
+    assert "Patch 4.2" in str(agent.get(f"/tickets/{number}").json()["events"])
+    assert "Patch 4.2" not in str(partner.get(f"/tickets/{number}").json()["events"])
+    assert vendor.post(f"/tickets/{number}/notes", {"body": "x"}).status_code == 403

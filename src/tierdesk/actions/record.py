@@ -37,6 +37,7 @@ PROJECTION = [
     "language",
     "channel",
     "assignee",
+    "supplier",
     "event_count",
     "last_hash",
     "updated_at",

@@ -45,6 +45,7 @@ class TicketState:
     language: str
     channel: str
     assignee: str | None = None
+    supplier: str | None = None  # the supplier the ticket was last handed to (its slug)
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,10 @@ def reply(
             "the ticket is closed; it takes no more replies",
             fields={"body": "the ticket is closed"},
         )
-    return Change(EventKind.REPLY, {"body": text, "by": party.value}, public=True)
+    # A supplier works for the provider: its replies reach the desk, not the requester.
+    return Change(
+        EventKind.REPLY, {"body": text, "by": party.value}, public=party is not Party.SUPPLIER
+    )
 
 
 def note(state: TicketState, *, body: str, party: Party) -> Change:
@@ -355,7 +359,9 @@ def apply(state: TicketState | None, kind: str, data: Mapping[str, Any]) -> Tick
     if state is None:
         raise ValueError("a ticket's record must start with a 'created' event")
     if kind == EventKind.STATUS_CHANGED:
-        return dataclasses.replace(state, status=data["to"])
+        return dataclasses.replace(
+            state, status=data["to"], supplier=data.get("supplier") or state.supplier
+        )
     if kind == EventKind.SEVERITY_CHANGED:
         return dataclasses.replace(state, severity=data["to"])
     if kind == EventKind.ASSIGNED:

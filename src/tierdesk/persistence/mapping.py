@@ -17,6 +17,7 @@ def state_of(ticket: Ticket) -> TicketState:
         language=ticket.language,
         channel=ticket.channel,
         assignee=str(ticket.assignee_id) if ticket.assignee_id is not None else None,
+        supplier=ticket.supplier or None,
     )
 
 
@@ -29,6 +30,7 @@ def write_state(ticket: Ticket, state: TicketState) -> None:
     ticket.language = state.language
     ticket.channel = state.channel
     ticket.assignee_id = int(state.assignee) if state.assignee is not None else None
+    ticket.supplier = state.supplier or ""
 
 
 def record_of(event: Event, number: str) -> EventRecord:

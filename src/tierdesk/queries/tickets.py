@@ -46,7 +46,9 @@ def visible_tickets(actor: User) -> QuerySet[Ticket]:
         return tickets.filter(Q(level__in=levels) | Q(assignee=actor))
     if party_of(role) is Party.REQUESTER and actor.organisation_id is not None:
         return tickets.filter(organisation_id=actor.organisation_id)
-    # Supplier contacts see no tickets until a ticket is handed to their organisation.
+    if role is Role.SUPPLIER_CONTACT and actor.organisation_id is not None:
+        # A supplier sees the tickets handed to it (On-hold naming its organisation), no others.
+        return tickets.filter(supplier=actor.organisation.slug)
     return tickets.none()
 
 
@@ -71,7 +73,10 @@ def get_ticket(actor: User, number: str, *, for_update: bool = False) -> Ticket:
 
 def ticket_events(actor: User, ticket: Ticket) -> QuerySet[Event]:
     events = Event.objects.filter(ticket=ticket).select_related("actor").order_by("seq")
-    if not sees_internal(Role(actor.role)):
+    role = Role(actor.role)
+    if role is Role.SUPPLIER_CONTACT:
+        return events.filter(Q(public=True) | Q(kind="reply", data__by="supplier"))
+    if not sees_internal(role):
         events = events.filter(public=True)
     return events
 
@@ -80,9 +85,18 @@ def ticket_record(actor: User, ticket: Ticket) -> tuple[list[sla.ClockEvent], li
     """The whole record as clock events (the clocks count internal events too) and the events the
     actor may see, from one query."""
     events = list(Event.objects.filter(ticket=ticket).select_related("actor").order_by("seq"))
-    internal = sees_internal(Role(actor.role))
+    role = Role(actor.role)
+    internal = sees_internal(role)
+    supplier = role is Role.SUPPLIER_CONTACT
     record = [sla.ClockEvent(e.at, e.kind, e.data, e.public, e.seq) for e in events]
-    return record, [e for e in events if internal or e.public]
+    visible = [
+        e
+        for e in events
+        if internal
+        or e.public
+        or (supplier and e.kind == "reply" and e.data.get("by") == "supplier")
+    ]
+    return record, visible
 
 
 def ticket_attachments(actor: User, ticket: Ticket) -> QuerySet[Attachment]:
