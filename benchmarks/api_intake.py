@@ -48,22 +48,57 @@ def sh(env: dict[str, str], *args: str) -> str:
     ).stdout
 
 
-def client(port: int, token: str, count: int, queue: mp.Queue) -> None:  # type: ignore[type-arg]
-    body = json.dumps(
+TOPICS = (
+    "mailbox quota",
+    "backup add-on",
+    "control panel login",
+    "invoice total",
+    "DNS zone",
+    "SSL certificate",
+    "subscription upgrade",
+    "password reset",
+    "storage usage",
+    "firewall rule",
+    "domain transfer",
+    "migration job",
+    "webmail",
+    "spam filter",
+    "database size",
+    "FTP access",
+)
+SYMPTOMS = (
+    "fails since the update",
+    "shows an error for one customer",
+    "is slow for all users",
+    "does not apply after the change",
+    "times out every few minutes",
+    "reports a wrong value",
+)
+
+
+def payload(seed: int) -> bytes:
+    """A ticket like a partner would write: a topic and a symptom, different from ticket to ticket."""
+    topic, symptom = TOPICS[seed % len(TOPICS)], SYMPTOMS[(seed // len(TOPICS)) % len(SYMPTOMS)]
+    return json.dumps(
         {
-            "subject": "Mailbox quota not applied",
+            "subject": f"{topic.capitalize()} {symptom}",
             "severity": "normal",
             "form": FORM,
-            "description": "Benchmark ticket",
+            "description": f"For customer {seed}, the {topic} {symptom}. We retried and cleared the cache.",
         }
     ).encode()
+
+
+def client(port: int, token: str, count: int, queue: mp.Queue) -> None:  # type: ignore[type-arg]
+    seed = os.getpid() * 1000
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     latencies, failures = [], 0
     # One keep-alive connection per client, as an integration calling the API would hold.
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     for _ in range(count):
         start = time.perf_counter()
-        conn.request("POST", "/api/v1/tickets", body, headers)
+        seed += 1
+        conn.request("POST", "/api/v1/tickets", payload(seed), headers)
         response = conn.getresponse()
         response.read()
         if response.getheader("Connection", "").lower() == "close":

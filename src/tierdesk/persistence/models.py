@@ -121,7 +121,11 @@ class Ticket(models.Model):
     last_hash = models.CharField(max_length=64)
     next_deadline = models.DateTimeField(null=True, blank=True, db_index=True)
     supplier = models.SlugField(
-        max_length=80, blank=True, db_index=True, help_text="slug of the supplier handed to"
+        max_length=80,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="slug of the supplier handed to",
     )
 
     class Meta:
