@@ -138,6 +138,8 @@ TIERDESK = {
     "MAX_UPLOAD_BYTES": env.integer("MAX_UPLOAD_BYTES", 20 * 1024 * 1024, low=1),
     "SCHEDULER_INTERVAL": env.integer("SCHEDULER_INTERVAL", 5, low=1),
     "SWEEP_LIMIT": env.integer("SWEEP_LIMIT", 10_000, low=1),
+    # How long a worker may hold claimed notifications before another takes them over.
+    "OUTBOX_LEASE_SECONDS": env.integer("OUTBOX_LEASE_SECONDS", 300, low=1),
     "BROKER_URL": env.get("BROKER_URL") or "",
     "MAIL_DOMAIN": env.get("MAIL_DOMAIN") or "tierdesk.localhost",
     # A sender writing more than this many messages in this many minutes is throttled, not answered.

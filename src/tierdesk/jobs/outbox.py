@@ -19,7 +19,6 @@ from tierdesk.mail.outbound import build
 from tierdesk.persistence.models import Notification
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 BATCH = 100
 
@@ -47,7 +46,8 @@ def _claim(now: datetime) -> list[Notification]:
         )
         ids = [r.pk for r in rows]
         Notification.objects.filter(pk__in=ids).update(
-            status=Notification.SENDING, claimed_until=now + LEASE
+            status=Notification.SENDING,
+            claimed_until=now + timedelta(seconds=settings.TIERDESK["OUTBOX_LEASE_SECONDS"]),
         )
     return rows
 
