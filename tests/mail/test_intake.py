@@ -216,3 +216,39 @@ def test_the_confirmation_of_a_mailed_ticket_is_an_auto_reply_in_its_thread(desk
     assert "Ticket received" in received.subject
     assert received.extra_headers["Auto-Submitted"] == "auto-replied"
     assert received.extra_headers["In-Reply-To"] == "<opening@partner.example.com>"
+
+
+def test_an_unknown_sender_gets_the_registration_notice_where_the_profile_says(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tierdesk.profiles import load
+
+    cloudsoft = load("cloudsoft")  # Step 1: register before using any channel
+    monkeypatch.setattr("tierdesk.mail.intake.profiles.active", lambda: cloudsoft)
+    result = ingest(
+        mail(sender="new.user@customer.example.com", Message_ID="<first@customer.example.com>"),
+        source="smtp",
+        now=clock.now(),
+    )
+    assert (result.outcome, result.ticket) == (
+        "ignored",
+        None,
+    ) and "registration notice" in result.reason
+    notice = Notification.objects.get(recipient="new.user@customer.example.com")
+    assert (
+        cloudsoft.registration_url in notice.body
+        and notice.in_reply_to == "<first@customer.example.com>"
+    )
+    assert Ticket.objects.count() == 0
+    auto = ingest(
+        mail(
+            sender="new.user@customer.example.com",
+            subject="Out of office",
+            Auto_Submitted="auto-replied",
+        ),
+        source="smtp",
+        now=clock.now(),
+    )
+    assert (
+        auto.outcome == "ignored" and Notification.objects.count() == 1
+    )  # machine mail is never answered
