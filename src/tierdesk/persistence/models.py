@@ -131,6 +131,8 @@ class Ticket(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["organisation", "-updated_at", "-id"], name="ticket_org_updated"),
+            # The duplicate check reads a partner's most recent tickets.
+            models.Index(fields=["organisation", "-opened_at"], name="ticket_org_opened"),
             models.Index(fields=["-updated_at", "-id"], name="ticket_updated"),
             models.Index(fields=["level", "status"], name="ticket_level_status"),
             models.Index(fields=["status", "severity"], name="ticket_status_severity"),

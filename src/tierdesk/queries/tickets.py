@@ -85,6 +85,8 @@ def ticket_record(actor: User, ticket: Ticket) -> tuple[list[sla.ClockEvent], li
     """The whole record as clock events (the clocks count internal events too) and the events the
     actor may see, from one query."""
     events = list(Event.objects.filter(ticket=ticket).select_related("actor").order_by("seq"))
+    for event in events:
+        event.ticket = ticket  # each event names its ticket without asking the database again
     role = Role(actor.role)
     internal = sees_internal(role)
     supplier = role is Role.SUPPLIER_CONTACT
