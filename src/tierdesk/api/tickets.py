@@ -11,18 +11,17 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from tierdesk import clock, profiles
+from tierdesk import clock
 from tierdesk.actions import process
 from tierdesk.actions import tickets as act
 from tierdesk.api import schemas
 from tierdesk.api.auth import actor
 from tierdesk.api.errors import PayloadTooLarge
-from tierdesk.domain import sla
 from tierdesk.domain.errors import Invalid
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
-from tierdesk.persistence.clocks import clock_events
 from tierdesk.persistence.models import Attachment, Event, Organisation, Ticket, TicketLink, User
 from tierdesk.queries import tickets as q
+from tierdesk.queries.sla import ticket_sla
 
 router = Router(tags=["tickets"])
 ERRORS: dict[int, type[Schema]] = {c: schemas.ErrorOut for c in (400, 401, 403, 404, 409, 413, 422)}
@@ -103,45 +102,7 @@ def detail_out(
     out["attachments"] = [attachment_out(request, ticket, a) for a in attachments]
     record, visible = q.ticket_record(user, ticket)
     out["events"] = [event_out(e) for e in visible]
-    out["sla"] = sla_out(ticket, record)
-    return out
-
-
-def sla_out(ticket: Ticket, record: list[sla.ClockEvent] | None = None) -> list[dict[str, Any]]:
-    """Each target's clock as of now, replayed from the whole record (internal events included)."""
-    profile = profiles.for_ticket(ticket.profile)
-    state = sla.clocks(profile, record if record is not None else clock_events(ticket), clock.now())
-    out = []
-    for t in state.targets:
-        zone = profile.calendars[t.calendar].zone
-        text = {
-            "running": f"due by {t.due.astimezone(zone):%a %d %b %H:%M}" if t.due else "running",
-            "paused": "paused",
-            "met": f"met at {t.met_at.astimezone(zone):%a %d %b %H:%M}" if t.met_at else "met",
-            "breached": f"breached at {t.breached_at.astimezone(zone):%a %d %b %H:%M}"
-            if t.breached_at
-            else "breached",
-            "not_guaranteed": "no guaranteed time for this language",
-            "not_started": f"starts {t.started_at.astimezone(zone):%a %d %b %H:%M}"
-            if t.started_at
-            else "not started",
-        }[t.state]
-        out.append(
-            {
-                "target": t.key,
-                "label": t.label,
-                "kind": t.kind,
-                "state": t.state,
-                "calendar": t.calendar,
-                "due": t.due,
-                "due_text": f"{t.label} {text}",
-                "used_seconds": t.used_seconds,
-                "limit_seconds": t.limit_seconds,
-                "met_at": t.met_at,
-                "breached_at": t.breached_at,
-                "why": t.why,
-            }
-        )
+    out["sla"] = ticket_sla(ticket, record)
     return out
 
 
