@@ -1,0 +1,211 @@
+"""The ticket page: its public (or, for staff, full) timeline, its clocks in words, and the
+actions the viewer may take, each a form that calls one action; errors come back next to the
+field with what was typed kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from tierdesk import clock, profiles
+from tierdesk.actions import process
+from tierdesk.actions import tickets as act
+from tierdesk.domain.errors import DomainError, Forbidden, Invalid, NotFound
+from tierdesk.domain.parties import Party, Role, party_of, sees_internal
+from tierdesk.persistence.models import User
+from tierdesk.queries import tickets as q
+from tierdesk.queries.sla import ticket_sla
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}), max_length=100_000, label="Reply"
+    )
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=100_000, label="Internal note"
+    )
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label="Status")
+    reason = forms.CharField(required=False, max_length=500)
+
+
+class LevelForm(forms.Form):
+    level = forms.ChoiceField(label="Move to level")
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=100_000, label="Hand-off note"
+    )
+
+
+class ResolveForm(forms.Form):
+    solution = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=100_000, label="Solution"
+    )
+
+
+class EscalateForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+        label="Why (required when no target is breached)",
+    )
+
+
+class AttachForm(forms.Form):
+    file = forms.FileField(label="Attach a file")
+
+
+FORMS: dict[str, type[forms.Form]] = {
+    "reply": ReplyForm,
+    "note": NoteForm,
+    "status": StatusForm,
+    "level": LevelForm,
+    "resolve": ResolveForm,
+    "escalate": EscalateForm,
+    "attach": AttachForm,
+}
+STAFF_ONLY = ("note", "status", "level", "resolve")
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, forms.Form]:
+    staff = sees_internal(Role(user.role))
+    profile = profiles.for_ticket(ticket.profile)
+    built: dict[str, forms.Form] = {}
+    for name, cls in FORMS.items():
+        if name in STAFF_ONLY and not staff:
+            continue
+        form = bound.get(name) or cls(prefix=name)
+        if name == "status":
+            spec = profile.statuses[ticket.status]
+            choices = spec.to if staff else spec.requester_to
+            form.fields["status"].choices = [(k, profile.statuses[k].label) for k in choices]
+            if not choices:
+                continue
+        if name == "level":
+            allowed = (
+                profile.levels[ticket.level].escalates_to if ticket.level in profile.levels else ()
+            )
+            form.fields["level"].choices = [(k, profile.levels[k].label) for k in allowed]
+            if not allowed:
+                continue
+        built[name] = form
+    return built
+
+
+def _page(
+    request: HttpRequest, number: str, bound: dict[str, forms.Form] | None = None, status: int = 200
+) -> HttpResponse:
+    user = _user(request)
+    try:
+        ticket = q.get_ticket(user, number)
+    except NotFound:
+        raise Http404("no such ticket") from None
+    record, visible = q.ticket_record(user, ticket)
+    profile = profiles.for_ticket(ticket.profile)
+    return render(
+        request,
+        "tierdesk/ticket.html",
+        {
+            "ticket": ticket,
+            "events": visible,
+            "sla": ticket_sla(ticket, record),
+            "profile": profile,
+            "status_label": profile.statuses[ticket.status].label
+            if ticket.status in profile.statuses
+            else ticket.status,
+            "forms": _forms(user, ticket, bound or {}),
+            "attachments": q.ticket_attachments(user, ticket),
+            "is_requester": party_of(Role(user.role)) is Party.REQUESTER,
+        },
+        status=status,
+    )
+
+
+@login_required
+def ticket_page(request: HttpRequest, number: str) -> HttpResponse:
+    return _page(request, number)
+
+
+@login_required
+@require_POST
+def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
+    user = _user(request)
+    if verb not in FORMS and verb != "confirm":
+        raise Http404("no such action")
+    try:
+        ticket = q.get_ticket(user, number)
+    except NotFound:
+        raise Http404("no such ticket") from None
+    now = clock.now()
+    form: forms.Form | None = None
+    if verb != "confirm":
+        form = FORMS[verb](request.POST, request.FILES, prefix=verb)
+        if verb in ("status", "level"):
+            choices = _forms(user, ticket, {}).get(verb)
+            if choices is not None:
+                form.fields[verb].choices = choices.fields[verb].choices
+        if not form.is_valid():
+            return _page(request, number, {verb: form}, status=422)
+    data = form.cleaned_data if form is not None else {}
+    try:
+        if verb == "reply":
+            event = act.add_reply(actor=user, number=number, body=data["body"], now=now)
+            number = event.ticket.number  # a reply to a closed ticket opens a follow-up
+        elif verb == "note":
+            act.add_note(actor=user, number=number, body=data["body"], now=now)
+        elif verb == "status":
+            act.change_status(
+                actor=user, number=number, to=data["status"], reason=data["reason"], now=now
+            )
+        elif verb == "level":
+            act.change_level(
+                actor=user, number=number, to=data["level"], note=data["note"], now=now
+            )
+        elif verb == "resolve":
+            process.resolve(actor=user, number=number, solution=data["solution"], now=now)
+        elif verb == "escalate":
+            process.escalate_management(actor=user, number=number, reason=data["reason"], now=now)
+        elif verb == "confirm":
+            process.confirm(actor=user, number=number, now=now)
+        elif verb == "attach":
+            upload = data["file"]
+            from django.conf import settings
+
+            act.attach_file(
+                actor=user,
+                number=number,
+                content=upload,
+                name=upload.name or "attachment",
+                size=upload.size or 0,
+                content_type=upload.content_type,
+                now=now,
+                max_bytes=settings.TIERDESK["MAX_UPLOAD_BYTES"],
+            )
+    except DomainError as exc:
+        if form is None:
+            form = EscalateForm(prefix="escalate")
+        for field, message in exc.fields.items():
+            form.add_error(field if field in form.fields else None, message)
+        if not exc.fields:
+            form.add_error(None, exc.message)
+        code = 403 if isinstance(exc, Forbidden) else 422 if isinstance(exc, Invalid) else 409
+        return _page(
+            request, number, {verb if verb != "confirm" else "escalate": form}, status=code
+        )
+    return redirect("ticket", number=number)

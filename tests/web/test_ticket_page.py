@@ -1,0 +1,88 @@
+"""The ticket page: what partners and agents see and may do, errors next to the field."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from tests.conftest import Desk
+from tierdesk import clock
+from tierdesk.actions import tickets as act
+from tierdesk.persistence.models import Event, Ticket
+
+
+def logged_in(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_partner_sees_public_timeline_and_sla_in_words(desk: Desk) -> None:
+    ticket = desk.open(subject="Panel down", severity="high")
+    act.add_note(
+        actor=desk.l1, number=ticket.number, body="customer on the legacy plan", now=clock.now()
+    )
+    page = logged_in(desk.north_user).get(f"/tickets/{ticket.number}/").content.decode()
+    assert "Panel down" in page and "First response due by Tue 10 Mar 11:00" in page
+    assert "legacy plan" not in page and "Internal note" not in page and "Hand over" not in page
+    staff = logged_in(desk.l1).get(f"/tickets/{ticket.number}/").content.decode()
+    assert "legacy plan" in staff and "Hand over" in staff
+    assert logged_in(desk.contoso_user).get(f"/tickets/{ticket.number}/").status_code == 404
+
+
+def test_partner_replies_and_confirms(desk: Desk) -> None:
+    ticket = desk.open()
+    client = logged_in(desk.north_user)
+    response = client.post(
+        f"/tickets/{ticket.number}/reply", {"reply-body": "More detail: since 09:00"}
+    )
+    assert response.status_code == 302
+    assert Event.objects.filter(
+        ticket=ticket, kind="reply", data__body="More detail: since 09:00"
+    ).exists()
+    act.change_status(actor=desk.l1, number=ticket.number, to="open", now=clock.now())
+    assert client.post(f"/tickets/{ticket.number}/confirm").status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == "resolved"
+
+
+def test_errors_come_back_next_to_the_field_with_what_was_typed(desk: Desk) -> None:
+    ticket = desk.open()
+    agent = logged_in(desk.l1)
+    response = agent.post(
+        f"/tickets/{ticket.number}/level", {"level-level": "l2", "level-note": ""}
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'id="id_level-note-error"' in page and "required" in page
+    response = agent.post(f"/tickets/{ticket.number}/escalate", {"escalate-reason": ""})
+    assert (
+        response.status_code == 422
+        and "required when no target is breached" in response.content.decode()
+    )
+    response = agent.post(f"/tickets/{ticket.number}/reply", {"reply-body": "x" * 100_001})
+    assert (
+        response.status_code == 422 and "x" * 100 in response.content.decode()
+    )  # what was typed is kept
+    assert Ticket.objects.get(pk=ticket.pk).event_count == 1
+
+
+def test_agent_moves_the_ticket(desk: Desk) -> None:
+    ticket = desk.open()
+    agent = logged_in(desk.l1)
+    assert (
+        agent.post(f"/tickets/{ticket.number}/status", {"status-status": "open"}).status_code == 302
+    )
+    assert (
+        agent.post(
+            f"/tickets/{ticket.number}/level",
+            {"level-level": "l2", "level-note": "Reproduced twice"},
+        ).status_code
+        == 302
+    )
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.level) == ("open", "l2")
+    partner = logged_in(desk.north_user)
+    assert (
+        partner.post(f"/tickets/{ticket.number}/note", {"note-body": "sneaky"}).status_code == 403
+    )
+    assert not Event.objects.filter(ticket=ticket, kind="note").exists()
