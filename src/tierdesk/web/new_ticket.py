@@ -1,0 +1,118 @@
+"""The new-ticket page: the profile's form, its severities with their definitions and examples,
+the partner's end-customer accounts, an attachment; errors next to the field, nothing typed lost."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from tierdesk import clock, profiles
+from tierdesk.actions import tickets as act
+from tierdesk.domain.errors import DomainError
+from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
+from tierdesk.domain.profiles import Profile
+from tierdesk.persistence.models import Organisation, User
+
+
+def ticket_form(profile: Profile, user: User, data: Any = None, files: Any = None) -> forms.Form:
+    form = forms.Form(data, files)
+    form.fields["subject"] = forms.CharField(
+        max_length=250, label="Subject", help_text="A title that briefly describes the issue"
+    )
+    form.fields["severity"] = forms.ChoiceField(
+        label="Severity",
+        widget=forms.RadioSelect,
+        initial=profile.default_severity,
+        choices=[(k, s.label) for k, s in profile.severities.items()],
+    )
+    if len(profile.queues) > 1:
+        form.fields["queue"] = forms.ChoiceField(
+            label="Queue",
+            initial=profile.default_queue,
+            choices=[(k, q.label) for k, q in profile.queues.items()],
+        )
+    accounts = Organisation.objects.filter(
+        kind=OrganisationKind.CUSTOMER, parent_id=user.organisation_id
+    )
+    if accounts.exists():
+        form.fields["customer_account"] = forms.ModelChoiceField(
+            accounts, required=False, to_field_name="slug", label="End-customer account"
+        )
+    for spec in profile.form:
+        form.fields[f"form_{spec.key}"] = forms.CharField(
+            label=spec.label,
+            help_text=spec.help,
+            required=spec.required,
+            max_length=10_000,
+            widget=forms.Textarea(attrs={"rows": 3}) if spec.multiline else forms.TextInput(),
+        )
+    form.fields["description"] = forms.CharField(
+        label="Anything else",
+        required=False,
+        max_length=100_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    form.fields["file"] = forms.FileField(
+        label="Attachment (error log, screenshot)", required=False
+    )
+    return form
+
+
+@login_required
+def new_ticket(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    if party_of(Role(user.role)) is not Party.REQUESTER:
+        raise Http404("agents log tickets for a partner through the API or the desk")
+    profile = profiles.active()
+    form = ticket_form(profile, user, request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = data.get("file")
+        limit = settings.TIERDESK["MAX_UPLOAD_BYTES"]
+        if upload is not None and upload.size and upload.size > limit:
+            form.add_error("file", f"the file is larger than the limit of {limit} bytes")
+        else:
+            try:
+                ticket = act.open_ticket(
+                    actor=user,
+                    now=clock.now(),
+                    subject=data["subject"],
+                    description=data["description"],
+                    channel="portal",
+                    severity=data["severity"],
+                    queue=data.get("queue"),
+                    customer_account=data.get("customer_account"),
+                    form={
+                        spec.key: data.get(f"form_{spec.key}", "")
+                        for spec in profile.form
+                        if data.get(f"form_{spec.key}")
+                    },
+                )
+                if upload is not None:
+                    act.attach_file(
+                        actor=user,
+                        number=ticket.number,
+                        content=upload,
+                        name=upload.name or "file",
+                        size=upload.size or 0,
+                        content_type=upload.content_type,
+                        now=clock.now(),
+                        max_bytes=limit,
+                    )
+                return redirect("ticket", number=ticket.number)
+            except DomainError as exc:
+                for field, message in exc.fields.items():
+                    name = f"form_{field[5:]}" if field.startswith("form.") else field
+                    form.add_error(name if name in form.fields else None, message)
+                if not exc.fields:
+                    form.add_error(None, exc.message)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request, "tierdesk/new_ticket.html", {"form": form, "profile": profile}, status=status
+    )
