@@ -252,3 +252,20 @@ def test_an_unknown_sender_gets_the_registration_notice_where_the_profile_says(
     assert (
         auto.outcome == "ignored" and Notification.objects.count() == 1
     )  # machine mail is never answered
+
+
+def test_an_oversized_mail_attachment_is_noted_not_stored(desk: Desk) -> None:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = (
+        "ned@example.com",
+        "support@democloud.example.com",
+        "Big log",
+    )
+    msg.set_content("The full server log of the failing night is attached to this message.")
+    msg.add_attachment(
+        b"x" * (256 * 1024 + 1), maintype="application", subtype="octet-stream", filename="big.log"
+    )
+    result = ingest(msg.as_bytes(), source="smtp", now=clock.now())
+    assert result.outcome == "ticket" and not Attachment.objects.exists()
+    note = Event.objects.get(ticket__number=result.ticket, kind="note")
+    assert "'big.log'" in note.data["body"] and not note.public and note.actor_id is None

@@ -3,100 +3,85 @@ invalid ticket, and escalate to management. Each is atomic and records its event
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from django.db import transaction
 
 from tierdesk import profiles
 from tierdesk.actions.automatic import record_due
-from tierdesk.actions.record import append
+from tierdesk.actions.record import append_many
 from tierdesk.actions.tickets import _party
 from tierdesk.domain import due, escalation, process
 from tierdesk.domain.errors import Forbidden
 from tierdesk.domain.parties import Party
+from tierdesk.domain.profiles import Profile
 from tierdesk.domain.ticket import Change
 from tierdesk.persistence.clocks import clock_events
 from tierdesk.persistence.mapping import state_of
 from tierdesk.persistence.models import Event, Ticket, User
 from tierdesk.queries.tickets import get_ticket
 
-
-def _locked(actor: User, number: str, now: datetime) -> Ticket:
-    ticket = get_ticket(actor, number, for_update=True)
-    record_due(ticket, now)
-    return ticket
+Verb = Callable[[Ticket, Profile, Party], Sequence[Change]]
 
 
-def _append_all(
-    ticket: Ticket, changes: tuple[Change, ...], *, actor: User | None, now: datetime
-) -> Event:
-    first = None
-    for change in changes:
-        event = append(ticket, change, actor=actor, now=now)
-        first = first or event
-    assert first is not None
-    return first
+def _run(actor: User, number: str, now: datetime, verb: Verb) -> Event:
+    """Lock the ticket (an unknown one is NotFound first), record what fell due, let the domain
+    decide, and record its changes together; the first new event is returned."""
+    party = _party(actor)
+    with transaction.atomic():
+        ticket = get_ticket(actor, number, for_update=True)
+        record_due(ticket, now)
+        changes = verb(ticket, profiles.for_ticket(ticket.profile), party)
+        return append_many(ticket, [(c, now) for c in changes], actor=actor, now=now)[0]
 
 
 def resolve(*, actor: User, number: str, solution: str, now: datetime) -> Event:
-    party = _party(actor)
-    with transaction.atomic():
-        ticket = _locked(actor, number, now)
-        profile = profiles.for_ticket(ticket.profile)
-        changes = process.resolve_with_solution(
-            profile, state_of(ticket), solution=solution, party=party
-        )
-        return _append_all(ticket, changes, actor=actor, now=now)
+    return _run(
+        actor,
+        number,
+        now,
+        lambda t, pr, pa: process.resolve_with_solution(
+            pr, state_of(t), solution=solution, party=pa
+        ),
+    )
 
 
 def confirm(*, actor: User, number: str, now: datetime) -> Event:
-    party = _party(actor)
-    with transaction.atomic():
-        ticket = _locked(actor, number, now)
-        change = process.confirm_resolution(
-            profiles.for_ticket(ticket.profile), state_of(ticket), party=party
-        )
-        return append(ticket, change, actor=actor, now=now)
+    return _run(
+        actor,
+        number,
+        now,
+        lambda t, pr, pa: [process.confirm_resolution(pr, state_of(t), party=pa)],
+    )
 
 
 def ask(*, actor: User, number: str, body: str, confirmation: bool, now: datetime) -> Event:
-    party = _party(actor)
-    with transaction.atomic():
-        ticket = _locked(actor, number, now)
-        changes = process.ask(
-            profiles.for_ticket(ticket.profile),
-            state_of(ticket),
-            text=body,
-            party=party,
-            confirmation=confirmation,
-        )
-        return _append_all(ticket, changes, actor=actor, now=now)
+    return _run(
+        actor,
+        number,
+        now,
+        lambda t, pr, pa: process.ask(
+            pr, state_of(t), text=body, party=pa, confirmation=confirmation
+        ),
+    )
 
 
 def reject(*, actor: User, number: str, reason: str, note: str = "", now: datetime) -> Event:
-    party = _party(actor)
-    with transaction.atomic():
-        ticket = _locked(actor, number, now)
-        changes = process.reject(
-            profiles.for_ticket(ticket.profile),
-            state_of(ticket),
-            reason=reason,
-            note=note,
-            party=party,
-        )
-        return _append_all(ticket, changes, actor=actor, now=now)
+    return _run(
+        actor,
+        number,
+        now,
+        lambda t, pr, pa: process.reject(pr, state_of(t), reason=reason, note=note, party=pa),
+    )
 
 
 def escalate_management(*, actor: User, number: str, reason: str, now: datetime) -> Event:
-    party = _party(actor)
-    with transaction.atomic():
-        ticket = _locked(actor, number, now)  # an unknown ticket is NotFound before anything else
+    def verb(ticket: Ticket, profile: Profile, party: Party) -> list[Change]:
         if party not in (Party.REQUESTER, Party.PROVIDER):
             raise Forbidden("management escalation is for the requester and the provider")
-        profile = profiles.for_ticket(ticket.profile)
         events = clock_events(ticket)
-        plan = due.plan(profile, events, now)
-        change = escalation.management_escalation(
-            profile, events, plan.clocks, now=now, reason=reason
-        )
-        return append(ticket, change, actor=actor, now=now)
+        clocks = due.plan(profile, events, now).clocks
+        return [escalation.management_escalation(profile, events, clocks, now=now, reason=reason)]
+
+    return _run(actor, number, now, verb)

@@ -383,6 +383,19 @@ def link(*, actor: User, number: str, target: str, kind: str, now: datetime) -> 
         return append(ticket, change, actor=actor, now=now)
 
 
+def system_note(*, ticket_id: int, body: str, now: datetime) -> Event:
+    """An internal note by the desk itself (a bounced notification, an attachment refused)."""
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+        record_due(ticket, now)
+        return append(
+            ticket,
+            decide.Change(EventKind.NOTE, {"body": body, "by": "system"}, public=False),
+            actor=None,
+            now=now,
+        )
+
+
 def clean_filename(name: str) -> str:
     """A display name safe in any header or page: no paths, controls or bidi tricks, bounded length."""
     name = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])

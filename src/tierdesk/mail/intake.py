@@ -24,11 +24,9 @@ from tierdesk import profiles
 from tierdesk.actions import tickets as act
 from tierdesk.actions.notify import system_notice
 from tierdesk.domain.errors import DomainError, NotFound
-from tierdesk.domain.events import EventKind
 from tierdesk.domain.mail import is_bounce, machine_reason, message_ids, ticket_tags
 from tierdesk.domain.parties import Party, Role, party_of
 from tierdesk.domain.replies import own_text
-from tierdesk.domain.ticket import Change
 from tierdesk.mail.parse import ParsedMail, parse
 from tierdesk.persistence.models import InboundMessage, Notification, Ticket, User
 from tierdesk.queries.tickets import get_ticket
@@ -169,17 +167,10 @@ def _decide(
         bounced = _bounced_notification(mail) if is_bounce(machine) else None
         if bounced is not None and bounced.ticket is not None:
             Notification.objects.filter(pk=bounced.pk).update(last_error=f"bounced: {machine}")
-            _record(
-                bounced.ticket,
-                Change(
-                    EventKind.NOTE,
-                    {
-                        "body": f"A notification to {bounced.recipient} bounced ({machine}).",
-                        "by": "system",
-                    },
-                    public=False,
-                ),
-                now,
+            act.system_note(
+                ticket_id=bounced.ticket.pk,
+                body=f"A notification to {bounced.recipient} bounced ({machine}).",
+                now=now,
             )
             return (
                 InboundMessage.IGNORED,
@@ -289,18 +280,11 @@ def _attach(user: User, ticket: Ticket, mail: ParsedMail, now: datetime) -> None
     limit = settings.TIERDESK["MAX_UPLOAD_BYTES"]
     for item in mail.attachments:
         if len(item.data) > limit:
-            _record(
-                ticket,
-                Change(
-                    EventKind.NOTE,
-                    {
-                        "body": f"The attachment {item.name!r} ({len(item.data)} bytes) "
-                        f"was over the {limit}-byte limit and was not stored.",
-                        "by": "system",
-                    },
-                    public=False,
-                ),
-                now,
+            act.system_note(
+                ticket_id=ticket.pk,
+                body=f"The attachment {item.name!r} ({len(item.data)} bytes) "
+                f"was over the {limit}-byte limit and was not stored.",
+                now=now,
             )
             continue
         act.attach_file(
@@ -313,13 +297,6 @@ def _attach(user: User, ticket: Ticket, mail: ParsedMail, now: datetime) -> None
             now=now,
             max_bytes=limit,
         )
-
-
-def _record(ticket: Ticket, change: Change, now: datetime) -> None:
-    from tierdesk.actions.record import append
-
-    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    append(locked, change, actor=None, now=now)
 
 
 def _bounced_notification(mail: ParsedMail) -> Notification | None:
