@@ -15,6 +15,7 @@ from django.db import connection
 from tierdesk import profiles
 from tierdesk.actions.notify import notifications_for
 from tierdesk.domain import due, sla
+from tierdesk.domain import spans as stay
 from tierdesk.domain import ticket as decide
 from tierdesk.domain.events import GENESIS, event_hash
 from tierdesk.persistence.clocks import clock_events, target_rows
@@ -24,9 +25,13 @@ from tierdesk.persistence.models import (
     Event,
     Notification,
     Ticket,
+    TicketSpan,
     TicketTarget,
     User,
 )
+
+# Events that start a new status or level span; only these rewrite a ticket's span rows.
+SPAN_KINDS = frozenset({"created", "status_changed", "level_changed"})
 
 PROJECTION = [
     "subject",
@@ -55,6 +60,7 @@ class Prepared:
     plan: due.Plan
     outcome_keys: Sequence[str | None] = ()
     events: list[Event] = field(default_factory=list)
+    spans: list[stay.Span] | None = None  # rewritten only when a status or level changed
 
 
 def prepare(
@@ -110,9 +116,13 @@ def prepare(
             )
         )
         history.append(sla.ClockEvent(at, change.kind.value, change.data, change.public, seq))
-    plan = due.plan(profiles.for_ticket(ticket.profile), history, now)
+    profile = profiles.for_ticket(ticket.profile)
+    plan = due.plan(profile, history, now)
     ticket.next_deadline = plan.next_deadline
-    return Prepared(ticket, creating, rows, plan, outcome_keys)
+    stretches = (
+        stay.spans(profile, history, now) if any(r.kind in SPAN_KINDS for r in rows) else None
+    )
+    return Prepared(ticket, creating, rows, plan, outcome_keys, spans=stretches)
 
 
 def _update_rows(tickets: Sequence[Ticket]) -> None:
@@ -166,6 +176,7 @@ def write(batch: Sequence[Prepared], *, now: datetime) -> None:
     TicketTarget.objects.bulk_create(
         [row for p in batch for row in target_rows(p.ticket, p.plan.clocks)]
     )
+    _write_spans(batch)
     agents: dict[str, list[User]] = {}
     Notification.objects.bulk_create(
         [
@@ -177,6 +188,29 @@ def write(batch: Sequence[Prepared], *, now: datetime) -> None:
     )
     for p in batch:
         p.events = p.rows
+
+
+def _write_spans(batch: Sequence[Prepared]) -> None:
+    changed = [p for p in batch if p.spans is not None]
+    if not changed:
+        return
+    TicketSpan.objects.filter(ticket__in=[p.ticket for p in changed if not p.creating]).delete()
+    TicketSpan.objects.bulk_create(
+        [
+            TicketSpan(
+                ticket=p.ticket,
+                dimension=s.dimension,
+                value=s.value,
+                category=s.category,
+                started_at=s.started_at,
+                ended_at=s.ended_at,
+                business_seconds=s.business_seconds,
+                reopened=s.reopened,
+            )
+            for p in changed
+            for s in p.spans or ()
+        ]
+    )
 
 
 def append_many(

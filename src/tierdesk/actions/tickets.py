@@ -15,6 +15,7 @@ from django.db import connection, transaction
 
 from tierdesk import profiles
 from tierdesk.actions.automatic import record_due
+from tierdesk.actions.kb import ticket_followed
 from tierdesk.actions.record import append, append_many
 from tierdesk.domain import process
 from tierdesk.domain import ticket as decide
@@ -174,6 +175,8 @@ def open_ticket(
             )
         if rejected:
             _reject_language(ticket, profile, now)
+        if data["channel"] == "portal":
+            ticket_followed(ticket=ticket, now=now)  # the knowledge base did not deflect this one
     return ticket
 
 

@@ -699,7 +699,19 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("number")
     p.set_defaults(handler="sla explain")
+
+    from tierdesk.cli.report import add_parser as add_report
+
+    add_report(sub)
     return top
+
+
+@command("report")
+def report(args: argparse.Namespace) -> int:
+    _setup()
+    from tierdesk.cli.report import run
+
+    return run(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

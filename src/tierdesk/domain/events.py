@@ -33,6 +33,8 @@ class EventKind(StrEnum):
     FOLLOW_UP_OPENED = "follow_up_opened"
     MANAGEMENT_ESCALATED = "management_escalated"
     DUPLICATE_SUSPECTED = "duplicate_suspected"
+    INCIDENT_LINKED = "incident_linked"
+    INCIDENT_RESOLVED = "incident_resolved"
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,13 @@ def notices(
             "Escalation received",
             f"Your escalation of {number} has reached {data.get('routed_to')}.",
         )
+    elif kind == EventKind.INCIDENT_RESOLVED and data.get("notify"):
+        tell(
+            REQUESTER,
+            "Incident resolved",
+            f"The incident linked to {number}, {data.get('title')}, is resolved. "
+            f"{data.get('message', '')}".strip(),
+        )
     elif kind == EventKind.LEVEL_CHANGED:
         tell(LEVEL, "Handed over to your level", str(data.get("note", "")))
     elif kind == EventKind.ASSIGNED and data.get("to"):

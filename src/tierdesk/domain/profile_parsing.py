@@ -34,6 +34,7 @@ from tierdesk.domain.profiles import (
     Queue,
     Severity,
     Status,
+    StatusPageRules,
     SupplierDefaults,
     Target,
 )
@@ -376,6 +377,66 @@ def _targets(
     return out
 
 
+def _status_page(
+    r: _Reader,
+    data: Mapping[str, Any],
+    severities: Mapping[str, Any],
+    calendars: Mapping[str, Calendar],
+    default_calendar: str,
+) -> StatusPageRules | None:
+    page = r.table(data, "", "status_page", required=False)
+    if not page:
+        return None
+    path = "status_page"
+    r.unknown(
+        page,
+        path,
+        (
+            "services",
+            "notice_severities",
+            "maintenance_notice",
+            "notice_calendar",
+            "maintenance_outside",
+            "short_notice",
+            "source",
+        ),
+    )
+    services: dict[str, str] = {}
+    raw = page.get("services", {})
+    if not isinstance(raw, Mapping):
+        r.fail(f"{path}.services", f"{raw!r} is not a table of service keys and names")
+    else:
+        for key, label in raw.items():
+            if not KEY_PATTERN.fullmatch(key):
+                r.fail(
+                    f"{path}.services.{key}",
+                    "is not a valid key; expected lower-case letters, digits and _",
+                )
+            elif not isinstance(label, str) or not label.strip():
+                r.fail(f"{path}.services.{key}", f"{label!r} is not a service name")
+            else:
+                services[key] = label
+    notice_severities = r.texts(page, path, "notice_severities")
+    for s in notice_severities:
+        if severities and s not in severities:
+            r.fail(f"{path}.notice_severities", f"{s!r} is not a severity defined under severities")
+    notice_calendar = r.text(page, path, "notice_calendar", default=default_calendar)
+    r.reference(notice_calendar, f"{path}.notice_calendar", calendars, "calendars")
+    outside = r.optional_text(page, path, "maintenance_outside")
+    r.reference(outside, f"{path}.maintenance_outside", calendars, "calendars")
+    short = r.text(page, path, "short_notice", default="flag")
+    if short not in ("flag", "refuse"):
+        r.fail(f"{path}.short_notice", f"{short!r} is not one of flag, refuse")
+    return StatusPageRules(
+        services=services,
+        notice_severities=notice_severities,
+        maintenance_notice=r.duration(page, path, "maintenance_notice", required=False),
+        notice_calendar=notice_calendar,
+        maintenance_outside=outside,
+        short_notice=short,
+    )
+
+
 def parse_profile(
     data: Mapping[str, Any],
     *,
@@ -408,6 +469,7 @@ def parse_profile(
             "suppliers",
             "escalation",
             "reporting",
+            "status_page",
         ),
     )
     meta = r.table(data, "", "profile")
@@ -788,6 +850,8 @@ def parse_profile(
             r.share(rep, "reporting", "performance_target"), perf_sev, perf_targets
         )
 
+    status_page = _status_page(r, data, severities, calendars, default_calendar)
+
     profile = Profile(
         name=r.text(meta, "profile", "name", pattern=NAME_PATTERN, expected="a lower-case name"),
         version=r.text(meta, "profile", "version", expected="a version such as '1.2'"),
@@ -822,6 +886,7 @@ def parse_profile(
         suppliers=suppliers,
         escalation_matrix=tuple(matrix),
         performance=performance,
+        status_page=status_page,
         escalation_hours=escalation_hours,
         sla_notify=sla_notify,
         unknown_sender=unknown_sender,

@@ -157,6 +157,20 @@ class PerformanceTarget:
 
 
 @dataclass(frozen=True)
+class StatusPageRules:
+    """The services a status page shows and the rules for announcing maintenance."""
+
+    services: Mapping[str, str]  # key -> label
+    notice_severities: tuple[
+        str, ...
+    ]  # the new-ticket form shows notices for these (LuxCloud 2.4.1)
+    maintenance_notice: Duration | None  # the least notice a maintenance window must be given
+    notice_calendar: str  # the calendar that notice is counted on
+    maintenance_outside: str | None  # a calendar whose opening hours maintenance must avoid
+    short_notice: str  # "flag" or "refuse" a window announced too late or inside those hours
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     version: str
@@ -190,6 +204,7 @@ class Profile:
     registration_url: str = ""
     channel_levels: Mapping[str, str] = field(default_factory=dict)  # e.g. monitoring -> l3
     performance: PerformanceTarget | None = None
+    status_page: StatusPageRules | None = None
 
     def status(self, key: str) -> Status:
         return self.statuses[key]

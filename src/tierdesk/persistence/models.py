@@ -173,6 +173,8 @@ class Event(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["ticket", "seq"], name="one_event_per_seq")]
         ordering = ["ticket_id", "seq"]
+        # Reports count events of a kind in a period (management escalations, rejections).
+        indexes = [models.Index(fields=["kind", "at"], name="event_kind_at")]
 
     def __str__(self) -> str:
         return f"{self.ticket_id}#{self.seq} {self.kind}"
@@ -337,3 +339,218 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.message_id or self.dedupe_key} ({self.outcome})"
+
+
+class TicketSpan(models.Model):
+    """A stretch a ticket spent in one status or at one level, with its business time.
+
+    Derived from the events by tierdesk.domain.spans whenever a status or level changes; reports
+    aggregate these rows instead of loading tickets.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="spans")
+    dimension = models.CharField(max_length=8)  # status | level
+    value = models.CharField(max_length=32)
+    category = models.CharField(max_length=32)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True)
+    business_seconds = models.FloatField()
+    reopened = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["dimension", "started_at"], name="span_dimension_start"),
+            models.Index(fields=["ticket", "dimension"], name="span_ticket"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.dimension}={self.value}"
+
+
+# Knowledge base -------------------------------------------------------------------------------
+
+
+class ArticleCategory(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=120)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Article(models.Model):
+    """A knowledge-base article in one language; its text is Markdown, rendered and sanitised."""
+
+    PUBLIC, PARTNERS = "public", "partners"
+    DRAFT, PUBLISHED = "draft", "published"
+
+    slug = models.SlugField(max_length=120, unique=True)
+    category = models.ForeignKey(
+        ArticleCategory, null=True, blank=True, on_delete=models.PROTECT, related_name="articles"
+    )
+    language = models.CharField(max_length=8)
+    translation_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="translations"
+    )
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    visibility = models.CharField(
+        max_length=10, choices=[(PUBLIC, "Public"), (PARTNERS, "Partners only")]
+    )
+    state = models.CharField(max_length=10, choices=[(DRAFT, "Draft"), (PUBLISHED, "Published")])
+    version = models.PositiveIntegerField(default=1)
+    author = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+    source_ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.PROTECT, related_name="articles"
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "language"], name="article_state_language")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ArticleRevision(models.Model):
+    """Every saved version of an article, kept: who changed what and when."""
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="revisions")
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    author = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "version"], name="one_revision_per_version")
+        ]
+        ordering = ["article_id", "-version"]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} v{self.version}"
+
+
+class ArticleOpen(models.Model):
+    """A reader opened an article; `suggested` when it came from the new-ticket form.
+
+    A suggested open that no ticket followed is a deflection.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="opens")
+    user = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    organisation = models.ForeignKey(
+        Organisation, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    suggested = models.BooleanField(default=False)
+    opened_at = models.DateTimeField()
+    ticket = models.ForeignKey(Ticket, null=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["suggested", "opened_at"], name="article_open_time")]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} at {self.opened_at}"
+
+
+# Status and maintenance -----------------------------------------------------------------------
+
+SERVICE_STATES = [
+    ("operational", "Operational"),
+    ("degraded", "Degraded performance"),
+    ("partial_outage", "Partial outage"),
+    ("major_outage", "Major outage"),
+    ("maintenance", "Under maintenance"),
+]
+INCIDENT_STATES = [
+    ("investigating", "Investigating"),
+    ("identified", "Identified"),
+    ("monitoring", "Monitoring"),
+    ("resolved", "Resolved"),
+]
+
+
+class Service(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=120)
+    state = models.CharField(max_length=20, choices=SERVICE_STATES, default="operational")
+    position = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Incident(models.Model):
+    title = models.CharField(max_length=200)
+    state = models.CharField(max_length=20, choices=INCIDENT_STATES)
+    impact = models.CharField(max_length=20, choices=SERVICE_STATES)
+    services = models.ManyToManyField(Service, related_name="incidents")
+    started_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["resolved_at", "started_at"], name="incident_current")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class IncidentUpdate(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="updates")
+    at = models.DateTimeField()
+    state = models.CharField(max_length=20, choices=INCIDENT_STATES)
+    message = models.TextField()
+    author = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["incident_id", "-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.state} at {self.at}"
+
+
+class IncidentTicket(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="ticket_links")
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="incident_links")
+    linked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "ticket"], name="one_link_per_incident")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} in {self.incident_id}"
+
+
+class Maintenance(models.Model):
+    """A planned maintenance window; `problems` lists the notice rules it breaks, if any."""
+
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    services = models.ManyToManyField(Service, related_name="maintenances")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    announced_at = models.DateTimeField()
+    problems = models.JSONField(default=list)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["ends_at", "starts_at"], name="maintenance_window")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,67 @@
+"""Whether a planned maintenance window keeps the profile's rules (CloudCTI 2: outside normal
+working hours, with notice in good time)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tierdesk.domain.errors import Invalid
+from tierdesk.domain.profiles import Profile
+
+
+def notice_problems(
+    profile: Profile, *, announced_at: datetime, starts_at: datetime, ends_at: datetime
+) -> list[str]:
+    """What is wrong with announcing this window now; empty when it keeps every rule.
+
+    Raises Invalid for a window that cannot be one at all (ending before it starts).
+    """
+    if ends_at <= starts_at:
+        raise Invalid(
+            "a maintenance window ends after it starts",
+            fields={"ends_at": "must be after starts_at"},
+        )
+    rules = profile.status_page
+    if rules is None:
+        return []
+    problems = []
+    if rules.maintenance_notice is not None:
+        calendar = profile.calendars[rules.notice_calendar]
+        needed = rules.maintenance_notice.on(calendar.working_day_seconds)
+        given = (
+            calendar.business_seconds(announced_at, starts_at) if starts_at > announced_at else 0.0
+        )
+        if given < needed:
+            problems.append(
+                f"announced with {given / 3600:.1f} business hours of notice; "
+                f"the profile asks for {rules.maintenance_notice} on the "
+                f"{rules.notice_calendar!r} calendar"
+            )
+    if rules.maintenance_outside is not None:
+        hours = profile.calendars[rules.maintenance_outside]
+        inside = hours.business_seconds(starts_at, ends_at)
+        if inside > 0:
+            problems.append(
+                f"{inside / 3600:.1f} hours of the window fall inside the "
+                f"{rules.maintenance_outside!r} calendar's working hours"
+            )
+    return problems
+
+
+def check_window(
+    profile: Profile, *, announced_at: datetime, starts_at: datetime, ends_at: datetime
+) -> list[str]:
+    """The problems to flag on the window; raises Invalid when the profile refuses them."""
+    problems = notice_problems(
+        profile, announced_at=announced_at, starts_at=starts_at, ends_at=ends_at
+    )
+    if (
+        problems
+        and profile.status_page is not None
+        and profile.status_page.short_notice == "refuse"
+    ):
+        raise Invalid(
+            "this maintenance window breaks the profile's notice rules: " + "; ".join(problems),
+            fields={"starts_at": problems[0]},
+        )
+    return problems

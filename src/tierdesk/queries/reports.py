@@ -1,0 +1,383 @@
+"""Reports, computed in the database from the stored per-target outcomes and status/level spans.
+
+Every figure of time is business time: the clocks that ran the tickets wrote `used_seconds`
+for each target, and the spans carry the business seconds of each status and level. Nothing here
+loads tickets into Python; each figure is one aggregate query (percentiles: one per group on
+SQLite, which has no percentile aggregate).
+
+Scope: a report covers the tickets the reader may see (a manager all, a partner admin the
+organisation's), through the same `visible_tickets` as every other read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Avg,
+    Case,
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+
+from tierdesk.actions.kb import DEFLECTION_WINDOW
+from tierdesk.domain.errors import Invalid
+from tierdesk.domain.parties import Role, sees_everything
+from tierdesk.domain.profiles import Profile
+from tierdesk.persistence.models import ArticleOpen, Event, Ticket, TicketSpan, TicketTarget, User
+from tierdesk.queries.tickets import visible_tickets
+
+GROUPS = {
+    "severity": "severity",
+    "level": "level",
+    "queue": "queue",
+    "partner": "organisation__slug",
+    "channel": "channel",
+}
+PERIODS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+CLOSED = ("resolved", "closed")
+AGE_BUCKETS = ((1, "under 1 day"), (3, "1 to 3 days"), (7, "3 to 7 days"), (30, "7 to 30 days"))
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's ordered-set aggregate: percentile_cont(q) WITHIN GROUP (ORDER BY expr)."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression: Any, fraction: float, **extra: Any) -> None:
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime
+    end: datetime  # exclusive
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise Invalid("the period ends before it starts", fields={"to": "must be after from"})
+
+
+def _everything(actor: User | None) -> bool:
+    """None is the desk itself (the command line): every ticket."""
+    return actor is None or bool(
+        actor.is_active and actor.role and sees_everything(Role(actor.role))
+    )
+
+
+def _scoped(actor: User | None, rows: QuerySet[Any], path: str) -> QuerySet[Any]:
+    if actor is None or _everything(actor):
+        return rows
+    return rows.filter(**{f"{path}__in": visible_tickets(actor).values("pk")})
+
+
+def _percentiles(
+    rows: QuerySet[Any], value: str, fractions: Iterable[float]
+) -> dict[float, float | None]:
+    """Percentiles of `value` over `rows`, in the database (continuous, like percentile_cont)."""
+    fractions = list(fractions)
+    if connection.vendor == "postgresql":
+        got = rows.aggregate(**{f"p{i}": PercentileCont(value, q) for i, q in enumerate(fractions)})
+        return {q: got[f"p{i}"] for i, q in enumerate(fractions)}
+    n = rows.count()
+    out: dict[float, float | None] = {}
+    ordered = rows.order_by(value).values_list(value, flat=True)
+    for q in fractions:
+        if n == 0:
+            out[q] = None
+            continue
+        pos = q * (n - 1)
+        lo = int(pos)
+        pair = list(ordered[lo : lo + 2])
+        out[q] = pair[0] + (pair[-1] - pair[0]) * (pos - lo)
+    return out
+
+
+@dataclass
+class Report:
+    period: Period
+    sections: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Every row of every section, flattened with its section's name (for CSV)."""
+        return [{"section": name, **row} for name, rows in self.sections.items() for row in rows]
+
+
+def volume(
+    actor: User | None, period: Period, *, by: str = "severity", every: str = "month"
+) -> list[dict[str, Any]]:
+    """Tickets opened, resolved and closed per period and group, and those still in progress at
+    the period's end."""
+    if by not in GROUPS:
+        raise Invalid("unknown grouping", fields={"by": "expected one of " + ", ".join(GROUPS)})
+    if every not in PERIODS:
+        raise Invalid("unknown period", fields={"every": "expected one of " + ", ".join(PERIODS)})
+    trunc = PERIODS[every]
+    group = GROUPS[by]
+    opened = (
+        _scoped(actor, Ticket.objects.all(), "pk")
+        .filter(opened_at__gte=period.start, opened_at__lt=period.end)
+        .annotate(bucket=trunc("opened_at"), group=F(group))
+        .values("bucket", "group")
+        .annotate(n=Count("pk"))
+    )
+    finished = (
+        _scoped(actor, TicketSpan.objects.filter(dimension="status", category__in=CLOSED), "ticket")
+        .filter(started_at__gte=period.start, started_at__lt=period.end)
+        .annotate(bucket=trunc("started_at"), group=F(f"ticket__{group}"))
+        .values("bucket", "group", "category")
+        .annotate(n=Count("pk"))
+    )
+    table: dict[tuple[Any, Any], dict[str, Any]] = {}
+
+    def row(bucket: datetime, key: str) -> dict[str, Any]:
+        return table.setdefault(
+            (bucket, key),
+            {"period": bucket.date().isoformat(), by: key, "opened": 0, "resolved": 0, "closed": 0},
+        )
+
+    for r in opened:
+        row(r["bucket"], r["group"])["opened"] += r["n"]
+    for r in finished:
+        row(r["bucket"], r["group"])[r["category"]] += r["n"]
+    out = [table[k] for k in sorted(table, key=lambda k: (k[0], str(k[1])))]
+    in_progress = (
+        _scoped(actor, Ticket.objects.all(), "pk")
+        .filter(opened_at__lt=period.end)
+        .exclude(
+            spans__in=TicketSpan.objects.filter(
+                dimension="status", category__in=CLOSED, started_at__lt=period.end
+            ).filter(Q(ended_at__isnull=True) | Q(ended_at__gte=period.end))
+        )
+        .values(group)
+        .annotate(n=Count("pk"))
+    )
+    for r in in_progress:
+        out.append(
+            {
+                "period": "in progress at end",
+                by: r[group],
+                "opened": None,
+                "resolved": None,
+                "closed": None,
+                "in_progress": r["n"],
+            }
+        )
+    return out
+
+
+def backlog(actor: User | None, now: datetime) -> list[dict[str, Any]]:
+    """Open tickets (their current status is neither resolved nor closed) by age."""
+    whens = [
+        When(ticket__opened_at__gt=now - timedelta(days=d), then=Value(i))
+        for i, (d, _) in enumerate(AGE_BUCKETS)
+    ]
+    rows = (
+        _scoped(
+            actor, TicketSpan.objects.filter(dimension="status", ended_at__isnull=True), "ticket"
+        )
+        .exclude(category__in=CLOSED)
+        .annotate(bucket=Case(*whens, default=Value(len(AGE_BUCKETS)), output_field=IntegerField()))
+        .values("bucket", "ticket__severity")
+        .annotate(n=Count("pk"))
+        .order_by("bucket", "ticket__severity")
+    )
+    labels = [label for _, label in AGE_BUCKETS] + ["over 30 days"]
+    return [
+        {"age": labels[r["bucket"]], "severity": r["ticket__severity"], "open": r["n"]}
+        for r in rows
+    ]
+
+
+def compliance(actor: User | None, period: Period, profile: Profile) -> list[dict[str, Any]]:
+    """Per severity and target, of the tickets opened in the period: how many met, breached and
+    are still pending, the share met against the profile's performance target, and the business
+    time to meet the target (median, 90th percentile, mean: MTTR for resolution)."""
+    targets = _scoped(actor, TicketTarget.objects.exclude(target="supplier"), "ticket").filter(
+        ticket__opened_at__gte=period.start, ticket__opened_at__lt=period.end
+    )
+    met = Q(state="met", breached_at__isnull=True)
+    breached = Q(breached_at__isnull=False) | Q(state="breached")
+    groups = (
+        targets.exclude(state="not_guaranteed")
+        .values("ticket__severity", "target", "kind")
+        .annotate(
+            total=Count("pk"),
+            met=Count("pk", filter=met),
+            breached=Count("pk", filter=breached),
+            mean_seconds=Avg("used_seconds", filter=Q(met_at__isnull=False)),
+        )
+        .order_by("ticket__severity", "target")
+    )
+    perf = profile.performance
+    out = []
+    for g in groups:
+        severity, target = g["ticket__severity"], g["target"]
+        finished = g["met"] + g["breached"]
+        share = g["met"] / finished if finished else None
+        aim = None
+        if perf and severity in perf.severities and target in perf.targets:
+            aim = perf.share
+        times = _percentiles(
+            targets.filter(ticket__severity=severity, target=target, met_at__isnull=False),
+            "used_seconds",
+            (0.5, 0.9),
+        )
+        out.append(
+            {
+                "severity": severity,
+                "target": target,
+                "kind": g["kind"],
+                "tickets": g["total"],
+                "met": g["met"],
+                "breached": g["breached"],
+                "pending": g["total"] - finished,
+                "share_met": round(share, 4) if share is not None else None,
+                "performance_target": aim,
+                "meets_performance_target": (share > aim)
+                if aim is not None and share is not None
+                else None,
+                "median_hours": _hours(times[0.5]),
+                "p90_hours": _hours(times[0.9]),
+                "mean_hours": _hours(g["mean_seconds"]),
+            }
+        )
+    return out
+
+
+def _hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 3600, 2)
+
+
+def time_in(actor: User | None, period: Period, dimension: str) -> list[dict[str, Any]]:
+    """Business time spent in each status or at each level, over finished spans of tickets opened
+    in the period."""
+    rows = (
+        _scoped(
+            actor, TicketSpan.objects.filter(dimension=dimension, ended_at__isnull=False), "ticket"
+        )
+        .filter(ticket__opened_at__gte=period.start, ticket__opened_at__lt=period.end)
+        .values("value")
+        .annotate(spans=Count("pk"), total=Sum("business_seconds"), mean=Avg("business_seconds"))
+        .order_by("value")
+    )
+    return [
+        {
+            dimension: r["value"],
+            "spans": r["spans"],
+            "total_hours": _hours(r["total"]),
+            "mean_hours": _hours(r["mean"]),
+        }
+        for r in rows
+    ]
+
+
+def escalations(actor: User | None, period: Period) -> list[dict[str, Any]]:
+    """Functional escalations (hand-overs to another level) and management escalations."""
+    levels = (
+        _scoped(actor, TicketSpan.objects.filter(dimension="level"), "ticket")
+        .filter(started_at__gte=period.start, started_at__lt=period.end)
+        .exclude(started_at=F("ticket__opened_at"))
+        .values("value")
+        .annotate(n=Count("pk"))
+        .order_by("value")
+    )
+    out = [{"kind": "functional", "to": r["value"], "count": r["n"]} for r in levels]
+    management = (
+        _scoped(actor, Event.objects.filter(kind="management_escalated"), "ticket")
+        .filter(at__gte=period.start, at__lt=period.end)
+        .count()
+    )
+    out.append({"kind": "management", "to": "escalation matrix", "count": management})
+    return out
+
+
+def reopens(actor: User | None, period: Period) -> list[dict[str, Any]]:
+    """Tickets resolved in the period, how many were reopened in it, and the rate."""
+    spans = _scoped(actor, TicketSpan.objects.filter(dimension="status"), "ticket").filter(
+        started_at__gte=period.start, started_at__lt=period.end
+    )
+    resolved = spans.filter(category__in=CLOSED).values("ticket").distinct().count()
+    reopened = spans.filter(reopened=True).values("ticket").distinct().count()
+    return [
+        {
+            "resolved": resolved,
+            "reopened": reopened,
+            "reopen_rate": round(reopened / resolved, 4) if resolved else None,
+        }
+    ]
+
+
+def rejections(actor: User | None, period: Period) -> list[dict[str, Any]]:
+    rows = (
+        _scoped(actor, Event.objects.filter(kind="rejected"), "ticket")
+        .filter(at__gte=period.start, at__lt=period.end)
+        .annotate(reason=KeyTextTransform("reason", "data"))
+        .values("reason")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "reason")
+    )
+    return [{"reason": r["reason"], "count": r["n"]} for r in rows]
+
+
+def deflections(actor: User | None, period: Period, now: datetime) -> list[dict[str, Any]]:
+    """Suggested articles opened from the new-ticket form, and how many were not followed by a
+    ticket from the same person within the deflection window."""
+    opens = ArticleOpen.objects.filter(
+        suggested=True, opened_at__gte=period.start, opened_at__lt=period.end
+    )
+    if actor is not None and not _everything(actor):
+        opens = opens.filter(organisation_id=actor.organisation_id or -1)
+    settled = opens.filter(opened_at__lt=now - DEFLECTION_WINDOW)
+    got = settled.aggregate(
+        opened=Count("pk"), deflected=Count("pk", filter=Q(ticket__isnull=True))
+    )
+    return [
+        {
+            "suggested_opened": got["opened"],
+            "deflected": got["deflected"],
+            "deflection_rate": round(got["deflected"] / got["opened"], 4)
+            if got["opened"]
+            else None,
+        }
+    ]
+
+
+def full_report(
+    actor: User | None,
+    period: Period,
+    profile: Profile,
+    now: datetime,
+    *,
+    by: str = "severity",
+    every: str = "month",
+) -> Report:
+    report = Report(period)
+    report.sections = {
+        "volume": volume(actor, period, by=by, every=every),
+        "backlog": backlog(actor, now),
+        "compliance": compliance(actor, period, profile),
+        "time_in_status": time_in(actor, period, "status"),
+        "time_at_level": time_in(actor, period, "level"),
+        "escalations": escalations(actor, period),
+        "reopens": reopens(actor, period),
+        "rejections": rejections(actor, period),
+        "deflections": deflections(actor, period, now),
+    }
+    return report
