@@ -33,6 +33,7 @@ WALK: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "tickets/{number}/reject"): {"json": {"reason": "duplicate"}},
     ("POST", "tickets/{number}/escalations"): {"json": {"reason": "no progress"}},
     ("GET", "tickets/{number}/attachments/{attachment_id}"): {},
+    ("POST", "tickets/{number}/article"): {"json": {}},
 }
 
 

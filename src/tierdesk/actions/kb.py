@@ -185,9 +185,9 @@ def publish(*, actor: User, slug: str, now: datetime, published: bool = True) ->
 def article_from_ticket(*, actor: User, number: str, now: datetime) -> Article:
     """A draft from a ticket's subject, description and the solution the desk gave (its last
     public reply from the provider). Nothing about the requester is copied."""
+    ticket = get_ticket(actor, number)  # a ticket the actor may not see does not exist
     if not is_author(actor):
         raise Forbidden("only the provider's staff write articles")
-    ticket = get_ticket(actor, number)
     solution = (
         Event.objects.filter(ticket=ticket, kind="reply", public=True, data__by="provider")
         .order_by("-seq")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
@@ -30,3 +31,13 @@ def actor(request: HttpRequest) -> User:
     user = request.auth
     assert isinstance(user, User)
     return user
+
+
+def _anonymous(request: HttpRequest) -> AnonymousUser | None:
+    # A caller who sent credentials that did not work is told so, not served as anonymous.
+    return None if request.headers.get("Authorization") else AnonymousUser()
+
+
+# Public reads (published public articles, the status page): a token or session when given,
+# else an anonymous reader whose queries show only what is public.
+anonymous_allowed = [BearerToken(), ActiveSession(), _anonymous]

@@ -8,6 +8,9 @@ from ninja import NinjaAPI, Schema
 from tierdesk import __version__
 from tierdesk.api import errors
 from tierdesk.api.auth import ActiveSession, BearerToken, actor
+from tierdesk.api.kb import router as kb
+from tierdesk.api.reports import router as reports
+from tierdesk.api.status import router as status
 from tierdesk.api.tickets import router as tickets
 
 api = NinjaAPI(
@@ -20,6 +23,9 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("/", tickets)
+api.add_router("/", kb)
+api.add_router("/", status)
+api.add_router("/", reports)
 
 
 class MeOut(Schema):

@@ -3,7 +3,7 @@ manager, a supplier, and tickets in every status, all written through the action
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 
@@ -12,6 +12,7 @@ from tierdesk.actions import tickets as act
 from tierdesk.actions.people import create_organisation, create_user
 from tierdesk.domain.parties import OrganisationKind as Kind
 from tierdesk.domain.parties import Role
+from tierdesk.domain.profiles import Profile
 from tierdesk.persistence.models import Organisation, Ticket, User
 
 DEMO_PASSWORD = "tierdesk-demo"
@@ -214,6 +215,7 @@ def load_demo() -> int:
             actor=l1, number=pending.number, target=opened.number, kind="related", now=t + at(22)
         )
         _ = l2
+        _knowledge_and_status(l1, profile, now)
 
     print(f"demo loaded: {profile.provider_name} ({profile.name} profile), 2 partners, 6 tickets")
     print(f"log in at http://127.0.0.1:8000/ with password {DEMO_PASSWORD!r} as:")
@@ -224,3 +226,70 @@ def load_demo() -> int:
             f" · {user.organisation.name if user.organisation else ''}"
         )
     return 0
+
+
+ARTICLES = [
+    (
+        "mail",
+        "Mailbox quota exceeded",
+        "When a mailbox is full, new mail is refused with *552 quota exceeded*.\n\n"
+        "1. Open the control panel and choose **Mailboxes**.\n"
+        "2. Raise the quota or archive old mail.\n\n"
+        "The change takes effect within five minutes.",
+        "public",
+    ),
+    (
+        "mail",
+        "Autodiscover fails for a new domain",
+        "Outlook finds the server through an `autodiscover` CNAME record. "
+        "Add `autodiscover.<domain>` pointing at the hosting platform and wait for DNS.",
+        "partners",
+    ),
+    (
+        "accounts",
+        "Resetting a reseller portal password",
+        "Use *Forgot password* on the login page; the link is valid for one hour.",
+        "public",
+    ),
+    (
+        "voice",
+        "Calls are not recognised by the CTI client",
+        "Check that the CTI client is signed in and that the PBX connector is running.",
+        "partners",
+    ),
+]
+
+
+def _knowledge_and_status(author: User, profile: Profile, now: datetime) -> None:
+    """Articles in two categories, the profile's services, an incident and planned maintenance."""
+    from tierdesk.actions import kb, status
+
+    for slug, name in (("mail", "Mail"), ("accounts", "Accounts"), ("voice", "Voice")):
+        kb.save_category(actor=author, slug=slug, name=name)
+    for category, title, body, visibility in ARTICLES:
+        article = kb.write_article(
+            actor=author, title=title, body=body, category=category, visibility=visibility, now=now
+        )
+        kb.publish(actor=author, slug=article.slug, now=now)
+    status.sync_services(profile, now)
+    services = list(profile.status_page.services) if profile.status_page else []
+    if services:
+        status.open_incident(
+            actor=author,
+            title="Delayed delivery of outbound mail",
+            services=services[:1],
+            impact="degraded",
+            message="Outbound queues are growing; we are investigating.",
+            now=now,
+        )
+        start = (now + timedelta(days=10)).replace(hour=1, minute=0, second=0, microsecond=0)
+        status.plan_maintenance(
+            actor=author,
+            title="Storage firmware upgrade",
+            services=services[-1:],
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            description="Short interruptions of a few seconds are possible.",
+            now=now,
+            profile=profile,
+        )

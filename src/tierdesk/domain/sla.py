@@ -71,6 +71,7 @@ class TargetClock:
     deadlines: tuple[Deadline, ...]
     stretches: tuple[Stretch, ...]
     why: str
+    stopped_at: datetime | None = None  # when the clock stopped for good, met or late
 
 
 @dataclass(frozen=True)
@@ -251,18 +252,21 @@ def _target_clock(
     held = held_by(status)
     due: datetime | None = None
     met_at: datetime | None = None
+    finished: datetime | None = None
     if now < start:
         state = "not_started"
         due = from_us(calendar.add_us(to_us(start), limit_us))
         deadlines.append(Deadline(target.key, cycle, 1.0, due))
     elif target.kind == "supplier" and held:
         state = "breached" if cycle_breached else "met"
-        met_at = supplier_left if state == "met" else None
+        finished = supplier_left
+        met_at = finished if state == "met" else None
     elif stopped_at is not None or (
         target.kind in ("resolution", "update") and held and held.startswith("stopped")
     ):
         state = "breached" if breached_at is not None else "met"
-        met_at = stopped_at or closed_at if state == "met" else None
+        finished = stopped_at or closed_at
+        met_at = finished if state == "met" else None
     elif held:
         state = "breached" if cycle_breached else "paused"
     else:
@@ -313,6 +317,7 @@ def _target_clock(
         deadlines=tuple(sorted(pending, key=lambda d: (d.at, d.share))),
         stretches=tuple(stretches),
         why=why,
+        stopped_at=finished,
     )
 
 

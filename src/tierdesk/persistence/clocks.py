@@ -40,6 +40,7 @@ def target_rows(ticket: Ticket, state: sla.ClockState) -> list[TicketTarget]:
             due=t.due,
             met_at=t.met_at,
             breached_at=t.breached_at,
+            stopped_at=t.stopped_at,
         )
         for t in state.targets
     ]

@@ -234,6 +234,7 @@ class TicketTarget(models.Model):
     due = models.DateTimeField(null=True)
     met_at = models.DateTimeField(null=True)
     breached_at = models.DateTimeField(null=True)
+    stopped_at = models.DateTimeField(null=True)  # answered or resolved, in time or late
 
     class Meta:
         constraints = [

@@ -221,7 +221,7 @@ def compliance(actor: User | None, period: Period, profile: Profile) -> list[dic
             total=Count("pk"),
             met=Count("pk", filter=met),
             breached=Count("pk", filter=breached),
-            mean_seconds=Avg("used_seconds", filter=Q(met_at__isnull=False)),
+            mean_seconds=Avg("used_seconds", filter=Q(stopped_at__isnull=False)),
         )
         .order_by("ticket__severity", "target")
     )
@@ -235,7 +235,7 @@ def compliance(actor: User | None, period: Period, profile: Profile) -> list[dic
         if perf and severity in perf.severities and target in perf.targets:
             aim = perf.share
         times = _percentiles(
-            targets.filter(ticket__severity=severity, target=target, met_at__isnull=False),
+            targets.filter(ticket__severity=severity, target=target, stopped_at__isnull=False),
             "used_seconds",
             (0.5, 0.9),
         )

@@ -17,16 +17,30 @@ from tierdesk.domain.errors import DomainError
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
 from tierdesk.domain.profiles import Profile
 from tierdesk.persistence.models import Organisation, User
+from tierdesk.queries.status import notices_for
 
 
 def ticket_form(profile: Profile, user: User, data: Any = None, files: Any = None) -> forms.Form:
     form = forms.Form(data, files)
     form.fields["subject"] = forms.CharField(
-        max_length=250, label="Subject", help_text="A title that briefly describes the issue"
+        max_length=250,
+        label="Subject",
+        help_text="A title that briefly describes the issue",
+        # As the subject is typed, matching knowledge-base articles are suggested (HTMX).
+        widget=forms.TextInput(
+            attrs={
+                "hx-get": "/kb/suggest",
+                "hx-trigger": "input changed delay:300ms",
+                "hx-target": "#kb-suggestions",
+                "autocomplete": "off",
+            }
+        ),
     )
     form.fields["severity"] = forms.ChoiceField(
         label="Severity",
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(
+            attrs={"hx-get": "/tickets/new/notices", "hx-target": "#status-notices"}
+        ),
         initial=profile.default_severity,
         choices=[(k, s.label) for k, s in profile.severities.items()],
     )
@@ -113,6 +127,17 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
                 if not exc.fields:
                     form.add_error(None, exc.message)
     status = 422 if request.method == "POST" else 200
-    return render(
-        request, "tierdesk/new_ticket.html", {"form": form, "profile": profile}, status=status
-    )
+    severity = form["severity"].value() or profile.default_severity
+    incidents, windows = notices_for(profile, str(severity), clock.now())
+    context = {"form": form, "profile": profile, "incidents": incidents, "windows": windows}
+    return render(request, "tierdesk/new_ticket.html", context, status=status)
+
+
+@login_required
+def notices(request: HttpRequest) -> HttpResponse:
+    """Current incidents and maintenance for the severity chosen (LuxCloud 2.4.1), as a fragment."""
+    profile = profiles.active()
+    severity = request.GET.get("severity", profile.default_severity)[:32]
+    incidents, windows = notices_for(profile, severity, clock.now())
+    context = {"incidents": incidents, "windows": windows}
+    return render(request, "tierdesk/status_notices.html", context)

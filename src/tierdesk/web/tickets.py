@@ -20,6 +20,7 @@ from tierdesk.domain.parties import Party, Role, party_of, sees_internal
 from tierdesk.persistence.models import User
 from tierdesk.queries import tickets as q
 from tierdesk.queries.sla import ticket_sla
+from tierdesk.web.status import current_incidents
 
 
 class ReplyForm(forms.Form):
@@ -132,6 +133,11 @@ def _page(
             "forms": _forms(user, ticket, bound or {}),
             "attachments": q.ticket_attachments(user, ticket),
             "is_requester": party_of(Role(user.role)) is Party.REQUESTER,
+            "is_staff": party_of(Role(user.role)) is Party.PROVIDER,
+            "incidents": current_incidents(),
+            "linked_incidents": [
+                link.incident for link in ticket.incident_links.select_related("incident")
+            ],
         },
         status=status,
     )

@@ -1,0 +1,96 @@
+"""Report endpoints: the whole report or one section, and the what-if, over the caller's tickets."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from tierdesk import clock, profiles
+from tierdesk.api.auth import actor
+from tierdesk.api.schemas import ErrorOut
+from tierdesk.domain.errors import Forbidden, Invalid
+from tierdesk.domain.parties import Party, Role, party_of
+from tierdesk.domain.profiles import ProfileError
+from tierdesk.queries import reports, what_if
+
+router = Router(tags=["reports"])
+ERRORS: dict[int, type[Schema]] = {c: ErrorOut for c in (400, 401, 403, 404, 422)}
+
+
+class PeriodQuery(Schema):
+    from_: date = Field(alias="from", description="first day (UTC)")
+    to: date = Field(description="last day included (UTC)")
+    by: str = "severity"
+    every: str = "month"
+
+
+class WhatIfQuery(Schema):
+    from_: date = Field(alias="from")
+    to: date
+    profile: str = Field(max_length=64, description="a shipped profile's name")
+
+
+def period(start: date, end: date) -> reports.Period:
+    """`end` is the last day included."""
+    return reports.Period(
+        datetime.combine(start, time(), tzinfo=UTC),
+        datetime.combine(end, time(), tzinfo=UTC) + timedelta(days=1),
+    )
+
+
+def _reader(request: HttpRequest) -> Any:
+    user = actor(request)
+    role = Role(user.role) if user.role else None
+    if role is None or (party_of(role) is not Party.PROVIDER and role is not Role.PARTNER_ADMIN):
+        raise Forbidden("reports are for the provider's staff and partner administrators")
+    return user
+
+
+@router.get(
+    "/reports",
+    response={200: dict[str, Any], **ERRORS},
+    summary="The report for a period (business time)",
+)
+def report(request: HttpRequest, params: Query[PeriodQuery]) -> Any:
+    user = _reader(request)
+    from_, to, by, every = params.from_, params.to, params.by, params.every
+    found = reports.full_report(
+        user, period(from_, to), profiles.active(), clock.now(), by=by, every=every
+    )
+    return {"from": from_, "to": to, "profile": profiles.active().name, "sections": found.sections}
+
+
+@router.get(
+    "/reports/what-if",
+    response={200: dict[str, Any], **ERRORS},
+    summary="Compliance replayed under another shipped profile",
+)
+def replay(request: HttpRequest, params: Query[WhatIfQuery]) -> Any:
+    user = _reader(request)
+    from_, to, profile = params.from_, params.to, params.profile
+    if profile not in profiles.builtin_names():
+        raise Invalid(
+            "unknown profile",
+            fields={"profile": "expected one of " + ", ".join(profiles.builtin_names())},
+        )
+    try:
+        other = profiles.load(profile)
+    except ProfileError as exc:  # pragma: no cover - shipped profiles are checked by the tests
+        raise Invalid("the profile does not load", fields={"profile": str(exc)}) from exc
+    current = profiles.active()
+    mine, theirs = what_if.compare(
+        user, period(from_, to), settings.TIERDESK["PROFILE"], profile, clock.now()
+    )
+    return {
+        "from": from_,
+        "to": to,
+        "current": current.name,
+        "other": other.name,
+        "tickets": mine.tickets,
+        "rows": what_if.side_by_side(current, other, mine, theirs),
+    }
