@@ -250,7 +250,8 @@ def test_openapi_describes_the_endpoints(desk: Desk) -> None:
 
 def test_session_login_reaches_the_api(desk: Desk) -> None:
     client = Client()
-    assert client.login(username="ned", password="correct horse battery")
+    page = client.post("/login/", {"username": "ned", "password": "correct horse battery"})
+    assert page.status_code == 302
     assert client.get("/api/v1/me").json()["organisation"] == desk.north.slug
 
 

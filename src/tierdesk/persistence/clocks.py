@@ -41,6 +41,8 @@ def target_rows(ticket: Ticket, state: sla.ClockState) -> list[TicketTarget]:
             met_at=t.met_at,
             breached_at=t.breached_at,
             stopped_at=t.stopped_at,
+            severity=ticket.severity,
+            opened_at=ticket.opened_at,
         )
         for t in state.targets
     ]

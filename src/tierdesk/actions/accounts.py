@@ -1,0 +1,368 @@
+"""Accounts: self-registration from approved domains (Cloudsoft), mass registration from CSV,
+a partner administrator's users and domains, and the optional TOTP second factor.
+
+Registration never says whether an address already has an account: the answer on the page is
+always the same, and the mailbox learns the rest (a confirmation link, or a note that an
+account exists with a way to reset its password).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pyotp
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from tierdesk.actions.notify import system_notice
+from tierdesk.actions.people import create_user
+from tierdesk.domain.errors import Forbidden, Invalid, NotFound
+from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
+from tierdesk.persistence.models import Organisation, OrganisationDomain, User
+
+SALT = "tierdesk.registration"
+LINK_HOURS = 48
+DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+MAX_CSV_ROWS = 5000
+
+
+def _is_staff(actor: User) -> bool:
+    return actor.is_active and bool(actor.role) and party_of(Role(actor.role)) is Party.PROVIDER
+
+
+def _manages(actor: User, organisation: Organisation) -> bool:
+    """Provider staff manage every partner's people; a partner admin manages its own."""
+    if _is_staff(actor):
+        return True
+    return actor.role == Role.PARTNER_ADMIN and actor.organisation_id == organisation.pk
+
+
+def domain_of(email: str) -> str:
+    return email.rsplit("@", 1)[-1].strip().lower() if "@" in email else ""
+
+
+def approve_domain(
+    *, actor: User, organisation: Organisation, domain: str, now: datetime
+) -> OrganisationDomain:
+    if not _manages(actor, organisation):
+        raise NotFound("no such organisation")
+    if organisation.kind != OrganisationKind.PARTNER:
+        raise Invalid(
+            "only partners register themselves", fields={"organisation": "is not a partner"}
+        )
+    name = domain.strip().lower().lstrip("@")
+    if not DOMAIN.match(name):
+        raise Invalid(
+            "not a domain",
+            fields={"domain": f"{domain[:80]!r} is not a domain such as example.com"},
+        )
+    existing = OrganisationDomain.objects.filter(domain=name).first()
+    if existing is not None:
+        if existing.organisation_id == organisation.pk:
+            return existing
+        raise Invalid(
+            "domain taken", fields={"domain": "is already approved for another organisation"}
+        )
+    return OrganisationDomain.objects.create(
+        organisation=organisation, domain=name, created_at=now, created_by=actor
+    )
+
+
+def remove_domain(*, actor: User, organisation: Organisation, domain: str) -> None:
+    if not _manages(actor, organisation):
+        raise NotFound("no such organisation")
+    OrganisationDomain.objects.filter(
+        organisation=organisation, domain=domain.strip().lower()
+    ).delete()
+
+
+def _signer() -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=SALT)
+
+
+def request_registration(
+    *, email: str, first_name: str, last_name: str, base_url: str, now: datetime
+) -> None:
+    """Start a registration. Raises Invalid only for what the form itself shows (a malformed
+    address, a domain not open to registration); whether the address has an account is never
+    part of the answer."""
+    address = email.strip()
+    problems = {}
+    try:
+        validate_email(address)
+    except ValidationError:
+        problems["email"] = "is not an e-mail address"
+    if not first_name.strip():
+        problems["first_name"] = "is required"
+    if problems:
+        raise Invalid("the registration cannot start", fields=problems)
+    approved = (
+        OrganisationDomain.objects.filter(domain=domain_of(address))
+        .select_related("organisation")
+        .first()
+    )
+    if approved is None:
+        raise Invalid(
+            "registration is open to the approved domains of partner organisations",
+            fields={
+                "email": "its domain is not open to registration; ask your organisation's administrator to invite you"
+            },
+        )
+    stamp = now.isoformat()
+    if User.objects.filter(email__iexact=address).exists():
+        system_notice(
+            recipient=address,
+            key=f"register-exists:{address.lower()}:{stamp}",
+            subject="Your registration at the support desk",
+            body=(
+                "Someone, probably you, asked to register this address. It already has an account.\n"
+                f"To choose a new password, use {base_url}/password-reset/\n"
+                "If this was not you, ignore this message."
+            ),
+            now=now,
+        )
+        return
+    token = _signer().sign_object(
+        {
+            "e": address,
+            "o": approved.organisation_id,
+            "f": first_name.strip()[:150],
+            "l": last_name.strip()[:150],
+        }
+    )
+    system_notice(
+        recipient=address,
+        key=f"register:{address.lower()}:{stamp}",
+        subject="Confirm your registration at the support desk",
+        body=(
+            f"To finish registering for {approved.organisation.name}, open this link within "
+            f"{LINK_HOURS} hours and choose your password:\n{base_url}/register/confirm/{token}/\n"
+            "If you did not ask for this, ignore this message."
+        ),
+        now=now,
+    )
+
+
+@dataclass(frozen=True)
+class Pending:
+    email: str
+    organisation: Organisation
+    first_name: str
+    last_name: str
+
+
+def read_link(token: str) -> Pending:
+    """The registration a link stands for, if it is genuine and not expired."""
+    try:
+        data = _signer().unsign_object(token, max_age=LINK_HOURS * 3600)
+    except signing.SignatureExpired as exc:
+        raise Invalid(
+            "this link has expired; register again", fields={"token": "has expired"}
+        ) from exc
+    except signing.BadSignature as exc:
+        raise NotFound("no such registration") from exc
+    organisation = Organisation.objects.filter(
+        pk=data.get("o"), kind=OrganisationKind.PARTNER
+    ).first()
+    if organisation is None:
+        raise NotFound("no such registration")
+    return Pending(str(data["e"]), organisation, str(data.get("f", "")), str(data.get("l", "")))
+
+
+def confirm_registration(*, token: str, password: str, now: datetime) -> User:
+    pending = read_link(token)
+    with transaction.atomic():
+        if User.objects.filter(email__iexact=pending.email).exists():
+            raise Invalid(
+                "this link was used already; log in instead", fields={"token": "was used already"}
+            )
+        return create_user(
+            username=pending.email.lower(),
+            email=pending.email,
+            organisation=pending.organisation,
+            role=Role.PARTNER_USER,
+            password=password,
+            first_name=pending.first_name,
+            last_name=pending.last_name,
+            now=now,
+        )
+
+
+@dataclass
+class MassReport:
+    created: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    refused: list[dict[str, str]] = field(default_factory=list)
+
+    def rows(self) -> list[dict[str, str]]:
+        return (
+            [{"outcome": "created", **r} for r in self.created]
+            + [{"outcome": "skipped", **r} for r in self.skipped]
+            + [{"outcome": "refused", **r} for r in self.refused]
+        )
+
+
+def mass_register(
+    *,
+    actor: User,
+    text: str,
+    base_url: str,
+    now: datetime,
+    organisation: Organisation | None = None,
+) -> MassReport:
+    """Users from CSV (columns: email, first_name, last_name, role, organisation). A partner admin
+    registers into its own organisation; provider staff name the organisation per row or for all.
+    Each row is created, skipped (the address has an account) or refused, with the reason. New
+    users get a link to choose their password."""
+    if not (_is_staff(actor) or actor.role == Role.PARTNER_ADMIN):
+        raise Forbidden("only partner administrators and the provider's staff register users")
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    if not rows or "email" not in (rows[0].keys() if rows else ()):
+        raise Invalid(
+            "the CSV needs a header row with at least an 'email' column",
+            fields={"file": "has no 'email' column"},
+        )
+    if len(rows) > MAX_CSV_ROWS:
+        raise Invalid("too many rows", fields={"file": f"has more than {MAX_CSV_ROWS} rows"})
+    report = MassReport()
+    seen: set[str] = set()
+    for line, row in enumerate(rows, start=2):
+        email = (row.get("email") or "").strip()
+        entry = {"line": str(line), "email": email}
+        org = organisation if organisation is not None else actor.organisation
+        slug = (row.get("organisation") or "").strip()
+        if slug and _is_staff(actor):
+            org = Organisation.objects.filter(slug=slug).first()
+        if org is None or not _manages(actor, org) or org.kind != OrganisationKind.PARTNER:
+            report.refused.append(
+                {**entry, "reason": f"organisation {slug or '(none)'!r} is not one you manage"}
+            )
+            continue
+        try:
+            validate_email(email)
+        except ValidationError:
+            report.refused.append({**entry, "reason": "not an e-mail address"})
+            continue
+        if email.lower() in seen:
+            report.skipped.append({**entry, "reason": "listed twice"})
+            continue
+        seen.add(email.lower())
+        if User.objects.filter(email__iexact=email).exists():
+            report.skipped.append({**entry, "reason": "already has an account"})
+            continue
+        role_name = (row.get("role") or "partner_user").strip() or "partner_user"
+        if role_name not in (Role.PARTNER_USER, Role.PARTNER_ADMIN):
+            report.refused.append(
+                {**entry, "reason": f"role {role_name!r} is not partner_user or partner_admin"}
+            )
+            continue
+        try:
+            user = create_user(
+                username=email.lower(), email=email, organisation=org, role=Role(role_name),
+                first_name=(row.get("first_name") or "").strip()[:150],
+                last_name=(row.get("last_name") or "").strip()[:150], now=now,
+            )  # fmt: skip
+        except Invalid as exc:
+            report.refused.append(
+                {**entry, "reason": "; ".join(f"{k} {v}" for k, v in exc.fields.items())}
+            )
+            continue
+        _invite(user, base_url, now)
+        report.created.append({**entry, "reason": f"{role_name} in {org.slug}"})
+    return report
+
+
+def _invite(user: User, base_url: str, now: datetime) -> None:
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    system_notice(
+        recipient=user.email,
+        key=f"invite:{user.pk}",
+        subject="Your account at the support desk",
+        body=(
+            f"An account was created for you ({user.email}). Choose your password here:\n"
+            f"{base_url}/password-reset/{uid}/{token}/\n"
+        ),
+        now=now,
+    )
+
+
+def set_active(*, actor: User, user_id: int, active: bool) -> User:
+    user = User.objects.filter(pk=user_id).select_related("organisation").first()
+    if (
+        user is None
+        or user.organisation is None
+        or not _manages(actor, user.organisation)
+        or user.pk == actor.pk
+    ):
+        raise NotFound("no such user")
+    if user.role not in (Role.PARTNER_USER, Role.PARTNER_ADMIN) and not _is_staff(actor):
+        raise NotFound("no such user")
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    return user
+
+
+def organisation_people(actor: User, organisation: Organisation) -> list[User]:
+    if not _manages(actor, organisation):
+        raise NotFound("no such organisation")
+    return list(
+        User.objects.filter(organisation=organisation).order_by(
+            "last_name", "first_name", "username"
+        )
+    )
+
+
+# TOTP ------------------------------------------------------------------------------------------
+
+
+def start_totp(*, user: User) -> str:
+    """A new secret for the user to add to an authenticator app; active once a code is confirmed."""
+    if user.totp_enabled:
+        raise Invalid("the second factor is already on", fields={"code": "turn it off first"})
+    user.totp_secret = pyotp.random_base32()
+    user.save(update_fields=["totp_secret"])
+    return user.totp_secret
+
+
+def provisioning_uri(user: User) -> str:
+    return pyotp.TOTP(user.totp_secret).provisioning_uri(
+        name=user.email or user.username,
+        issuer_name=settings.TIERDESK.get("MAIL_DOMAIN", "tierdesk"),
+    )
+
+
+def code_is_valid(user: User, code: str, now: datetime) -> bool:
+    if not user.totp_secret:
+        return False
+    return pyotp.TOTP(user.totp_secret).verify(
+        re.sub(r"\s", "", code), for_time=now, valid_window=1
+    )
+
+
+def enable_totp(*, user: User, code: str, now: datetime) -> None:
+    if not code_is_valid(user, code, now):
+        raise Invalid(
+            "that code is not right; check the time on your device", fields={"code": "is not valid"}
+        )
+    user.totp_enabled = True
+    user.save(update_fields=["totp_enabled"])
+
+
+def disable_totp(*, user: User, code: str, now: datetime) -> None:
+    if not code_is_valid(user, code, now):
+        raise Invalid("that code is not right", fields={"code": "is not valid"})
+    user.totp_enabled = False
+    user.totp_secret = ""
+    user.save(update_fields=["totp_enabled", "totp_secret"])
