@@ -3,12 +3,25 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tierdesk.web import kb, new_ticket, quarantine, reports, status, tickets, views
+from tierdesk.web import accounts, kb, new_ticket, quarantine, reports, status, tickets, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="tierdesk/login.html"), name="login"),
+    path("login/", accounts.LoginView.as_view(), name="login"),
+    path("login/code/", accounts.login_code, name="login_code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("register/", accounts.register, name="register"),
+    path("register/confirm/<str:token>/", accounts.register_confirm, name="register_confirm"),
+    path("password-reset/", accounts.password_reset, name="password_reset"),
+    path("password-reset/sent/", accounts.password_reset_done, name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        accounts.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path("password-reset/done/", accounts.password_reset_complete, name="password_reset_complete"),
+    path("account/", accounts.account, name="account"),
+    path("organisation/", accounts.organisation, name="organisation"),
     path("healthz", views.health, name="health"),
     path("tickets/new/", new_ticket.new_ticket, name="new_ticket"),
     path("tickets/new/notices", new_ticket.notices, name="new_ticket_notices"),
