@@ -47,6 +47,7 @@ PROJECTION = [
     "last_hash",
     "updated_at",
     "next_deadline",
+    "overdue",
 ]
 
 
@@ -119,6 +120,10 @@ def prepare(
     profile = profiles.for_ticket(ticket.profile)
     plan = due.plan(profile, history, now)
     ticket.next_deadline = plan.next_deadline
+    ticket.overdue = any(
+        t.state == "breached" and t.stopped_at is None and t.key != "supplier"
+        for t in plan.clocks.targets
+    )
     stretches = (
         stay.spans(profile, history, now) if any(r.kind in SPAN_KINDS for r in rows) else None
     )

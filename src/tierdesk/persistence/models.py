@@ -130,6 +130,8 @@ class Ticket(models.Model):
         db_default="",
         help_text="slug of the supplier handed to",
     )
+    # A target whose clock still runs is past its due instant: the queues put these first.
+    overdue = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         indexes = [
@@ -138,6 +140,10 @@ class Ticket(models.Model):
             models.Index(fields=["organisation", "-opened_at"], name="ticket_org_opened"),
             models.Index(fields=["-updated_at", "-id"], name="ticket_updated"),
             models.Index(fields=["level", "status"], name="ticket_level_status"),
+            # The desk's queues: a level's open tickets, overdue first, then by next deadline.
+            models.Index(
+                fields=["level", "status", "-overdue", "next_deadline"], name="ticket_queue"
+            ),
             models.Index(fields=["status", "severity"], name="ticket_status_severity"),
         ]
 
