@@ -155,7 +155,16 @@ def countdown(target: TicketTarget, now: datetime, zone: object) -> Countdown:
             target.target, target.due, state, f"{label} due in {_span(target.due - now)} ({local})"
         )
     if target.state == "breached" and target.stopped_at is None:
-        return Countdown(target.target, target.due, "overdue", f"{label} breached")
+        since = target.breached_at or target.due
+        if since is None:
+            return Countdown(target.target, target.due, "overdue", f"{label} overdue")
+        local = f"{since.astimezone(zone):%a %H:%M}"
+        return Countdown(
+            target.target,
+            since,
+            "overdue",
+            f"{label} overdue by {_span(now - since)} (was due {local})",
+        )
     return Countdown(
         target.target, target.due, target.state, f"{label} {target.state.replace('_', ' ')}"
     )

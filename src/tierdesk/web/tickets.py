@@ -16,8 +16,8 @@ from tierdesk import clock, profiles
 from tierdesk.actions import process
 from tierdesk.actions import tickets as act
 from tierdesk.domain.errors import DomainError, Forbidden, Invalid, NotFound
-from tierdesk.domain.parties import Party, Role, party_of, sees_internal
-from tierdesk.persistence.models import User
+from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of, sees_internal
+from tierdesk.persistence.models import Organisation, User
 from tierdesk.queries import tickets as q
 from tierdesk.queries.sla import ticket_sla
 from tierdesk.web.status import current_incidents
@@ -66,6 +66,46 @@ class AttachForm(forms.Form):
     file = forms.FileField(label="Attach a file")
 
 
+class SeverityForm(forms.Form):
+    severity = forms.ChoiceField(label="Severity")
+    reason = forms.CharField(max_length=500, label="Why", required=False)
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ChoiceField(label="Assign to", required=False)
+
+
+class HoldForm(forms.Form):
+    supplier = forms.ChoiceField(label="Hand over to supplier")
+    reference = forms.CharField(max_length=200, label="Supplier's reference", required=False)
+
+
+class AskForm(forms.Form):
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=100_000,
+        label="Question to the requester",
+    )
+    confirmation = forms.BooleanField(label="Ask to confirm the issue is solved", required=False)
+
+
+class RejectForm(forms.Form):
+    reason = forms.ChoiceField(label="Reject as invalid because")
+    note = forms.CharField(max_length=2000, label="Note to the requester", required=False)
+
+
+class LinkForm(forms.Form):
+    target = forms.CharField(max_length=24, label="Other ticket's number")
+    kind = forms.ChoiceField(
+        label="Link as",
+        choices=[
+            ("duplicate_of", "Duplicate of"),
+            ("related", "Related to"),
+            ("follow_up_of", "Follow-up of"),
+        ],
+    )
+
+
 FORMS: dict[str, type[forms.Form]] = {
     "reply": ReplyForm,
     "note": NoteForm,
@@ -74,8 +114,27 @@ FORMS: dict[str, type[forms.Form]] = {
     "resolve": ResolveForm,
     "escalate": EscalateForm,
     "attach": AttachForm,
+    "severity": SeverityForm,
+    "assign": AssignForm,
+    "hold": HoldForm,
+    "ask": AskForm,
+    "reject": RejectForm,
+    "link": LinkForm,
 }
-STAFF_ONLY = ("note", "status", "level", "resolve")
+STAFF_ONLY = (
+    "note",
+    "status",
+    "level",
+    "resolve",
+    "severity",
+    "assign",
+    "hold",
+    "ask",
+    "reject",
+    "link",
+)
+# Choices that depend on the profile or the ticket, filled in before binding and validating.
+DYNAMIC = ("status", "level", "severity", "assign", "hold", "reject")
 
 
 def _user(request: HttpRequest) -> User:
@@ -105,6 +164,30 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
             form.fields["level"].choices = [(k, profile.levels[k].label) for k in allowed]
             if not allowed:
                 continue
+        if name == "severity":
+            form.fields["severity"].choices = [
+                (k, sv.label) for k, sv in profile.severities.items() if k != ticket.severity
+            ]
+        if name == "assign":
+            agents = User.objects.filter(
+                level_memberships__level=ticket.level, is_active=True
+            ).order_by("username")
+            form.fields["assignee"].choices = [("", "Nobody")] + [
+                (str(a.pk), a.get_full_name() or a.username) for a in agents
+            ]
+        if name == "hold":
+            if profile.suppliers is None or "on_hold" not in profile.statuses[ticket.status].to:
+                continue
+            form.fields["supplier"].choices = [
+                (o.slug, o.name)
+                for o in Organisation.objects.filter(kind=OrganisationKind.SUPPLIER)
+            ]
+        if name == "reject":
+            if not profile.invalid_reasons or not profile.statuses[ticket.status].is_open:
+                continue
+            form.fields["reason"].choices = [
+                (k, r.label) for k, r in profile.invalid_reasons.items()
+            ]
         built[name] = form
     return built
 
@@ -162,10 +245,13 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
     form: forms.Form | None = None
     if verb != "confirm":
         form = FORMS[verb](request.POST, request.FILES, prefix=verb)
-        if verb in ("status", "level"):
-            choices = _forms(user, ticket, {}).get(verb)
-            if choices is not None:
-                form.fields[verb].choices = choices.fields[verb].choices
+        if verb in DYNAMIC:
+            template = _forms(user, ticket, {}).get(verb)
+            if template is None:
+                raise Http404("no such action")
+            for name, f in template.fields.items():
+                if hasattr(f, "choices"):
+                    form.fields[name].choices = f.choices
         if not form.is_valid():
             return _page(request, number, {verb: form}, status=422)
     data = form.cleaned_data if form is not None else {}
@@ -189,6 +275,38 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
             process.escalate_management(actor=user, number=number, reason=data["reason"], now=now)
         elif verb == "confirm":
             process.confirm(actor=user, number=number, now=now)
+        elif verb == "severity":
+            act.change_severity(
+                actor=user, number=number, to=data["severity"], reason=data["reason"], now=now
+            )
+        elif verb == "assign":
+            assignee = (
+                User.objects.filter(pk=data["assignee"]).first() if data["assignee"] else None
+            )
+            act.assign(actor=user, number=number, assignee=assignee, now=now)
+        elif verb == "hold":
+            supplier = Organisation.objects.get(slug=data["supplier"])
+            act.change_status(
+                actor=user, number=number, to="on_hold", reason="handed to supplier",
+                supplier=supplier, supplier_ref=data["reference"], now=now,
+            )  # fmt: skip
+        elif verb == "ask":
+            process.ask(
+                actor=user, number=number, body=data["body"],
+                confirmation=data["confirmation"], now=now,
+            )  # fmt: skip
+        elif verb == "reject":
+            process.reject(
+                actor=user, number=number, reason=data["reason"], note=data["note"], now=now
+            )
+        elif verb == "link":
+            act.link(
+                actor=user,
+                number=number,
+                target=data["target"].strip().upper(),
+                kind=data["kind"],
+                now=now,
+            )
         elif verb == "attach":
             upload = data["file"]
             from django.conf import settings

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tierdesk.web import accounts, kb, new_ticket, quarantine, reports, status, tickets, views
+from tierdesk.web import accounts, desk, kb, new_ticket, quarantine, reports, status, tickets, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -23,9 +23,14 @@ urlpatterns = [
     path("account/", accounts.account, name="account"),
     path("organisation/", accounts.organisation, name="organisation"),
     path("healthz", views.health, name="health"),
+    path("desk/", desk.queue_page, name="desk"),
+    path("desk/views", desk.save_view, name="save_view"),
+    path("desk/views/<int:pk>/delete", desk.delete_view, name="delete_view"),
+    path("desk/phone/", desk.phone, name="phone"),
     path("tickets/new/", new_ticket.new_ticket, name="new_ticket"),
     path("tickets/new/notices", new_ticket.notices, name="new_ticket_notices"),
     path("tickets/<str:number>/incident", status.link_mine, name="ticket_incident"),
+    path("tickets/<str:number>/presence", desk.presence, name="presence"),
     path("tickets/<str:number>/article", kb.article_from_ticket, name="ticket_article"),
     path("tickets/<str:number>/", tickets.ticket_page, name="ticket"),
     path("tickets/<str:number>/<str:verb>", tickets.ticket_action, name="ticket_action"),

@@ -12,6 +12,7 @@ from django.shortcuts import render
 
 from tierdesk import clock, profiles
 from tierdesk.api.errors import error_response
+from tierdesk.domain.errors import Invalid
 from tierdesk.persistence.models import TicketTarget
 from tierdesk.queries.tickets import TicketFilter, list_tickets, stored_targets
 
@@ -29,15 +30,39 @@ def _sla_words(target: TicketTarget, zone: ZoneInfo, now: datetime) -> str:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    page = list_tickets(request.user, filters=TicketFilter(), limit=50)
+    """The organisation's tickets (for partners), or every ticket the viewer sees, with filters
+    and search; the agent desk's queues are at /desk/."""
     profile = profiles.active()
+    g = request.GET
+    state = g.get("state", "open")
+    statuses = None
+    if state in ("open", "closed"):
+        statuses = [k for k, s in profile.statuses.items() if s.is_open == (state == "open")]
+    severity = g.get("severity", "")
+    filters = TicketFilter(
+        status=statuses,
+        severity=[severity] if severity in profile.severities else None,
+        search=g.get("q", "").strip()[:200] or None,
+    )
+    try:
+        page = list_tickets(request.user, filters=filters, limit=50, cursor=g.get("after") or None)
+    except Invalid:
+        page = list_tickets(request.user, filters=filters, limit=50)
     zone = profile.calendars[profile.default_calendar].zone
     now = clock.now()
     words: dict[int, list[str]] = {}
     for target in stored_targets(page.items):
         words.setdefault(target.ticket_id, []).append(_sla_words(target, zone, now))
     rows = [(t, words.get(t.pk, [])) for t in page.items]
-    return render(request, "tierdesk/home.html", {"rows": rows, "profile": profile})
+    context = {
+        "rows": rows,
+        "profile": profile,
+        "state": state,
+        "severity": severity,
+        "q": g.get("q", ""),
+        "next_cursor": page.next_cursor,
+    }
+    return render(request, "tierdesk/home.html", context)
 
 
 def health(request: HttpRequest) -> JsonResponse:

@@ -1,0 +1,204 @@
+"""The agent desk: queues with SLA countdowns, saved views, logging a phone call, and who else
+has a ticket open (the collision notice)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_POST
+
+from tierdesk import clock, profiles
+from tierdesk.actions import tickets as act
+from tierdesk.domain.errors import DomainError, NotFound
+from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
+from tierdesk.persistence.models import Organisation, SavedView, TicketPresence, User
+from tierdesk.queries import desk as q
+from tierdesk.queries.tickets import get_ticket
+
+PRESENT = timedelta(seconds=60)  # a page that polled within this is "open"
+FILTER_KEYS = ("level", "queue", "mine", "unassigned", "severity", "status", "q")
+
+
+def _staff(request: HttpRequest) -> User:
+    user = request.user
+    if (
+        not isinstance(user, User)
+        or not user.role
+        or party_of(Role(user.role)) is not Party.PROVIDER
+    ):
+        raise Http404("no such page")
+    return user
+
+
+@login_required
+def queue_page(request: HttpRequest) -> HttpResponse:
+    user = _staff(request)
+    profile = profiles.active()
+    g = request.GET
+    tab_list = q.tabs(user, profile)
+    level = g.get("level", "")
+    if not any(k in g for k in FILTER_KEYS):
+        # The first of the agent's levels, or its own tickets.
+        level = tab_list[0].key if tab_list and tab_list[0].key != "mine" else ""
+    f = q.QueueFilter(
+        level=level if level in profile.levels else "",
+        queue=g.get("queue", "") if g.get("queue", "") in profile.queues else "",
+        mine=g.get("mine") == "1",
+        unassigned=g.get("unassigned") == "1",
+        severity=g.get("severity", "") if g.get("severity", "") in profile.severities else "",
+        status=g.get("status", "") if g.get("status", "") in profile.statuses else "",
+        search=g.get("q", "")[:200],
+    )
+    try:
+        page = max(1, int(g.get("page", "1")))
+    except ValueError:
+        page = 1
+    rows, more = q.queue(user, profile, f, clock.now(), page=page)
+    query = {k: v for k, v in g.items() if k in FILTER_KEYS and v}
+    context = {
+        "rows": rows,
+        "more": more,
+        "page": page,
+        "next_query": urlencode({**query, "page": page + 1}),
+        "filters": f,
+        "tabs": tab_list,
+        "profile": profile,
+        "views": SavedView.objects.filter(user=user),
+        "query": urlencode(query),
+    }
+    return render(request, "tierdesk/desk.html", context)
+
+
+@login_required
+@require_POST
+def save_view(request: HttpRequest) -> HttpResponse:
+    user = _staff(request)
+    name = request.POST.get("name", "").strip()[:80]
+    query = request.POST.get("query", "")[:500]
+    if name:
+        SavedView.objects.update_or_create(
+            user=user, name=name, defaults={"query": query, "created_at": clock.now()}
+        )
+    return redirect(f"/desk/?{query}")
+
+
+@login_required
+@require_POST
+def delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _staff(request)
+    SavedView.objects.filter(user=user, pk=pk).delete()
+    return redirect("desk")
+
+
+class PhoneForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        Organisation.objects.none(), label="Partner", to_field_name="slug"
+    )
+    requester = forms.ModelChoiceField(
+        User.objects.none(), label="Caller", required=False, to_field_name="username"
+    )
+    called_at = forms.CharField(
+        label="Call made at (desk time)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="The clock starts at this instant",
+    )
+    voicemail = forms.BooleanField(label="Left as a voicemail", required=False)
+    subject = forms.CharField(label="Subject", max_length=250)
+    severity = forms.ChoiceField(label="Severity")
+    description = forms.CharField(
+        label="What the caller said", widget=forms.Textarea(attrs={"rows": 5})
+    )
+
+
+@login_required
+def phone(request: HttpRequest) -> HttpResponse:
+    """LuxCloud 2.7: the desk logs a call or a voicemail as a ticket with channel phone, and the
+    clock starts when the call was made."""
+    user = _staff(request)
+    profile = profiles.active()
+    zone = profile.calendars[profile.default_calendar].zone
+    form = PhoneForm(
+        request.POST or None,
+        initial={
+            "called_at": clock.now().astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
+            "severity": profile.default_severity,
+        },
+    )
+    form.fields["organisation"].queryset = Organisation.objects.filter(
+        kind=OrganisationKind.PARTNER
+    ).order_by("name")
+    form.fields["requester"].queryset = User.objects.filter(
+        organisation__kind=OrganisationKind.PARTNER, is_active=True
+    ).order_by("username")
+    form.fields["severity"].choices = [(k, s.label) for k, s in profile.severities.items()]
+    for spec in profile.form:  # the profile's ticket form applies to calls as well
+        form.fields[f"form_{spec.key}"] = forms.CharField(
+            label=spec.label,
+            help_text=spec.help,
+            required=spec.required,
+            max_length=10_000,
+            widget=forms.Textarea(attrs={"rows": 2}) if spec.multiline else forms.TextInput(),
+        )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        now = clock.now()
+        called = parse_datetime(d["called_at"])
+        if called is not None and called.tzinfo is None:
+            called = called.replace(tzinfo=zone)
+        if called is None:
+            form.add_error("called_at", "is not a date and time")
+        elif called > now:
+            form.add_error("called_at", "is in the future")
+        elif now - called > timedelta(days=7):
+            form.add_error("called_at", "is more than a week ago; log older calls as a note")
+        else:
+            kind = "Voicemail left" if d["voicemail"] else "Phone call"
+            description = (
+                f"{kind} at {called.astimezone(zone):%a %d %b %H:%M}.\n\n{d['description']}"
+            )
+            try:
+                ticket = act.open_ticket(
+                    actor=user, now=called, subject=d["subject"], description=description,
+                    channel="phone", severity=d["severity"], organisation=d["organisation"],
+                    requester=d["requester"],
+                    form={s.key: d[f"form_{s.key}"] for s in profile.form if d.get(f"form_{s.key}")},
+                )  # fmt: skip
+            except DomainError as exc:
+                for name, message in exc.fields.items():
+                    field = f"form_{name[5:]}" if name.startswith("form.") else name
+                    form.add_error(field if field in form.fields else None, message)
+                if not exc.fields:
+                    form.add_error(None, exc.message)
+            else:
+                return redirect("ticket", number=ticket.number)
+    return render(
+        request, "tierdesk/phone.html", {"form": form}, status=422 if form.errors else 200
+    )
+
+
+@login_required
+def presence(request: HttpRequest, number: str) -> HttpResponse:
+    """Mark the agent as having the ticket open; answer with the others who have it open now.
+    The ticket page polls this (HTMX), and says so when someone else is typing a reply."""
+    user = _staff(request)
+    try:
+        ticket = get_ticket(user, number)
+    except NotFound as exc:
+        raise Http404("no such ticket") from exc
+    now = clock.now()
+    editing = request.GET.get("editing") == "1"
+    TicketPresence.objects.update_or_create(
+        ticket=ticket, user=user, defaults={"seen_at": now, "editing": editing}
+    )
+    others = (
+        TicketPresence.objects.filter(ticket=ticket, seen_at__gte=now - PRESENT)
+        .exclude(user=user)
+        .select_related("user")
+    )
+    return render(request, "tierdesk/presence.html", {"others": list(others)})

@@ -1,0 +1,145 @@
+"""The agent desk: queues in deadline order with countdowns, views, phone calls, collisions,
+and the ticket page's agent actions."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from tests.conftest import FORM, T0, Desk
+from tests.web.test_ticket_page import logged_in
+from tierdesk import clock
+from tierdesk.jobs.sweep import sweep
+from tierdesk.persistence.models import Event, SavedView, Ticket
+
+
+def _numbers_in_order(page: str) -> list[str]:
+    return re.findall(r'data-href="/tickets/([A-Z]+-\d+)/"', page)
+
+
+def test_queue_puts_overdue_first_then_next_deadline(desk: Desk, fixed_clock) -> None:  # type: ignore[no-untyped-def]
+    low = desk.open(subject="Invoice question", severity="low")
+    high = desk.open(subject="Mail down", severity="high")
+    normal = desk.open(subject="Quota", severity="normal")
+    fixed_clock.advance(timedelta(minutes=70))  # the high ticket's 1-hour response is missed
+    sweep(clock.now())
+    page = logged_in(desk.l1).get("/desk/").content.decode()
+    assert _numbers_in_order(page) == [high.number, normal.number, low.number]
+    assert "⚠ Overdue" in page and "first response overdue by 10m" in page
+    assert re.search(
+        r"first response due in \d+h \d+m", page
+    )  # countdown in words, not colour alone
+    assert 'Support Level 1 <span class="count">3 open</span>' in page
+    assert "1 overdue" in page
+    # An agent of another level sees none of them; a partner has no desk.
+    assert _numbers_in_order(logged_in(desk.l2).get("/desk/?level=l1").content.decode()) == []
+    assert logged_in(desk.north_user).get("/desk/").status_code == 404
+
+
+def test_filters_and_saved_views(desk: Desk) -> None:
+    desk.open(subject="Mail down", severity="high")
+    desk.open(subject="Quota", severity="normal")
+    agent = logged_in(desk.l1)
+    page = agent.get("/desk/", {"level": "l1", "severity": "high"}).content.decode()
+    assert "Mail down" in page and "Quota" not in page
+    agent.post("/desk/views", {"name": "High at L1", "query": "level=l1&severity=high"})
+    assert SavedView.objects.get(user=desk.l1).query == "level=l1&severity=high"
+    assert 'href="?level=l1&amp;severity=high">High at L1' in agent.get("/desk/").content.decode()
+    assert "Quota" in agent.get("/desk/", {"level": "l1", "q": "quota"}).content.decode()
+
+
+def test_phone_call_starts_the_clock_when_the_call_was_made(desk: Desk, fixed_clock) -> None:  # type: ignore[no-untyped-def]
+    fixed_clock.advance(timedelta(minutes=20))
+    agent = logged_in(desk.l1)
+    # The call came in at T0 (10:00 Luxembourg); the agent logs it 20 minutes later.
+    response = agent.post(
+        "/desk/phone/",
+        {"organisation": desk.north.slug, "requester": desk.north_user.username, "called_at": "2026-03-10T10:00",
+         "subject": "Phones dead in the shop", "severity": "high", "description": "Caller says no dial tone",
+         **{f"form_{k}": v for k, v in FORM.items()}},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    ticket = Ticket.objects.get(subject="Phones dead in the shop")
+    assert ticket.channel == "phone" and ticket.opened_at == T0
+    assert ticket.description.startswith("Phone call at Tue 10 Mar 10:00.")
+    assert ticket.requester == desk.north_user
+    assert ticket.next_deadline is not None and ticket.next_deadline <= T0 + timedelta(hours=1)
+    future = agent.post(
+        "/desk/phone/",
+        {"organisation": desk.north.slug, "called_at": "2026-03-10T18:00", "subject": "x", "severity": "low", "description": "y",
+         **{f"form_{k}": v for k, v in FORM.items()}},
+    )  # fmt: skip
+    assert future.status_code == 422 and "is in the future" in future.content.decode()
+
+
+def test_collision_notice(desk: Desk, fixed_clock) -> None:  # type: ignore[no-untyped-def]
+    ticket = desk.open()
+    first, second = logged_in(desk.l1), logged_in(desk.manager)
+    assert first.get(f"/tickets/{ticket.number}/presence").content.decode().strip() == ""
+    seen = second.get(f"/tickets/{ticket.number}/presence", {"editing": "1"}).content.decode()
+    assert "agent1 has it open" in seen or "agent1" in seen
+    notice = first.get(f"/tickets/{ticket.number}/presence").content.decode()
+    assert "manager is writing on this ticket" in notice
+    fixed_clock.advance(timedelta(minutes=5))  # the other page stopped polling
+    assert "manager" not in first.get(f"/tickets/{ticket.number}/presence").content.decode()
+    assert logged_in(desk.north_user).get(f"/tickets/{ticket.number}/presence").status_code == 404
+
+
+def test_agent_actions_on_the_ticket_page(desk: Desk) -> None:
+    ticket = desk.open(subject="Mail down")
+    other = desk.open(subject="Mail down again")
+    agent = logged_in(desk.l1)
+    n = ticket.number
+    assert (
+        agent.post(
+            f"/tickets/{n}/severity", {"severity-severity": "high", "severity-reason": "all users"}
+        ).status_code
+        == 302
+    )
+    assert (
+        agent.post(f"/tickets/{n}/assign", {"assign-assignee": str(desk.l1.pk)}).status_code == 302
+    )
+    assert (
+        agent.post(
+            f"/tickets/{other.number}/link", {"link-target": n, "link-kind": "duplicate_of"}
+        ).status_code
+        == 302
+    )
+    assert agent.post(f"/tickets/{n}/ask", {"ask-body": "Which mailbox?"}).status_code == 302
+    hold = agent.post(
+        f"/tickets/{n}/hold", {"hold-supplier": desk.supplier.slug, "hold-reference": "VEN-77"}
+    )
+    assert hold.status_code == 302
+    rejected = agent.post(
+        f"/tickets/{other.number}/reject", {"reject-reason": "duplicate", "reject-note": f"see {n}"}
+    )
+    assert rejected.status_code == 302
+    kinds = list(Event.objects.filter(ticket__number=n).values_list("kind", flat=True))
+    assert kinds[1:3] == ["severity_changed", "assigned"] and "status_changed" in kinds
+    ticket.refresh_from_db()
+    assert (ticket.severity, ticket.assignee, ticket.supplier) == (
+        "high",
+        desk.l1,
+        desk.supplier.slug,
+    )
+    assert Event.objects.filter(ticket=other, kind="rejected").exists()
+    bad = agent.post(f"/tickets/{n}/severity", {"severity-severity": "nonsense"})
+    assert bad.status_code == 422 and "Select a valid choice" in bad.content.decode()
+    # Partners have none of these.
+    assert (
+        logged_in(desk.north_user)
+        .post(f"/tickets/{n}/severity", {"severity-severity": "low"})
+        .status_code
+        == 404
+    )
+
+
+def test_partner_list_filters_and_search(desk: Desk) -> None:
+    desk.open(subject="Mailbox quota", severity="high")
+    desk.open(subject="Invoice", severity="low")
+    desk.open(desk.contoso_user, subject="Contoso mailbox")
+    partner = logged_in(desk.north_user)
+    page = partner.get("/", {"q": "mailbox"}).content.decode()
+    assert "Mailbox quota" in page and "Invoice" not in page and "Contoso" not in page
+    assert "Invoice" in partner.get("/", {"severity": "low"}).content.decode()
+    assert "Mailbox quota" not in partner.get("/", {"state": "closed"}).content.decode()
