@@ -202,14 +202,17 @@ def main() -> int:
         f"| SLA compliance, year (median of 5; min {min(timings):.2f} s) | "
         f"{counts['tickettarget']:,} targets | {statistics.median(timings):.2f} s | 2 s |"
     )
-    print(f"| whole report, year (9 sections) | all | {full_seconds:.2f} s | – |")
+    print(f"| whole report, year (9 sections) | all | {full_seconds:.2f} s | - |")
     for workers, seconds in replay.items():
         print(
             f"| what-if replay under cloudcti, {workers} process{'es' if workers > 1 else ''} "
             f"(`tierdesk report --what-if`, whole command) | {replayed:,} tickets | {seconds:.1f} s | 60 s |"
         )
     compliance = [r for r in full.sections["compliance"] if r["severity"] == "high"]
-    print("high:", [(r["target"], r["share_met"], r["median_hours"], r["p90_hours"]) for r in compliance])
+    print(
+        "high:",
+        [(r["target"], r["share_met"], r["median_hours"], r["p90_hours"]) for r in compliance],
+    )
     return 0
 
 
