@@ -6,6 +6,7 @@ from tierdesk.api.site import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language chooser
     path("", include("tierdesk.web.urls")),
 ]
 
