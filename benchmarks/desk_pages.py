@@ -36,7 +36,7 @@ NOW = datetime(2026, 3, 10, 11, 0, tzinfo=UTC)
 TICKETS = """
 INSERT INTO tierdesk_ticket (number, profile, profile_version, subject, description, form,
     severity, status, queue, level, language, channel, organisation_id, requester_id, opened_at,
-    updated_at, event_count, last_hash, next_deadline, supplier, overdue)
+    updated_at, event_count, last_hash, next_deadline, supplier, overdue, is_open)
 SELECT 'PB-' || lpad(g::text, 7, '0'), 'demo', '1.0',
     'Benchmark ticket ' || g, '', '{}',
     CASE WHEN g %% 10 = 0 THEN 'high' WHEN g %% 10 < 7 THEN 'normal' ELSE 'low' END,
@@ -46,7 +46,7 @@ SELECT 'PB-' || lpad(g::text, 7, '0'), 'demo', '1.0',
     %(now)s::timestamptz - (g %% 525600) * interval '1 minute',
     %(now)s::timestamptz - (g %% 525600) * interval '1 minute' + interval '1 hour', 3, repeat('0', 64),
     CASE WHEN g %% 20 = 0 THEN %(now)s::timestamptz + ((g %% 5000) - 500) * interval '1 minute' END,
-    '', g %% 20 = 0 AND g %% 5000 < 500
+    '', g %% 20 = 0 AND g %% 5000 < 500, g %% 20 = 0
 FROM generate_series(0, %(n)s - 1) AS g
 """
 TARGETS = """

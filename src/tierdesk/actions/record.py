@@ -48,6 +48,7 @@ PROJECTION = [
     "updated_at",
     "next_deadline",
     "overdue",
+    "is_open",
 ]
 
 
@@ -120,6 +121,8 @@ def prepare(
     profile = profiles.for_ticket(ticket.profile)
     plan = due.plan(profile, history, now)
     ticket.next_deadline = plan.next_deadline
+    status = profile.statuses.get(ticket.status)
+    ticket.is_open = status.is_open if status is not None else True
     ticket.overdue = any(
         t.state == "breached" and t.stopped_at is None and t.key != "supplier"
         for t in plan.clocks.targets

@@ -132,6 +132,8 @@ class Ticket(models.Model):
     )
     # A target whose clock still runs is past its due instant: the queues put these first.
     overdue = models.BooleanField(default=False, db_default=False)
+    # The status is not of a resolved or closed category: the queues read only these rows.
+    is_open = models.BooleanField(default=True, db_default=True)
 
     class Meta:
         indexes = [
@@ -142,7 +144,14 @@ class Ticket(models.Model):
             models.Index(fields=["level", "status"], name="ticket_level_status"),
             # The desk's queues: a level's open tickets, overdue first, then by next deadline.
             models.Index(
-                fields=["level", "status", "-overdue", "next_deadline"], name="ticket_queue"
+                fields=["level", "-overdue", "next_deadline", "id"],
+                name="ticket_open_queue",
+                condition=models.Q(is_open=True),
+            ),
+            models.Index(
+                fields=["assignee", "-overdue", "next_deadline"],
+                name="ticket_open_mine",
+                condition=models.Q(is_open=True),
             ),
             models.Index(fields=["status", "severity"], name="ticket_status_severity"),
         ]

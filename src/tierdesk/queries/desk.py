@@ -57,10 +57,6 @@ class Tab:
     overdue: int
 
 
-def open_statuses(profile: Profile) -> list[str]:
-    return [k for k, s in profile.statuses.items() if s.is_open]
-
-
 def _levels_of(actor: User, profile: Profile) -> list[str]:
     if actor.role and sees_everything(Role(actor.role)):
         return list(profile.levels)
@@ -68,14 +64,28 @@ def _levels_of(actor: User, profile: Profile) -> list[str]:
     return [k for k in profile.levels if k in mine]
 
 
+def _scope(actor: User, level: str, *, mine: bool = False) -> QuerySet[Ticket]:
+    """The actor's tickets at `level`. Every ticket at one of the actor's levels is visible to
+    it, so the level alone is the scope there (and the queue index applies); anything else goes
+    through the general visibility rule."""
+    if mine and not level:
+        return Ticket.objects.filter(assignee=actor)  # one's own tickets are always visible
+    if level and (
+        level in actor.level_keys() or (actor.role and sees_everything(Role(actor.role)))
+    ):
+        return Ticket.objects.filter(level=level)
+    tickets = visible_tickets(actor)
+    return tickets.filter(level=level) if level else tickets
+
+
 def tabs(actor: User, profile: Profile) -> list[Tab]:
     """Open and overdue counts for each level the actor works in, and for its own tickets."""
-    base = visible_tickets(actor).filter(status__in=open_statuses(profile))
+    levels = _levels_of(actor, profile)
     counts = {
         r["level"]: r
-        for r in base.values("level").annotate(
-            n=Count("pk"), late=Count("pk", filter=Q(overdue=True))
-        )
+        for r in Ticket.objects.filter(is_open=True, level__in=levels)
+        .values("level")
+        .annotate(n=Count("pk"), late=Count("pk", filter=Q(overdue=True)))
     }
     out = [
         Tab(
@@ -84,9 +94,9 @@ def tabs(actor: User, profile: Profile) -> list[Tab]:
             counts.get(k, {}).get("n", 0),
             counts.get(k, {}).get("late", 0),
         )
-        for k in _levels_of(actor, profile)
+        for k in levels
     ]
-    mine = base.filter(assignee=actor).aggregate(
+    mine = Ticket.objects.filter(is_open=True, assignee=actor).aggregate(
         n=Count("pk"), late=Count("pk", filter=Q(overdue=True))
     )
     out.append(Tab("mine", "Assigned to me", mine["n"], mine["late"]))
@@ -97,15 +107,12 @@ def queue(
     actor: User, profile: Profile, f: QueueFilter, now: datetime, *, page: int = 1
 ) -> tuple[list[Row], bool]:
     """One page of the queue and whether there is another."""
-    tickets: QuerySet[Ticket] = visible_tickets(actor).select_related("organisation", "assignee")
-    statuses = open_statuses(profile)
+    tickets = _scope(actor, f.level, mine=f.mine).select_related("organisation", "assignee")
     tickets = (
-        tickets.filter(status=f.status)
+        tickets.filter(status=f.status, is_open=True)
         if f.status in profile.statuses
-        else tickets.filter(status__in=statuses)
+        else tickets.filter(is_open=True)
     )
-    if f.level:
-        tickets = tickets.filter(level=f.level)
     if f.queue:
         tickets = tickets.filter(queue=f.queue)
     if f.mine:
