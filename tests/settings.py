@@ -19,3 +19,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TIERDESK["MAX_UPLOAD_BYTES"] = 256 * 1024  # noqa: F405
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# On SQLite the test database is a file, not shared memory, so the browser tests' live server
+# answers each request on its own connection, as a real deployment does.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(os.environ["TIERDESK_DATA_DIR"], "test.sqlite3")
+    }  # noqa: F405

@@ -148,7 +148,11 @@ def test_partner_list_filters_and_search(desk: Desk) -> None:
 def test_the_interface_speaks_the_chosen_language(desk: Desk) -> None:
     agent = logged_in(desk.l1)
     german = agent.get("/desk/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
-    assert "Wissensdatenbank" in german and "Anruf erfassen" in german and '<html lang="de">' in german
+    assert (
+        "Wissensdatenbank" in german and "Anruf erfassen" in german and '<html lang="de">' in german
+    )
     agent.post("/i18n/setlang/", {"language": "fr", "next": "/desk/"})
     assert "Base de connaissances" in agent.get("/desk/").content.decode()
-    assert "Kennisbank" in logged_in(desk.l2).get("/desk/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert (
+        "Kennisbank" in logged_in(desk.l2).get("/desk/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    )
