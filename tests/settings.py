@@ -22,7 +22,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 # On SQLite the test database is a file, not shared memory, so the browser tests' live server
 # answers each request on its own connection, as a real deployment does.
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
-    DATABASES["default"]["TEST"] = {
-        "NAME": os.path.join(os.environ["TIERDESK_DATA_DIR"], "test.sqlite3")
-    }  # noqa: F405
+_default = DATABASES["default"]  # noqa: F405
+if _default["ENGINE"].endswith("sqlite3"):
+    _default["TEST"] = {"NAME": os.path.join(os.environ["TIERDESK_DATA_DIR"], "test.sqlite3")}
