@@ -262,3 +262,19 @@ def test_mail_ingest_prints_one_line_per_message(
     assert held["sender"] == "someone@nowhere.example.org"
     assert main(["mail", "quarantine", "--reprocess", str(held["id"])]) == 0
     assert json.loads(capsys.readouterr().out)["outcome"] == "quarantined"
+
+
+@pytest.mark.django_db
+def test_migrate_adds_the_profiles_status_page_services(capsys: pytest.CaptureFixture[str]) -> None:
+    from tierdesk.persistence.models import Service
+
+    assert main(["migrate"]) == 0
+    assert "4 status-page services added" in capsys.readouterr().out
+    assert set(Service.objects.values_list("slug", flat=True)) == {
+        "mail",
+        "voice",
+        "hosting",
+        "portal",
+    }
+    assert main(["migrate"]) == 0
+    assert "services added" not in capsys.readouterr().out

@@ -136,7 +136,12 @@ def migrate(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=1 if args.verbose else 0)
-    print("database is up to date")
+    from tierdesk import clock, profiles
+    from tierdesk.actions.status import sync_services
+
+    # The status page lists the services the profile names; new ones appear with each migrate.
+    added = sync_services(profiles.active(), clock.now())
+    print("database is up to date" + (f"; {added} status-page services added" if added else ""))
     return 0
 
 
