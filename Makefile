@@ -26,6 +26,7 @@ run: install
 	$(VENV)/bin/tierdesk serve
 
 test: install-test
+	.ci/chromium.sh
 	$(VENV)/bin/pytest
 
 lint: install-test

@@ -34,3 +34,23 @@ def machine(*extra: str) -> str:
         f"{datetime.now(UTC):%Y-%m-%d}",
     ]
     return "machine: " + ", ".join(parts)
+
+
+def demo_database(url: str, prefix: str, **extra: str) -> dict[str, str]:
+    """A fresh database at `url`, migrated and loaded with the demo data by the `tierdesk`
+    command; this process's environment then points at it (returned for subprocesses too)."""
+    import subprocess
+    import tempfile
+
+    fresh_database(url)
+    env = {
+        **os.environ,
+        "TIERDESK_DATABASE_URL": url,
+        "TIERDESK_DATA_DIR": tempfile.mkdtemp(prefix=f"tierdesk-{prefix}-"),
+        **extra,
+    }
+    tierdesk = str(Path(__file__).resolve().parent.parent / ".venv" / "bin" / "tierdesk")
+    for command in (["migrate"], ["demo"]):
+        subprocess.run([tierdesk, *command], env=env, check=True, capture_output=True)
+    os.environ.update(env)
+    return env

@@ -18,9 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,7 +26,7 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import fresh_database, machine
+from common import demo_database, machine
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 3, 10, 11, 0, tzinfo=UTC)
@@ -79,18 +77,9 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    fresh_database(args.database_url)
-    env = {
-        **os.environ,
-        "TIERDESK_DATABASE_URL": args.database_url,
-        "TIERDESK_DATA_DIR": tempfile.mkdtemp(prefix="tierdesk-desk-bench-"),
-        "TIERDESK_PROFILE": "demo",
-        "DJANGO_ALLOW_ASYNC_UNSAFE": "true",
-    }
-    tierdesk = str(ROOT / ".venv" / "bin" / "tierdesk")
-    for command in (["migrate"], ["demo"]):
-        subprocess.run([tierdesk, *command], env=env, check=True, capture_output=True)
-    os.environ.update(env)
+    demo_database(
+        args.database_url, "desk-bench", TIERDESK_PROFILE="demo", DJANGO_ALLOW_ASYNC_UNSAFE="true"
+    )
 
     t0 = time.perf_counter()
     with psycopg.connect(args.database_url) as conn:

@@ -22,7 +22,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +29,7 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import fresh_database, machine
+from common import demo_database, machine
 
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
@@ -115,17 +114,8 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    fresh_database(args.database_url)
-    env = {
-        **os.environ,
-        "TIERDESK_DATABASE_URL": args.database_url,
-        "TIERDESK_DATA_DIR": tempfile.mkdtemp(prefix="tierdesk-reports-bench-"),
-        "TIERDESK_PROFILE": "demo",
-    }
+    env = demo_database(args.database_url, "reports-bench", TIERDESK_PROFILE="demo")
     tierdesk = str(ROOT / ".venv" / "bin" / "tierdesk")
-    for command in (["migrate"], ["demo"]):
-        subprocess.run([tierdesk, *command], env=env, check=True, capture_output=True)
-    os.environ.update(env)
 
     t0 = time.perf_counter()
     with psycopg.connect(args.database_url) as conn:

@@ -16,9 +16,7 @@ import io
 import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,7 +24,7 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import fresh_database, machine
+from common import demo_database, machine
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 3, 10, 11, 0, tzinfo=UTC)  # Tuesday 12:00 in Luxembourg, inside business hours
@@ -41,20 +39,7 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    fresh_database(args.database_url)
-    env = {
-        **os.environ,
-        "TIERDESK_DATABASE_URL": args.database_url,
-        "TIERDESK_DATA_DIR": tempfile.mkdtemp(prefix="tierdesk-sweep-bench-"),
-    }
-    for command in (["migrate"], ["demo"]):
-        subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "tierdesk"), *command],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-    os.environ.update(env)
+    demo_database(args.database_url, "sweep-bench")
 
     opened = NOW - timedelta(
         hours=2

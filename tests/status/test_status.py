@@ -77,6 +77,16 @@ def test_short_notice_window_is_flagged_on_the_page(desk: Desk, services: None, 
     assert response.json()["problems"] and "notice" in response.json()["problems"][0]
     public = Client().get("/api/v1/status").json()
     assert [m["title"] for m in public["maintenance"]] == ["Mail cluster upgrade"]
+    naive = as_user(desk.l1).post(
+        "/status/maintenance",
+        {
+            "title": "x",
+            "services": ["mail"],
+            "starts_at": "2026-03-20T01:00:00",
+            "ends_at": "2026-03-20T03:00:00",
+        },
+    )
+    assert naive.status_code == 422 and set(naive.json()["fields"]) == {"starts_at", "ends_at"}
     assert (
         as_user(desk.north_user)
         .post(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
@@ -19,12 +19,10 @@ from tierdesk.persistence.models import (
     Ticket,
     User,
 )
-from tierdesk.queries.kb import is_author
+from tierdesk.queries.kb import DEFLECTION_WINDOW, is_author
 from tierdesk.queries.tickets import get_ticket
 
 LANGUAGES = ("en", "de", "fr", "nl", "lb")
-# A suggested article opened this long before the same person opened a ticket did not deflect it.
-DEFLECTION_WINDOW = timedelta(hours=2)
 
 
 def slugify(title: str) -> str:

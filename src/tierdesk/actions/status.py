@@ -53,6 +53,17 @@ def sync_services(profile: Profile, now: datetime) -> int:
     return made
 
 
+def _aware(**instants: datetime | None) -> None:
+    """Instants from outside must say their time zone (an offset or Z)."""
+    naive = {
+        k: "needs a time zone, e.g. 2026-03-11T01:00:00+01:00"
+        for k, v in instants.items()
+        if v is not None and v.tzinfo is None
+    }
+    if naive:
+        raise Invalid("an instant without a time zone is ambiguous", fields=naive)
+
+
 def _services(slugs: Iterable[str]) -> list[Service]:
     wanted = list(dict.fromkeys(slugs))
     if not wanted:
@@ -87,6 +98,7 @@ def open_incident(
     started_at: datetime | None = None,
 ) -> Incident:
     _staff(actor)
+    _aware(started_at=started_at)
     problems = {}
     if not title.strip():
         problems["title"] = "is required"
@@ -209,6 +221,7 @@ def plan_maintenance(
     """Announce a window. Short notice (or hours inside the desk's working hours) is refused or
     flagged, as the profile says."""
     _staff(actor)
+    _aware(starts_at=starts_at, ends_at=ends_at)
     if not title.strip():
         raise Invalid("the window needs a title", fields={"title": "is required"})
     problems = maintenance.check_window(

@@ -7,7 +7,7 @@ import hashlib
 import mimetypes
 import unicodedata
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO
 
 from django.core.files.base import File
@@ -178,6 +178,48 @@ def open_ticket(
         if data["channel"] == "portal":
             ticket_followed(ticket=ticket, now=now)  # the knowledge base did not deflect this one
     return ticket
+
+
+CALL_LOG_LIMIT = timedelta(days=7)  # older calls are noted on a ticket, not opened as one
+
+
+def log_call(
+    *,
+    actor: User,
+    now: datetime,
+    called_at: datetime,
+    voicemail: bool,
+    subject: str,
+    description: str,
+    organisation: Organisation | None,
+    requester: User | None = None,
+    severity: str | None = None,
+    form: Mapping[str, str] | None = None,
+) -> Ticket:
+    """LuxCloud 2.7: the desk logs a partner's call or voicemail. The ticket has channel phone
+    and opens at the instant of the call, so its clocks start then."""
+    if called_at > now:
+        raise Invalid("the call cannot be in the future", fields={"called_at": "is in the future"})
+    if now - called_at > CALL_LOG_LIMIT:
+        raise Invalid(
+            "the call is too old to open a ticket for",
+            fields={"called_at": "is more than a week ago; log older calls as a note"},
+        )
+    profile = profiles.active()
+    zone = profile.calendars[profile.default_calendar].zone
+    kind = "Voicemail left" if voicemail else "Phone call"
+    return open_ticket(
+        actor=actor,
+        now=called_at,
+        subject=subject,
+        description=f"{kind} at {called_at.astimezone(zone):%a %d %b %H:%M}.\n\n{description}",
+        channel="phone",
+        severity=severity,
+        organisation=organisation,
+        requester=requester,
+        form=form,
+        profile=profile,
+    )
 
 
 def _reject_language(ticket: Ticket, profile: Profile, now: datetime) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +14,6 @@ from tierdesk import clock, profiles
 from tierdesk.api.auth import actor
 from tierdesk.api.schemas import ErrorOut
 from tierdesk.domain.errors import Forbidden, Invalid
-from tierdesk.domain.parties import Party, Role, party_of
 from tierdesk.domain.profiles import ProfileError
 from tierdesk.queries import reports, what_if
 
@@ -35,18 +34,9 @@ class WhatIfQuery(Schema):
     profile: str = Field(max_length=64, description="a shipped profile's name")
 
 
-def period(start: date, end: date) -> reports.Period:
-    """`end` is the last day included."""
-    return reports.Period(
-        datetime.combine(start, time(), tzinfo=UTC),
-        datetime.combine(end, time(), tzinfo=UTC) + timedelta(days=1),
-    )
-
-
 def _reader(request: HttpRequest) -> Any:
     user = actor(request)
-    role = Role(user.role) if user.role else None
-    if role is None or (party_of(role) is not Party.PROVIDER and role is not Role.PARTNER_ADMIN):
+    if not reports.may_read(user):
         raise Forbidden("reports are for the provider's staff and partner administrators")
     return user
 
@@ -60,7 +50,7 @@ def report(request: HttpRequest, params: Query[PeriodQuery]) -> Any:
     user = _reader(request)
     from_, to, by, every = params.from_, params.to, params.by, params.every
     found = reports.full_report(
-        user, period(from_, to), profiles.active(), clock.now(), by=by, every=every
+        user, reports.Period.of_days(from_, to), profiles.active(), clock.now(), by=by, every=every
     )
     return {"from": from_, "to": to, "profile": profiles.active().name, "sections": found.sections}
 
@@ -84,7 +74,7 @@ def replay(request: HttpRequest, params: Query[WhatIfQuery]) -> Any:
         raise Invalid("the profile does not load", fields={"profile": str(exc)}) from exc
     current = profiles.active()
     mine, theirs = what_if.compare(
-        user, period(from_, to), settings.TIERDESK["PROFILE"], profile, clock.now()
+        user, reports.Period.of_days(from_, to), settings.TIERDESK["PROFILE"], profile, clock.now()
     )
     return {
         "from": from_,

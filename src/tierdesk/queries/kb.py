@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
@@ -22,6 +23,8 @@ from tierdesk.persistence.models import Article, User
 WORD = re.compile(r"\w+", re.UNICODE)
 PG_CONFIG = {"en": "english", "de": "german", "fr": "french", "nl": "dutch"}
 MAX_TERMS = 12
+# A suggested article opened this long before the same person opened a ticket did not deflect it.
+DEFLECTION_WINDOW = timedelta(hours=2)
 
 
 def is_author(actor: User | AnonymousUser) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -33,11 +33,11 @@ from django.db.models import (
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Floor, TruncDay, TruncMonth, TruncWeek
 
-from tierdesk.actions.kb import DEFLECTION_WINDOW
 from tierdesk.domain.errors import Invalid
-from tierdesk.domain.parties import Role, sees_everything
+from tierdesk.domain.parties import Party, Role, party_of, sees_everything
 from tierdesk.domain.profiles import Profile
 from tierdesk.persistence.models import ArticleOpen, Event, Ticket, TicketSpan, TicketTarget, User
+from tierdesk.queries.kb import DEFLECTION_WINDOW
 from tierdesk.queries.tickets import visible_tickets
 
 GROUPS = {
@@ -61,6 +61,22 @@ class Period:
         if self.end <= self.start:
             raise Invalid("the period ends before it starts", fields={"to": "must be after from"})
 
+    @classmethod
+    def of_days(cls, first: date, last: date) -> Period:
+        """From the start of `first` to the end of `last` (UTC), both days included."""
+        return cls(
+            datetime.combine(first, time(), tzinfo=UTC),
+            datetime.combine(last, time(), tzinfo=UTC) + timedelta(days=1),
+        )
+
+
+def may_read(actor: User) -> bool:
+    """Reports are for the provider's staff and for partner administrators (their own figures)."""
+    if not actor.is_active or not actor.role:
+        return False
+    role = Role(actor.role)
+    return party_of(role) is Party.PROVIDER or role is Role.PARTNER_ADMIN
+
 
 def _everything(actor: User | None) -> bool:
     """None is the desk itself (the command line): every ticket."""
@@ -69,7 +85,7 @@ def _everything(actor: User | None) -> bool:
     )
 
 
-def _scoped(actor: User | None, rows: QuerySet[Any], path: str) -> QuerySet[Any]:
+def scoped(actor: User | None, rows: QuerySet[Any], path: str) -> QuerySet[Any]:
     if actor is None or _everything(actor):
         return rows
     return rows.filter(**{f"{path}__in": visible_tickets(actor).values("pk")})
@@ -97,14 +113,14 @@ def volume(
     trunc = PERIODS[every]
     group = GROUPS[by]
     opened = (
-        _scoped(actor, Ticket.objects.all(), "pk")
+        scoped(actor, Ticket.objects.all(), "pk")
         .filter(opened_at__gte=period.start, opened_at__lt=period.end)
         .annotate(bucket=trunc("opened_at"), group=F(group))
         .values("bucket", "group")
         .annotate(n=Count("pk"))
     )
     finished = (
-        _scoped(actor, TicketSpan.objects.filter(dimension="status", category__in=CLOSED), "ticket")
+        scoped(actor, TicketSpan.objects.filter(dimension="status", category__in=CLOSED), "ticket")
         .filter(started_at__gte=period.start, started_at__lt=period.end)
         .annotate(bucket=trunc("started_at"), group=F(f"ticket__{group}"))
         .values("bucket", "group", "category")
@@ -124,7 +140,7 @@ def volume(
         row(r["bucket"], r["group"])[r["category"]] += r["n"]
     out = [table[k] for k in sorted(table, key=lambda k: (k[0], str(k[1])))]
     in_progress = (
-        _scoped(actor, Ticket.objects.all(), "pk")
+        scoped(actor, Ticket.objects.all(), "pk")
         .filter(opened_at__lt=period.end)
         .exclude(
             spans__in=TicketSpan.objects.filter(
@@ -155,7 +171,7 @@ def backlog(actor: User | None, now: datetime) -> list[dict[str, Any]]:
         for i, (d, _) in enumerate(AGE_BUCKETS)
     ]
     rows = (
-        _scoped(
+        scoped(
             actor, TicketSpan.objects.filter(dimension="status", ended_at__isnull=True), "ticket"
         )
         .exclude(category__in=CLOSED)
@@ -183,7 +199,7 @@ def compliance(actor: User | None, period: Period, profile: Profile) -> list[dic
     bucket of the business time used (a hash aggregate, no sort of the whole year): the counts
     are the buckets' sums and the percentiles are read off the buckets, to the nearest 10 s.
     """
-    targets = _scoped(actor, TicketTarget.objects.exclude(target="supplier"), "ticket").filter(
+    targets = scoped(actor, TicketTarget.objects.exclude(target="supplier"), "ticket").filter(
         opened_at__gte=period.start, opened_at__lt=period.end
     )
     met = Q(state="met", breached_at__isnull=True)
@@ -292,7 +308,7 @@ def time_in(actor: User | None, period: Period, dimension: str) -> list[dict[str
     """Business time spent in each status or at each level, over finished spans of tickets opened
     in the period."""
     rows = (
-        _scoped(
+        scoped(
             actor, TicketSpan.objects.filter(dimension=dimension, ended_at__isnull=False), "ticket"
         )
         .filter(ticket__opened_at__gte=period.start, ticket__opened_at__lt=period.end)
@@ -314,7 +330,7 @@ def time_in(actor: User | None, period: Period, dimension: str) -> list[dict[str
 def escalations(actor: User | None, period: Period) -> list[dict[str, Any]]:
     """Functional escalations (hand-overs to another level) and management escalations."""
     levels = (
-        _scoped(actor, TicketSpan.objects.filter(dimension="level"), "ticket")
+        scoped(actor, TicketSpan.objects.filter(dimension="level"), "ticket")
         .filter(started_at__gte=period.start, started_at__lt=period.end)
         .exclude(started_at=F("ticket__opened_at"))
         .values("value")
@@ -323,7 +339,7 @@ def escalations(actor: User | None, period: Period) -> list[dict[str, Any]]:
     )
     out = [{"kind": "functional", "to": r["value"], "count": r["n"]} for r in levels]
     management = (
-        _scoped(actor, Event.objects.filter(kind="management_escalated"), "ticket")
+        scoped(actor, Event.objects.filter(kind="management_escalated"), "ticket")
         .filter(at__gte=period.start, at__lt=period.end)
         .count()
     )
@@ -333,7 +349,7 @@ def escalations(actor: User | None, period: Period) -> list[dict[str, Any]]:
 
 def reopens(actor: User | None, period: Period) -> list[dict[str, Any]]:
     """Tickets resolved in the period, how many were reopened in it, and the rate."""
-    spans = _scoped(actor, TicketSpan.objects.filter(dimension="status"), "ticket").filter(
+    spans = scoped(actor, TicketSpan.objects.filter(dimension="status"), "ticket").filter(
         started_at__gte=period.start, started_at__lt=period.end
     )
     resolved = spans.filter(category__in=CLOSED).values("ticket").distinct().count()
@@ -349,7 +365,7 @@ def reopens(actor: User | None, period: Period) -> list[dict[str, Any]]:
 
 def rejections(actor: User | None, period: Period) -> list[dict[str, Any]]:
     rows = (
-        _scoped(actor, Event.objects.filter(kind="rejected"), "ticket")
+        scoped(actor, Event.objects.filter(kind="rejected"), "ticket")
         .filter(at__gte=period.start, at__lt=period.end)
         .annotate(reason=KeyTextTransform("reason", "data"))
         .values("reason")

@@ -46,6 +46,11 @@ def status_page(now: datetime) -> StatusPage:
     return StatusPage(list(Service.objects.all()), open_first, list(windows))
 
 
+def current_incidents() -> list[Incident]:
+    """Incidents not resolved yet, newest first (a ticket may be linked to one of them)."""
+    return list(Incident.objects.filter(resolved_at__isnull=True).order_by("-started_at"))
+
+
 def notices_for(
     profile: Profile, severity: str, now: datetime
 ) -> tuple[list[Incident], list[Maintenance]]:

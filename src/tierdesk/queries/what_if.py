@@ -17,14 +17,14 @@ from tierdesk.domain import sla, what_if
 from tierdesk.domain.profiles import Profile
 from tierdesk.persistence.clocks import clock_events_of
 from tierdesk.persistence.models import Ticket, User
-from tierdesk.queries.reports import Period, _scoped
+from tierdesk.queries.reports import Period, scoped
 
 CHUNK = 2000
 
 
 def _records(actor: User | None, period: Period) -> Iterator[list[list[sla.ClockEvent]]]:
     ids = list(
-        _scoped(actor, Ticket.objects.all(), "pk")
+        scoped(actor, Ticket.objects.all(), "pk")
         .filter(opened_at__gte=period.start, opened_at__lt=period.end)
         .order_by("pk")
         .values_list("pk", flat=True)

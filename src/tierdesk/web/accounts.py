@@ -23,6 +23,7 @@ from tierdesk.actions.notify import system_notice
 from tierdesk.domain.errors import DomainError, NotFound
 from tierdesk.domain.parties import Party, Role, party_of
 from tierdesk.persistence.models import Organisation, OrganisationDomain, User
+from tierdesk.web.forms import show_errors
 
 PENDING = "tierdesk.pending_second_factor"
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -31,13 +32,6 @@ MAX_CODE_TRIES = 5
 
 def _base(request: HttpRequest) -> str:
     return request.build_absolute_uri("/").rstrip("/")
-
-
-def _fields_to_form(form: forms.Form, exc: DomainError) -> None:
-    for name, message in exc.fields.items():
-        form.add_error(name if name in form.fields else None, message)
-    if not exc.fields:
-        form.add_error(None, exc.message)
 
 
 class LoginView(auth_views.LoginView):
@@ -104,7 +98,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 base_url=_base(request), now=clock.now(),
             )  # fmt: skip
         except DomainError as exc:
-            _fields_to_form(form, exc)
+            show_errors(form, exc)
         else:
             # The same answer whether or not the address already has an account.
             return render(request, "tierdesk/register_sent.html", {"email": d["email"]})
@@ -133,7 +127,7 @@ def register_confirm(request: HttpRequest, token: str) -> HttpResponse:
                 token=token, password=form.cleaned_data["new_password1"], now=clock.now()
             )
         except DomainError as exc:
-            _fields_to_form(form, exc)
+            show_errors(form, exc)
         else:
             login(request, user, backend=BACKEND)
             return redirect("home")
@@ -201,7 +195,7 @@ def account(request: HttpRequest) -> HttpResponse:
                     act.disable_totp(user=user, code=form.cleaned_data["code"], now=clock.now())
                 return redirect("account")
         except DomainError as exc:
-            _fields_to_form(form, exc)
+            show_errors(form, exc)
     setting_up = bool(user.totp_secret) and not user.totp_enabled
     context = {
         "form": form,
@@ -288,7 +282,7 @@ def organisation(request: HttpRequest) -> HttpResponse:
                             organisation=org,
                         )
         except DomainError as exc:
-            _fields_to_form(upload_form if verb == "upload" else domain_form, exc)
+            show_errors(upload_form if verb == "upload" else domain_form, exc)
         if domain_form.errors or upload_form.errors:
             status = 422
     if report is not None and request.POST.get("format") == "csv":

@@ -20,6 +20,7 @@ from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
 from tierdesk.persistence.models import Organisation, SavedView, TicketPresence, User
 from tierdesk.queries import desk as q
 from tierdesk.queries.tickets import get_ticket
+from tierdesk.web.forms import show_errors
 
 PRESENT = timedelta(seconds=60)  # a page that polled within this is "open"
 FILTER_KEYS = ("level", "queue", "mine", "unassigned", "severity", "status", "q")
@@ -147,34 +148,21 @@ def phone(request: HttpRequest) -> HttpResponse:
         )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        now = clock.now()
         called = parse_datetime(d["called_at"])
         if called is not None and called.tzinfo is None:
             called = called.replace(tzinfo=zone)
         if called is None:
             form.add_error("called_at", "is not a date and time")
-        elif called > now:
-            form.add_error("called_at", "is in the future")
-        elif now - called > timedelta(days=7):
-            form.add_error("called_at", "is more than a week ago; log older calls as a note")
         else:
-            kind = "Voicemail left" if d["voicemail"] else "Phone call"
-            description = (
-                f"{kind} at {called.astimezone(zone):%a %d %b %H:%M}.\n\n{d['description']}"
-            )
             try:
-                ticket = act.open_ticket(
-                    actor=user, now=called, subject=d["subject"], description=description,
-                    channel="phone", severity=d["severity"], organisation=d["organisation"],
-                    requester=d["requester"],
+                ticket = act.log_call(
+                    actor=user, now=clock.now(), called_at=called, voicemail=d["voicemail"],
+                    subject=d["subject"], description=d["description"], severity=d["severity"],
+                    organisation=d["organisation"], requester=d["requester"],
                     form={s.key: d[f"form_{s.key}"] for s in profile.form if d.get(f"form_{s.key}")},
                 )  # fmt: skip
             except DomainError as exc:
-                for name, message in exc.fields.items():
-                    field = f"form_{name[5:]}" if name.startswith("form.") else name
-                    form.add_error(field if field in form.fields else None, message)
-                if not exc.fields:
-                    form.add_error(None, exc.message)
+                show_errors(form, exc)
             else:
                 return redirect("ticket", number=ticket.number)
     return render(

@@ -15,6 +15,7 @@ from tierdesk.domain.errors import DomainError, NotFound
 from tierdesk.markup import plain_excerpt, render_markdown
 from tierdesk.persistence.models import Article, ArticleCategory
 from tierdesk.queries import kb as q
+from tierdesk.web.forms import show_errors
 
 
 def _languages(request: HttpRequest) -> list[str]:
@@ -120,10 +121,7 @@ def _save(request: HttpRequest, form: ArticleForm, slug: str | None) -> Article 
             version=d["version"] or 0, now=clock.now(),
         )  # fmt: skip
     except DomainError as exc:
-        for name, message in exc.fields.items():
-            form.add_error(name if name in form.fields else None, message)
-        if not exc.fields:
-            form.add_error(None, exc.message)
+        show_errors(form, exc)
         return None
 
 

@@ -18,6 +18,7 @@ from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
 from tierdesk.domain.profiles import Profile
 from tierdesk.persistence.models import Organisation, User
 from tierdesk.queries.status import notices_for
+from tierdesk.web.forms import show_errors
 
 
 def ticket_form(profile: Profile, user: User, data: Any = None, files: Any = None) -> forms.Form:
@@ -121,11 +122,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
                     )
                 return redirect("ticket", number=ticket.number)
             except DomainError as exc:
-                for field, message in exc.fields.items():
-                    name = f"form_{field[5:]}" if field.startswith("form.") else field
-                    form.add_error(name if name in form.fields else None, message)
-                if not exc.fields:
-                    form.add_error(None, exc.message)
+                show_errors(form, exc)
     status = 422 if request.method == "POST" else 200
     severity = form["severity"].value() or profile.default_severity
     incidents, windows = notices_for(profile, str(severity), clock.now())

@@ -11,17 +11,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from tierdesk import clock, profiles
-from tierdesk.api.reports import period
 from tierdesk.domain.errors import Invalid
-from tierdesk.domain.parties import Party, Role, party_of
 from tierdesk.queries import reports
 
 BAR_WIDTH = 420
-
-
-def _may_read(user: Any) -> bool:
-    role = Role(user.role) if user.role else None
-    return role is not None and (party_of(role) is Party.PROVIDER or role is Role.PARTNER_ADMIN)
 
 
 def _dates(request: HttpRequest) -> tuple[date, date, dict[str, str]]:
@@ -76,7 +69,7 @@ def _tables(
 
 @login_required
 def report_page(request: HttpRequest) -> HttpResponse:
-    if not _may_read(request.user):
+    if not reports.may_read(request.user):
         raise Http404("no such page")
     start, end, errors = _dates(request)
     by = request.GET.get("by", "severity")
@@ -86,7 +79,12 @@ def report_page(request: HttpRequest) -> HttpResponse:
     if not errors:
         try:
             sections = reports.full_report(
-                request.user, period(start, end), profile, clock.now(), by=by, every=every
+                request.user,
+                reports.Period.of_days(start, end),
+                profile,
+                clock.now(),
+                by=by,
+                every=every,
             ).sections
         except Invalid as exc:
             errors = exc.fields

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from tierdesk import clock, profiles
 from tierdesk.actions import status as act
 from tierdesk.domain.errors import DomainError
-from tierdesk.persistence.models import INCIDENT_STATES, SERVICE_STATES, Incident, Service
+from tierdesk.persistence.models import INCIDENT_STATES, SERVICE_STATES, Service
 from tierdesk.queries.kb import is_author
 from tierdesk.queries.status import status_page
 
@@ -147,7 +147,3 @@ def announce(request: HttpRequest) -> HttpResponse:
             now=clock.now(),
         ),
     )
-
-
-def current_incidents() -> list[Incident]:
-    return list(Incident.objects.filter(resolved_at__isnull=True).order_by("-started_at"))

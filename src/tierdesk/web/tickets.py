@@ -20,7 +20,8 @@ from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of, see
 from tierdesk.persistence.models import Organisation, User
 from tierdesk.queries import tickets as q
 from tierdesk.queries.sla import ticket_sla
-from tierdesk.web.status import current_incidents
+from tierdesk.queries.status import current_incidents
+from tierdesk.web.forms import show_errors
 
 
 class ReplyForm(forms.Form):
@@ -324,10 +325,7 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
     except DomainError as exc:
         if form is None:
             form = EscalateForm(prefix="escalate")
-        for field, message in exc.fields.items():
-            form.add_error(field if field in form.fields else None, message)
-        if not exc.fields:
-            form.add_error(None, exc.message)
+        show_errors(form, exc)
         code = 403 if isinstance(exc, Forbidden) else 422 if isinstance(exc, Invalid) else 409
         return _page(
             request, number, {verb if verb != "confirm" else "escalate": form}, status=code
