@@ -134,14 +134,25 @@ def worker(args: argparse.Namespace) -> int:
 def migrate(args: argparse.Namespace) -> int:
     _setup()
     from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
 
+    executor = MigrationExecutor(connection)
+    fresh = not executor.loader.applied_migrations
+    pending = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
     call_command("migrate", interactive=False, verbosity=1 if args.verbose else 0)
     from tierdesk import clock, profiles
     from tierdesk.actions.status import sync_services
 
     # The status page lists the services the profile names; new ones appear with each migrate.
     added = sync_services(profiles.active(), clock.now())
-    print("database is up to date" + (f"; {added} status-page services added" if added else ""))
+    if fresh and pending:
+        done = f"created the database ({pending} migrations applied)"
+    elif pending:
+        done = f"applied {pending} migration{'s' if pending > 1 else ''}"
+    else:
+        done = "database is up to date"
+    print(done + (f"; {added} status-page services added" if added else ""))
     return 0
 
 
@@ -150,7 +161,7 @@ def demo(args: argparse.Namespace) -> int:
     _setup()
     from tierdesk.cli.demo import load_demo
 
-    return load_demo()
+    return load_demo(port=args.port)
 
 
 @command("createadmin")
@@ -602,9 +613,12 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("migrate", help="create or update the database tables")
     p.add_argument("-v", "--verbose", action="store_true")
     p.set_defaults(handler="migrate")
-    sub.add_parser(
-        "demo", help="load the demo organisations, people and tickets into an empty database"
-    ).set_defaults(handler="demo")
+    p = sub.add_parser(
+        "demo",
+        help="load the profile's demo organisations, people and tickets into an empty database",
+    )
+    p.add_argument("--port", type=int, default=8000, help="the port the printed address names")
+    p.set_defaults(handler="demo")
     p = sub.add_parser(
         "createadmin",
         help="create an administrator (password from TIERDESK_ADMIN_PASSWORD or asked)",

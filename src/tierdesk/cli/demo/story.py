@@ -1,0 +1,192 @@
+"""Writing a demo desk through the actions: organisations and people, then every ticket story's
+steps in the order they happened (so numbers follow the openings), then what the clock made
+happen up to now (warnings, breaches, timed resolutions and closures), as the sweep records it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from tierdesk.actions import process
+from tierdesk.actions import tickets as act
+from tierdesk.actions.accounts import approve_domain
+from tierdesk.actions.automatic import record_due
+from tierdesk.actions.people import create_organisation, create_user
+from tierdesk.cli.demo.desk_file import PROVIDER, Desk, DeskFileError, Step, Story
+from tierdesk.domain.errors import DomainError
+from tierdesk.domain.parties import OrganisationKind, Role
+from tierdesk.domain.profiles import Profile
+from tierdesk.persistence.models import Organisation, Ticket, User
+
+DEMO_PASSWORD = "tierdesk-demo"
+
+
+@dataclass
+class Written:
+    organisations: dict[str, Organisation]
+    people: dict[str, User]
+    tickets: dict[str, Ticket]  # story key -> ticket, refreshed after the last step
+
+
+def write_desk(desk: Desk, profile: Profile, now: datetime) -> Written:
+    """Everything in one transaction: a file that fails half-way leaves the database as it was."""
+    start = min((s.opened_at for s in desk.stories), default=now) - timedelta(days=30)
+    with transaction.atomic():
+        orgs: dict[str, Organisation] = {}
+        for org in desk.organisations:
+            orgs[org.slug] = create_organisation(
+                name=org.name,
+                kind=org.kind,
+                parent=orgs[org.parent] if org.parent else None,
+                slug=None if org.slug == PROVIDER else org.slug,
+                external_ref=org.external_ref,
+                now=start,
+            )
+        people: dict[str, User] = {}
+        for p in desk.people:
+            first, _, last = p.name.partition(" ")
+            people[p.username] = create_user(
+                username=p.username,
+                email=p.email or f"{p.username}@example.com",
+                organisation=orgs[p.org],
+                role=p.role,
+                password=DEMO_PASSWORD,
+                first_name=first,
+                last_name=last,
+                levels=p.levels,
+                now=start,
+                check_password=False,
+            )
+        admin = next((u for u in people.values() if u.role == Role.ADMINISTRATOR), None)
+        for org in desk.organisations:
+            for domain in org.domains:
+                if admin is None:
+                    raise DeskFileError(
+                        f"{desk.source.name}: approved domains need an administrator"
+                    )
+                approve_domain(actor=admin, organisation=orgs[org.slug], domain=domain, now=start)
+        tickets = _play(desk, profile, orgs, people)
+        # What fell due after the last step, recorded at its own instants, as the sweep does.
+        for ticket in tickets.values():
+            locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+            record_due(locked, now)
+        for key, ticket in tickets.items():
+            tickets[key] = Ticket.objects.get(pk=ticket.pk)
+    return Written(orgs, people, tickets)
+
+
+def _play(
+    desk: Desk, profile: Profile, orgs: dict[str, Organisation], people: dict[str, User]
+) -> dict[str, Ticket]:
+    tickets: dict[str, Ticket] = {}
+    timeline: list[tuple[datetime, int, int, Story, Step | None]] = []
+    for i, story in enumerate(desk.stories):
+        timeline.append((story.opened_at, i, 0, story, None))
+        timeline += [(s.at, i, n, story, s) for n, s in enumerate(story.steps, start=1)]
+    timeline.sort(key=lambda item: (item[0], item[1], item[2]))
+    for _, _, _, story, step in timeline:
+        try:
+            if step is None:
+                tickets[story.key] = _open(story, orgs, people)
+            else:
+                _do(step, tickets[story.key].number, profile, orgs, people, tickets)
+        except DomainError as exc:
+            where = step.where if step is not None else f"ticket {story.key!r} opening"
+            raise DeskFileError(
+                f"{desk.source.name}: {where}: {exc}"
+                + "".join(f"; {k}: {v}" for k, v in getattr(exc, "fields", {}).items())
+            ) from exc
+    return tickets
+
+
+def _open(story: Story, orgs: dict[str, Organisation], people: dict[str, User]) -> Ticket:
+    return act.open_ticket(
+        actor=people[story.by],
+        now=story.opened_at,
+        subject=story.subject,
+        description=story.description,
+        channel=story.channel,
+        severity=story.severity,
+        queue=story.queue,
+        form=story.form or None,
+        organisation=orgs[story.partner] if story.partner else None,
+        requester=people[story.requester] if story.requester else None,
+        customer_account=orgs[story.account] if story.account else None,
+    )
+
+
+def _on_hold(profile: Profile) -> str:
+    found = next((k for k, s in profile.statuses.items() if s.category == "on_hold"), None)
+    if found is None:
+        raise DeskFileError(f"the profile {profile.name!r} has no on-hold status to hand off with")
+    return found
+
+
+def _do(
+    step: Step,
+    number: str,
+    profile: Profile,
+    orgs: dict[str, Organisation],
+    people: dict[str, User],
+    tickets: dict[str, Ticket],
+) -> None:
+    actor, now, a = people[step.by], step.at, step.args
+    verbs: dict[str, Callable[[], object]] = {
+        "reply": lambda: act.add_reply(actor=actor, number=number, body=a["body"], now=now),
+        "note": lambda: act.add_note(actor=actor, number=number, body=a["body"], now=now),
+        "status": lambda: act.change_status(
+            actor=actor, number=number, to=a["to"], reason=a.get("reason", ""), now=now
+        ),
+        "hold": lambda: act.change_status(
+            actor=actor,
+            number=number,
+            to=_on_hold(profile),
+            reason=a.get("reason", ""),
+            supplier=_supplier(orgs, a["supplier"]),
+            supplier_ref=a.get("ref", ""),
+            now=now,
+        ),
+        "level": lambda: act.change_level(
+            actor=actor, number=number, to=a["to"], note=a["note"], now=now
+        ),
+        "assign": lambda: act.assign(
+            actor=actor, number=number, assignee=people[a["to"]] if a["to"] else None, now=now
+        ),
+        "severity": lambda: act.change_severity(
+            actor=actor, number=number, to=a["to"], reason=a.get("reason", ""), now=now
+        ),
+        "resolve": lambda: process.resolve(
+            actor=actor, number=number, solution=a["solution"], now=now
+        ),
+        "confirm": lambda: process.confirm(actor=actor, number=number, now=now),
+        "ask": lambda: process.ask(
+            actor=actor, number=number, body=a["body"], confirmation=False, now=now
+        ),
+        "ask_confirmation": lambda: process.ask(
+            actor=actor, number=number, body=a["body"], confirmation=True, now=now
+        ),
+        "reject": lambda: process.reject(
+            actor=actor, number=number, reason=a["reason"], note=a.get("note", ""), now=now
+        ),
+        "escalate": lambda: process.escalate_management(
+            actor=actor, number=number, reason=a.get("reason", ""), now=now
+        ),
+        "link": lambda: act.link(
+            actor=actor,
+            number=number,
+            target=tickets[a["target"]].number,
+            kind=a.get("kind", "related"),
+            now=now,
+        ),
+    }
+    verbs[step.verb]()
+
+
+def _supplier(orgs: dict[str, Organisation], slug: str) -> Organisation:
+    org = orgs.get(slug)
+    if org is None or org.kind != OrganisationKind.SUPPLIER:
+        raise DeskFileError(f"{slug!r} is not a supplier of the demo desk")
+    return org

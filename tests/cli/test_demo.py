@@ -1,0 +1,122 @@
+"""`tierdesk demo` loads each shipped profile's own demo desk, and `migrate` says what it did."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tierdesk import clock, profiles
+from tierdesk.cli.main import main
+from tierdesk.domain.parties import OrganisationKind, Role
+from tierdesk.persistence.models import Event, LevelMembership, Organisation, Ticket, User
+
+# Easter Monday, before the desks open: a public holiday in every profile's country, after a
+# weekend, so "the third working day before today" has to skip four days.
+AWKWARD = datetime(2026, 4, 6, 6, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def easter_monday() -> Iterator[None]:
+    previous = clock.install(clock.FixedClock(AWKWARD))
+    yield
+    clock.install(previous)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", profiles.builtin_names())
+def test_every_shipped_profile_loads_its_own_demo_desk(
+    name: str, settings: Any, easter_monday: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings.TIERDESK = {**settings.TIERDESK, "PROFILE": name}
+    profile = profiles.load(name)
+    assert main(["demo", "--port", "8765"]) == 0
+    out = capsys.readouterr().out
+    assert "http://127.0.0.1:8765/" in out and f"{Ticket.objects.count()} tickets" in out
+
+    for key, level in profile.levels.items():
+        assert level.label in out  # the summary names every level by the profile's label
+        if level.staffed_by is OrganisationKind.PROVIDER:
+            assert LevelMembership.objects.filter(level=key, user__role=Role.AGENT).exists(), key
+    supplier_side = profile.suppliers is not None or any(
+        lv.staffed_by is OrganisationKind.SUPPLIER for lv in profile.levels.values()
+    )
+    if supplier_side:
+        assert User.objects.filter(
+            role=Role.SUPPLIER_CONTACT, organisation__kind=OrganisationKind.SUPPLIER
+        ).exists()
+        assert Ticket.objects.exclude(supplier="").exclude(supplier__isnull=True).exists()
+    assert Organisation.objects.filter(kind="customer", parent__kind="partner").exists()
+
+    assert set(Ticket.objects.values_list("status", flat=True)) == set(profile.statuses)
+    assert set(Ticket.objects.values_list("severity", flat=True)) <= set(profile.severities)
+    assert Event.objects.filter(kind="sla_breach").exists()
+    assert Event.objects.filter(kind="sla_warning").exists()
+    if profile.escalation_matrix:
+        assert Event.objects.filter(kind="management_escalated").exists()
+    if profile.invalid_reasons:
+        assert Event.objects.filter(kind="rejected").exists()
+
+    assert main(["audit", "verify"]) == 0
+    assert "every chain intact" in capsys.readouterr().out
+    counts = (Ticket.objects.count(), Event.objects.count(), User.objects.count())
+    assert main(["demo"]) == 0
+    assert "nothing was changed" in capsys.readouterr().out
+    assert (Ticket.objects.count(), Event.objects.count(), User.objects.count()) == counts
+
+
+def test_every_shipped_profile_has_a_demo_desk() -> None:
+    from tierdesk.cli.demo.desk_file import shipped
+
+    assert shipped() == profiles.builtin_names()
+
+
+@pytest.mark.django_db
+def test_a_profile_without_a_demo_desk_is_refused_and_nothing_is_written(
+    settings: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    own = tmp_path / "own.toml"
+    text = (profiles.BUILTIN / "demo.toml").read_text().replace('name = "demo"', 'name = "own"')
+    own.write_text(text)
+    settings.TIERDESK = {**settings.TIERDESK, "PROFILE": str(own)}
+    assert main(["demo"]) == 1
+    assert "no demo desk for the profile 'own'" in capsys.readouterr().out
+    assert not User.objects.exists() and not Organisation.objects.exists()
+
+
+def test_migrate_says_what_it_did(tmp_path: Path) -> None:
+    """On a brand-new database, after a release with one new migration, and when up to date."""
+    env = {k: v for k, v in os.environ.items() if k != "TIERDESK_DATABASE_URL"}
+    env.update(TIERDESK_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="tierdesk.config.settings")
+
+    def run(*code: str) -> str:
+        script = "from tierdesk.cli.main import main, _setup\n" + "\n".join(code)
+        done = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        )
+        return done.stdout
+
+    created = run('main(["migrate"])')
+    assert re.fullmatch(r"created the database \(\d+ migrations applied\)[^\n]*\n", created)
+    again = run(
+        "_setup()",
+        "from django.core.management import call_command",
+        f'call_command("migrate", "tierdesk", "{_previous_migration()}", verbosity=0)',
+        'main(["migrate"])',
+        'main(["migrate"])',
+    )
+    assert again.splitlines() == ["applied 1 migration", "database is up to date"]
+
+
+def _previous_migration() -> str:
+    from tierdesk.persistence import migrations
+
+    names = sorted(p.stem for p in Path(migrations.__file__).parent.glob("0*.py"))
+    return names[-2]
