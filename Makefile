@@ -20,10 +20,17 @@ install: $(UV)
 install-test: $(UV)
 	$(UV) sync --frozen --extra test
 
+# `make run` serves the desk of TIERDESK_PROFILE on PORT, each profile with its own database in
+# var/<profile>/ (unless TIERDESK_DATA_DIR says otherwise), so switching profiles shows each demo.
+PORT ?= 8000
+TIERDESK_PROFILE ?= demo
+TIERDESK_DATA_DIR ?= var/$(TIERDESK_PROFILE)
+run: export TIERDESK_PROFILE := $(TIERDESK_PROFILE)
+run: export TIERDESK_DATA_DIR := $(TIERDESK_DATA_DIR)
 run: install
 	$(VENV)/bin/tierdesk migrate
-	$(VENV)/bin/tierdesk demo
-	$(VENV)/bin/tierdesk serve
+	$(VENV)/bin/tierdesk demo --port $(PORT)
+	$(VENV)/bin/tierdesk serve --port $(PORT)
 
 test: install-test
 	.ci/chromium.sh

@@ -18,14 +18,18 @@ from tierdesk.cli.main import main
 from tierdesk.domain.parties import OrganisationKind, Role
 from tierdesk.persistence.models import Event, LevelMembership, Organisation, Ticket, User
 
-# Easter Monday, before the desks open: a public holiday in every profile's country, after a
-# weekend, so "the third working day before today" has to skip four days.
-AWKWARD = datetime(2026, 4, 6, 6, 30, tzinfo=UTC)
+INSTANTS = [
+    # Easter Monday before the desks open: a public holiday in every profile's country after a
+    # weekend, so "the third working day before today" skips four days and no desk is open now.
+    datetime(2026, 4, 6, 6, 30, tzinfo=UTC),
+    # An ordinary Wednesday afternoon, every desk open.
+    datetime(2026, 3, 11, 14, 0, tzinfo=UTC),
+]
 
 
-@pytest.fixture
-def easter_monday() -> Iterator[None]:
-    previous = clock.install(clock.FixedClock(AWKWARD))
+@pytest.fixture(params=INSTANTS, ids=["easter-monday-early", "wednesday-afternoon"])
+def at_instant(request: pytest.FixtureRequest) -> Iterator[None]:
+    previous = clock.install(clock.FixedClock(request.param))
     yield
     clock.install(previous)
 
@@ -33,7 +37,7 @@ def easter_monday() -> Iterator[None]:
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", profiles.builtin_names())
 def test_every_shipped_profile_loads_its_own_demo_desk(
-    name: str, settings: Any, easter_monday: None, capsys: pytest.CaptureFixture[str]
+    name: str, settings: Any, at_instant: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings.TIERDESK = {**settings.TIERDESK, "PROFILE": name}
     profile = profiles.load(name)

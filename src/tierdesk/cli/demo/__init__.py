@@ -42,8 +42,9 @@ def _summary(desk: Desk, written: Written, profile: Profile, port: int) -> None:
     print(
         f"demo loaded: {profile.provider_name} ({profile.name} profile): "
         f"{_count(len(partners), 'partner')} with "
-        f"{_count(len(accounts), 'end-customer account')}, {_count(len(suppliers), 'supplier')}, "
-        f"{_count(len(written.tickets), 'ticket')}"
+        f"{_count(len(accounts), 'end-customer account')}, "
+        + (f"{_count(len(suppliers), 'supplier')}, " if suppliers else "")
+        + f"{_count(len(written.tickets), 'ticket')}"
     )
     print(f"log in at http://127.0.0.1:{port}/ with password {DEMO_PASSWORD!r} as:")
     for org in desk.organisations:
