@@ -18,10 +18,11 @@ from tierdesk.cli.main import main
 from tierdesk.domain.parties import OrganisationKind, Role
 from tierdesk.persistence.models import Event, LevelMembership, Organisation, Ticket, User
 
+AWKWARD = datetime(2026, 4, 6, 6, 30, tzinfo=UTC)
 INSTANTS = [
     # Easter Monday before the desks open: a public holiday in every profile's country after a
     # weekend, so "the third working day before today" skips four days and no desk is open now.
-    datetime(2026, 4, 6, 6, 30, tzinfo=UTC),
+    AWKWARD,
     # An ordinary Wednesday afternoon, every desk open.
     datetime(2026, 3, 11, 14, 0, tzinfo=UTC),
 ]
@@ -91,7 +92,7 @@ def test_a_profile_without_a_demo_desk_is_refused_and_nothing_is_written(
     own.write_text(text)
     settings.TIERDESK = {**settings.TIERDESK, "PROFILE": str(own)}
     assert main(["demo"]) == 1
-    assert "no demo desk for the profile 'own'" in capsys.readouterr().out
+    assert "no demo desk for the profile 'own'" in capsys.readouterr().err
     assert not User.objects.exists() and not Organisation.objects.exists()
 
 
@@ -124,3 +125,24 @@ def _previous_migration() -> str:
 
     names = sorted(p.stem for p in Path(migrations.__file__).parent.glob("0*.py"))
     return names[-2]
+
+
+def test_a_desk_file_names_the_entry_it_cannot_use() -> None:
+    from tierdesk.cli.demo.desk_file import DeskFileError, _Reader
+
+    profile = profiles.load("demo")
+    reader = _Reader(profile, Path("demo.toml"), AWKWARD)
+    people = [{"username": "ann", "name": "Ann Agent", "role": "agent", "levels": ["l1"]}]
+    story = {"key": "t", "at": "-1d 10:00", "by": "ann", "subject": "s"}
+    with pytest.raises(DeskFileError, match=r"ticket 't' step 1: 'bob' is not one of"):
+        reader.desk(
+            {"people": people, "tickets": [{**story, "steps": [["+1h", "bob", "note", "x"]]}]}
+        )
+    with pytest.raises(DeskFileError, match=r"ticket 't' step 1: 'shout' is not a verb"):
+        reader.desk({"people": people, "tickets": [{**story, "steps": [["+1h", "ann", "shout"]]}]})
+    with pytest.raises(DeskFileError, match=r"ticket 't' step 1: '\+9d' is in the future"):
+        reader.desk(
+            {"people": people, "tickets": [{**story, "steps": [["+9d", "ann", "note", "x"]]}]}
+        )
+    with pytest.raises(DeskFileError, match=r"people\[0\] \(ann\): 'l9' is not a level"):
+        reader.desk({"people": [{**people[0], "levels": ["l9"]}]})

@@ -3,12 +3,15 @@ database through the actions, and a summary of the logins and what each ticket s
 
 from __future__ import annotations
 
+import sys
+
 from django.db import transaction
 
 from tierdesk import clock, profiles
 from tierdesk.cli.demo.desk_file import Desk, DeskFileError, read
 from tierdesk.cli.demo.knowledge import write_knowledge
 from tierdesk.cli.demo.story import DEMO_PASSWORD, Written, write_desk
+from tierdesk.domain.errors import DomainError
 from tierdesk.domain.parties import OrganisationKind, Role
 from tierdesk.domain.profiles import Profile
 from tierdesk.persistence.models import Organisation, User
@@ -26,10 +29,19 @@ def load_demo(*, port: int = 8000) -> int:
         desk = read(profile, now)
         with transaction.atomic():
             written = write_desk(desk, profile, now)
-            author = next(u for u in written.people.values() if u.role == Role.ADMINISTRATOR)
-            write_knowledge(desk, author, profile, written.tickets, now)
+            author = next(
+                (u for u in written.people.values() if u.role == Role.ADMINISTRATOR), None
+            )
+            if author is None:
+                raise DeskFileError(f"{desk.source.name}: the desk needs an administrator")
+            try:
+                write_knowledge(desk, author, profile, written.tickets, now)
+            except DomainError as exc:
+                raise DeskFileError(
+                    f"{desk.source.name}: knowledge base or status page: {exc}"
+                ) from exc
     except DeskFileError as exc:
-        print(f"error: {exc}; nothing was changed")
+        print(f"error: {exc}; nothing was changed", file=sys.stderr)
         return 1
     _summary(desk, written, profile, port)
     return 0

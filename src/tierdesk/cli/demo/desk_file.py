@@ -134,7 +134,10 @@ def read(profile: Profile, now: datetime) -> Desk:
         data = tomllib.loads(path.read_text("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise DeskFileError(f"{path.name}: not valid TOML: {exc}") from exc
-    return _Reader(profile, path, now).desk(data)
+    try:
+        return _Reader(profile, path, now).desk(data)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise DeskFileError(f"{path.name}: a missing or malformed entry ({exc!r})") from exc
 
 
 class _Reader:
