@@ -708,6 +708,9 @@ def parser() -> argparse.ArgumentParser:
     from tierdesk.cli.report import add_parser as add_report
 
     add_report(sub)
+    from tierdesk.cli.admin import add_parsers as add_administration
+
+    add_administration(sub)
     return top
 
 
@@ -715,6 +718,14 @@ def parser() -> argparse.ArgumentParser:
 def report(args: argparse.Namespace) -> int:
     _setup()
     from tierdesk.cli.report import run
+
+    return run(args)
+
+
+@command("admin")
+def administration(args: argparse.Namespace) -> int:
+    _setup()
+    from tierdesk.cli.admin import run
 
     return run(args)
 
