@@ -43,7 +43,7 @@ def test_acting_as_someone_who_may_not(desk: Desk, capsys: pytest.CaptureFixture
     assert code == 1 and "no active user 'ghost'" in err
     assert not AdminChange.objects.exists()
     # A partner admin acts on their own organisation.
-    code, out, _ = run(
+    code, _, _ = run(
         capsys, "account", "create", "Tailspin", "--partner", "northwind", "--as", "nora"
     )
     assert code == 0
@@ -185,3 +185,18 @@ def test_import_and_changes(desk: Desk, capsys: pytest.CaptureFixture[str], tmp_
     (tmp_path / "bad.csv").write_bytes(b"slug,name\n\xff\xfe\n")
     code, _, err = run(capsys, "import", "organisations", str(tmp_path / "bad.csv"))
     assert code == 1 and "UTF-8" in err
+
+
+def test_token_commands_are_logged(desk: Desk, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "token", "create", "--user", "agent1", "--name", "ci")
+    assert code == 0
+    secret = out.strip()
+    change = AdminChange.objects.get()
+    assert (change.actor, change.verb, change.object_kind) == (desk.l1, "create", "token")
+    assert secret not in str(change.after)
+    key_id = change.object_id
+    run(capsys, "user", "deactivate", "agent1")
+    code, out, err = run(capsys, "token", "revoke", "--user", "agent1", key_id)
+    assert code == 0, err
+    revoked = AdminChange.objects.filter(verb="revoke").get()
+    assert revoked.actor == desk.admin  # the owner is deactivated: an administrator revokes

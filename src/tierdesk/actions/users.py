@@ -236,7 +236,11 @@ def create_person(
 
 
 def _locked(person: User) -> User:
-    return User.objects.select_for_update().select_related("organisation").get(pk=person.pk)
+    return (
+        User.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(pk=person.pk)
+    )
 
 
 def _check_administrators_remain(person: User, *, role_after: str, active_after: bool) -> None:
@@ -244,7 +248,7 @@ def _check_administrators_remain(person: User, *, role_after: str, active_after:
         return
     # Locked so that two administrators demoting each other at once cannot both succeed.
     others = list(
-        User.objects.select_for_update()
+        User.objects.select_for_update(of=("self",))
         .filter(role=Role.ADMINISTRATOR, is_active=True, organisation__is_active=True)
         .exclude(pk=person.pk)
         .values_list("pk", flat=True)
