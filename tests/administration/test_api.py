@@ -301,3 +301,98 @@ def test_a_partner_admin_sees_and_touches_only_their_own(desk: Desk) -> None:
     assert patch(nora, "/admin/organisations/northwind", {"name": "Mine"}).status_code == 404
     assert nora.post("/admin/people/ned/deactivate").status_code == 200
     assert nora.get("/admin/people", organisation="contoso").status_code == 404
+
+
+def test_hostile_strings_in_every_admin_field_never_break_the_api(desk: Desk) -> None:
+    from tests.administration.test_imports import naughty
+
+    admin = ApiClient(desk.admin)
+    failures = []
+    strings = [*naughty(limit=50), "nul\x00byte"]
+    for i, text in enumerate(strings):
+        calls = [
+            (
+                "partner",
+                lambda t: admin.post(
+                    "/admin/organisations", {"name": t[:200], "external_ref": t[:100]}
+                ),
+            ),
+            (
+                "partner slug",
+                lambda t: admin.post("/admin/organisations", {"name": "N", "slug": t[:80]}),
+            ),
+            (
+                "edit",
+                lambda t: patch(
+                    admin, "/admin/organisations/northwind", {"contact_email": t[:254]}
+                ),
+            ),
+            ("account", lambda t: admin.post("/admin/accounts", {"name": t[:200], "partner": t})),
+            (
+                "subscription",
+                lambda t: admin.post(
+                    "/admin/accounts/acme/subscriptions", {"reference": t[:100], "product": t[:200]}
+                ),
+            ),
+            (
+                "terms",
+                lambda t: patch(
+                    admin,
+                    "/admin/suppliers/vendor/terms",
+                    {
+                        "method": t[:10],
+                        "contact": t[:300],
+                        "ola_target": t[:60],
+                        "calendar": t[:40],
+                        "severity_map": {t[:40]: t[:60]},
+                    },
+                ),
+            ),
+            (
+                "person",
+                lambda t, i=i: admin.post(
+                    "/admin/people",
+                    {
+                        "username": t[:150],
+                        "organisation": "northwind",
+                        "role": "partner_user",
+                        "email": f"p{i}@northwind.example",
+                        "first_name": t[:150],
+                        "last_name": t[:150],
+                    },
+                ),
+            ),
+            (
+                "person role",
+                lambda t: patch(admin, "/admin/people/ned", {"role": t, "levels": [t]}),
+            ),
+            (
+                "domain",
+                lambda t: admin.post("/admin/organisations/northwind/domains", {"domain": t[:253]}),
+            ),
+            ("token", lambda t: admin.post("/admin/tokens", {"name": t[:100], "owner": t})),
+            ("changes", lambda t: admin.get("/admin/changes", kind=t, actor=t, object_id=t)),
+            ("people", lambda t: admin.get("/admin/people", q=t[:200], role=t, organisation=t)),
+            (
+                "path",
+                lambda t: admin.client.get(
+                    "/api/v1/admin/people/"
+                    + t.replace("/", "%2F").replace("?", "%3F").replace("#", "%23")
+                ),
+            ),
+        ]
+        for name, call in calls:
+            response = call(text)
+            if response.status_code not in (200, 201, 204, 404, 409, 422):
+                failures.append((name, text, response.status_code))
+            elif response.status_code >= 400 and set(response.json()) != {
+                "error",
+                "message",
+                "fields",
+            }:
+                failures.append((name, text, "error shape"))
+    assert failures == []
+    # Whatever was stored is what was sent; nothing holds a NUL.
+    names = [*Organisation.objects.values_list("name", flat=True)]
+    names += [*User.objects.values_list("first_name", flat=True)]
+    assert all("\x00" not in n for n in names)
