@@ -16,7 +16,15 @@ import pytest
 from tierdesk import clock, profiles
 from tierdesk.cli.main import main
 from tierdesk.domain.parties import OrganisationKind, Role
-from tierdesk.persistence.models import Event, LevelMembership, Organisation, Ticket, User
+from tierdesk.persistence.models import (
+    AdminChange,
+    Event,
+    LevelMembership,
+    Organisation,
+    SupportTerms,
+    Ticket,
+    User,
+)
 
 AWKWARD = datetime(2026, 4, 6, 6, 30, tzinfo=UTC)
 INSTANTS = [
@@ -58,6 +66,11 @@ def test_every_shipped_profile_loads_its_own_demo_desk(
             role=Role.SUPPLIER_CONTACT, organisation__kind=OrganisationKind.SUPPLIER
         ).exists()
         assert Ticket.objects.exclude(supplier="").exclude(supplier__isnull=True).exists()
+        assert SupportTerms.objects.exists()
+    assert (
+        AdminChange.objects.filter(object_kind="person", verb="create").count()
+        == User.objects.count() - 1
+    )
     assert Organisation.objects.filter(kind="customer", parent__kind="partner").exists()
 
     assert set(Ticket.objects.values_list("status", flat=True)) == set(profile.statuses)
@@ -131,7 +144,10 @@ def test_a_desk_file_names_the_entry_it_cannot_use() -> None:
 
     profile = profiles.load("demo")
     reader = _Reader(profile, Path("demo.toml"), AWKWARD)
-    people = [{"username": "ann", "name": "Ann Agent", "role": "agent", "levels": ["l1"]}]
+    people = [
+        {"username": "ann", "name": "Ann Agent", "role": "agent", "levels": ["l1"]},
+        {"username": "ada", "name": "Ada Admin", "role": "administrator"},
+    ]
     story = {"key": "t", "at": "-1d 10:00", "by": "ann", "subject": "s"}
     with pytest.raises(DeskFileError, match=r"ticket 't' step 1: 'bob' is not one of"):
         reader.desk(
@@ -145,3 +161,5 @@ def test_a_desk_file_names_the_entry_it_cannot_use() -> None:
         )
     with pytest.raises(DeskFileError, match=r"people\[0\] \(ann\): 'l9' is not a level"):
         reader.desk({"people": [{**people[0], "levels": ["l9"]}]})
+    with pytest.raises(DeskFileError, match=r"people: the desk needs an administrator"):
+        reader.desk({"people": people[:1]})

@@ -55,6 +55,7 @@ class Org:
     parent: str | None = None
     external_ref: str = ""
     domains: tuple[str, ...] = ()
+    terms: dict[str, Any] = field(default_factory=dict)  # a supplier's support terms
 
 
 @dataclass(frozen=True)
@@ -171,9 +172,13 @@ class _Reader:
             if not p.get("accounts"):
                 raise self.fail(f"partners[{i}]", "a partner needs end-customer accounts")
         for s in data.get("suppliers", []):
-            orgs.append(Org(s["slug"], s["name"], OrganisationKind.SUPPLIER))
+            orgs.append(
+                Org(s["slug"], s["name"], OrganisationKind.SUPPLIER, terms=dict(s.get("terms", {})))
+            )
         kinds = {o.slug: o.kind for o in orgs}
         people = [self.person(i, p, kinds) for i, p in enumerate(data.get("people", []))]
+        if not any(p.role is Role.ADMINISTRATOR for p in people):
+            raise self.fail("people", "the desk needs an administrator (who sets up the rest)")
         self.users = {p.username: p for p in people}
         self.kinds = kinds
         stories = [self.story(s) for s in data.get("tickets", [])]

@@ -14,8 +14,11 @@ from tierdesk.actions import process
 from tierdesk.actions import tickets as act
 from tierdesk.actions.accounts import approve_domain
 from tierdesk.actions.automatic import record_due
+from tierdesk.actions.organisations import create_account, create_partner
 from tierdesk.actions.people import create_organisation, create_user
-from tierdesk.cli.demo.desk_file import PROVIDER, Desk, DeskFileError, Step, Story
+from tierdesk.actions.suppliers import create_supplier
+from tierdesk.actions.users import create_person
+from tierdesk.cli.demo.desk_file import PROVIDER, Desk, DeskFileError, Org, Person, Step, Story
 from tierdesk.domain.errors import DomainError
 from tierdesk.domain.parties import OrganisationKind, Role
 from tierdesk.domain.profiles import Profile
@@ -32,42 +35,31 @@ class Written:
 
 
 def write_desk(desk: Desk, profile: Profile, now: datetime) -> Written:
-    """Everything in one transaction: a file that fails half-way leaves the database as it was."""
+    """Everything in one transaction: a file that fails half-way leaves the database as it was.
+
+    The provider and its first administrator are created as `tierdesk createadmin` does; the
+    administrator then sets up partners, accounts, suppliers with their terms, and people through
+    the administration actions, so the change log shows who did what.
+    """
     start = min((s.opened_at for s in desk.stories), default=now) - timedelta(days=30)
+    first = next(p for p in desk.people if p.role is Role.ADMINISTRATOR)
     with transaction.atomic():
-        orgs: dict[str, Organisation] = {}
-        for org in desk.organisations:
-            orgs[org.slug] = create_organisation(
-                name=org.name,
-                kind=org.kind,
-                parent=orgs[org.parent] if org.parent else None,
-                slug=None if org.slug == PROVIDER else org.slug,
-                external_ref=org.external_ref,
-                now=start,
-            )
-        people: dict[str, User] = {}
-        for p in desk.people:
-            first, _, last = p.name.partition(" ")
-            people[p.username] = create_user(
-                username=p.username,
-                email=p.email or f"{p.username}@example.com",
-                organisation=orgs[p.org],
-                role=p.role,
-                password=DEMO_PASSWORD,
-                first_name=first,
-                last_name=last,
-                levels=p.levels,
-                now=start,
-                check_password=False,
-            )
-        admin = next((u for u in people.values() if u.role == Role.ADMINISTRATOR), None)
-        for org in desk.organisations:
-            for domain in org.domains:
-                if admin is None:
-                    raise DeskFileError(
-                        f"{desk.source.name}: approved domains need an administrator"
-                    )
-                approve_domain(actor=admin, organisation=orgs[org.slug], domain=domain, now=start)
+        try:
+            orgs = {
+                PROVIDER: create_organisation(
+                    name=profile.provider_name, kind=OrganisationKind.PROVIDER, now=start
+                )
+            }
+            people = {first.username: _first_administrator(first, orgs[PROVIDER], start)}
+            admin = people[first.username]
+            for org in desk.organisations:
+                if org.slug != PROVIDER:
+                    orgs[org.slug] = _organisation(org, orgs, admin, start)
+            for p in desk.people:
+                if p.username not in people:
+                    people[p.username] = _person(p, orgs[p.org], admin, start)
+        except DomainError as exc:
+            raise DeskFileError(f"{desk.source.name}: setting up the desk: {_said(exc)}") from exc
         tickets = _play(desk, profile, orgs, people)
         # What fell due after the last step, recorded at its own instants, as the sweep does.
         for ticket in tickets.values():
@@ -76,6 +68,63 @@ def write_desk(desk: Desk, profile: Profile, now: datetime) -> Written:
         for key, ticket in tickets.items():
             tickets[key] = Ticket.objects.get(pk=ticket.pk)
     return Written(orgs, people, tickets)
+
+
+def _first_administrator(p: Person, provider: Organisation, now: datetime) -> User:
+    first, _, last = p.name.partition(" ")
+    return create_user(
+        username=p.username,
+        email=p.email or f"{p.username}@example.com",
+        organisation=provider,
+        role=p.role,
+        password=DEMO_PASSWORD,
+        first_name=first,
+        last_name=last,
+        now=now,
+    )
+
+
+def _organisation(
+    org: Org, orgs: dict[str, Organisation], admin: User, now: datetime
+) -> Organisation:
+    if org.kind is OrganisationKind.PARTNER:
+        made = create_partner(actor=admin, name=org.name, slug=org.slug, now=now)
+        for domain in org.domains:
+            approve_domain(actor=admin, organisation=made, domain=domain, now=now)
+        return made
+    if org.kind is OrganisationKind.CUSTOMER:
+        assert org.parent is not None
+        return create_account(
+            actor=admin,
+            partner=orgs[org.parent],
+            name=org.name,
+            slug=org.slug,
+            external_ref=org.external_ref,
+            now=now,
+        )
+    return create_supplier(
+        actor=admin, name=org.name, slug=org.slug, terms=org.terms or None, now=now
+    )
+
+
+def _person(p: Person, org: Organisation, admin: User, now: datetime) -> User:
+    first, _, last = p.name.partition(" ")
+    return create_person(
+        actor=admin,
+        organisation=org,
+        username=p.username,
+        role=p.role,
+        email=p.email or f"{p.username}@example.com",
+        first_name=first,
+        last_name=last,
+        levels=p.levels,
+        password=DEMO_PASSWORD,
+        now=now,
+    )
+
+
+def _said(exc: DomainError) -> str:
+    return f"{exc}" + "".join(f"; {k}: {v}" for k, v in exc.fields.items())
 
 
 def _play(
@@ -95,10 +144,7 @@ def _play(
                 _do(step, tickets[story.key].number, profile, orgs, people, tickets)
         except DomainError as exc:
             where = step.where if step is not None else f"ticket {story.key!r} opening"
-            raise DeskFileError(
-                f"{desk.source.name}: {where}: {exc}"
-                + "".join(f"; {k}: {v}" for k, v in getattr(exc, "fields", {}).items())
-            ) from exc
+            raise DeskFileError(f"{desk.source.name}: {where}: {_said(exc)}") from exc
     return tickets
 
 
