@@ -3,7 +3,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tierdesk.web import accounts, desk, kb, new_ticket, quarantine, reports, status, tickets, views
+from tierdesk.web import (
+    accounts,
+    desk,
+    kb,
+    new_ticket,
+    profile_page,
+    quarantine,
+    reports,
+    status,
+    tickets,
+    views,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -49,4 +60,5 @@ urlpatterns = [
     path("desk/quarantine/", quarantine.quarantine, name="quarantine"),
     path("desk/quarantine/<int:pk>/", quarantine.held_message, name="held_message"),
     path("desk/quarantine/<int:pk>/process", quarantine.reprocess, name="reprocess"),
+    path("administration/profile/", profile_page.profile_page, name="admin_profile"),
 ]
