@@ -121,7 +121,7 @@ def _language(code: str) -> str:
 
 
 def calendar_view(cal: Calendar, years: range) -> dict[str, Any]:
-    holidays = [
+    holidays: list[dict[str, Any]] = [
         {"day": day, "name": cal.holiday_names.get(day, "")}
         for day in sorted(cal.holidays)
         if day.year in years
@@ -146,7 +146,7 @@ def calendar_view(cal: Calendar, years: range) -> dict[str, Any]:
 
 def _notification_rules(profile: Profile) -> list[dict[str, Any]]:
     """What the notification rules (tierdesk.domain.notify) do, asked of the rules themselves."""
-    cases = [
+    cases: list[tuple[Any, str, dict[str, Any], bool, bool]] = [
         (_("A ticket is opened"), EventKind.CREATED, {}, True, False),
         (_("An emergency is opened"), EventKind.CREATED, {}, True, True),
         (_("The requester replies"), EventKind.REPLY, {"by": "requester"}, True, False),
