@@ -161,7 +161,9 @@ def test_the_desk_keeps_an_active_administrator(desk: Desk) -> None:
         deactivate_person(actor=desk.admin, person=desk.admin, now=clock.now())
     assert "active" in refused.value.fields
     with pytest.raises(Conflict) as refused:
-        edit_person(actor=desk.admin, person=desk.admin, now=clock.now(), changes={"role": "manager"})
+        edit_person(
+            actor=desk.admin, person=desk.admin, now=clock.now(), changes={"role": "manager"}
+        )
     assert "role" in refused.value.fields
     assert User.objects.get(pk=desk.admin.pk).role == Role.ADMINISTRATOR
 

@@ -85,7 +85,7 @@ def clean_organisation(
             out[name] = _text(values[name], name, limits[name], problems)
     if "name" in out and not out["name"] and "name" not in problems:
         problems["name"] = "is required"
-    if "slug" in out and "slug" not in problems:
+    if out.get("slug") and "slug" not in problems:
         slug = out["slug"]
         if not SLUG.match(slug):
             problems["slug"] = (
@@ -101,6 +101,12 @@ def clean_organisation(
     if problems:
         raise Invalid("the organisation cannot be saved so", fields=problems)
     return out
+
+
+def may_manage_accounts_of(actor: User, partner: Organisation) -> bool:
+    return may_manage(
+        log.actor_of(actor), Target(Thing.ACCOUNT, OrganisationKind.PARTNER, partner.pk)
+    )
 
 
 def require_new(actor: User, target: Target) -> None:

@@ -155,6 +155,15 @@ def create_person(
     role_value = _role(role, problems)
     if role_value is None:
         raise Invalid("the person cannot be saved so", fields=problems)
+    expected = ROLE_ORGANISATION[role_value]
+    if organisation.kind != expected:
+        raise Invalid(
+            "the person cannot be saved so",
+            fields={
+                "role": f"a {role_value.value} belongs to a {expected.value} organisation, "
+                f"not a {organisation.kind} one"
+            },
+        )
     require_new(
         actor,
         Target(Thing.PERSON, OrganisationKind(organisation.kind), organisation.pk, role_value),
