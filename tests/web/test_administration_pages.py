@@ -87,7 +87,7 @@ def test_the_navigation_tells_administrators_and_managers_apart(desk: Desk) -> N
     admin = _client(desk.admin).get("/").content.decode()
     assert 'href="/administration/">Administration<' in admin
     manager = _client(desk.manager).get("/").content.decode()
-    assert "/administration/\"" not in manager and 'href="/administration/profile/"' in manager
+    assert '/administration/"' not in manager and 'href="/administration/profile/"' in manager
     agent = _client(desk.l1).get("/").content.decode()
     assert "/administration/" not in agent
     # Administrators keep the desk and the reports; partner admins keep their organisation page.
@@ -249,7 +249,12 @@ def test_a_supplier_with_its_terms(desk: Desk) -> None:
     # A contact person for the supplier.
     response = client.post(
         "/administration/organisations/odin/people/new/",
-        {"username": "olaf", "email": "olaf@odin.example", "language": "en", "role": "supplier_contact"},
+        {
+            "username": "olaf",
+            "email": "olaf@odin.example",
+            "language": "en",
+            "role": "supplier_contact",
+        },
     )
     assert response.status_code == 302
     assert User.objects.get(username="olaf").organisation == odin
@@ -299,7 +304,8 @@ def test_the_last_administrator_is_not_deactivated(desk: Desk) -> None:
 def test_api_tokens_are_shown_once_and_revoked(desk: Desk) -> None:
     client = _client(desk.admin)
     response = client.post(
-        "/administration/tokens/", {"owner": desk.north_user.username, "name": "ERP", "expires_in_days": "30"}
+        "/administration/tokens/",
+        {"owner": desk.north_user.username, "name": "ERP", "expires_in_days": "30"},
     )
     assert response.status_code == 200
     secret = re.search(r'data-test="token-secret">([^<]+)<', response.content.decode())
@@ -320,7 +326,10 @@ def test_api_tokens_are_shown_once_and_revoked(desk: Desk) -> None:
 
 def test_the_change_log_shows_before_and_after(desk: Desk) -> None:
     orgs.edit_organisation(
-        actor=desk.admin, organisation=desk.contoso, now=clock.now(), changes={"name": "Contoso Ltd"}
+        actor=desk.admin,
+        organisation=desk.contoso,
+        now=clock.now(),
+        changes={"name": "Contoso Ltd"},
     )
     client = _client(desk.admin)
     page = client.get("/administration/changes/").content.decode()
@@ -356,7 +365,9 @@ def test_csv_import_dry_run_then_apply(desk: Desk) -> None:
     assert Organisation.objects.get(slug="fabrikam").contact_email == "ops@fabrikam.example"
     # Another administrator cannot apply this administrator's checked file.
     other = User.objects.create(username="admin2", role="administrator", organisation=desk.provider)
-    again = _client(other).post("/administration/import/", {"verb": "apply", "sealed": sealed.group(1)})
+    again = _client(other).post(
+        "/administration/import/", {"verb": "apply", "sealed": sealed.group(1)}
+    )
     assert again.status_code == 422
 
 
@@ -368,7 +379,9 @@ def test_a_file_that_is_not_csv_is_refused_next_to_the_file(desk: Desk) -> None:
     assert response.status_code == 422 and 'id="id_file-error"' in response.content.decode()
 
 
-@pytest.mark.parametrize("url", ["/administration/partners/nope/", "/administration/people/nobody/"])
+@pytest.mark.parametrize(
+    "url", ["/administration/partners/nope/", "/administration/people/nobody/"]
+)
 def test_unknown_objects_are_not_found(desk: Desk, url: str) -> None:
     assert _client(desk.admin).get(url).status_code == 404
 

@@ -710,12 +710,12 @@ def csv_import(request: HttpRequest) -> HttpResponse:
     report = None
     sealed = ""
     status = 200
+    apply_error = ""
     if request.method == "POST" and request.POST.get("verb") == "apply":
         opened = _unsealed(actor, request.POST.get("sealed", ""))
         form = f.ImportForm()
         if opened is None:
-            form.add_error(None, _("The checked file has expired or was altered; upload it again."))
-            status = 422
+            apply_error = _("The checked file has expired or was altered; upload it again.")
         else:
             kind, data = opened
             try:
@@ -723,8 +723,8 @@ def csv_import(request: HttpRequest) -> HttpResponse:
                     actor=actor, kind=kind, data=data, now=clock.now(), apply=True
                 )
             except DomainError as exc:
-                show_action_errors(form, exc)
-                status = 422
+                apply_error = exc.message
+        status = 422 if apply_error else 200
     elif request.method == "POST":
         if form.is_valid():
             upload = form.cleaned_data["file"]
@@ -747,6 +747,7 @@ def csv_import(request: HttpRequest) -> HttpResponse:
         "form": form,
         "report": report,
         "sealed": sealed,
+        "apply_error": apply_error,
         "columns": [
             {"kind": kind, "required": req, "optional": opt}
             for kind, (req, opt) in imports.COLUMNS.items()
