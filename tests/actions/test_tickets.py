@@ -99,12 +99,35 @@ def test_a_refused_change_leaves_the_record_untouched(desk: Desk) -> None:
     assert Event.objects.filter(ticket=ticket).count() == 1
 
 
-def test_agents_only_reach_their_levels_and_their_own_tickets(desk: Desk) -> None:
+def test_agents_read_and_work_by_the_levels_the_profile_gives_them(desk: Desk) -> None:
+    # The demo profile's NOC reads its own and Support Level 2's tickets and works only its own;
+    # every other level reads and works every ticket.
     ticket = desk.open()
     with pytest.raises(NotFound):
-        act.add_reply(actor=desk.l2, number=ticket.number, body="hello", now=clock.now())
-    act.assign(actor=desk.l1, number=ticket.number, assignee=desk.l2, now=clock.now())
-    act.add_reply(actor=desk.l2, number=ticket.number, body="hello", now=clock.now())
+        act.add_reply(actor=desk.noc, number=ticket.number, body="hello", now=clock.now())
+    act.change_level(actor=desk.l1, number=ticket.number, to="l2", note="x", now=clock.now())
+    with pytest.raises(Forbidden):
+        act.add_reply(actor=desk.noc, number=ticket.number, body="hello", now=clock.now())
+    act.assign(actor=desk.l1, number=ticket.number, assignee=desk.noc, now=clock.now())
+    act.add_reply(actor=desk.noc, number=ticket.number, body="hello", now=clock.now())
+
+
+def test_an_agent_keeps_a_ticket_after_it_leaves_their_level(desk: Desk) -> None:
+    """LuxCloud 1.1.2 and 2.4.3: L1 owns the communication with the partner and usually closes;
+    1.1.3: L2 manages what was escalated to it, also while a supplier works on it."""
+    ticket = desk.open()
+    act.change_level(actor=desk.l1, number=ticket.number, to="l2", note="x", now=clock.now())
+    act.add_reply(actor=desk.l1, number=ticket.number, body="L2 is on it.", now=clock.now())
+    act.change_status(
+        actor=desk.l2,
+        number=ticket.number,
+        to="on_hold",
+        supplier=desk.supplier,
+        supplier_ref="V-1",
+        now=clock.now(),
+    )
+    act.add_note(actor=desk.l2, number=ticket.number, body="chased the vendor", now=clock.now())
+    act.change_status(actor=desk.l1, number=ticket.number, to="open", now=clock.now())
 
 
 def test_only_provider_staff_can_be_assigned(desk: Desk) -> None:

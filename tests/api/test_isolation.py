@@ -124,3 +124,75 @@ def test_a_partner_cannot_link_to_or_open_for_another_tenant(desk: Desk) -> None
     detail = contoso.get(f"/tickets/{own.number}").json()
     assert detail["links"] == []  # the link's other end is not Contoso's to see
     assert north_ticket.number not in str(detail)
+
+
+def test_partner_and_supplier_never_see_each_other(desk: Desk) -> None:
+    """A partner sees the provider's commitments only; a supplier sees the hand-off note and the
+    fields the profile shares with suppliers (the demo profile: subject and the error message)."""
+    from django.test import Client
+
+    from tierdesk import clock
+
+    ticket = desk.open(customer_account=desk.acme, subject="Backup add-on fails")
+    number = ticket.number
+    act.change_status(
+        actor=desk.l1,
+        number=number,
+        to="on_hold",
+        supplier=desk.supplier,
+        supplier_ref="VEN-4711",
+        note="Provisioning task fails in your module; logs in the shared field.",
+        reason="handed to supplier",
+        now=clock.now(),
+    )
+    act.attach_file(
+        actor=desk.vendor,
+        number=number,
+        content=io.BytesIO(b"stack trace"),
+        name="vendor-trace.txt",
+        size=11,
+        now=clock.now(),
+        max_bytes=100,
+    )
+    act.add_reply(actor=desk.vendor, number=number, body="Patch 4.2 fixes it", now=clock.now())
+
+    def page(user: Any) -> str:
+        client = Client()
+        client.force_login(user)
+        response = client.get(f"/tickets/{number}/")
+        assert response.status_code == 200
+        return response.content.decode()
+
+    supplier_words = (
+        "VEN-4711",
+        desk.supplier.name,
+        "vendor-trace",
+        "Patch 4.2",
+        "Provisioning task",
+    )
+    partner_api = ApiClient(desk.north_user).get(f"/tickets/{number}").json()
+    for text in (str(partner_api), page(desk.north_user)):
+        for word in supplier_words:
+            assert word not in text, word
+    assert all(t["kind"] != "supplier" for t in partner_api["sla"])
+    assert partner_api["attachments"] == []
+    assert ApiClient(desk.north_user).get(f"/tickets/{number}/attachments/1").status_code == 404
+
+    partner_words = (
+        desk.north.name,
+        desk.acme.name,
+        desk.north_user.email,
+        "admin@acme.example.com",  # the end customer's login details
+    )
+    vendor_api = ApiClient(desk.vendor).get(f"/tickets/{number}").json()
+    vendor_page = page(desk.vendor)
+    for text in (str(vendor_api), vendor_page):
+        for word in partner_words:
+            assert word not in text, word
+        assert "Provisioning task fails" in text  # the hand-off note
+    assert [t["kind"] for t in vendor_api["sla"]] == ["supplier"]
+    assert [a["name"] for a in vendor_api["attachments"]] == ["vendor-trace.txt"]
+    assert "Escalate to management" not in vendor_page and "close this ticket" not in vendor_page
+    # The provider sees all of it.
+    staff_page = page(desk.l1)
+    assert "VEN-4711" in staff_page and "Patch 4.2" in staff_page and desk.north.name in staff_page

@@ -86,3 +86,31 @@ def test_agent_moves_the_ticket(desk: Desk) -> None:
         partner.post(f"/tickets/{ticket.number}/note", {"note-body": "sneaky"}).status_code == 403
     )
     assert not Event.objects.filter(ticket=ticket, kind="note").exists()
+
+
+def test_a_partner_confirms_a_resolved_ticket_and_it_closes(desk: Desk) -> None:
+    """LuxCloud 2.4.3 a: confirming from Pending resolves; confirming a Resolved ticket closes it.
+    The button says which."""
+    ticket = desk.open()
+    act.change_status(actor=desk.l1, number=ticket.number, to="open", now=clock.now())
+    act.change_status(actor=desk.l1, number=ticket.number, to="pending", now=clock.now())
+    client = logged_in(desk.north_user)
+    page = client.get(f"/tickets/{ticket.number}/").content.decode()
+    assert "mark this ticket resolved" in page
+    assert client.post(f"/tickets/{ticket.number}/confirm").status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == "resolved"
+    page = client.get(f"/tickets/{ticket.number}/").content.decode()
+    assert "The solution works: close this ticket" in page
+    assert client.post(f"/tickets/{ticket.number}/confirm").status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == "closed"
+    assert "close this ticket" not in client.get(f"/tickets/{ticket.number}/").content.decode()
+    # The API answers the same way, and the supplier has no say.
+    other = desk.open()
+    act.change_status(actor=desk.l1, number=other.number, to="open", now=clock.now())
+    act.change_status(actor=desk.l1, number=other.number, to="resolved", now=clock.now())
+    from tests.conftest import ApiClient
+
+    response = ApiClient(desk.north_user).post(f"/tickets/{other.number}/confirm")
+    assert response.status_code == 201 and response.json()["data"]["to"] == "closed"

@@ -352,6 +352,7 @@ def change_status(
     now: datetime,
     supplier: Organisation | None = None,
     supplier_ref: str = "",
+    note: str = "",
 ) -> Event:
     if supplier is not None and supplier.kind != OrganisationKind.SUPPLIER:
         raise Invalid(
@@ -370,6 +371,7 @@ def change_status(
             reason=reason,
             supplier=key,
             supplier_ref=supplier_ref,
+            note=note,
         ),
         now=now,
     )
@@ -481,7 +483,9 @@ def attach_file(
     with transaction.atomic():
         ticket = get_ticket(actor, number, for_update=True)
         record_due(ticket, now)
-        if not public and party is not Party.PROVIDER:
+        if party is Party.SUPPLIER:
+            public = False  # the domain decides the same; the stored row must agree with it
+        elif not public and party is not Party.PROVIDER:
             raise Forbidden("only the provider's support staff may add internal attachments")
         attachment = Attachment(
             ticket=ticket,

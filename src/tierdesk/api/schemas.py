@@ -49,6 +49,9 @@ class StatusIn(Schema):
         None, description="slug of the supplier, when putting the ticket on hold"
     )
     supplier_ref: Text = Field("", description="the supplier's own ticket reference")
+    note: Text = Field(
+        "", description="the hand-off note: all the supplier reads besides the shared fields"
+    )
 
 
 class SeverityIn(Schema):
@@ -155,7 +158,9 @@ class TicketOut(Schema):
     level: str
     language: str
     channel: str
-    organisation: OrganisationRef
+    organisation: OrganisationRef | None = Field(
+        description="the partner; null for a supplier, which never learns who asked"
+    )
     requester: Party | None
     assignee: Party | None
     customer_account: OrganisationRef | None

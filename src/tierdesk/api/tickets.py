@@ -20,6 +20,7 @@ from tierdesk.api.errors import PayloadTooLarge
 from tierdesk.domain.errors import Invalid
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
 from tierdesk.persistence.models import Attachment, Event, Organisation, Ticket, TicketLink, User
+from tierdesk.queries import disclosure
 from tierdesk.queries import tickets as q
 from tierdesk.queries.sla import ticket_sla
 
@@ -37,22 +38,24 @@ def _org(org: Organisation | None) -> dict[str, Any] | None:
     return None if org is None else {"slug": org.slug, "name": org.name}
 
 
-def ticket_out(ticket: Ticket) -> dict[str, Any]:
+def ticket_out(ticket: Ticket, user: User) -> dict[str, Any]:
+    """The ticket as this user may read it (a supplier reads only what the profile shares)."""
+    fields = disclosure.ticket_fields(user, ticket)
     return {
         "number": ticket.number,
-        "subject": ticket.subject,
-        "description": ticket.description,
-        "form": ticket.form,
+        "subject": fields["subject"],
+        "description": fields["description"],
+        "form": fields["form"],
         "severity": ticket.severity,
         "status": ticket.status,
         "queue": ticket.queue,
         "level": ticket.level,
         "language": ticket.language,
         "channel": ticket.channel,
-        "organisation": _org(ticket.organisation),
-        "requester": _party(ticket.requester),
+        "organisation": _org(fields["organisation"]),
+        "requester": _party(fields["requester"]),
         "assignee": _party(ticket.assignee),
-        "customer_account": _org(ticket.customer_account),
+        "customer_account": _org(fields["customer_account"]),
         "opened_at": ticket.opened_at,
         "updated_at": ticket.updated_at,
         "profile": ticket.profile,
@@ -92,7 +95,7 @@ def detail_out(
     request: HttpRequest, user: User, ticket: Ticket, *, new: bool = False
 ) -> dict[str, Any]:
     """The ticket with its links, attachments, the events the user may see and its clocks."""
-    out = ticket_out(ticket)
+    out = ticket_out(ticket, user)
     links = TicketLink.objects.filter(
         ticket=ticket, target__in=q.visible_tickets(user)
     ).select_related("target")
@@ -102,7 +105,7 @@ def detail_out(
     out["attachments"] = [attachment_out(request, ticket, a) for a in attachments]
     record, visible = q.ticket_record(user, ticket)
     out["events"] = [event_out(e) for e in visible]
-    out["sla"] = ticket_sla(ticket, record)
+    out["sla"] = disclosure.targets(user, ticket_sla(ticket, record))
     return out
 
 
@@ -158,7 +161,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketQuery]) -> Any:
         cursor=filters.cursor,
         limit=filters.limit,
     )
-    return {"items": [ticket_out(t) for t in page.items], "next_cursor": page.next_cursor}
+    return {"items": [ticket_out(t, user) for t in page.items], "next_cursor": page.next_cursor}
 
 
 @router.post("/tickets", response={201: schemas.TicketDetailOut, **ERRORS}, summary="Open a ticket")
@@ -265,6 +268,7 @@ def change_status(request: HttpRequest, number: str, payload: schemas.StatusIn) 
         now=clock.now(),
         supplier=supplier,
         supplier_ref=payload.supplier_ref,
+        note=payload.note,
     )
     return Status(201, event_out(event))
 

@@ -95,13 +95,17 @@ def resolve_with_solution(
 
 
 def confirm_resolution(profile: Profile, state: TicketState, *, party: Party) -> Change:
-    """LuxCloud 2.4.3 a: the partner states the ticket can be closed."""
-    target = _status_in(profile, state.status, "resolved")
-    allowed = (
-        profile.status(state.status).requester_to
-        if party is Party.REQUESTER
-        else profile.status(state.status).to
-    )
+    """LuxCloud 2.4.3 a: the partner states the ticket can be closed. From a resolved status that
+    closes it; from an open or waiting one it resolves it as confirmed."""
+    spec = profile.status(state.status)
+    if spec.category == "resolved":
+        target = _status_in(profile, state.status, "closed")
+        allowed: tuple[str, ...] = spec.to  # confirming is the process's own step, not a free move
+    else:
+        target = _status_in(profile, state.status, "resolved")
+        allowed = spec.requester_to if party is Party.REQUESTER else spec.to
+    if party is Party.SUPPLIER:
+        raise Forbidden("only the requester or the provider confirms a resolution")
     if target is None or target not in allowed:
         raise Invalid(
             f"a ticket in '{state.status}' cannot be confirmed as resolved",
@@ -112,6 +116,18 @@ def confirm_resolution(profile: Profile, state: TicketState, *, party: Party) ->
         {"from": state.status, "to": target, "reason": REQUESTER_CONFIRMED},
         public=True,
     )
+
+
+def confirmation_outcome(profile: Profile, status: str) -> str | None:
+    """The category confirming leads to from `status` (for the button's words), or None."""
+    spec = profile.statuses.get(status)
+    if spec is None:
+        return None
+    if spec.category == "resolved":
+        target = _status_in(profile, status, "closed")
+        return "closed" if target is not None else None
+    target = _status_in(profile, status, "resolved")
+    return "resolved" if target is not None and target in spec.requester_to else None
 
 
 def ask(

@@ -504,7 +504,11 @@ def parse_profile(
     levels: dict[str, Level] = {}
     for key, item in r.keyed(r.table(data, "", "levels"), "levels"):
         path = f"levels.{key}"
-        r.unknown(item, path, ("label", "staffed_by", "escalates_to", "calendar", "description"))
+        r.unknown(
+            item,
+            path,
+            ("label", "staffed_by", "escalates_to", "calendar", "description", "reads", "works"),
+        )
         staffed = r.text(
             item, path, "staffed_by", default="provider", expected="provider or supplier"
         )
@@ -519,15 +523,29 @@ def parse_profile(
         if calendar and calendars and calendar not in calendars:
             r.fail(f"{path}.calendar", f"{calendar!r} is not a calendar defined under calendars")
         levels[key] = Level(
-            key, r.text(item, path, "label"), kind, r.texts(item, path, "escalates_to"), calendar
+            key,
+            r.text(item, path, "label"),
+            kind,
+            r.texts(item, path, "escalates_to"),
+            calendar,
+            reads=r.texts(item, path, "reads") if "reads" in item else None,
+            works=r.texts(item, path, "works") if "works" in item else None,
         )
     for level in levels.values():
-        for target in level.escalates_to:
-            if target not in levels:
-                r.fail(
-                    f"levels.{level.key}.escalates_to",
-                    f"{target!r} is not a level defined under levels",
-                )
+        for name in ("escalates_to", "reads", "works"):
+            for target in getattr(level, name) or ():
+                if target not in levels:
+                    r.fail(
+                        f"levels.{level.key}.{name}",
+                        f"{target!r} is not a level defined under levels",
+                    )
+        if level.reads is not None and level.works is not None:
+            for target in level.works:
+                if target not in level.reads and target in levels:
+                    r.fail(
+                        f"levels.{level.key}.works",
+                        f"{target!r} is worked but not read; add it to levels.{level.key}.reads",
+                    )
 
     sla = r.table(data, "", "sla", required=False)
     r.unknown(sla, "sla", ("warn_at", "notify"))
@@ -783,7 +801,9 @@ def parse_profile(
     sup = r.table(data, "", "suppliers", required=False)
     if sup:
         r.unknown(
-            sup, "suppliers", ("method", "target", "calendar", "customer_clock_pauses", "source")
+            sup,
+            "suppliers",
+            ("method", "target", "calendar", "customer_clock_pauses", "shared", "source"),
         )
         sup_calendar = r.text(
             sup, "suppliers", "calendar", default=default_calendar, expected="a calendar key"
@@ -797,7 +817,15 @@ def parse_profile(
             r.duration(sup, "suppliers", "target", required=False),
             sup_calendar,
             r.flag(sup, "suppliers", "customer_clock_pauses", default=False),
+            r.texts(sup, "suppliers", "shared") if "shared" in sup else ("subject",),
         )
+        shareable = {"subject", "description"} | {f.key for f in form_fields}
+        for shared_key in suppliers.shared:
+            if shared_key not in shareable:
+                r.fail(
+                    "suppliers.shared",
+                    f"{shared_key!r} is not subject, description or a key under form.fields",
+                )
 
     matrix: list[EscalationStep] = []
     esc = r.table(data, "", "escalation", required=False)

@@ -37,6 +37,10 @@ class Level:
     staffed_by: OrganisationKind
     escalates_to: tuple[str, ...]
     calendar: str
+    # Which levels' tickets this level's agents may read and work (None: every level's). An agent
+    # also reads and works what is assigned to them; queues are still shown by level.
+    reads: tuple[str, ...] | None = None
+    works: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,9 @@ class SupplierDefaults:
     target: Duration | None
     calendar: str
     customer_clock_pauses: bool
+    # What a supplier's contacts see of a ticket besides the hand-off note: "subject",
+    # "description" and form field keys.
+    shared: tuple[str, ...] = ("subject",)
 
 
 @dataclass(frozen=True)

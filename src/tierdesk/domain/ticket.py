@@ -208,8 +208,10 @@ def change_status(
     reason: str = "",
     supplier: str | None = None,
     supplier_ref: str = "",
+    note: str = "",
 ) -> Change:
-    """Move the ticket; a move to an on-hold status may name the supplier and its reference."""
+    """Move the ticket; a move to an on-hold status may name the supplier, its reference and a
+    hand-off note, which is all the supplier reads of the ticket besides its shared fields."""
     if to not in profile.statuses:
         raise Invalid(
             f"{to!r} is not a status of this desk",
@@ -234,6 +236,10 @@ def change_status(
     if len(reason) > 500:
         raise Invalid("the reason is too long", fields={"reason": "at most 500 characters"})
     data: dict[str, Any] = {"from": state.status, "to": to, "reason": reason.strip()}
+    if note.strip() and supplier is None:
+        raise Invalid(
+            "a hand-off note goes with a supplier", fields={"note": "name the supplier too"}
+        )
     if supplier is not None or supplier_ref:
         if profile.status(to).category != "on_hold":
             raise Invalid(
@@ -247,8 +253,12 @@ def change_status(
                 "the supplier's reference is too long",
                 fields={"supplier_ref": "at most 100 characters"},
             )
+        if len(note) > BODY_MAX:
+            raise Invalid("the hand-off note is too long", fields={"note": "too long"})
         data["supplier"] = supplier
         data["supplier_ref"] = supplier_ref.strip()
+        if note.strip():
+            data["note"] = note.strip()
     return Change(EventKind.STATUS_CHANGED, data, public=True)
 
 
@@ -332,7 +342,9 @@ def attachment(
     public: bool,
     party: Party,
 ) -> Change:
-    if not public:
+    if party is Party.SUPPLIER:
+        public = False  # like its replies, a supplier's files reach the desk, not the requester
+    elif not public:
         _provider_only(party, "add internal attachments")
     data = {
         "attachment": attachment_id,

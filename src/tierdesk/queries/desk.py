@@ -65,16 +65,12 @@ def _levels_of(actor: User, profile: Profile) -> list[str]:
 
 
 def _scope(actor: User, level: str, *, mine: bool = False) -> QuerySet[Ticket]:
-    """The actor's tickets at `level`. Every ticket at one of the actor's levels is visible to
-    it, so the level alone is the scope there (and the queue index applies); anything else goes
-    through the general visibility rule."""
-    if mine and not level:
-        return Ticket.objects.filter(assignee=actor)  # one's own tickets are always visible
-    if level and (
-        level in actor.level_keys() or (actor.role and sees_everything(Role(actor.role)))
-    ):
-        return Ticket.objects.filter(level=level)
+    """The actor's tickets at `level` (or their own), always within `visible_tickets`, the one
+    visibility rule; where the actor reads every level that is the plain level filter, which
+    the queue index serves."""
     tickets = visible_tickets(actor)
+    if mine and not level:
+        return tickets.filter(assignee=actor)
     return tickets.filter(level=level) if level else tickets
 
 

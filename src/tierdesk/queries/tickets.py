@@ -11,9 +11,11 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
+from tierdesk import profiles
 from tierdesk.domain import sla
-from tierdesk.domain.errors import Invalid, NotFound
+from tierdesk.domain.errors import Forbidden, Invalid, NotFound
 from tierdesk.domain.parties import Party, Role, party_of, sees_everything, sees_internal
+from tierdesk.domain.visibility import EVERYTHING, LevelScope, agent_scope
 from tierdesk.persistence.models import (
     Attachment,
     Event,
@@ -22,6 +24,7 @@ from tierdesk.persistence.models import (
     TicketTarget,
     User,
 )
+from tierdesk.queries import disclosure
 
 ORDERINGS = {
     "updated": "updated_at",
@@ -33,6 +36,15 @@ ORDERINGS = {
 }
 
 
+def level_scope(actor: User) -> LevelScope:
+    """Which levels' tickets a member of the provider's staff reads and works (the profile's
+    `reads`/`works` per level); managers and administrators every level."""
+    if actor.role and sees_everything(Role(actor.role)):
+        return EVERYTHING
+    members = LevelMembership.objects.filter(user=actor).values_list("level", flat=True)
+    return agent_scope(profiles.active().levels, members)
+
+
 def visible_tickets(actor: User) -> QuerySet[Ticket]:
     """Every ticket the actor may see; anything outside it must look as if it did not exist."""
     tickets = Ticket.objects.all()
@@ -42,8 +54,10 @@ def visible_tickets(actor: User) -> QuerySet[Ticket]:
     if sees_everything(role):
         return tickets
     if role is Role.AGENT:
-        levels = LevelMembership.objects.filter(user=actor).values("level")
-        return tickets.filter(Q(level__in=levels) | Q(assignee=actor))
+        scope = level_scope(actor)
+        if scope.reads is None:
+            return tickets
+        return tickets.filter(Q(level__in=sorted(scope.reads)) | Q(assignee=actor))
     if party_of(role) is Party.REQUESTER and actor.organisation_id is not None:
         return tickets.filter(organisation_id=actor.organisation_id)
     if role is Role.SUPPLIER_CONTACT and actor.organisation_id is not None:
@@ -68,42 +82,49 @@ def get_ticket(actor: User, number: str, *, for_update: bool = False) -> Ticket:
     ticket = tickets.filter(number=number).first()
     if ticket is None:
         raise NotFound(f"no ticket {number}")
+    if for_update and not may_work(actor, ticket):
+        level = profiles.active().levels.get(ticket.level)
+        raise Forbidden(
+            f"your level may read this ticket but not work it while it is with "
+            f"{level.label if level else ticket.level}"
+        )
     return ticket
 
 
-def ticket_events(actor: User, ticket: Ticket) -> QuerySet[Event]:
-    events = Event.objects.filter(ticket=ticket).select_related("actor").order_by("seq")
-    role = Role(actor.role)
-    if role is Role.SUPPLIER_CONTACT:
-        return events.filter(Q(public=True) | Q(kind="reply", data__by="supplier"))
-    if not sees_internal(role):
-        events = events.filter(public=True)
-    return events
+def may_work(actor: User, ticket: Ticket) -> bool:
+    """Whether a member of the provider's staff may change a ticket they can read; everyone else
+    is limited by what their party may do, which the domain decides."""
+    if actor.role != Role.AGENT or ticket.assignee_id == actor.pk:
+        return True
+    return level_scope(actor).may_work(ticket.level)
 
 
 def ticket_record(actor: User, ticket: Ticket) -> tuple[list[sla.ClockEvent], list[Event]]:
     """The whole record as clock events (the clocks count internal events too) and the events the
-    actor may see, from one query."""
+    actor may see, narrowed to what its side of the chain may read, from one query."""
     events = list(Event.objects.filter(ticket=ticket).select_related("actor").order_by("seq"))
     for event in events:
         event.ticket = ticket  # each event names its ticket without asking the database again
     role = Role(actor.role)
-    internal = sees_internal(role)
-    supplier = role is Role.SUPPLIER_CONTACT
     record = [sla.ClockEvent(e.at, e.kind, e.data, e.public, e.seq) for e in events]
-    visible = [
-        e
-        for e in events
-        if internal
-        or e.public
-        or (supplier and e.kind == "reply" and e.data.get("by") == "supplier")
-    ]
-    return record, visible
+    if role is Role.SUPPLIER_CONTACT:
+        visible = [e for e in events if disclosure.supplier_sees(actor, e)]
+    elif sees_internal(role):
+        visible = events
+    else:
+        visible = [e for e in events if e.public]
+    return record, disclosure.disclose_events(actor, visible)
 
 
 def ticket_attachments(actor: User, ticket: Ticket) -> QuerySet[Attachment]:
     attachments = Attachment.objects.filter(ticket=ticket).order_by("id")
-    if not sees_internal(Role(actor.role)):
+    role = Role(actor.role)
+    if role is Role.SUPPLIER_CONTACT:
+        return attachments.filter(
+            uploaded_by__role=Role.SUPPLIER_CONTACT,
+            uploaded_by__organisation_id=actor.organisation_id,
+        )
+    if not sees_internal(role):
         attachments = attachments.filter(public=True)
     return attachments
 

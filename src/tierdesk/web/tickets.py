@@ -17,11 +17,14 @@ from tierdesk.actions import process
 from tierdesk.actions import tickets as act
 from tierdesk.domain.errors import DomainError, Forbidden, Invalid, NotFound
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of, sees_internal
+from tierdesk.domain.process import confirmation_outcome
 from tierdesk.persistence.models import Organisation, User
+from tierdesk.queries import disclosure
 from tierdesk.queries import tickets as q
 from tierdesk.queries.sla import ticket_sla
 from tierdesk.queries.status import current_incidents
 from tierdesk.web.forms import show_errors
+from tierdesk.web.timeline import describe
 
 
 class ReplyForm(forms.Form):
@@ -78,7 +81,12 @@ class AssignForm(forms.Form):
 
 class HoldForm(forms.Form):
     supplier = forms.ChoiceField(label="Hand over to supplier")
-    reference = forms.CharField(max_length=200, label="Supplier's reference", required=False)
+    reference = forms.CharField(max_length=100, label="Supplier's reference", required=False)
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=100_000,
+        label="Hand-off note (all the supplier reads besides the shared fields)",
+    )
 
 
 class AskForm(forms.Form):
@@ -144,12 +152,27 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+def _on_hold(profile: Any, status: str) -> str | None:
+    """The on-hold status the ticket may move to from `status`, if any."""
+    return next(
+        (k for k in profile.statuses[status].to if profile.statuses[k].category == "on_hold"),
+        None,
+    )
+
+
+# A supplier's contact answers the desk and adds files; the partner's actions are not theirs.
+SUPPLIER_FORMS = ("reply", "attach")
+
+
 def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, forms.Form]:
     staff = sees_internal(Role(user.role))
+    supplier = party_of(Role(user.role)) is Party.SUPPLIER
     profile = profiles.for_ticket(ticket.profile)
     built: dict[str, forms.Form] = {}
     for name, cls in FORMS.items():
         if name in STAFF_ONLY and not staff:
+            continue
+        if supplier and name not in SUPPLIER_FORMS:
             continue
         form = bound.get(name) or cls(prefix=name)
         if name == "status":
@@ -176,8 +199,9 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
             form.fields["assignee"].choices = [("", "Nobody")] + [
                 (str(a.pk), a.get_full_name() or a.username) for a in agents
             ]
+            form.fields["assignee"].initial = str(ticket.assignee_id or "")
         if name == "hold":
-            if profile.suppliers is None or "on_hold" not in profile.statuses[ticket.status].to:
+            if profile.suppliers is None or _on_hold(profile, ticket.status) is None:
                 continue
             form.fields["supplier"].choices = [
                 (o.slug, o.name)
@@ -203,22 +227,39 @@ def _page(
         raise Http404("no such ticket") from None
     record, visible = q.ticket_record(user, ticket)
     profile = profiles.for_ticket(ticket.profile)
+    role = Role(user.role)
+    staff = sees_internal(role)
+    suppliers = (
+        dict(
+            Organisation.objects.filter(kind=OrganisationKind.SUPPLIER).values_list("slug", "name")
+        )
+        if staff
+        else {}
+    )
+    fields = disclosure.ticket_fields(user, ticket)
+    labels = {f.key: f.label for f in profile.form}
     return render(
         request,
         "tierdesk/ticket.html",
         {
             "ticket": ticket,
-            "events": visible,
-            "sla": ticket_sla(ticket, record),
+            "fields": fields,
+            "form_values": [(labels.get(k, k), v) for k, v in fields["form"].items() if v],
+            "events": [describe(e, profile, suppliers) for e in visible],
+            "sla": disclosure.targets(user, ticket_sla(ticket, record)),
+            "confirms_to": confirmation_outcome(profile, ticket.status)
+            if party_of(role) is Party.REQUESTER
+            else None,
             "profile": profile,
             "status_label": profile.statuses[ticket.status].label
             if ticket.status in profile.statuses
             else ticket.status,
             "forms": _forms(user, ticket, bound or {}),
             "attachments": q.ticket_attachments(user, ticket),
-            "is_requester": party_of(Role(user.role)) is Party.REQUESTER,
-            "is_staff": party_of(Role(user.role)) is Party.PROVIDER,
-            "incidents": current_incidents(),
+            "is_requester": party_of(role) is Party.REQUESTER,
+            "is_supplier": party_of(role) is Party.SUPPLIER,
+            "is_staff": party_of(role) is Party.PROVIDER,
+            "incidents": [] if role is Role.SUPPLIER_CONTACT else current_incidents(),
             "linked_incidents": [
                 link.incident for link in ticket.incident_links.select_related("incident")
             ],
@@ -243,6 +284,7 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
     except NotFound:
         raise Http404("no such ticket") from None
     now = clock.now()
+    profile = profiles.for_ticket(ticket.profile)
     form: forms.Form | None = None
     if verb != "confirm":
         form = FORMS[verb](request.POST, request.FILES, prefix=verb)
@@ -288,8 +330,9 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
         elif verb == "hold":
             supplier = Organisation.objects.get(slug=data["supplier"])
             act.change_status(
-                actor=user, number=number, to="on_hold", reason="handed to supplier",
-                supplier=supplier, supplier_ref=data["reference"], now=now,
+                actor=user, number=number, to=_on_hold(profile, ticket.status) or "",
+                reason="handed to supplier",
+                supplier=supplier, supplier_ref=data["reference"], note=data["note"], now=now,
             )  # fmt: skip
         elif verb == "ask":
             process.ask(

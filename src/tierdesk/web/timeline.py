@@ -1,0 +1,142 @@
+"""A ticket's events in words for the timeline: who acted and what happened, in the viewer's
+language and the profile's labels, never an internal key."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from tierdesk.domain.events import EventKind
+from tierdesk.domain.profiles import Profile
+from tierdesk.persistence.models import Event
+
+
+@dataclass(frozen=True)
+class Entry:
+    event: Event
+    who: str
+    what: str
+    body: str  # the text the event carries (a reply, a note, a hand-off note), if any
+
+
+def _label(table: Any, key: object) -> str:
+    item = table.get(str(key)) if key is not None else None
+    return str(item.label) if item is not None else str(key or "")
+
+
+def _target(profile: Profile, key: object) -> str:
+    for severity in profile.severities.values():
+        if str(key) in severity.targets:
+            return str(severity.targets[str(key)].label)
+    return _("supplier") if key == "supplier" else str(key).replace("_", " ")
+
+
+REASONS = {
+    "solution_provided": lambda: _("solution provided"),
+    "requester_confirmed": lambda: _("confirmed by the requester"),
+    "requester_reply": lambda: _("the requester replied"),
+    "awaiting_confirmation": lambda: _("waiting for confirmation"),
+    "awaiting_reply": lambda: _("waiting for an answer"),
+    "no_reply": lambda: _("no reply within the closure time"),
+    "confirmation_timeout": lambda: _("not confirmed within the closure time"),
+    "resolved_timeout": lambda: _("closed after the resolved period"),
+}
+
+
+def _reason(profile: Profile, reason: object) -> str:
+    text = str(reason or "")
+    if text.startswith("rejected:"):
+        return _("rejected: %(label)s") % {"label": _label(profile.invalid_reasons, text[9:])}
+    maker = REASONS.get(text)
+    return maker() if maker is not None else text
+
+
+def describe(event: Event, profile: Profile, suppliers: Mapping[str, str] | None = None) -> Entry:
+    """`suppliers` names the supplier organisations by slug, for viewers who may know them."""
+    d: dict[str, Any] = event.data
+    kind = event.kind
+    body = ""
+    if kind == EventKind.CREATED:
+        what = _("opened the ticket")
+    elif kind == EventKind.REPLY:
+        what = _("replied")
+        if d.get("by") == "supplier":
+            what = _("replied for the supplier")
+        body = str(d.get("body", ""))
+    elif kind == EventKind.NOTE:
+        what = _("added an internal note")
+        body = str(d.get("body", ""))
+    elif kind == EventKind.STATUS_CHANGED:
+        what = _("changed the status from %(from)s to %(to)s") % {
+            "from": _label(profile.statuses, d.get("from")),
+            "to": _label(profile.statuses, d.get("to")),
+        }
+        if d.get("supplier"):
+            what += " · " + _("handed to %(supplier)s") % {
+                "supplier": (suppliers or {}).get(str(d["supplier"]), d["supplier"])
+            }
+            if d.get("supplier_ref"):
+                what += " (" + _("their reference %(ref)s") % {"ref": d["supplier_ref"]} + ")"
+        if d.get("reason"):
+            what += f" ({_reason(profile, d.get('reason'))})"
+        body = str(d.get("note", ""))
+    elif kind == EventKind.SEVERITY_CHANGED:
+        what = _("changed the severity from %(from)s to %(to)s") % {
+            "from": _label(profile.severities, d.get("from")),
+            "to": _label(profile.severities, d.get("to")),
+        }
+        body = str(d.get("reason", ""))
+    elif kind == EventKind.ASSIGNED:
+        what = _("changed the assignee") if d.get("to") else _("removed the assignee")
+    elif kind == EventKind.LEVEL_CHANGED:
+        what = _("handed the ticket from %(from)s to %(to)s") % {
+            "from": _label(profile.levels, d.get("from")),
+            "to": _label(profile.levels, d.get("to")),
+        }
+        body = str(d.get("note", ""))
+    elif kind == EventKind.LINKED:
+        kinds = {
+            "duplicate_of": _("marked it a duplicate of %(t)s"),
+            "related": _("linked it to %(t)s"),
+            "follow_up_of": _("opened it as a follow-up of %(t)s"),
+            "possible_duplicate_of": _("flagged it as a possible duplicate of %(t)s"),
+        }
+        what = kinds.get(str(d.get("kind")), _("linked it to %(t)s")) % {"t": d.get("target")}
+    elif kind == EventKind.ATTACHMENT_ADDED:
+        what = _("attached %(name)s") % {"name": d.get("name", "")}
+    elif kind == EventKind.SLA_WARNING:
+        what = _("%(percent)s %% of the %(target)s target is used") % {
+            "percent": d.get("percent"),
+            "target": _target(profile, d.get("target")),
+        }
+    elif kind == EventKind.SLA_BREACH:
+        what = _("the %(target)s target was breached") % {
+            "target": _target(profile, d.get("target"))
+        }
+    elif kind == EventKind.REJECTED:
+        what = _("rejected the ticket: %(label)s") % {"label": d.get("label", "")}
+        body = str(d.get("note", ""))
+    elif kind == EventKind.FOLLOW_UP_OPENED:
+        what = _("a reply after closure opened the follow-up %(number)s") % {
+            "number": d.get("number")
+        }
+    elif kind == EventKind.MANAGEMENT_ESCALATED:
+        what = _("escalated to management: %(role)s") % {
+            "role": d.get("routed_to") or d.get("role")
+        }
+        body = str(d.get("reason", ""))
+    elif kind == EventKind.DUPLICATE_SUSPECTED:
+        what = _("may duplicate %(number)s") % {"number": d.get("of")}
+    elif kind == EventKind.INCIDENT_LINKED:
+        what = _("linked to the incident “%(title)s”") % {"title": d.get("title", "")}
+    elif kind == EventKind.INCIDENT_RESOLVED:
+        what = _("the incident “%(title)s” is resolved") % {"title": d.get("title", "")}
+        body = str(d.get("message", ""))
+    else:  # a kind this page does not know yet; the test of every kind catches it
+        what = kind
+    actor = event.actor
+    who = (actor.get_full_name() or actor.username) if actor is not None else _("the desk")
+    return Entry(event=event, who=who, what=what, body=body)

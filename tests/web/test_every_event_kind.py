@@ -1,0 +1,145 @@
+"""A ticket holding every event kind the code can write renders for everyone who may see it: its
+page, its API record and its notifications. The kinds are walked from the code, so a new kind
+fails here until it is covered."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from tests.conftest import ApiClient, Desk
+from tierdesk import clock, profiles
+from tierdesk.actions import process
+from tierdesk.actions import status as status_actions
+from tierdesk.actions import tickets as act
+from tierdesk.actions.automatic import record_due
+from tierdesk.domain.events import EventKind
+from tierdesk.persistence.models import Event, Notification, Service, Ticket, User
+
+
+def _page(user: User, number: str) -> str:
+    client = Client()
+    client.force_login(user)
+    response = client.get(f"/tickets/{number}/")
+    assert response.status_code == 200, (user.username, response.status_code)
+    return response.content.decode()
+
+
+def _every_kind(desk: Desk, fixed_clock) -> Ticket:  # type: ignore[no-untyped-def]
+    def later(minutes: float = 5) -> None:
+        fixed_clock.advance(timedelta(minutes=minutes))
+
+    desk.open(subject="Mail delivery to Gmail is delayed", severity="high")
+    later()
+    # The same subject again from the same partner: flagged as a possible duplicate.
+    ticket = desk.open(subject="Mail delivery to Gmail is delayed", severity="high")
+    number = ticket.number
+    later()
+    act.add_reply(
+        actor=desk.north_user, number=number, body="It started at 08:00.", now=clock.now()
+    )
+    act.add_note(actor=desk.l1, number=number, body="Queue depth is 40k.", now=clock.now())
+    act.assign(actor=desk.l1, number=number, assignee=desk.l1, now=clock.now())
+    act.change_severity(
+        actor=desk.l1, number=number, to="normal", reason="workaround exists", now=clock.now()
+    )
+    act.attach_file(
+        actor=desk.l1,
+        number=number,
+        content=SimpleUploadedFile("queue.txt", b"40000 queued"),
+        name="queue.txt",
+        size=12,
+        content_type="text/plain",
+        now=clock.now(),
+        max_bytes=1024,
+    )
+    other = desk.open(subject="Spam filter lets phishing through")
+    act.link(actor=desk.l1, number=number, target=other.number, kind="related", now=clock.now())
+    status_actions.sync_services(profiles.active(), clock.now())
+    incident = status_actions.open_incident(
+        actor=desk.l1,
+        title="Outbound mail delayed",
+        services=[Service.objects.values_list("slug", flat=True).first()],
+        impact="degraded",
+        message="Queues are growing.",
+        now=clock.now(),
+    )
+    status_actions.link_tickets(
+        actor=desk.l1, incident_id=incident.pk, numbers=[number], now=clock.now()
+    )
+    act.change_level(
+        actor=desk.l1, number=number, to="l2", note="Needs the mail platform team.", now=clock.now()
+    )
+    act.change_status(
+        actor=desk.l2,
+        number=number,
+        to="on_hold",
+        reason="handed to supplier",
+        supplier=desk.supplier,
+        supplier_ref="VEN-4711",
+        now=clock.now(),
+    )
+    act.add_reply(actor=desk.vendor, number=number, body="Patch is rolling out.", now=clock.now())
+    act.change_status(actor=desk.l2, number=number, to="open", now=clock.now())
+    # Time passes without a resolution: warnings and breaches are recorded by the desk itself.
+    fixed_clock.advance(timedelta(days=12))
+    record_due(Ticket.objects.get(number=number), clock.now())
+    process.escalate_management(
+        actor=desk.north_admin, number=number, reason="No fix after two weeks", now=clock.now()
+    )
+    status_actions.update_incident(
+        actor=desk.l1,
+        incident_id=incident.pk,
+        state="resolved",
+        message="Queues drained.",
+        notify=True,
+        now=clock.now(),
+    )
+    later()
+    process.reject(
+        actor=desk.l2, number=number, reason="multiple_issues", note="One issue per ticket, please.",
+        now=clock.now(),
+    )  # fmt: skip
+    later()
+    # A reply to a closed ticket opens a follow-up with a new number.
+    act.add_reply(actor=desk.north_user, number=number, body="It is back again.", now=clock.now())
+    return Ticket.objects.get(number=number)
+
+
+def test_a_ticket_with_every_event_kind_renders_for_every_role(desk: Desk, fixed_clock) -> None:  # type: ignore[no-untyped-def]
+    ticket = _every_kind(desk, fixed_clock)
+    duplicate = Ticket.objects.get(number=ticket.number)
+    kinds = set(Event.objects.filter(ticket=duplicate).values_list("kind", flat=True))
+    missing = {k.value for k in EventKind} - kinds
+    assert not missing, f"event kinds not covered by this test: {sorted(missing)}"
+    assert Event.objects.filter(ticket=ticket, actor=None).exists()  # breaches, the incident
+
+    readers = [
+        desk.north_user,
+        desk.north_admin,
+        desk.l1,
+        desk.l2,
+        desk.noc,
+        desk.manager,
+        desk.admin,
+        desk.vendor,
+    ]
+    for user in readers:
+        page = _page(user, ticket.number)
+        assert "None" not in page.replace("None;", ""), user.username
+        record = ApiClient(user).get(f"/tickets/{ticket.number}")
+        assert record.status_code == 200, (user.username, record.content)
+        json.loads(record.content)
+    for outsider in (desk.contoso_user,):
+        client = Client()
+        client.force_login(outsider)
+        assert client.get(f"/tickets/{ticket.number}/").status_code == 404
+
+    notifications = Notification.objects.filter(ticket=ticket)
+    assert notifications.exists()
+    for n in notifications:
+        assert n.subject.strip() and n.body.strip(), n.kind
+        assert "None" not in n.body and "{" not in n.subject, (n.kind, n.body)
