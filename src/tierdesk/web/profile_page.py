@@ -207,6 +207,8 @@ def describe(profile: Profile, years: range) -> dict[str, Any]:
                 "escalates_to": [level_label(k) for k in lv.escalates_to],
                 "calendar": lv.calendar,
                 "initial": lv.key == profile.initial_level,
+                "reads": None if lv.reads is None else [level_label(k) for k in lv.reads],
+                "works": None if lv.works is None else [level_label(k) for k in lv.works],
             }
             for lv in levels.values()
         ],
