@@ -390,3 +390,16 @@ def test_an_account_is_not_a_partner_page(desk: Desk) -> None:
     client = _client(desk.admin)
     assert client.get(f"/administration/partners/{desk.acme.slug}/").status_code == 404
     assert client.get(f"/administration/suppliers/{desk.north.slug}/").status_code == 404
+
+
+def test_the_administration_in_german(desk: Desk) -> None:
+    client = _client(desk.admin)
+    overview = client.get("/administration/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Verwaltung" in overview and "Letzte Änderungen" in overview
+    assert "Recent changes" not in overview
+    refused = client.post(
+        "/administration/partners/new/",
+        {"name": "X", "slug": "Bad Slug"},
+        HTTP_ACCEPT_LANGUAGE="de",
+    ).content.decode()
+    assert "Partner anlegen" in refused and "Kurzname" in refused

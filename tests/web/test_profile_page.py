@@ -102,3 +102,10 @@ def test_managers_may_read_the_profile_others_may_not(desk: Desk) -> None:
     for who in (desk.l1, desk.north_user, desk.north_admin, desk.vendor):
         assert _client(who).get(PAGE).status_code == 404
     assert Client().get(PAGE).status_code == 302
+
+
+def test_the_profile_page_in_german(desk: Desk) -> None:
+    page = _client(desk.admin).get(PAGE, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Profil des Supportprozesses" in page and "Kalender" in page
+    assert "Montag" in page and "1 Stunde" in page and "Feiertage 2026" in page
+    assert "Support process profile" not in page and "Holidays in" not in page

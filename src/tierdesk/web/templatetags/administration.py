@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from tierdesk.domain.parties import Role
 from tierdesk.web.admin_forms import METHODS, ROLE_LABELS
@@ -61,6 +61,12 @@ KINDS = {
     "token": gettext_lazy("API token"),
     "terms": gettext_lazy("Support terms"),
 }
+ORGANISATION_KINDS = {
+    "provider": gettext_lazy("Provider"),
+    "partner": gettext_lazy("Partner"),
+    "customer": gettext_lazy("End-customer account"),
+    "supplier": gettext_lazy("Supplier"),
+}
 VERBS = {
     "create": gettext_lazy("created"),
     "edit": gettext_lazy("changed"),
@@ -85,6 +91,20 @@ def _words(field: str, value: Any) -> str:
 
         levels = profiles.active().levels
         return ", ".join(levels[v].label if v in levels else str(v) for v in value)
+    if field == "kind":
+        return str(ORGANISATION_KINDS.get(str(value), value))
+    if field == "language":
+        try:
+            return str(get_language_info(str(value))["name_translated"])
+        except KeyError:
+            return str(value)
+    if field == "severity_map" and isinstance(value, dict):
+        from tierdesk import profiles
+
+        severities = profiles.active().severities
+        return "; ".join(
+            f"{severities[k].label if k in severities else k} = {v}" for k, v in value.items()
+        )
     if field == "method":
         return str(dict(METHODS).get(str(value), value))
     if field == "role":
