@@ -403,3 +403,14 @@ def test_the_administration_in_german(desk: Desk) -> None:
         HTTP_ACCEPT_LANGUAGE="de",
     ).content.decode()
     assert "Partner anlegen" in refused and "Kurzname" in refused
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("fr", ("Modifications récentes", "Partenaires")), ("nl", ("Recente wijzigingen", "Beheer"))],
+)
+def test_the_administration_in_french_and_dutch(
+    desk: Desk, language: str, words: tuple[str, ...]
+) -> None:
+    page = _client(desk.admin).get("/administration/", HTTP_ACCEPT_LANGUAGE=language)
+    assert all(word in page.content.decode() for word in words)
