@@ -203,6 +203,14 @@ def test_accounts_subscriptions_and_domains_from_the_partner_page(desk: Desk) ->
     assert good.status_code == 302
     sub = Subscription.objects.get(account=globex)
     assert sub.is_active
+    edit_url = f"/administration/accounts/{globex.slug}/subscriptions/G-1/"
+    assert client.get(edit_url).status_code == 200
+    refused = client.post(edit_url, {"reference": "G-1", "product": ""})
+    assert refused.status_code == 422 and 'id="id_product-error"' in refused.content.decode()
+    edited = client.post(edit_url, {"reference": "G-1", "product": "Mail Plus", "active": "on"})
+    assert edited.status_code == 302
+    sub.refresh_from_db()
+    assert sub.product == "Mail Plus"
     client.post(account_url, {"verb": "end-subscription", "subscription": "G-1"})
     sub.refresh_from_db()
     assert not sub.is_active
@@ -241,11 +249,12 @@ def test_a_supplier_with_its_terms(desk: Desk) -> None:
     # An OLA that is no duration: 422, the terms untouched.
     bad = client.post(
         "/administration/suppliers/odin/",
-        {**form, "contact": "l3@odin.example", "ola_target": "whenever"},
+        {**form, "name": "Odin Renamed", "contact": "l3@odin.example", "ola_target": "whenever"},
     )
     assert bad.status_code == 422 and 'id="id_ola_target-error"' in bad.content.decode()
+    odin.refresh_from_db()
     odin.support_terms.refresh_from_db()
-    assert odin.support_terms.ola_target == "4h"
+    assert odin.support_terms.ola_target == "4h" and odin.name == "Odin"
     # A contact person for the supplier.
     response = client.post(
         "/administration/organisations/odin/people/new/",

@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -269,6 +270,43 @@ def account(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+def subscription(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
+    actor = administrator(request)
+    org = _organisation(actor, slug, OrganisationKind.CUSTOMER)
+    try:
+        sub = q.subscription(actor, org, reference)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    initial = {
+        "reference": sub.reference,
+        "product": sub.product,
+        "starts_on": sub.starts_on,
+        "ends_on": sub.ends_on,
+        "active": sub.is_active,
+    }
+    form = f.SubscriptionForm(request.POST or None, initial=initial)
+    back = reverse("admin_account", args=[org.slug]) + "#subscriptions"
+    if request.method == "POST" and form.is_valid():
+        try:
+            orgs.edit_subscription(
+                actor=actor, subscription=sub, now=clock.now(), changes=form.cleaned_data
+            )
+        except DomainError as exc:
+            show_action_errors(form, exc)
+        else:
+            return redirect(back)
+    context = {
+        "section": "partners",
+        "form": form,
+        "title": _("Subscription %(reference)s of %(account)s")
+        % {"reference": sub.reference, "account": org.name},
+        "submit": _("Save the changes"),
+        "back": back,
+    }
+    return _page(request, "form.html", context, _status(form))
+
+
+@login_required
 def organisation_state(request: HttpRequest, slug: str) -> HttpResponse:
     """Deactivate or reactivate a partner, an account or a supplier, after a confirmation."""
     actor = administrator(request)
@@ -352,12 +390,12 @@ def supplier(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         now = clock.now()
         try:
-            # Both in one go: the terms are checked before the organisation is touched.
-            sup.clean_terms(form.terms_values(), terms)
-            orgs.edit_organisation(
-                actor=actor, organisation=org, now=now, changes=form.organisation_values()
-            )
-            sup.set_terms(actor=actor, supplier=org, now=now, changes=form.terms_values())
+            # One change on the page, so one transaction: the details and the terms together.
+            with transaction.atomic():
+                orgs.edit_organisation(
+                    actor=actor, organisation=org, now=now, changes=form.organisation_values()
+                )
+                sup.set_terms(actor=actor, supplier=org, now=now, changes=form.terms_values())
         except DomainError as exc:
             show_action_errors(form, exc)
         else:

@@ -68,6 +68,11 @@ urlpatterns = [
     path("administration/partners/<slug:slug>/", administration.partner, name="admin_partner"),
     path("administration/accounts/<slug:slug>/", administration.account, name="admin_account"),
     path(
+        "administration/accounts/<slug:slug>/subscriptions/<str:reference>/",
+        administration.subscription,
+        name="admin_subscription",
+    ),
+    path(
         "administration/organisations/<slug:slug>/state",
         administration.organisation_state,
         name="admin_organisation_state",
