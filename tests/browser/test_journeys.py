@@ -101,7 +101,7 @@ def test_register_open_queue_reply_escalate_confirm(
 
     # The partner confirms from the portal: the ticket is resolved.
     partner.goto(f"{base}/tickets/{number}/")
-    partner.get_by_role("button", name="The issue is solved: close this ticket").click()
+    partner.get_by_role("button", name="The issue is solved: mark this ticket resolved").click()
     partner.wait_for_url(f"{base}/tickets/{number}/")
     assert Ticket.objects.get(number=number).status == "resolved"
 
@@ -113,12 +113,23 @@ def test_register_open_queue_reply_escalate_confirm(
     agent.get_by_role("button", name="Hand over").click()
     agent.wait_for_url(f"{base}/tickets/{second.number}/")
     assert Ticket.objects.get(number=second.number).level == "l2"
+    # L1 keeps the ticket it handed on: it owns the communication with the partner (1.1.2).
+    agent.get_by_text("handed the ticket from Support Level 1 to Support Level 2").wait_for()
+    agent.locator("#id_reply-body").fill("Our second level is changing the zone now.")
+    agent.get_by_role("button", name="Send reply").click()
+    agent.get_by_text("Our second level is changing the zone now.").first.wait_for()
     third = desk.open(subject="Password reset", severity="low")
     agent.goto(f"{base}/tickets/{third.number}/")
     agent.locator("#id_resolve-solution").fill("A reset link was sent.")
     agent.get_by_role("button", name="Resolve").click()
     agent.wait_for_url(f"{base}/tickets/{third.number}/")
     assert Ticket.objects.get(number=third.number).status == "resolved"
+    # The requester confirms the Resolved ticket: it closes (2.4.3 a).
+    requester = _login(browser, base, "ned")
+    requester.goto(f"{base}/tickets/{third.number}/")
+    requester.get_by_role("button", name="The solution works: close this ticket").click()
+    requester.wait_for_url(f"{base}/tickets/{third.number}/")
+    assert Ticket.objects.get(number=third.number).status == "closed"
 
 
 def test_a_partner_cannot_reach_another_organisations_ticket(

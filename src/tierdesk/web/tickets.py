@@ -152,6 +152,11 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+def _label(table: Any, key: str) -> str:
+    item = table.get(key)
+    return str(item.label) if item is not None else key
+
+
 def _on_hold(profile: Any, status: str) -> str | None:
     """The on-hold status the ticket may move to from `status`, if any."""
     return next(
@@ -251,6 +256,9 @@ def _page(
             if party_of(role) is Party.REQUESTER
             else None,
             "profile": profile,
+            "severity_label": _label(profile.severities, ticket.severity),
+            "level_label": _label(profile.levels, ticket.level),
+            "queue_label": _label(profile.queues, ticket.queue),
             "status_label": profile.statuses[ticket.status].label
             if ticket.status in profile.statuses
             else ticket.status,
