@@ -14,7 +14,7 @@ from tests.conftest import Desk
 from tierdesk import clock
 from tierdesk.actions import accounts, organisations, suppliers, tokens, users
 from tierdesk.domain.errors import Conflict, Forbidden, Invalid, NotFound
-from tierdesk.persistence.models import AdminChange, Event, LevelMembership, User
+from tierdesk.persistence.models import AdminChange, Event, LevelMembership, Organisation, User
 from tierdesk.queries import administration as q
 
 PASSWORD = "correct horse battery"
@@ -494,3 +494,16 @@ def test_the_change_log_is_scoped_and_filtered(desk: Desk) -> None:
     for who in (desk.manager, desk.l1, desk.north_user, desk.vendor):
         with pytest.raises(Forbidden):
             q.changes(who)
+
+
+def test_no_new_ticket_for_a_deactivated_account_or_partner(desk: Desk) -> None:
+    organisations.deactivate_organisation(actor=desk.admin, organisation=desk.acme, now=clock.now())
+    with pytest.raises(Invalid) as refused:
+        desk.open(customer_account=Organisation.objects.get(pk=desk.acme.pk))
+    assert refused.value.fields == {"customer_account": "is deactivated"}
+    organisations.deactivate_organisation(
+        actor=desk.admin, organisation=desk.contoso, now=clock.now()
+    )
+    with pytest.raises(Invalid) as refused:
+        desk.open(who=desk.l1, organisation=Organisation.objects.get(pk=desk.contoso.pk))
+    assert refused.value.fields == {"organisation": "is deactivated"}

@@ -233,7 +233,7 @@ def _organisation_row(actor: User, row: Mapping[str, str], now: datetime) -> str
         raise _RowRefused("slug", "is required")
     existing = Organisation.objects.filter(slug=slug).first()
     if existing is None:
-        orgs.create_partner(actor=actor, now=now, slug=slug, **_org_values(row))
+        orgs.create_partner(actor=actor, now=now, slug=slug, **{"name": "", **_org_values(row)})
         return "created"
     if existing.kind != OrganisationKind.PARTNER:
         raise _RowRefused("slug", f"{slug!r} is a {existing.kind} organisation, not a partner")
@@ -256,7 +256,7 @@ def _account_row(actor: User, row: Mapping[str, str], now: datetime) -> str:
     account = Organisation.objects.filter(slug=slug).first()
     if account is None:
         account = orgs.create_account(
-            actor=actor, partner=partner, now=now, slug=slug, **_org_values(row)
+            actor=actor, partner=partner, now=now, slug=slug, **{"name": "", **_org_values(row)}
         )
         created = True
     elif account.kind != OrganisationKind.CUSTOMER or account.parent_id != partner.pk:

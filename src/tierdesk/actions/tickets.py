@@ -91,6 +91,8 @@ def open_ticket(
             fields["organisation"] = "is required when the provider opens a ticket for a partner"
         elif organisation.kind != OrganisationKind.PARTNER:
             fields["organisation"] = "must be a partner organisation"
+        elif not organisation.is_active:
+            fields["organisation"] = "is deactivated"
         if (
             requester is not None
             and organisation is not None
@@ -108,6 +110,8 @@ def open_ticket(
         )
     ):
         fields["customer_account"] = "is not an end-customer account of the ticket's organisation"
+    elif customer_account is not None and not customer_account.is_active:
+        fields["customer_account"] = "is deactivated"
     draft = decide.Draft(
         subject=subject,
         description=description,

@@ -236,19 +236,32 @@ def create_person(
 
 
 def _locked(person: User) -> User:
-    return User.objects.select_for_update().select_related("organisation").get(pk=person.pk)
+    return (
+        User.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(pk=person.pk)
+    )
 
 
-def _check_administrators_remain(person: User, *, role_after: str, active_after: bool) -> None:
-    if person.role != Role.ADMINISTRATOR or (active_after and role_after == Role.ADMINISTRATOR):
-        return
-    # Locked so that two administrators demoting each other at once cannot both succeed.
-    others = list(
-        User.objects.select_for_update()
+def _lock_administrators(person: User) -> list[int]:
+    """When the person is an administrator, lock every active administrator (in one order, before
+    the person's own row) so two administrators removing each other at once cannot both succeed."""
+    if person.role != Role.ADMINISTRATOR:
+        return []
+    return list(
+        User.objects.select_for_update(of=("self",))
         .filter(role=Role.ADMINISTRATOR, is_active=True, organisation__is_active=True)
-        .exclude(pk=person.pk)
+        .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def _check_administrators_remain(
+    person: User, administrators: list[int], *, role_after: str, active_after: bool
+) -> None:
+    if person.role != Role.ADMINISTRATOR or (active_after and role_after == Role.ADMINISTRATOR):
+        return
+    others = [pk for pk in administrators if pk != person.pk]
     if not keeps_an_administrator(len(others)):
         raise Conflict(
             "the desk would be left without an active administrator; appoint another first",
@@ -277,10 +290,13 @@ def edit_person(
             ),
         )
     with transaction.atomic():
+        administrators = _lock_administrators(person)
         user = _locked(person)
         before = log.person_snapshot(user)
         role_after = data.get("role", Role(user.role))
-        _check_administrators_remain(user, role_after=role_after, active_after=user.is_active)
+        _check_administrators_remain(
+            user, administrators, role_after=role_after, active_after=user.is_active
+        )
         for name in ("first_name", "last_name", "email", "phone", "language"):
             if name in data:
                 setattr(user, name, data[name])
@@ -322,6 +338,7 @@ def _set_active(*, actor: User, person: User, active: bool, now: datetime) -> Ed
             "nobody deactivates themselves", fields={"active": "ask another administrator"}
         )
     with transaction.atomic():
+        administrators = _lock_administrators(person)
         user = _locked(person)
         if user.is_active == active:
             return Edited(user, {})
@@ -330,7 +347,9 @@ def _set_active(*, actor: User, person: User, active: bool, now: datetime) -> Ed
                 "their organisation is deactivated; reactivate it first",
                 fields={"organisation": "is deactivated"},
             )
-        _check_administrators_remain(user, role_after=user.role, active_after=active)
+        _check_administrators_remain(
+            user, administrators, role_after=user.role, active_after=active
+        )
         user.is_active = active
         user.save(update_fields=["is_active"])
         log.record(
