@@ -423,3 +423,25 @@ def test_the_administration_in_french_and_dutch(
 ) -> None:
     page = _client(desk.admin).get("/administration/", HTTP_ACCEPT_LANGUAGE=language)
     assert all(word in page.content.decode() for word in words)
+
+
+def test_odd_input_in_the_filters_is_no_error(desk: Desk) -> None:
+    client = _client(desk.admin)
+    for url in (
+        "/administration/partners/?q=%00x&state=%00",
+        "/administration/suppliers/?q=%00",
+        "/administration/staff/?q=%00&role=%00&level=%00",
+        "/administration/tokens/?q=%00&state=%00",
+        "/administration/changes/?actor=%00&kind=%00&before=x",
+    ):
+        assert client.get(url).status_code in (200, 422), url
+    for url in (
+        "/administration/people/%00/",
+        "/administration/tokens/%00/revoke",
+        f"/administration/accounts/{desk.acme.slug}/subscriptions/%00/",
+    ):
+        assert client.get(url).status_code == 404, url
+    response = client.post(
+        f"/administration/partners/{desk.north.slug}/", {"verb": "remove-domain", "domain": "\x00"}
+    )
+    assert response.status_code == 302

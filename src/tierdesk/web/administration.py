@@ -54,6 +54,11 @@ def _state(request: HttpRequest) -> str:
     return state if state in ("active", "inactive", "all") else "active"
 
 
+def _typed(data: Any, name: str, limit: int) -> str:
+    """A typed filter or key, as the database can take it (PostgreSQL refuses NUL in text)."""
+    return str(data.get(name, "")).replace("\x00", "").strip()[:limit]
+
+
 def _paged(request: HttpRequest, rows: Any) -> Any:
     return Paginator(rows, PER_PAGE).get_page(request.GET.get("page") or 1)
 
@@ -77,6 +82,8 @@ def _organisation(actor: User, slug: str, kind: OrganisationKind | None = None) 
 
 
 def _person(actor: User, username: str) -> User:
+    if "\x00" in username:
+        raise Http404("no such person")
     try:
         return q.person(actor, username)
     except NotFound as exc:
@@ -136,7 +143,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 def partners(request: HttpRequest) -> HttpResponse:
     actor = administrator(request)
     state = _state(request)
-    search = request.GET.get("q", "").strip()[:100]
+    search = _typed(request.GET, "q", 100)
     rows = _with_counts(q.partners(actor, active=_active(state), q=search))
     context = {"section": "partners", "page": _paged(request, rows), "state": state, "q": search}
     return _page(request, "partners.html", context)
@@ -197,7 +204,7 @@ def partner(request: HttpRequest, slug: str) -> HttpResponse:
                 domains.remove_domain(
                     actor=actor,
                     organisation=org,
-                    domain=request.POST.get("domain", "")[:253],
+                    domain=_typed(request.POST, "domain", 253),
                     now=now,
                 )
                 return redirect(reverse("admin_partner", args=[org.slug]) + "#domains")
@@ -245,7 +252,7 @@ def account(request: HttpRequest, slug: str) -> HttpResponse:
                 )
                 return redirect(reverse("admin_account", args=[org.slug]) + "#subscriptions")
             if verb in ("end-subscription", "resume-subscription"):
-                sub = q.subscription(actor, org, request.POST.get("subscription", "")[:100])
+                sub = q.subscription(actor, org, _typed(request.POST, "subscription", 100))
                 orgs.edit_subscription(
                     actor=actor,
                     subscription=sub,
@@ -274,7 +281,7 @@ def subscription(request: HttpRequest, slug: str, reference: str) -> HttpRespons
     actor = administrator(request)
     org = _organisation(actor, slug, OrganisationKind.CUSTOMER)
     try:
-        sub = q.subscription(actor, org, reference)
+        sub = q.subscription(actor, org, reference.replace("\x00", "")[:100])
     except NotFound as exc:
         raise Http404(str(exc)) from exc
     initial = {
@@ -346,7 +353,7 @@ def organisation_state(request: HttpRequest, slug: str) -> HttpResponse:
 def suppliers(request: HttpRequest) -> HttpResponse:
     actor = administrator(request)
     state = _state(request)
-    search = request.GET.get("q", "").strip()[:100]
+    search = _typed(request.GET, "q", 100)
     rows = _with_counts(q.suppliers(actor, active=_active(state), q=search))
     context = {"section": "suppliers", "page": _paged(request, rows), "state": state, "q": search}
     return _page(request, "suppliers.html", context)
@@ -420,7 +427,7 @@ def supplier(request: HttpRequest, slug: str) -> HttpResponse:
 def staff(request: HttpRequest) -> HttpResponse:
     actor = administrator(request)
     state = _state(request)
-    search = request.GET.get("q", "").strip()[:100]
+    search = _typed(request.GET, "q", 100)
     role = request.GET.get("role", "")
     level = request.GET.get("level", "")
     profile = profiles.active()
@@ -608,7 +615,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
                 form = f.TokenForm()
     state = request.GET.get("state", "live")
     state = state if state in ("live", "revoked", "expired", "all") else "live"
-    search = request.GET.get("q", "").strip()[:100]
+    search = _typed(request.GET, "q", 100)
     now = clock.now()
     rows = q.tokens(actor)
     if state == "live":
@@ -635,7 +642,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 @login_required
 def token_revoke(request: HttpRequest, key_id: str) -> HttpResponse:
     actor = administrator(request)
-    token = q.tokens(actor).filter(key_id=key_id[:16]).first()
+    token = q.tokens(actor).filter(key_id=key_id.replace("\x00", "")[:16]).first()
     if token is None:
         raise Http404("no such token")
     error = ""
@@ -659,7 +666,7 @@ def change_log(request: HttpRequest) -> HttpResponse:
     g = request.GET
     kind = g.get("kind", "")
     kind = kind if kind in CHANGE_KINDS else ""
-    who = g.get("actor", "").strip()[:150]
+    who = _typed(g, "actor", 150)
     errors: dict[str, str] = {}
     since = _day(g.get("from", ""), "from", errors)
     until = _day(g.get("to", ""), "to", errors)
