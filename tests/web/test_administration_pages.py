@@ -317,6 +317,7 @@ def test_api_tokens_are_shown_once_and_revoked(desk: Desk) -> None:
         {"owner": desk.north_user.username, "name": "ERP", "expires_in_days": "30"},
     )
     assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
     secret = re.search(r'data-test="token-secret">([^<]+)<', response.content.decode())
     assert secret is not None
     token = ApiToken.objects.get(name="ERP")

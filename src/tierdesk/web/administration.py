@@ -636,7 +636,10 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         "state": state,
         "q": search,
     }
-    return _page(request, "tokens.html", context, _status(form))
+    response = _page(request, "tokens.html", context, _status(form))
+    if issued is not None:
+        response["Cache-Control"] = "no-store"  # the secret is on this page alone
+    return response
 
 
 @login_required
