@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest
 
+from tierdesk.actions.changes import require_desk_administrator
+from tierdesk.domain.errors import Forbidden
 from tierdesk.domain.parties import Role
 from tierdesk.persistence.models import User
 
@@ -22,10 +24,14 @@ def _user(request: HttpRequest) -> User | None:
 
 
 def administrator(request: HttpRequest) -> User:
-    """The signed-in administrator, or 404."""
+    """The signed-in administrator, or 404 (the actions' own rule decides)."""
     user = _user(request)
-    if user is None or user.role != Role.ADMINISTRATOR:
+    if user is None:
         raise Http404("no such page")
+    try:
+        require_desk_administrator(user)
+    except Forbidden as exc:
+        raise Http404("no such page") from exc
     return user
 
 
