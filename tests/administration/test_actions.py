@@ -160,6 +160,7 @@ def test_supplier_with_support_terms(desk: Desk) -> None:
         },
     )
     assert supplier.support_terms.severity_map == {"high": "Sev 1", "normal": "Sev 2"}
+    assert supplier in q.choosable_suppliers()
     change = last_change()
     assert change.verb == "create terms" and change.after["method"] == "portal"
     edited = suppliers.set_terms(
@@ -176,6 +177,8 @@ def test_supplier_with_support_terms(desk: Desk) -> None:
         "method": "portal",
         "contact": "https://support.odin.example/tickets",
     }
+    organisations.deactivate_organisation(actor=desk.admin, organisation=supplier, now=now)
+    assert supplier not in q.choosable_suppliers() and desk.supplier in q.choosable_suppliers()
 
 
 @pytest.mark.parametrize(

@@ -304,6 +304,8 @@ def test_a_partner_admin_sees_and_touches_only_their_own(desk: Desk) -> None:
 
 
 def test_hostile_strings_in_every_admin_field_never_break_the_api(desk: Desk) -> None:
+    from urllib.parse import quote
+
     from tests.administration.test_imports import naughty
 
     admin = ApiClient(desk.admin)
@@ -373,6 +375,14 @@ def test_hostile_strings_in_every_admin_field_never_break_the_api(desk: Desk) ->
             ("token", lambda t: admin.post("/admin/tokens", {"name": t[:100], "owner": t})),
             ("changes", lambda t: admin.get("/admin/changes", kind=t, actor=t, object_id=t)),
             ("people", lambda t: admin.get("/admin/people", q=t[:200], role=t, organisation=t)),
+            ("revoke", lambda t: admin.post(f"/admin/tokens/{quote(t, safe='')}/revoke")),
+            (
+                "domain path",
+                lambda t: delete(
+                    admin, f"/admin/organisations/northwind/domains/{quote(t, safe='')}"
+                ),
+            ),
+            ("tokens", lambda t: admin.get("/admin/tokens", owner=t)),
             (
                 "path",
                 lambda t: admin.client.get(

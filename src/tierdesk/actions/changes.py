@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from tierdesk.domain.authority import Actor, Target, Thing, administers, may_manage
-from tierdesk.domain.errors import Forbidden, NotFound
+from tierdesk.domain.authority import Actor, Target, Thing, may_manage
+from tierdesk.domain.errors import NotFound
 from tierdesk.domain.parties import OrganisationKind, Role
 from tierdesk.persistence.models import (
     AdminChange,
@@ -63,17 +63,6 @@ def require(actor: User, thing: Thing, obj: Any) -> None:
     """Refuse unless the actor manages the object: 404 when they may not even know of it."""
     if not may_manage(actor_of(actor), target_of(thing, obj)):
         raise NotFound(f"no such {thing.value}")
-
-
-def require_administration(actor: User) -> None:
-    if not administers(actor_of(actor)):
-        raise Forbidden("administration is for administrators")
-
-
-def require_desk_administrator(actor: User) -> None:
-    a = actor_of(actor)
-    if not (a.active and a.role is Role.ADMINISTRATOR):
-        raise Forbidden("only the provider's administrators do this")
 
 
 def _plain(value: Any) -> Any:

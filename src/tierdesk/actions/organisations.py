@@ -221,8 +221,6 @@ def edit_organisation(
             if name == "slug" and not value:
                 continue  # an empty slug keeps the one there is
             setattr(org, name, value)
-        if "name" in data and not data["name"]:
-            raise Invalid("the organisation cannot be saved so", fields={"name": "is required"})
         after = log.organisation_snapshot(org)
         diff = log.changed(before, after)
         if diff:
@@ -280,7 +278,7 @@ def _set_active(*, actor: User, organisation: Organisation, active: bool, now: d
             label=org.name,
             verb="reactivate" if active else "deactivate",
             before={"active": not active},
-            after={"active": active, "people": people},
+            after={"active": active, **({"people": people} if people else {})},
             organisation=log.partner_of(org),
         )
     return Edited(org, {"active": (not active, active)})

@@ -113,6 +113,8 @@ def withdraw_token(*, actor: User, key_id: str, now: datetime) -> ApiToken:
     """Revoke a token by its id: one's own, or anyone's for an administrator."""
     token = (
         ApiToken.objects.select_related("user", "user__organisation").filter(key_id=key_id).first()
+        if "\x00" not in key_id
+        else None
     )
     if token is None:
         raise NotFound("no such token")

@@ -253,7 +253,8 @@ def approve_domain(request: HttpRequest, slug: str, payload: s.AdminDomainIn) ->
 )
 def remove_domain(request: HttpRequest, slug: str, domain: str) -> Any:
     org = _of_kind(request, slug, OrganisationKind.PARTNER)
-    if not q.domains(actor(request), org).filter(domain=domain.strip().lower()).exists():
+    name = domain.strip().lower()
+    if "\x00" in name or not q.domains(actor(request), org).filter(domain=name).exists():
         raise NotFound("no such domain")
     account_actions.remove_domain(
         actor=actor(request), organisation=org, domain=domain, now=clock.now()
@@ -548,7 +549,7 @@ def reactivate_person(request: HttpRequest, username: str) -> Any:
 
 
 class AdminTokenQuery(Schema):
-    owner: str | None = None
+    owner: schemas.Text | None = None
     include_revoked: bool = True
 
 

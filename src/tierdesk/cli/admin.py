@@ -529,8 +529,12 @@ def _changes(args: argparse.Namespace, actor: User) -> int:
             )
             continue
         print(f"{c.at:%Y-%m-%d %H:%M} {who} {c.verb} {c.object_kind} {c.object_label}")
-        for name in dict.fromkeys([*(c.before or {}), *(c.after or {})]):
-            before = (c.before or {}).get(name)
-            after = (c.after or {}).get(name)
-            print(f"    {name}: {before!r} -> {after!r}")
+        before, after = c.before or {}, c.after or {}
+        for name in dict.fromkeys([*before, *after]):
+            if c.before is None:
+                print(f"    {name}: {after.get(name)!r}")
+            elif c.after is None:
+                print(f"    {name}: was {before.get(name)!r}")
+            else:
+                print(f"    {name}: {before.get(name)!r} -> {after.get(name)!r}")
     return 0

@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 
 from tierdesk.actions.changes import actor_of
 from tierdesk.domain.authority import administers
-from tierdesk.domain.errors import Forbidden, NotFound
+from tierdesk.domain.errors import Forbidden, Invalid, NotFound
 from tierdesk.domain.parties import OrganisationKind, Role
 from tierdesk.persistence.models import (
     AdminChange,
@@ -23,6 +23,19 @@ from tierdesk.persistence.models import (
 )
 
 MAX_PAGE = 200
+
+
+def _text(value: str | None, field: str) -> str | None:
+    # PostgreSQL refuses NUL in text even in a WHERE clause: a field error, not a failed query.
+    if value is not None and "\x00" in value:
+        raise Invalid("no NUL characters", fields={field: "must not contain NUL characters"})
+    return value
+
+
+def _key(value: str, what: str) -> str:
+    if "\x00" in value:
+        raise NotFound(f"no such {what}")
+    return value
 
 
 def _reader(actor: User) -> Role:
@@ -40,11 +53,12 @@ def _active(qs: QuerySet, active: bool | None, field: str = "is_active") -> Quer
 
 
 def _search(qs: QuerySet, q: str | None, *fields: str) -> QuerySet:
-    if not q:
+    words = (_text(q, "q") or "").strip()
+    if not words:
         return qs
     cond = Q()
     for f in fields:
-        cond |= Q(**{f"{f}__icontains": q.strip()})
+        cond |= Q(**{f"{f}__icontains": words})
     return qs.filter(cond)
 
 
@@ -81,7 +95,11 @@ def suppliers(actor: User, *, active: bool | None = None, q: str | None = None) 
 def organisation(actor: User, slug: str) -> Organisation:
     """An organisation the reader administers (any kind), or NotFound."""
     role = _reader(actor)
-    org = Organisation.objects.select_related("parent").filter(slug=slug).first()
+    org = (
+        Organisation.objects.select_related("parent")
+        .filter(slug=_key(slug, "organisation"))
+        .first()
+    )
     if org is None:
         raise NotFound("no such organisation")
     if role is Role.ADMINISTRATOR:
@@ -98,7 +116,7 @@ def subscriptions(actor: User, account: Organisation) -> QuerySet:
 
 
 def subscription(actor: User, account: Organisation, reference: str) -> Subscription:
-    found = subscriptions(actor, account).filter(reference=reference).first()
+    found = subscriptions(actor, account).filter(reference=_key(reference, "subscription")).first()
     if found is None:
         raise NotFound("no such subscription")
     return found
@@ -122,14 +140,14 @@ def people(
         qs = qs.filter(organisation_id=actor.organisation_id)
     if organisation is not None:
         qs = qs.filter(organisation=organisation)
-    if role:
+    if _text(role, "role"):
         qs = qs.filter(role=role)
     qs = _search(_active(qs, active), q, "username", "first_name", "last_name", "email")
     return qs.order_by("last_name", "first_name", "username")
 
 
 def person(actor: User, username: str) -> User:
-    found = people(actor).filter(username=username).first()
+    found = people(actor).filter(username=_key(username, "person")).first()
     if found is None:
         raise NotFound("no such person")
     return found
@@ -165,6 +183,8 @@ def changes(
     limit: int = 50,
 ) -> ChangePage:
     """The change log, newest first, a page at a time (keyset on the row id)."""
+    for name, value in (("kind", kind), ("actor", by), ("object_id", object_id)):
+        _text(value, name)
     qs = AdminChange.objects.select_related("actor")
     if not _is_admin(actor):
         qs = qs.filter(organisation_id=actor.organisation_id)
