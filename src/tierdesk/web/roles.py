@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest
 
-from tierdesk.actions.changes import require_desk_administrator
-from tierdesk.domain.errors import Forbidden
+from tierdesk.actions.changes import actor_of
 from tierdesk.domain.parties import Role
 from tierdesk.persistence.models import User
 
@@ -24,14 +23,12 @@ def _user(request: HttpRequest) -> User | None:
 
 
 def administrator(request: HttpRequest) -> User:
-    """The signed-in administrator, or 404 (the actions' own rule decides)."""
+    """The signed-in administrator (active, of an active organisation, as the authority rule
+    sees them), or 404."""
     user = _user(request)
-    if user is None:
+    actor = actor_of(user) if user is not None else None
+    if user is None or actor is None or not (actor.active and actor.role is Role.ADMINISTRATOR):
         raise Http404("no such page")
-    try:
-        require_desk_administrator(user)
-    except Forbidden as exc:
-        raise Http404("no such page") from exc
     return user
 
 
