@@ -31,6 +31,7 @@ from tierdesk.persistence.models import (
     Attachment,
     Event,
     Organisation,
+    SupportTerms,
     Ticket,
     TicketLink,
     TicketSequence,
@@ -364,6 +365,11 @@ def change_status(
             fields={"supplier": f"{supplier.slug!r} is not a supplier organisation"},
         )
     key = supplier.slug if supplier is not None else None
+    ola: tuple[str, str] | None = None
+    if supplier is not None:
+        terms = SupportTerms.objects.filter(organisation=supplier).first()
+        if terms is not None and terms.ola_target:
+            ola = (terms.ola_target, terms.calendar)
     return _act(
         actor,
         number,
@@ -376,6 +382,7 @@ def change_status(
             supplier=key,
             supplier_ref=supplier_ref,
             note=note,
+            supplier_ola=ola,
         ),
         now=now,
     )
