@@ -122,7 +122,8 @@ def test_agent_actions_on_the_ticket_page(desk: Desk) -> None:
     )
     assert rejected.status_code == 302
     kinds = list(Event.objects.filter(ticket__number=n).values_list("kind", flat=True))
-    assert kinds[1:3] == ["severity_changed", "assigned"] and "status_changed" in kinds
+    # The assignment is the desk's first piece of work: New -> Open comes first.
+    assert kinds[1:4] == ["severity_changed", "status_changed", "assigned"]
     ticket.refresh_from_db()
     assert (ticket.severity, ticket.assignee, ticket.supplier) == (
         "high",

@@ -266,6 +266,10 @@ def _act(actor: User, number: str, decision: Decision, *, now: datetime) -> Even
         ticket = get_ticket(actor, number, for_update=True)
         record_due(ticket, now)  # what the clock made happen comes first, at its own instants
         change = decision(ticket, state_of(ticket), party)
+        opening = process.first_work(_profile_of(ticket), state_of(ticket), [change], party=party)
+        if opening is not None:  # New -> Open first, then the work decided on the Open ticket
+            append(ticket, opening, actor=actor, now=now)
+            change = decision(ticket, state_of(ticket), party)
         return append(ticket, change, actor=actor, now=now)
 
 
@@ -283,7 +287,13 @@ def add_reply(*, actor: User, number: str, body: str, now: datetime) -> Event:
         record_due(ticket, now)
         profile = _profile_of(ticket)
         state = state_of(ticket)
-        effect = process.requester_reply(profile, state, body) if party is Party.REQUESTER else None
+        effect = (
+            process.requester_reply(
+                profile, state, body, asked_to_confirm=_asked_to_confirm(ticket)
+            )
+            if party is Party.REQUESTER
+            else None
+        )
         if effect is not None and effect.follow_up:
             return _follow_up(actor, ticket, body, now)
         change = decide.reply(
@@ -295,10 +305,25 @@ def add_reply(*, actor: User, number: str, body: str, now: datetime) -> Event:
         )
         if effect is not None and effect.thank_you:
             change = decide.Change(change.kind, {**change.data, "thank_you": True}, change.public)
+        opening = process.first_work(profile, state, [change], party=party)
+        if opening is not None:
+            append(ticket, opening, actor=actor, now=now)
         event = append(ticket, change, actor=actor, now=now)
         if effect is not None and effect.status is not None:
-            append(ticket, effect.status, actor=None, now=now)
+            # The partner's own confirmation is theirs; a return to Open is the desk's doing.
+            append(ticket, effect.status, actor=actor if effect.confirmed else None, now=now)
         return event
+
+
+def _asked_to_confirm(ticket: Ticket) -> bool:
+    """Whether the ticket waits because the desk asked the partner to confirm a fix."""
+    data = (
+        Event.objects.filter(ticket=ticket, kind=EventKind.STATUS_CHANGED)
+        .order_by("-seq")
+        .values_list("data", flat=True)
+        .first()
+    )
+    return bool(data) and data.get("reason") == process.AWAITING_CONFIRMATION
 
 
 def _follow_up(actor: User, closed: Ticket, body: str, now: datetime) -> Event:

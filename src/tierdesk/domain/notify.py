@@ -54,7 +54,9 @@ def notices(
             tell(REQUESTER, "Update", str(data.get("body", "")))
     elif kind == EventKind.STATUS_CHANGED and public:
         to, reason = str(data.get("to")), str(data.get("reason", ""))
-        if reason not in ("requester_reply",) and not reason.startswith("rejected:"):
+        # A return to Open on the partner's own reply, and New -> Open at the desk's first work
+        # (told by the work itself), are not news to the partner.
+        if reason not in ("requester_reply", "work_started") and not reason.startswith("rejected:"):
             tell(
                 REQUESTER,
                 "Status changed",
