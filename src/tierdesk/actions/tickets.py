@@ -74,6 +74,7 @@ def open_ticket(
     requester: User | None = None,
     customer_account: Organisation | None = None,
     profile: Profile | None = None,
+    voicemail: Mapping[str, str] | None = None,
 ) -> Ticket:
     """Open a ticket for the actor's organisation, or, for an agent, on behalf of a partner."""
     profile = profile or profiles.active()
@@ -116,6 +117,7 @@ def open_ticket(
         queue=queue,
         language=language,
         form=dict(form or {}),
+        voicemail=voicemail,
     )
     language_decision = None
     if language is None:
@@ -195,9 +197,12 @@ def log_call(
     requester: User | None = None,
     severity: str | None = None,
     form: Mapping[str, str] | None = None,
+    message: Mapping[str, str] | None = None,
 ) -> Ticket:
     """LuxCloud 2.7: the desk logs a partner's call or voicemail. The ticket has channel phone
-    and opens at the instant of the call, so its clocks start then."""
+    and opens at the instant of the call, so its clocks start then. A voicemail needs only the
+    profile's voicemail form (`message`: the caller's name, the number to call back); what the
+    ticket form still lacks is listed, to be asked when the desk calls back."""
     if called_at > now:
         raise Invalid("the call cannot be in the future", fields={"called_at": "is in the future"})
     if now - called_at > CALL_LOG_LIMIT:
@@ -208,11 +213,23 @@ def log_call(
     profile = profiles.active()
     zone = profile.calendars[profile.default_calendar].zone
     kind = "Voicemail left" if voicemail else "Phone call"
+    heard = f"{kind} at {called_at.astimezone(zone):%a %d %b %H:%M}."
+    by_voicemail = voicemail and bool(profile.voicemail)
+    if by_voicemail:
+        given = {k: v.strip() for k, v in (message or {}).items() if v.strip()}
+        labels = {f.key: f.label for f in profile.voicemail}
+        heard += "".join(f"\n{labels.get(k, k)}: {v}" for k, v in given.items())
+        asked = [f.label for f in profile.form if f.required and not (form or {}).get(f.key)]
+        if asked:
+            heard += "\nTo ask when calling back: " + ", ".join(asked) + "."
+        if not subject.strip() and given:
+            subject = "Voicemail from " + ", ".join(given.values())
     return open_ticket(
         actor=actor,
         now=called_at,
         subject=subject,
-        description=f"{kind} at {called_at.astimezone(zone):%a %d %b %H:%M}.\n\n{description}",
+        description=f"{heard}\n\n{description}".strip(),
+        voicemail=(message or {}) if by_voicemail else None,
         channel="phone",
         severity=severity,
         organisation=organisation,

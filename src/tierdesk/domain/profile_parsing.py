@@ -462,6 +462,7 @@ def parse_profile(
             "queues",
             "languages",
             "form",
+            "voicemail",
             "emergency",
             "closure",
             "email",
@@ -702,6 +703,25 @@ def parse_profile(
             )
         )
 
+    # LuxCloud 2.7: what a voice message must carry; the ticket form is asked for later.
+    voicemail_fields: list[FormField] = []
+    voicemail = r.table(data, "", "voicemail", required=False)
+    r.unknown(voicemail, "voicemail", ("fields",))
+    for key, item in (
+        r.keyed(r.table(voicemail, "voicemail", "fields"), "voicemail.fields") if voicemail else []
+    ):
+        path = f"voicemail.fields.{key}"
+        r.unknown(item, path, ("label", "help", "required"))
+        voicemail_fields.append(
+            FormField(
+                key,
+                r.text(item, path, "label"),
+                str(item.get("help", "")),
+                r.flag(item, path, "required", default=False),
+                False,
+            )
+        )
+
     emergency = None
     em = r.table(data, "", "emergency", required=False)
     if em:
@@ -907,6 +927,7 @@ def parse_profile(
         channels=channels,
         languages=Languages(standard, accepted, reply, guaranteed),
         form=tuple(form_fields),
+        voicemail=tuple(voicemail_fields),
         emergency=emergency,
         closure=closure,
         email_queues=email_queues,

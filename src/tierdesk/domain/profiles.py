@@ -212,6 +212,8 @@ class Profile:
     channel_levels: Mapping[str, str] = field(default_factory=dict)  # e.g. monitoring -> l3
     performance: PerformanceTarget | None = None
     status_page: StatusPageRules | None = None
+    # What a voice message must carry (LuxCloud 2.7); empty: a voicemail is logged like a call.
+    voicemail: tuple[FormField, ...] = ()
 
     def status(self, key: str) -> Status:
         return self.statuses[key]

@@ -69,6 +69,7 @@ class Draft:
     language_detected: bool = (
         False  # detected from the text: recorded as found, even if refused later
     )
+    voicemail: Mapping[str, str] | None = None  # a voice message's details (the profile's form)
 
 
 def _text(
@@ -133,8 +134,27 @@ def open_ticket(profile: Profile, draft: Draft, *, party: Party) -> tuple[Ticket
             fields[f"form.{key}"] = "must be text"
         else:
             form[key] = _text(fields, f"form.{key}", value, limit=FORM_VALUE_MAX, required=False)
+    # A voicemail (LuxCloud 2.7) needs only what the profile's voicemail form asks; the ticket
+    # form's missing items are recorded, to be asked for when the desk calls back.
+    message: dict[str, str] = {}
+    missing: list[str] = []
+    by_voicemail = draft.voicemail is not None and bool(profile.voicemail)
+    if by_voicemail:
+        given = draft.voicemail or {}
+        specs = {f.key: f for f in profile.voicemail}
+        for key, value in given.items():
+            if key not in specs:
+                fields[f"voicemail.{key}"] = "is not a field of this desk's voicemail form"
+            elif isinstance(value, str):
+                message[key] = _text(
+                    fields, f"voicemail.{key}", value, limit=SUBJECT_MAX, required=False
+                )
+        for spec in profile.voicemail:
+            if spec.required and not message.get(spec.key):
+                fields.setdefault(f"voicemail.{spec.key}", f"{spec.label} is required")
+        missing = [spec.key for spec in profile.form if spec.required and not form.get(spec.key)]
     # The form's required fields bind where a form is filled in; a mail or an alert has none.
-    for spec in profile.form if draft.channel in FORM_CHANNELS else ():
+    for spec in profile.form if draft.channel in FORM_CHANNELS and not by_voicemail else ():
         if spec.required and not form.get(spec.key):
             fields.setdefault(f"form.{spec.key}", f"{spec.label} is required")
     if fields:
@@ -169,6 +189,9 @@ def open_ticket(profile: Profile, draft: Draft, *, party: Party) -> tuple[Ticket
     }
     if emergency:
         data["emergency"] = True
+    if by_voicemail:
+        data["voicemail"] = message
+        data["missing"] = missing
     return state, Change(EventKind.CREATED, data, public=True)
 
 
