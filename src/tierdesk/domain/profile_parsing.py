@@ -6,6 +6,7 @@ Holiday dates come from outside (the loader asks the `holidays` package) through
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from datetime import date
@@ -18,6 +19,7 @@ from tierdesk.domain.parties import OrganisationKind
 from tierdesk.domain.profiles import (
     CHANNELS,
     MILESTONE_STOPS,
+    NOTIFICATION_ROLES,
     STANDARD_TARGETS,
     STATUS_CATEGORIES,
     TARGET_STARTS,
@@ -28,6 +30,7 @@ from tierdesk.domain.profiles import (
     InvalidReason,
     Languages,
     Level,
+    NotificationRules,
     PerformanceTarget,
     Profile,
     ProfileError,
@@ -463,6 +466,7 @@ def parse_profile(
             "languages",
             "form",
             "voicemail",
+            "notifications",
             "emergency",
             "closure",
             "email",
@@ -722,6 +726,24 @@ def parse_profile(
             )
         )
 
+    notifications = NotificationRules()
+    told = r.table(data, "", "notifications", required=False)
+    if told:
+        r.unknown(told, "notifications", ("opened", "updated", "closed"))
+        chosen: dict[str, tuple[str, ...]] = {}
+        for moment in ("opened", "updated", "closed"):
+            if moment not in told:
+                continue
+            roles = told[moment]
+            if not isinstance(roles, list) or any(x not in NOTIFICATION_ROLES for x in roles):
+                r.fail(
+                    f"notifications.{moment}",
+                    f"{roles!r} is not a list of roles from " + ", ".join(NOTIFICATION_ROLES),
+                )
+            else:
+                chosen[moment] = tuple(roles)
+        notifications = dataclasses.replace(notifications, **chosen)
+
     emergency = None
     em = r.table(data, "", "emergency", required=False)
     if em:
@@ -928,6 +950,7 @@ def parse_profile(
         languages=Languages(standard, accepted, reply, guaranteed),
         form=tuple(form_fields),
         voicemail=tuple(voicemail_fields),
+        notifications=notifications,
         emergency=emergency,
         closure=closure,
         email_queues=email_queues,

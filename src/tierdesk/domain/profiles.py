@@ -98,6 +98,20 @@ class FormField:
 
 
 @dataclass(frozen=True)
+class NotificationRules:
+    """Who gets the confirmation of a ticket's opening, of an update and of its closure
+    (LuxCloud 2.4.1-2.4.3), by role: requester, technicians (the assignee, else the agents of
+    the ticket's level), assignee, level."""
+
+    opened: tuple[str, ...] = ("requester", "level")
+    updated: tuple[str, ...] = ("requester",)
+    closed: tuple[str, ...] = ("requester",)
+
+
+NOTIFICATION_ROLES = ("requester", "technicians", "assignee", "level")
+
+
+@dataclass(frozen=True)
 class Languages:
     standard: str
     accepted: tuple[str, ...]
@@ -214,6 +228,7 @@ class Profile:
     status_page: StatusPageRules | None = None
     # What a voice message must carry (LuxCloud 2.7); empty: a voicemail is logged like a call.
     voicemail: tuple[FormField, ...] = ()
+    notifications: NotificationRules = NotificationRules()
 
     def status(self, key: str) -> Status:
         return self.statuses[key]
