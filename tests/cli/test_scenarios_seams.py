@@ -90,3 +90,22 @@ def test_luxcloud_confirmations_closures_and_the_first_piece_of_work() -> None:
     e = t["E"]
     moves = [(x["from"], x["to"], x.get("reason")) for x in of_kind(e, "status_changed")]
     assert moves[:2] == [("new", "open", "work_started"), ("open", "on_hold", "")]
+
+
+@pytest.mark.django_db
+def test_luxcloud_emergency_response_24x7_resolution_in_business_days() -> None:
+    t = simulate("seams-luxcloud-emergency")
+    # F: EMERGENCY opened Sat 24 Oct 2026 12:00 (summer time). 2.8: the NOC answers on its 24x7
+    # calendar within 1 h (answered 12:30). 1.3: resolution "1 business day", and 3.2 defines
+    # business days (Mon-Fri 8-17): 9 business hours from Mon 26 Oct 08:00 (winter time since
+    # Sun 25 Oct) is Mon 17:00.
+    f = t["F"]
+    assert sla(f, "first_response")["met_at"] == "2026-10-24T12:30:00+02:00"
+    assert event(f, "sla_breached", target="resolution")["at"] == "2026-10-26T17:00:00+01:00"
+    # G: downgraded to Normal at 12:20: Normal's targets on the desk calendar, from the opening.
+    # Response "1 business day": Mon 26 Oct 08:00 + 9 h = 17:00; resolution 2 business days:
+    # Tue 27 Oct 17:00. Nothing falls due on the Saturday.
+    g = t["G"]
+    assert [x["at"] for x in of_kind(g, "sla_breached")] == ["2026-10-26T17:00:00+01:00"]
+    assert sla(g, "first_response")["breached_at"] == "2026-10-26T17:00:00+01:00"
+    assert sla(g, "resolution")["due"] == "2026-10-27T17:00:00+01:00"

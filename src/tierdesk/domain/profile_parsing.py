@@ -750,7 +750,16 @@ def parse_profile(
         r.unknown(
             em,
             "emergency",
-            ("keyword", "case_sensitive", "severity", "calendar", "level", "notify", "source"),
+            (
+                "keyword",
+                "case_sensitive",
+                "severity",
+                "calendar",
+                "targets",
+                "level",
+                "notify",
+                "source",
+            ),
         )
         notify = r.texts(em, "emergency", "notify")
         for address in notify:
@@ -766,6 +775,11 @@ def parse_profile(
             r.fail(
                 "emergency.calendar", f"{em_calendar!r} is not a calendar defined under calendars"
             )
+        em_targets = r.texts(em, "emergency", "targets")
+        known_targets = {k for s in severities.values() for k in s.targets}
+        for key in em_targets:
+            if key not in known_targets:
+                r.fail("emergency.targets", f"{key!r} is not a target of any severity")
         em_level = r.optional_text(em, "emergency", "level")
         if em_level and em_level not in levels:
             r.fail("emergency.level", f"{em_level!r} is not a level defined under levels")
@@ -776,6 +790,7 @@ def parse_profile(
             em_calendar,
             em_level,
             notify,
+            em_targets,
         )
 
     closure = None

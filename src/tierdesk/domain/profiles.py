@@ -130,6 +130,12 @@ class EmergencyRule:
     calendar: str | None
     level: str | None
     notify: tuple[str, ...] = ()  # on-call addresses told at once
+    # The targets that run on `calendar`; the others keep their own (LuxCloud: the NOC's 1 hour
+    # response is real time, the "1 business day" resolution counts business days). Empty: all.
+    targets: tuple[str, ...] = ()
+
+    def calendar_for(self, target: str) -> str | None:
+        return self.calendar if not self.targets or target in self.targets else None
 
 
 @dataclass(frozen=True)

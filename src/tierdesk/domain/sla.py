@@ -398,7 +398,12 @@ def clocks(
         return ClockState(severity, (), None)
     language = str(created.data.get("language", profile.languages.standard))
     guaranteed = language == profile.languages.standard or profile.languages.accepted_guaranteed
-    emergency = bool(created.data.get("emergency"))
+    # An emergency stays one while it keeps the emergency's severity: a downgrade moves the
+    # ticket to its new severity's targets on their own calendars, replayed from the opening.
+    rule = profile.emergency
+    emergency = (
+        bool(created.data.get("emergency")) and rule is not None and severity == rule.severity
+    )
     recorded = _recorded(events)
     timeline = [
         e for e in events[1:] if e.kind not in (EventKind.SLA_WARNING, EventKind.SLA_BREACH)
@@ -406,8 +411,8 @@ def clocks(
     result = []
     for target in spec.targets.values():
         calendar_key = target.calendar
-        if emergency and profile.emergency is not None and profile.emergency.calendar:
-            calendar_key = profile.emergency.calendar
+        if emergency and rule is not None:
+            calendar_key = rule.calendar_for(target.key) or calendar_key
         calendar = profile.calendars[calendar_key]
         if not guaranteed:
             result.append(
