@@ -6,6 +6,7 @@ checks every key and builds these values, reporting every problem at once with i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -246,6 +247,23 @@ class Profile:
             names = (severity.key, severity.label, *severity.aliases)
             if wanted in (name.casefold() for name in names):
                 return severity.key
+        return None
+
+    def severity_in_subject(self, subject: str) -> tuple[str, str] | None:
+        """The severity an e-mail's subject names, and the words that named it: an alias
+        anywhere as a whole word ("SEV2", "P1", "Priority 1"), or a label set off at the start
+        or in brackets ("Urgent: ...", "[Critical] ..."). Bare numbers never count, and the
+        most severe match wins."""
+        folded = subject.casefold()
+        for severity in self.severities.values():  # in order, most severe first
+            for alias in severity.aliases:
+                if alias.strip().isdigit() or not alias.strip():
+                    continue
+                if re.search(rf"(?<!\w){re.escape(alias.casefold())}(?!\w)", folded):
+                    return severity.key, alias
+            label = re.escape(severity.label.casefold())
+            if re.search(rf"^\s*{label}\s*[:\-!]|[\[(]\s*{label}\s*[\])]", folded):
+                return severity.key, severity.label
         return None
 
     def format_number(self, sequence: int) -> str:

@@ -97,6 +97,12 @@ def open_ticket(profile: Profile, draft: Draft, *, party: Party) -> tuple[Ticket
     description = _text(fields, "description", draft.description, limit=BODY_MAX, required=False)
 
     severity = profile.default_severity
+    severity_from: dict[str, str] | None = None
+    if draft.severity is None and draft.channel == "email":
+        # CloudCTI 1.3, Cloudsoft, Exponential-e: an e-mail carries its priority in the subject.
+        named = profile.severity_in_subject(draft.subject)
+        if named is not None:
+            severity, severity_from = named[0], {"source": "subject", "matched": named[1]}
     if draft.severity is not None:
         found = profile.severity_key(draft.severity)
         if found is None:
@@ -189,6 +195,8 @@ def open_ticket(profile: Profile, draft: Draft, *, party: Party) -> tuple[Ticket
     }
     if emergency:
         data["emergency"] = True
+    elif severity_from is not None:
+        data["severity_from"] = severity_from
     if by_voicemail:
         data["voicemail"] = message
         data["missing"] = missing
