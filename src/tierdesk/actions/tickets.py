@@ -182,6 +182,8 @@ def open_ticket(
             )
         if rejected:
             _reject_language(ticket, profile, now)
+        elif data.get("missing_action") == "ask":
+            _ask_for_missing(ticket, profile, data["missing"], now)
         if data["channel"] == "portal":
             ticket_followed(ticket=ticket, now=now)  # the knowledge base did not deflect this one
     return ticket
@@ -242,6 +244,24 @@ def log_call(
         form=form,
         profile=profile,
     )
+
+
+def _ask_for_missing(ticket: Ticket, profile: Profile, missing: list[str], now: datetime) -> None:
+    """The automatic question for what a mailed report lacks; it waits on the requester. It is
+    not the desk's response: the response target keeps running."""
+    try:
+        question, waiting = process.ask(
+            profile,
+            state_of(ticket),
+            text=decide.missing_question(profile, missing),
+            party=Party.SYSTEM,
+            confirmation=False,
+        )
+    except Invalid:
+        return  # no waiting status to move to: the missing items stay flagged
+    automatic = {**question.data, "by": "system", "automatic": True}
+    changes = [(decide.Change(question.kind, automatic, question.public), now), (waiting, now)]
+    append_many(ticket, changes, actor=None, now=now)
 
 
 def _reject_language(ticket: Ticket, profile: Profile, now: datetime) -> None:

@@ -693,7 +693,13 @@ def parse_profile(
 
     form_fields: list[FormField] = []
     form = r.table(data, "", "form", required=False)
-    r.unknown(form, "form", ("fields",))
+    r.unknown(form, "form", ("fields", "missing"))
+    form_missing: dict[str, str] = {}
+    for channel, action in (form.get("missing") or {}).items() if form else ():
+        if action not in ("ask", "flag"):
+            r.fail(f"form.missing.{channel}", f"{action!r} is not one of ask, flag")
+        else:
+            form_missing[str(channel)] = action
     for key, item in r.keyed(r.table(form, "form", "fields"), "form.fields") if form else []:
         path = f"form.fields.{key}"
         r.unknown(item, path, ("label", "help", "required", "multiline"))
@@ -966,6 +972,7 @@ def parse_profile(
         form=tuple(form_fields),
         voicemail=tuple(voicemail_fields),
         notifications=notifications,
+        form_missing=form_missing,
         emergency=emergency,
         closure=closure,
         email_queues=email_queues,

@@ -236,6 +236,9 @@ class Profile:
     # What a voice message must carry (LuxCloud 2.7); empty: a voicemail is logged like a call.
     voicemail: tuple[FormField, ...] = ()
     notifications: NotificationRules = NotificationRules()
+    # Per channel without a form (e-mail, chat): what a report lacking the form's required
+    # fields gets: "ask" (opened, and an automatic question lists what is missing) or "flag".
+    form_missing: Mapping[str, str] = field(default_factory=dict)
 
     def status(self, key: str) -> Status:
         return self.statuses[key]

@@ -90,6 +90,7 @@ def _is_provider_reply(event: ClockEvent) -> bool:
         event.kind == EventKind.REPLY
         and event.public
         and event.data.get("by") in ("provider", "system")
+        and not event.data.get("automatic")  # an automatic question is not the desk's answer
     )
 
 

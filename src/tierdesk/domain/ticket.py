@@ -159,6 +159,20 @@ def open_ticket(profile: Profile, draft: Draft, *, party: Party) -> tuple[Ticket
             if spec.required and not message.get(spec.key):
                 fields.setdefault(f"voicemail.{spec.key}", f"{spec.label} is required")
         missing = [spec.key for spec in profile.form if spec.required and not form.get(spec.key)]
+    # A mail or a chat has no form: where the profile says, its fields are read from lines that
+    # follow the template ("Log files: ...") and what is still missing is recorded (CloudCTI 1.3:
+    # processed only if the report is complete).
+    lacking = profile.form_missing.get(draft.channel)
+    if lacking and draft.channel not in FORM_CHANNELS and not by_voicemail:
+        for key, value in read_template(profile, description).items():
+            form.setdefault(key, value)
+        missing = [
+            spec.key
+            for spec in profile.form
+            if spec.required
+            and not form.get(spec.key)
+            and not (spec.key == "description" and description)
+        ]
     # The form's required fields bind where a form is filled in; a mail or an alert has none.
     for spec in profile.form if draft.channel in FORM_CHANNELS and not by_voicemail else ():
         if spec.required and not form.get(spec.key):
@@ -200,7 +214,35 @@ def open_ticket(profile: Profile, draft: Draft, *, party: Party) -> tuple[Ticket
     if by_voicemail:
         data["voicemail"] = message
         data["missing"] = missing
+    elif missing:
+        data["missing"] = missing
+        data["missing_action"] = lacking
     return state, Change(EventKind.CREATED, data, public=True)
+
+
+def read_template(profile: Profile, text: str) -> dict[str, str]:
+    """The form's fields given in a text as "Label: value" (or "key: value") lines."""
+    names = {}
+    for spec in profile.form:
+        names[spec.label.casefold()] = spec.key
+        names[spec.key.casefold()] = spec.key
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        name, colon, value = line.partition(":")
+        key = names.get(name.strip().casefold())
+        if colon and key and value.strip() and key not in found:
+            found[key] = value.strip()[:FORM_VALUE_MAX]
+    return found
+
+
+def missing_question(profile: Profile, missing: Sequence[str]) -> str:
+    """The automatic question that lists what a report still lacks, in the template's words."""
+    labels = {f.key: f.label for f in profile.form}
+    lines = "\n".join(f"{labels.get(k, k)}: " for k in missing)
+    return (
+        "Thank you for your report. To work on it we need the following information; please "
+        f"reply with these lines filled in:\n\n{lines}"
+    )
 
 
 def reply(
