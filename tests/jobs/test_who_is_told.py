@@ -94,3 +94,17 @@ def test_links_in_notices_point_to_pages_that_exist() -> None:
         url = profiles.load(name).registration_url
         if url:
             assert resolve(urlparse(url).path).url_name == "register", (name, url)
+
+
+def test_partner_notices_are_in_the_reply_language_agents_read_their_own(desk: Desk) -> None:
+    """LuxCloud 2.5: tickets are answered in English only, whatever the partner's own setting."""
+    desk.north_user.language = "de"
+    desk.north_user.save()
+    desk.l1.language = "de"
+    desk.l1.save()
+    desk.open()
+    deliver(clock.now())
+    partner = next(m for m in mail.outbox if m.to == ["ned@example.com"])
+    agent = next(m for m in mail.outbox if m.to == ["agent1@example.com"])
+    assert "Reply to this message" in partner.body and "Antworten Sie" not in partner.body
+    assert "Antworten Sie" in agent.body
