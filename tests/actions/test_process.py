@@ -191,3 +191,39 @@ def test_management_escalation_needs_a_breach_or_a_reason(
         process.escalate_management(
             actor=desk.north_user, number=t.number, reason="again", now=clock.now()
         )
+
+
+@pytest.mark.parametrize("work", ["reply", "assign", "level", "ask", "resolve"])
+def test_the_first_piece_of_work_moves_a_new_ticket_to_open(desk: Desk, work: str) -> None:
+    """LuxCloud 2.3: New is "yet to be worked on"; the desk's first work makes it Open first."""
+    t = desk.open()
+    now = clock.now()
+    if work == "reply":
+        act.add_reply(actor=desk.l1, number=t.number, body="Looking into it.", now=now)
+    elif work == "assign":
+        act.assign(actor=desk.manager, number=t.number, assignee=desk.l1, now=now)
+    elif work == "level":
+        act.change_level(actor=desk.l1, number=t.number, to="l2", note="Needs L2.", now=now)
+    elif work == "ask":
+        process.ask(actor=desk.l1, number=t.number, body="Which one?", confirmation=False, now=now)
+    else:
+        process.resolve(actor=desk.l1, number=t.number, solution="Fixed.", now=now)
+    moves = [
+        (e.data["from"], e.data["to"], e.data["reason"])
+        for e in Event.objects.filter(ticket=t, kind="status_changed").order_by("seq")
+    ]
+    assert moves[0] == ("new", "open", "work_started")
+    assert Event.objects.get(ticket=t, kind="status_changed", seq=2).actor == (
+        desk.manager if work == "assign" else desk.l1
+    )
+
+
+def test_a_note_a_partner_reply_or_a_rejection_is_not_work_on_the_ticket(desk: Desk) -> None:
+    t = desk.open()
+    act.add_note(actor=desk.l1, number=t.number, body="Probably a quota issue.", now=clock.now())
+    act.add_reply(actor=desk.north_user, number=t.number, body="More details.", now=clock.now())
+    assert status_of(t) == "new"
+    process.reject(actor=desk.l1, number=t.number, reason="duplicate", now=clock.now())
+    assert [e.data["to"] for e in Event.objects.filter(ticket=t, kind="status_changed")] == [
+        "closed"
+    ]

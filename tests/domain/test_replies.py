@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tierdesk.domain.replies import is_thank_you, own_text
+from tierdesk.domain.replies import confirms_solved, is_thank_you, own_text
 
 
 @pytest.mark.parametrize(
@@ -50,3 +50,35 @@ def test_replies_that_say_more(text: str) -> None:
 def test_quoted_history_and_signature_are_trimmed() -> None:
     assert own_text("Works now\n> old text\n> more") == "Works now"
     assert own_text("Fine\n-- \nsig") == "Fine"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thank you, it works now",
+        "It works now, you can close the ticket.",
+        "Problem solved, thanks",
+        "Danke, es funktioniert jetzt wieder.",
+        "Merci, ça marche maintenant.",
+        "Het werkt weer, bedankt!",
+        "Merci, et geet erëm.",
+    ],
+)
+def test_an_answer_that_says_it_is_solved_confirms(text: str) -> None:
+    assert confirms_solved(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It works for most users, but what about the shared mailboxes?",
+        "Thanks, but it still does not work for the second mailbox",
+        "It doesn't work yet",
+        "Es funktioniert immer noch nicht.",
+        "Ça ne marche pas.",
+        "Het werkt nog steeds niet.",
+        "Here is the log you asked for.",
+    ],
+)
+def test_a_question_or_a_failure_does_not_confirm(text: str) -> None:
+    assert not confirms_solved(text)

@@ -135,9 +135,10 @@ def test_emergency_runs_on_the_noc_calendar() -> None:
     state = clocks(LC, [created(saturday_night, "high", emergency=True)], now=saturday_night)
     assert state.target("first_response").due == lux(2026, 3, 14, 3)
     assert state.target("first_response").calendar == "noc"
-    assert state.target("resolution").due == lux(
-        2026, 3, 15, 2
-    )  # a working day of a 24x7 calendar is 24h
+    # LuxCloud 1.3/3.2: the resolution's "1 business day" stays on the desk's business calendar:
+    # Mon 16 Mar 08:00 + 9 h.
+    assert state.target("resolution").calendar == "desk"
+    assert state.target("resolution").due == lux(2026, 3, 16, 17)
     plain = clocks(LC, [created(saturday_night, "high")], now=saturday_night)
     assert plain.target("first_response").due == lux(2026, 3, 16, 9)
 

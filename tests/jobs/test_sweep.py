@@ -56,6 +56,7 @@ def test_an_action_records_what_fell_due_before_it(
         "sla_warning",
         "sla_warning",
         "sla_breach",
+        "status_changed",  # the first reply is the first piece of work: New -> Open
         "reply",
     ]
     assert kinds(ticket)[3][2] == lux(2026, 3, 10, 11)

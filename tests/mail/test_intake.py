@@ -269,3 +269,12 @@ def test_an_oversized_mail_attachment_is_noted_not_stored(desk: Desk) -> None:
     assert result.outcome == "ticket" and not Attachment.objects.exists()
     note = Event.objects.get(ticket__number=result.ticket, kind="note")
     assert "'big.log'" in note.data["body"] and not note.public and note.actor_id is None
+
+
+def test_the_subject_carries_the_priority(desk: Desk) -> None:
+    """CloudCTI 1.3, Cloudsoft: a mail's subject names its priority by the profile's aliases."""
+    result = ingest(mail(subject="P1 - webshop down for all users"), source="smtp", now=clock.now())
+    ticket = Ticket.objects.get(number=result.ticket)
+    assert ticket.severity == "high"
+    created = Event.objects.get(ticket=ticket, seq=1).data
+    assert created["severity_from"] == {"source": "subject", "matched": "P1"}

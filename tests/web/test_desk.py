@@ -122,7 +122,8 @@ def test_agent_actions_on_the_ticket_page(desk: Desk) -> None:
     )
     assert rejected.status_code == 302
     kinds = list(Event.objects.filter(ticket__number=n).values_list("kind", flat=True))
-    assert kinds[1:3] == ["severity_changed", "assigned"] and "status_changed" in kinds
+    # The assignment is the desk's first piece of work: New -> Open comes first.
+    assert kinds[1:4] == ["severity_changed", "status_changed", "assigned"]
     ticket.refresh_from_db()
     assert (ticket.severity, ticket.assignee, ticket.supplier) == (
         "high",
@@ -163,3 +164,38 @@ def test_the_interface_speaks_the_chosen_language(desk: Desk) -> None:
     assert (
         "Kennisbank" in logged_in(desk.l2).get("/desk/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
     )
+
+
+def test_a_voicemail_needs_only_company_caller_and_number(desk: Desk, fixed_clock) -> None:  # type: ignore[no-untyped-def]
+    """LuxCloud 2.7: the message should contain company name, caller's name and phone number."""
+    fixed_clock.advance(timedelta(hours=9))  # 19:00: left outside office hours, logged now
+    agent = logged_in(desk.l1)
+    response = agent.post(
+        "/desk/phone/",
+        {"organisation": desk.north.slug, "called_at": "2026-03-10T18:40", "voicemail": "on",
+         "severity": "normal", "voicemail_caller": "Jean Muller", "voicemail_phone": "+352 621 000 111"},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    ticket = Ticket.objects.get(channel="phone")
+    assert ticket.subject == "Voicemail from Jean Muller, +352 621 000 111"
+    assert ticket.description.startswith("Voicemail left at Tue 10 Mar 18:40.")
+    assert "To ask when calling back: Account, Subscription" in ticket.description
+    created = Event.objects.get(ticket=ticket, seq=1).data
+    assert created["voicemail"] == {"caller": "Jean Muller", "phone": "+352 621 000 111"}
+    assert created["missing"][:2] == ["account", "subscription"]
+    # Without the number there is nothing to call back: refused next to the field, input kept.
+    missing = agent.post(
+        "/desk/phone/",
+        {"organisation": desk.north.slug, "called_at": "2026-03-10T18:45", "voicemail": "on",
+         "severity": "normal", "voicemail_caller": "Jean Muller"},
+    )  # fmt: skip
+    page = missing.content.decode()
+    assert missing.status_code == 422 and "Phone number is required" in page
+    assert 'value="Jean Muller"' in page
+    # A call taken live still needs the ticket form.
+    call = agent.post(
+        "/desk/phone/",
+        {"organisation": desk.north.slug, "called_at": "2026-03-10T18:50", "severity": "normal",
+         "subject": "Panel slow", "description": "Caller says the panel is slow"},
+    )  # fmt: skip
+    assert call.status_code == 422 and "Account is required" in call.content.decode()

@@ -131,3 +131,10 @@ def test_the_hand_over_shows_each_suppliers_terms_to_agents_only(desk: Desk) -> 
     assert "support@vendor.example" in staff and "their severity: Sev A" in staff
     partner = logged_in(desk.north_user).get(f"/tickets/{ticket.number}/").content.decode()
     assert "support@vendor.example" not in partner and "Sev A" not in partner
+
+
+def test_the_move_to_open_at_the_first_work_reads_in_words(desk: Desk) -> None:
+    ticket = desk.open()
+    act.add_reply(actor=desk.l1, number=ticket.number, body="Looking into it.", now=clock.now())
+    page = logged_in(desk.north_user).get(f"/tickets/{ticket.number}/").content.decode()
+    assert "the desk started work on it" in page and "work_started" not in page

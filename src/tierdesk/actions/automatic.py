@@ -36,7 +36,8 @@ def _round(ticket: Ticket, history: list[sla.ClockEvent], now: datetime) -> Prep
     """The outcomes due now that can be recorded together: a run of warnings and breaches (which
     leave the clocks as they are), ended by at most one timed status change; or, when nothing is
     due, the plan that says so."""
-    plan = due.plan(profiles.for_ticket(ticket.profile), history, now)
+    profile = profiles.for_ticket(ticket.profile)
+    plan = due.plan(profile, history, now)
     if not plan.due:
         return plan
     batch: list[due.Outcome] = []
@@ -44,10 +45,18 @@ def _round(ticket: Ticket, history: list[sla.ClockEvent], now: datetime) -> Prep
         batch.append(outcome)
         if outcome.kind not in SLA_KINDS:
             break
-    changes = [(_change(o, ticket.status), o.at) for o in batch]
-    return prepare(
-        ticket, changes, actor=None, now=now, history=history, outcome_keys=[o.key for o in batch]
-    )
+    message = profile.closure.resolved_message if profile.closure else ""
+    changes: list[tuple[Change, datetime]] = []
+    keys: list[str | None] = []
+    for o in batch:
+        if o.kind == "auto_resolve" and message:
+            # LuxCloud 2.4.3: a timed resolution (c, d) leaves the same message as a manual one.
+            reply = Change(EventKind.REPLY, {"body": message, "by": "system"}, public=True)
+            changes.append((reply, o.at))
+            keys.append(None)
+        changes.append((_change(o, ticket.status), o.at))
+        keys.append(o.key)
+    return prepare(ticket, changes, actor=None, now=now, history=history, outcome_keys=keys)
 
 
 def record_due(ticket: Ticket, now: datetime) -> list[Event]:
@@ -84,7 +93,7 @@ def record_due_together(tickets: Sequence[Ticket], now: datetime) -> int:
             # right one, so the ticket is not claimed again for nothing.
             later = (
                 result.next_deadline
-                if result.next_deadline is None or result.next_deadline > now
+                if result.next_deadline is None or result.next_deadline >= now
                 else None
             )
             Ticket.objects.filter(pk=ticket.pk).update(next_deadline=later)

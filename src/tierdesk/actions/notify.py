@@ -20,6 +20,14 @@ def _level_agents(level: str) -> list[User]:
     )
 
 
+def _handed_over_by(ticket: Ticket) -> User | None:
+    """The agent who last handed the ticket to a supplier."""
+    for event in Event.objects.filter(ticket=ticket, kind="status_changed").order_by("-seq"):
+        if event.data.get("supplier"):
+            return event.actor if event.actor is not None and event.actor.is_active else None
+    return None
+
+
 def notifications_for(
     ticket: Ticket, event: Event, *, now: datetime, agents: dict[str, list[User]] | None = None
 ) -> list[Notification]:
@@ -41,6 +49,7 @@ def notifications_for(
         subject=ticket.subject,
         number=ticket.number,
         emergency=emergency,
+        profile=profile,
     )
     if not notices:
         return []
@@ -53,6 +62,16 @@ def notifications_for(
             people = [(ticket.assignee.email, ticket.assignee)]
         elif notice.role == notify.LEVEL:
             people = [(u.email, u) for u in level_agents(ticket.level)]
+        elif notice.role == notify.TECHNICIANS:
+            # The ticket's own technician when it has one, else every agent of its level.
+            people = (
+                [(ticket.assignee.email, ticket.assignee)]
+                if ticket.assignee is not None
+                else [(u.email, u) for u in level_agents(ticket.level)]
+            )
+        elif notice.role == notify.HANDED_OVER_BY:
+            agent = _handed_over_by(ticket)
+            people = [(agent.email, agent)] if agent is not None else []
         elif notice.role == notify.ON_CALL and profile.emergency is not None:
             people = [(a, None) for a in profile.emergency.notify]
             if profile.emergency.level:

@@ -32,7 +32,12 @@ def _run(actor: User, number: str, now: datetime, verb: Verb) -> Event:
     with transaction.atomic():
         ticket = get_ticket(actor, number, for_update=True)
         record_due(ticket, now)
-        changes = verb(ticket, profiles.for_ticket(ticket.profile), party)
+        profile = profiles.for_ticket(ticket.profile)
+        changes = verb(ticket, profile, party)
+        opening = process.first_work(profile, state_of(ticket), changes, party=party)
+        if opening is not None:  # New -> Open first, then the work decided on the Open ticket
+            append_many(ticket, [(opening, now)], actor=actor, now=now)
+            changes = verb(ticket, profile, party)
         return append_many(ticket, [(c, now) for c in changes], actor=actor, now=now)[0]
 
 

@@ -75,6 +75,7 @@ def open_ticket(
     requester: User | None = None,
     customer_account: Organisation | None = None,
     profile: Profile | None = None,
+    voicemail: Mapping[str, str] | None = None,
 ) -> Ticket:
     """Open a ticket for the actor's organisation, or, for an agent, on behalf of a partner."""
     profile = profile or profiles.active()
@@ -121,6 +122,7 @@ def open_ticket(
         queue=queue,
         language=language,
         form=dict(form or {}),
+        voicemail=voicemail,
     )
     language_decision = None
     if language is None:
@@ -180,6 +182,8 @@ def open_ticket(
             )
         if rejected:
             _reject_language(ticket, profile, now)
+        elif data.get("missing_action") == "ask":
+            _ask_for_missing(ticket, profile, data["missing"], now)
         if data["channel"] == "portal":
             ticket_followed(ticket=ticket, now=now)  # the knowledge base did not deflect this one
     return ticket
@@ -200,9 +204,12 @@ def log_call(
     requester: User | None = None,
     severity: str | None = None,
     form: Mapping[str, str] | None = None,
+    message: Mapping[str, str] | None = None,
 ) -> Ticket:
     """LuxCloud 2.7: the desk logs a partner's call or voicemail. The ticket has channel phone
-    and opens at the instant of the call, so its clocks start then."""
+    and opens at the instant of the call, so its clocks start then. A voicemail needs only the
+    profile's voicemail form (`message`: the caller's name, the number to call back); what the
+    ticket form still lacks is listed, to be asked when the desk calls back."""
     if called_at > now:
         raise Invalid("the call cannot be in the future", fields={"called_at": "is in the future"})
     if now - called_at > CALL_LOG_LIMIT:
@@ -213,11 +220,23 @@ def log_call(
     profile = profiles.active()
     zone = profile.calendars[profile.default_calendar].zone
     kind = "Voicemail left" if voicemail else "Phone call"
+    heard = f"{kind} at {called_at.astimezone(zone):%a %d %b %H:%M}."
+    by_voicemail = voicemail and bool(profile.voicemail)
+    if by_voicemail:
+        given = {k: v.strip() for k, v in (message or {}).items() if v.strip()}
+        labels = {f.key: f.label for f in profile.voicemail}
+        heard += "".join(f"\n{labels.get(k, k)}: {v}" for k, v in given.items())
+        asked = [f.label for f in profile.form if f.required and not (form or {}).get(f.key)]
+        if asked:
+            heard += "\nTo ask when calling back: " + ", ".join(asked) + "."
+        if not subject.strip() and given:
+            subject = "Voicemail from " + ", ".join(given.values())
     return open_ticket(
         actor=actor,
         now=called_at,
         subject=subject,
-        description=f"{kind} at {called_at.astimezone(zone):%a %d %b %H:%M}.\n\n{description}",
+        description=f"{heard}\n\n{description}".strip(),
+        voicemail=(message or {}) if by_voicemail else None,
         channel="phone",
         severity=severity,
         organisation=organisation,
@@ -225,6 +244,24 @@ def log_call(
         form=form,
         profile=profile,
     )
+
+
+def _ask_for_missing(ticket: Ticket, profile: Profile, missing: list[str], now: datetime) -> None:
+    """The automatic question for what a mailed report lacks; it waits on the requester. It is
+    not the desk's response: the response target keeps running."""
+    try:
+        question, waiting = process.ask(
+            profile,
+            state_of(ticket),
+            text=decide.missing_question(profile, missing),
+            party=Party.SYSTEM,
+            confirmation=False,
+        )
+    except Invalid:
+        return  # no waiting status to move to: the missing items stay flagged
+    automatic = {**question.data, "by": "system", "automatic": True}
+    changes = [(decide.Change(question.kind, automatic, question.public), now), (waiting, now)]
+    append_many(ticket, changes, actor=None, now=now)
 
 
 def _reject_language(ticket: Ticket, profile: Profile, now: datetime) -> None:
@@ -271,6 +308,10 @@ def _act(actor: User, number: str, decision: Decision, *, now: datetime) -> Even
         ticket = get_ticket(actor, number, for_update=True)
         record_due(ticket, now)  # what the clock made happen comes first, at its own instants
         change = decision(ticket, state_of(ticket), party)
+        opening = process.first_work(_profile_of(ticket), state_of(ticket), [change], party=party)
+        if opening is not None:  # New -> Open first, then the work decided on the Open ticket
+            append(ticket, opening, actor=actor, now=now)
+            change = decision(ticket, state_of(ticket), party)
         return append(ticket, change, actor=actor, now=now)
 
 
@@ -288,7 +329,13 @@ def add_reply(*, actor: User, number: str, body: str, now: datetime) -> Event:
         record_due(ticket, now)
         profile = _profile_of(ticket)
         state = state_of(ticket)
-        effect = process.requester_reply(profile, state, body) if party is Party.REQUESTER else None
+        effect = (
+            process.requester_reply(
+                profile, state, body, asked_to_confirm=_asked_to_confirm(ticket)
+            )
+            if party is Party.REQUESTER
+            else None
+        )
         if effect is not None and effect.follow_up:
             return _follow_up(actor, ticket, body, now)
         change = decide.reply(
@@ -300,10 +347,25 @@ def add_reply(*, actor: User, number: str, body: str, now: datetime) -> Event:
         )
         if effect is not None and effect.thank_you:
             change = decide.Change(change.kind, {**change.data, "thank_you": True}, change.public)
+        opening = process.first_work(profile, state, [change], party=party)
+        if opening is not None:
+            append(ticket, opening, actor=actor, now=now)
         event = append(ticket, change, actor=actor, now=now)
         if effect is not None and effect.status is not None:
-            append(ticket, effect.status, actor=None, now=now)
+            # The partner's own confirmation is theirs; a return to Open is the desk's doing.
+            append(ticket, effect.status, actor=actor if effect.confirmed else None, now=now)
         return event
+
+
+def _asked_to_confirm(ticket: Ticket) -> bool:
+    """Whether the ticket waits because the desk asked the partner to confirm a fix."""
+    data = (
+        Event.objects.filter(ticket=ticket, kind=EventKind.STATUS_CHANGED)
+        .order_by("-seq")
+        .values_list("data", flat=True)
+        .first()
+    )
+    return bool(data) and data.get("reason") == process.AWAITING_CONFIRMATION
 
 
 def _follow_up(actor: User, closed: Ticket, body: str, now: datetime) -> Event:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from tierdesk import clock, profiles
@@ -70,14 +70,15 @@ class Simulation:
         """Move the clock to `to`, stopping at every deadline on the way and sweeping there."""
         while True:
             nxt = (
-                Ticket.objects.filter(next_deadline__lte=to)
+                Ticket.objects.filter(next_deadline__lt=to)
                 .order_by("next_deadline")
                 .values_list("next_deadline", flat=True)
                 .first()
             )
             if nxt is None:
                 break
-            self.clock.at = max(self.clock.at, nxt)
+            # The sweep acts on a deadline once it has passed: just after it.
+            self.clock.at = max(self.clock.at, nxt + timedelta(microseconds=1))
             sweep(self.clock.at)
         self.clock.at = max(self.clock.at, to)
 

@@ -18,6 +18,7 @@ from tierdesk.domain.events import EventKind
 from tierdesk.domain.profiles import Profile, SupplierDefaults
 
 AWAITING_CONFIRMATION = "awaiting_confirmation"
+SLA_KINDS = ("sla_warning", "sla_breach")
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Plan:
-    due: tuple[Outcome, ...]  # at or before now, in order
+    due: tuple[Outcome, ...]  # passed by now (a timer: at or before now), in order
     next_deadline: datetime | None  # the earliest outcome still to come, or already due
     clocks: sla.ClockState
 
@@ -103,5 +104,8 @@ def plan(
             outcomes.append(Outcome(key, d.at, kind, data))
     outcomes += _timers(profile, events)
     outcomes.sort(key=lambda o: (o.at, o.kind != "sla_warning", o.key))
-    due = tuple(o for o in outcomes if o.at <= now)
+    # A warning or breach is recorded only once its instant has passed: the due instant itself is
+    # on time, so an answer then meets the target and records nothing. The sweep therefore
+    # claims a ticket only after its next deadline.
+    due = tuple(o for o in outcomes if o.at < now or (o.at == now and o.kind not in SLA_KINDS))
     return Plan(due, outcomes[0].at if outcomes else None, state)

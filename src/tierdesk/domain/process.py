@@ -4,13 +4,14 @@ Every time and message comes from the profile."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tierdesk.domain.errors import Forbidden, Invalid
 from tierdesk.domain.events import EventKind
 from tierdesk.domain.parties import Party
 from tierdesk.domain.profiles import Profile
-from tierdesk.domain.replies import is_thank_you
+from tierdesk.domain.replies import confirms_solved, is_thank_you
 from tierdesk.domain.ticket import Change, TicketState
 
 REQUESTER_REPLY = "requester_reply"
@@ -18,6 +19,7 @@ SOLUTION_PROVIDED = "solution_provided"
 REQUESTER_CONFIRMED = "requester_confirmed"
 AWAITING_CONFIRMATION = "awaiting_confirmation"
 AWAITING_REPLY = "awaiting_reply"
+WORK_STARTED = "work_started"
 
 
 def _status_in(profile: Profile, current: str, category: str) -> str | None:
@@ -36,16 +38,32 @@ class ReplyEffect:
     """What a requester's reply does to the ticket besides being recorded."""
 
     thank_you: bool = False
-    status: Change | None = None  # back to Open, or reopened
+    status: Change | None = None  # back to Open, reopened, or resolved as confirmed
     follow_up: bool = False  # the ticket is closed: the reply opens a follow-up ticket
+    confirmed: bool = False  # the reply answered a request for confirmation: it is solved
 
 
-def requester_reply(profile: Profile, state: TicketState, body: str) -> ReplyEffect:
+def requester_reply(
+    profile: Profile, state: TicketState, body: str, *, asked_to_confirm: bool = False
+) -> ReplyEffect:
     """LuxCloud 2.4.4: a reply returns a Pending ticket to Open and reopens a Resolved one, but a
-    bare thank-you does not reopen; a reply to a Closed ticket opens a follow-up."""
+    bare thank-you does not reopen; a reply to a Closed ticket opens a follow-up.
+
+    LuxCloud 2.4.3 a: when the desk asked the partner to confirm a fix (`asked_to_confirm`), an
+    answer that says it is solved resolves the ticket as confirmed; anything else (a question,
+    "it still fails") returns it to Open, so the work and its clock go on."""
     category = profile.status(state.status).category
     closure = profile.closure
     thanks = is_thank_you(body)
+    if category == "waiting" and asked_to_confirm and confirms_solved(body):
+        target = _status_in(profile, state.status, "resolved")
+        if target is not None and target in profile.status(state.status).requester_to:
+            data = {"from": state.status, "to": target, "reason": REQUESTER_CONFIRMED}
+            return ReplyEffect(
+                thank_you=thanks,
+                status=Change(EventKind.STATUS_CHANGED, data, public=True),
+                confirmed=True,
+            )
     if category == "closed":
         return ReplyEffect(
             thank_you=thanks,
@@ -183,3 +201,40 @@ def reject(
         public=True,
     )
     return rejected, status
+
+
+def _is_work(profile: Profile, change: Change) -> bool:
+    if change.kind == EventKind.REPLY:
+        return change.public
+    if change.kind == EventKind.LEVEL_CHANGED:
+        return True
+    if change.kind == EventKind.ASSIGNED:
+        return change.data.get("to") is not None
+    if change.kind == EventKind.STATUS_CHANGED:
+        spec = profile.statuses.get(str(change.data["to"]))
+        return spec is not None and spec.category in ("waiting", "on_hold", "resolved")
+    return False
+
+
+def first_work(
+    profile: Profile, state: TicketState, changes: Sequence[Change], *, party: Party
+) -> Change | None:
+    """LuxCloud 2.3: New means "yet to be worked on". The provider's first piece of work (a public
+    reply, a hand-over to another level or a supplier, an assignment, asking or resolving) moves
+    the ticket to Open first; this is that move, or None. A rejection is not work on the issue."""
+    if party is not Party.PROVIDER or profile.status(state.status).category != "new":
+        return None
+    target = _status_in(profile, state.status, "open")
+    if target is None or not any(_is_work(profile, c) for c in changes):
+        return None
+    onward = profile.statuses[target].to
+    for c in changes:
+        if c.kind == EventKind.REJECTED:
+            return None
+        if c.kind == EventKind.STATUS_CHANGED and c.data["to"] not in onward:
+            return None  # the process does not go on from Open so: leave the move as asked
+    return Change(
+        EventKind.STATUS_CHANGED,
+        {"from": state.status, "to": target, "reason": WORK_STARTED},
+        public=True,
+    )

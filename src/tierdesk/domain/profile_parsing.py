@@ -6,6 +6,7 @@ Holiday dates come from outside (the loader asks the `holidays` package) through
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from datetime import date
@@ -18,6 +19,7 @@ from tierdesk.domain.parties import OrganisationKind
 from tierdesk.domain.profiles import (
     CHANNELS,
     MILESTONE_STOPS,
+    NOTIFICATION_ROLES,
     STANDARD_TARGETS,
     STATUS_CATEGORIES,
     TARGET_STARTS,
@@ -28,6 +30,7 @@ from tierdesk.domain.profiles import (
     InvalidReason,
     Languages,
     Level,
+    NotificationRules,
     PerformanceTarget,
     Profile,
     ProfileError,
@@ -462,6 +465,8 @@ def parse_profile(
             "queues",
             "languages",
             "form",
+            "voicemail",
+            "notifications",
             "emergency",
             "closure",
             "email",
@@ -688,7 +693,13 @@ def parse_profile(
 
     form_fields: list[FormField] = []
     form = r.table(data, "", "form", required=False)
-    r.unknown(form, "form", ("fields",))
+    r.unknown(form, "form", ("fields", "missing"))
+    form_missing: dict[str, str] = {}
+    for channel, action in (form.get("missing") or {}).items() if form else ():
+        if action not in ("ask", "flag"):
+            r.fail(f"form.missing.{channel}", f"{action!r} is not one of ask, flag")
+        else:
+            form_missing[str(channel)] = action
     for key, item in r.keyed(r.table(form, "form", "fields"), "form.fields") if form else []:
         path = f"form.fields.{key}"
         r.unknown(item, path, ("label", "help", "required", "multiline"))
@@ -702,13 +713,59 @@ def parse_profile(
             )
         )
 
+    # LuxCloud 2.7: what a voice message must carry; the ticket form is asked for later.
+    voicemail_fields: list[FormField] = []
+    voicemail = r.table(data, "", "voicemail", required=False)
+    r.unknown(voicemail, "voicemail", ("fields",))
+    for key, item in (
+        r.keyed(r.table(voicemail, "voicemail", "fields"), "voicemail.fields") if voicemail else []
+    ):
+        path = f"voicemail.fields.{key}"
+        r.unknown(item, path, ("label", "help", "required"))
+        voicemail_fields.append(
+            FormField(
+                key,
+                r.text(item, path, "label"),
+                str(item.get("help", "")),
+                r.flag(item, path, "required", default=False),
+                False,
+            )
+        )
+
+    notifications = NotificationRules()
+    told = r.table(data, "", "notifications", required=False)
+    if told:
+        r.unknown(told, "notifications", ("opened", "updated", "closed"))
+        chosen: dict[str, tuple[str, ...]] = {}
+        for moment in ("opened", "updated", "closed"):
+            if moment not in told:
+                continue
+            roles = told[moment]
+            if not isinstance(roles, list) or any(x not in NOTIFICATION_ROLES for x in roles):
+                r.fail(
+                    f"notifications.{moment}",
+                    f"{roles!r} is not a list of roles from " + ", ".join(NOTIFICATION_ROLES),
+                )
+            else:
+                chosen[moment] = tuple(roles)
+        notifications = dataclasses.replace(notifications, **chosen)
+
     emergency = None
     em = r.table(data, "", "emergency", required=False)
     if em:
         r.unknown(
             em,
             "emergency",
-            ("keyword", "case_sensitive", "severity", "calendar", "level", "notify", "source"),
+            (
+                "keyword",
+                "case_sensitive",
+                "severity",
+                "calendar",
+                "targets",
+                "level",
+                "notify",
+                "source",
+            ),
         )
         notify = r.texts(em, "emergency", "notify")
         for address in notify:
@@ -724,6 +781,11 @@ def parse_profile(
             r.fail(
                 "emergency.calendar", f"{em_calendar!r} is not a calendar defined under calendars"
             )
+        em_targets = r.texts(em, "emergency", "targets")
+        known_targets = {k for s in severities.values() for k in s.targets}
+        for key in em_targets:
+            if key not in known_targets:
+                r.fail("emergency.targets", f"{key!r} is not a target of any severity")
         em_level = r.optional_text(em, "emergency", "level")
         if em_level and em_level not in levels:
             r.fail("emergency.level", f"{em_level!r} is not a level defined under levels")
@@ -734,6 +796,7 @@ def parse_profile(
             em_calendar,
             em_level,
             notify,
+            em_targets,
         )
 
     closure = None
@@ -907,6 +970,9 @@ def parse_profile(
         channels=channels,
         languages=Languages(standard, accepted, reply, guaranteed),
         form=tuple(form_fields),
+        voicemail=tuple(voicemail_fields),
+        notifications=notifications,
+        form_missing=form_missing,
         emergency=emergency,
         closure=closure,
         email_queues=email_queues,

@@ -6,6 +6,7 @@ checks every key and builds these values, reporting every problem at once with i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -98,6 +99,20 @@ class FormField:
 
 
 @dataclass(frozen=True)
+class NotificationRules:
+    """Who gets the confirmation of a ticket's opening, of an update and of its closure
+    (LuxCloud 2.4.1-2.4.3), by role: requester, technicians (the assignee, else the agents of
+    the ticket's level), assignee, level."""
+
+    opened: tuple[str, ...] = ("requester", "level")
+    updated: tuple[str, ...] = ("requester",)
+    closed: tuple[str, ...] = ("requester",)
+
+
+NOTIFICATION_ROLES = ("requester", "technicians", "assignee", "level")
+
+
+@dataclass(frozen=True)
 class Languages:
     standard: str
     accepted: tuple[str, ...]
@@ -116,6 +131,12 @@ class EmergencyRule:
     calendar: str | None
     level: str | None
     notify: tuple[str, ...] = ()  # on-call addresses told at once
+    # The targets that run on `calendar`; the others keep their own (LuxCloud: the NOC's 1 hour
+    # response is real time, the "1 business day" resolution counts business days). Empty: all.
+    targets: tuple[str, ...] = ()
+
+    def calendar_for(self, target: str) -> str | None:
+        return self.calendar if not self.targets or target in self.targets else None
 
 
 @dataclass(frozen=True)
@@ -212,6 +233,12 @@ class Profile:
     channel_levels: Mapping[str, str] = field(default_factory=dict)  # e.g. monitoring -> l3
     performance: PerformanceTarget | None = None
     status_page: StatusPageRules | None = None
+    # What a voice message must carry (LuxCloud 2.7); empty: a voicemail is logged like a call.
+    voicemail: tuple[FormField, ...] = ()
+    notifications: NotificationRules = NotificationRules()
+    # Per channel without a form (e-mail, chat): what a report lacking the form's required
+    # fields gets: "ask" (opened, and an automatic question lists what is missing) or "flag".
+    form_missing: Mapping[str, str] = field(default_factory=dict)
 
     def status(self, key: str) -> Status:
         return self.statuses[key]
@@ -223,6 +250,23 @@ class Profile:
             names = (severity.key, severity.label, *severity.aliases)
             if wanted in (name.casefold() for name in names):
                 return severity.key
+        return None
+
+    def severity_in_subject(self, subject: str) -> tuple[str, str] | None:
+        """The severity an e-mail's subject names, and the words that named it: an alias
+        anywhere as a whole word ("SEV2", "P1", "Priority 1"), or a label set off at the start
+        or in brackets ("Urgent: ...", "[Critical] ..."). Bare numbers never count, and the
+        most severe match wins."""
+        folded = subject.casefold()
+        for severity in self.severities.values():  # in order, most severe first
+            for alias in severity.aliases:
+                if alias.strip().isdigit() or not alias.strip():
+                    continue
+                if re.search(rf"(?<!\w){re.escape(alias.casefold())}(?!\w)", folded):
+                    return severity.key, alias
+            label = re.escape(severity.label.casefold())
+            if re.search(rf"^\s*{label}\s*[:\-!]|[\[(]\s*{label}\s*[\])]", folded):
+                return severity.key, severity.label
         return None
 
     def format_number(self, sequence: int) -> str:

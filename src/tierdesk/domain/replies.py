@@ -177,3 +177,31 @@ def is_thank_you(body: str) -> bool:
     # Every word must be thanks or politeness; a name at the end (a signature) is allowed.
     unknown = [w for w in words if w not in _THANKS and not w.startswith(_THANK_STEMS)]
     return len(unknown) <= 1 and (not unknown or words[-1] == unknown[0])
+
+
+# A partner's answer that says the issue is solved, in the languages the seed processes accept.
+_SOLVED = re.compile(
+    r"\b(it works|works (now|again|fine)|working (now|again|fine)|(is|been|now|problem|issue) "
+    r"(solved|resolved|fixed)|solved|fixed|(you|we) can close|can be closed|please close"
+    r"|funktioniert (jetzt|wieder)|es funktioniert|klappt (jetzt|wieder)|gelöst|behoben"
+    r"|kann geschlossen|(ça|ca) (marche|fonctionne)|fonctionne (maintenant|à nouveau|de nouveau)"
+    r"|résolu|resolu|peut être fermé|het werkt|werkt (nu|weer)|opgelost|mag (dicht|gesloten)"
+    r"|et geet (erëm|erem|elo)|geléist)\b"
+)
+# Words that turn "it works" into "it does not work".
+_NEGATION = re.compile(
+    r"n['\u2019]t\b|\b(not|no longer|still|never|nicht|kein|keine|noch immer|immer noch|pas|plus"
+    r"|toujours|niet|nog steeds|geen|nach ëmmer|net méi)\b"
+)
+
+
+def confirms_solved(body: str) -> bool:
+    """An answer to a request for confirmation that says the issue is solved ("thank you, it
+    works now"); a question, or a reply that says it still fails, does not confirm."""
+    text = own_text(body)
+    if not text or len(text) > 500 or "?" in text:
+        return False
+    if is_thank_you(text):
+        return True
+    folded = unicodedata.normalize("NFC", text.casefold())
+    return _NEGATION.search(folded) is None and _SOLVED.search(folded) is not None

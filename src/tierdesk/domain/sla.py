@@ -90,6 +90,7 @@ def _is_provider_reply(event: ClockEvent) -> bool:
         event.kind == EventKind.REPLY
         and event.public
         and event.data.get("by") in ("provider", "system")
+        and not event.data.get("automatic")  # an automatic question is not the desk's answer
     )
 
 
@@ -122,9 +123,10 @@ def _target_clock(
     breached_at: datetime | None = None
     used = cycle = 0
     cycle_breached = False
-    edge: Deadline | None = (
-        None  # the target was reached exactly at an event: on time if it stops the clock
-    )
+    # Deadlines reached exactly at the end of a stretch: the due instant itself is still on time,
+    # so they count only if the event there does not meet the target (or once `now` passes them).
+    edges: list[Deadline] = []
+    edge_met = False  # an event at that instant met the target
     stretches: list[Stretch] = []
     deadlines: list[Deadline] = []
 
@@ -158,8 +160,21 @@ def _target_clock(
         if breached_at is None:
             breached_at = deadline.at
 
+    def settle() -> None:
+        """The instant the last stretch ended is over: what was reached exactly then counts,
+        unless an event at that instant met the target."""
+        nonlocal edge_met
+        if not edge_met:
+            for d in edges:
+                if d.share >= 1:
+                    breach(d)
+                else:
+                    deadlines.append(d)
+        edges.clear()
+        edge_met = False
+
     def run(a: datetime, b: datetime) -> None:
-        nonlocal used, edge
+        nonlocal used
         held = "stopped" if stopped_at is not None else held_by(status)
         if held:
             stretches.append(Stretch(a, b, False, held, 0.0))
@@ -169,16 +184,16 @@ def _target_clock(
         for share in target.warn_at:
             mark = round(limit_us * share)
             if used < mark <= used + spent:
-                deadlines.append(
-                    Deadline(target.key, cycle, share, from_us(calendar.add_us(a_us, mark - used)))
-                )
+                instant_us = calendar.add_us(a_us, mark - used)
+                warning = Deadline(target.key, cycle, share, from_us(instant_us))
+                (deadlines if instant_us < b_us else edges).append(warning)
         if used < limit_us <= used + spent:
             instant_us = calendar.add_us(a_us, limit_us - used)
             deadline = Deadline(target.key, cycle, 1.0, from_us(instant_us))
-            if instant_us < b_us or b == now:
+            if instant_us < b_us:
                 breach(deadline)
             else:
-                edge = deadline
+                edges.append(deadline)
         used += spent
         stretches.append(Stretch(a, b, True, "running", spent / US))
 
@@ -187,6 +202,7 @@ def _target_clock(
         if event.at > now:
             break
         if event.at > cursor:
+            settle()
             run(cursor, event.at)
             cursor = event.at
         before = status
@@ -217,11 +233,13 @@ def _target_clock(
             stopped_at is not None
             or (closing and target.kind in ("update", "resolution"))
             or (target.kind == "update" and _is_provider_reply(event))
+            or (
+                target.kind == "supplier"
+                and category(before) == "on_hold"
+                and category(status) != "on_hold"
+            )
         )
-        if edge is not None:
-            if not on_time:
-                breach(edge)
-            edge = None
+        edge_met = edge_met or on_time
         if (
             target.kind == "supplier"
             and category(status) == "on_hold"
@@ -246,9 +264,11 @@ def _target_clock(
                 False,
             )  # a public update or a reopen starts a new wait
     if now > cursor:
+        settle()
         run(cursor, now)
-    if edge is not None:
-        breach(edge)
+    # Reached exactly now: not yet passed, so still to come (a reply now would meet it).
+    if not edge_met:
+        deadlines += edges
 
     held = held_by(status)
     due: datetime | None = None
@@ -404,7 +424,12 @@ def clocks(
         return ClockState(severity, (), None)
     language = str(created.data.get("language", profile.languages.standard))
     guaranteed = language == profile.languages.standard or profile.languages.accepted_guaranteed
-    emergency = bool(created.data.get("emergency"))
+    # An emergency stays one while it keeps the emergency's severity: a downgrade moves the
+    # ticket to its new severity's targets on their own calendars, replayed from the opening.
+    rule = profile.emergency
+    emergency = (
+        bool(created.data.get("emergency")) and rule is not None and severity == rule.severity
+    )
     recorded = _recorded(events)
     timeline = [
         e for e in events[1:] if e.kind not in (EventKind.SLA_WARNING, EventKind.SLA_BREACH)
@@ -412,8 +437,8 @@ def clocks(
     result = []
     for target in spec.targets.values():
         calendar_key = target.calendar
-        if emergency and profile.emergency is not None and profile.emergency.calendar:
-            calendar_key = profile.emergency.calendar
+        if emergency and rule is not None:
+            calendar_key = rule.calendar_for(target.key) or calendar_key
         calendar = profile.calendars[calendar_key]
         if not guaranteed:
             result.append(

@@ -69,6 +69,7 @@ class Draft:
     language_detected: bool = (
         False  # detected from the text: recorded as found, even if refused later
     )
+    voicemail: Mapping[str, str] | None = None  # a voice message's details (the profile's form)
 
 
 def _text(
@@ -96,6 +97,12 @@ def open_ticket(profile: Profile, draft: Draft, *, party: Party) -> tuple[Ticket
     description = _text(fields, "description", draft.description, limit=BODY_MAX, required=False)
 
     severity = profile.default_severity
+    severity_from: dict[str, str] | None = None
+    if draft.severity is None and draft.channel == "email":
+        # CloudCTI 1.3, Cloudsoft, Exponential-e: an e-mail carries its priority in the subject.
+        named = profile.severity_in_subject(draft.subject)
+        if named is not None:
+            severity, severity_from = named[0], {"source": "subject", "matched": named[1]}
     if draft.severity is not None:
         found = profile.severity_key(draft.severity)
         if found is None:
@@ -133,8 +140,41 @@ def open_ticket(profile: Profile, draft: Draft, *, party: Party) -> tuple[Ticket
             fields[f"form.{key}"] = "must be text"
         else:
             form[key] = _text(fields, f"form.{key}", value, limit=FORM_VALUE_MAX, required=False)
+    # A voicemail (LuxCloud 2.7) needs only what the profile's voicemail form asks; the ticket
+    # form's missing items are recorded, to be asked for when the desk calls back.
+    message: dict[str, str] = {}
+    missing: list[str] = []
+    by_voicemail = draft.voicemail is not None and bool(profile.voicemail)
+    if by_voicemail:
+        given = draft.voicemail or {}
+        specs = {f.key: f for f in profile.voicemail}
+        for key, value in given.items():
+            if key not in specs:
+                fields[f"voicemail.{key}"] = "is not a field of this desk's voicemail form"
+            elif isinstance(value, str):
+                message[key] = _text(
+                    fields, f"voicemail.{key}", value, limit=SUBJECT_MAX, required=False
+                )
+        for spec in profile.voicemail:
+            if spec.required and not message.get(spec.key):
+                fields.setdefault(f"voicemail.{spec.key}", f"{spec.label} is required")
+        missing = [spec.key for spec in profile.form if spec.required and not form.get(spec.key)]
+    # A mail or a chat has no form: where the profile says, its fields are read from lines that
+    # follow the template ("Log files: ...") and what is still missing is recorded (CloudCTI 1.3:
+    # processed only if the report is complete).
+    lacking = profile.form_missing.get(draft.channel)
+    if lacking and draft.channel not in FORM_CHANNELS and not by_voicemail:
+        for key, value in read_template(profile, description).items():
+            form.setdefault(key, value)
+        missing = [
+            spec.key
+            for spec in profile.form
+            if spec.required
+            and not form.get(spec.key)
+            and not (spec.key == "description" and description)
+        ]
     # The form's required fields bind where a form is filled in; a mail or an alert has none.
-    for spec in profile.form if draft.channel in FORM_CHANNELS else ():
+    for spec in profile.form if draft.channel in FORM_CHANNELS and not by_voicemail else ():
         if spec.required and not form.get(spec.key):
             fields.setdefault(f"form.{spec.key}", f"{spec.label} is required")
     if fields:
@@ -169,7 +209,40 @@ def open_ticket(profile: Profile, draft: Draft, *, party: Party) -> tuple[Ticket
     }
     if emergency:
         data["emergency"] = True
+    elif severity_from is not None:
+        data["severity_from"] = severity_from
+    if by_voicemail:
+        data["voicemail"] = message
+        data["missing"] = missing
+    elif missing:
+        data["missing"] = missing
+        data["missing_action"] = lacking
     return state, Change(EventKind.CREATED, data, public=True)
+
+
+def read_template(profile: Profile, text: str) -> dict[str, str]:
+    """The form's fields given in a text as "Label: value" (or "key: value") lines."""
+    names = {}
+    for spec in profile.form:
+        names[spec.label.casefold()] = spec.key
+        names[spec.key.casefold()] = spec.key
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        name, colon, value = line.partition(":")
+        key = names.get(name.strip().casefold())
+        if colon and key and value.strip() and key not in found:
+            found[key] = value.strip()[:FORM_VALUE_MAX]
+    return found
+
+
+def missing_question(profile: Profile, missing: Sequence[str]) -> str:
+    """The automatic question that lists what a report still lacks, in the template's words."""
+    labels = {f.key: f.label for f in profile.form}
+    lines = "\n".join(f"{labels.get(k, k)}: " for k in missing)
+    return (
+        "Thank you for your report. To work on it we need the following information; please "
+        f"reply with these lines filled in:\n\n{lines}"
+    )
 
 
 def reply(

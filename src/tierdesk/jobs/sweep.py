@@ -1,5 +1,8 @@
 """The sweep: claim tickets whose next deadline has passed and record what the clock made happen.
 
+A deadline is claimed once it has passed, not at its instant: an answer at the due instant meets
+its target, so a sweep at that instant would have nothing to record.
+
 An index range scan on `next_deadline`, so its cost grows with what is due, not with what is
 open. On PostgreSQL tickets are claimed with FOR UPDATE SKIP LOCKED, so any number of workers
 can sweep at once; each outcome is recorded once (the row lock, and a unique key per outcome).
@@ -33,7 +36,7 @@ def sweep(now: datetime, *, limit: int = 10_000) -> SweepResult:
     while tickets < limit:
         with transaction.atomic():
             claimed = list(
-                Ticket.objects.filter(next_deadline__lte=now)
+                Ticket.objects.filter(next_deadline__lt=now)
                 .order_by("next_deadline")
                 .select_for_update(skip_locked=True)[: min(BATCH, limit - tickets)]
             )

@@ -10,6 +10,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import select_template
 
 from tierdesk import profiles
+from tierdesk.domain.parties import Party, Role, party_of
 from tierdesk.persistence.models import InboundMessage, Notification
 
 MAX_REFERENCES = 20
@@ -45,9 +46,11 @@ def thread_of(row: Notification) -> list[str]:
 def build(row: Notification, connection: BaseEmailBackend) -> EmailMultiAlternatives:
     profile = profiles.active()
     ticket = row.ticket
-    language = (
-        row.recipient_user.language if row.recipient_user else ""
-    ) or profile.languages.reply
+    # LuxCloud 2.5: "Tickets will be responded to in English only": what reaches a partner (or
+    # any address outside the desk) is in the reply language; the desk's own people read theirs.
+    user = row.recipient_user
+    staff = user is not None and bool(user.role) and party_of(Role(user.role)) is Party.PROVIDER
+    language = (user.language if user is not None and staff else "") or profile.languages.reply
     context = {
         "body": row.body,
         "number": ticket.number if ticket else "",

@@ -116,6 +116,7 @@ def profile_data(profile: Profile, years: range | None = None) -> dict[str, Any]
             "case_sensitive": profile.emergency.case_sensitive,
             "severity": profile.emergency.severity,
             "calendar": profile.emergency.calendar,
+            "targets": list(profile.emergency.targets),
             "level": profile.emergency.level,
         },
         "closure": None

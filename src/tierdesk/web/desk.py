@@ -111,10 +111,11 @@ class PhoneForm(forms.Form):
         help_text="The clock starts at this instant",
     )
     voicemail = forms.BooleanField(label="Left as a voicemail", required=False)
-    subject = forms.CharField(label="Subject", max_length=250)
+    # A voicemail needs only the profile's voicemail form: the desk checks the rest per kind.
+    subject = forms.CharField(label="Subject", max_length=250, required=False)
     severity = forms.ChoiceField(label="Severity")
     description = forms.CharField(
-        label="What the caller said", widget=forms.Textarea(attrs={"rows": 5})
+        label="What the caller said", widget=forms.Textarea(attrs={"rows": 5}), required=False
     )
 
 
@@ -137,11 +138,18 @@ def phone(request: HttpRequest) -> HttpResponse:
         organisation__kind=OrganisationKind.PARTNER, is_active=True
     ).order_by("username")
     form.fields["severity"].choices = [(k, s.label) for k, s in profile.severities.items()]
+    for spec in profile.voicemail:  # LuxCloud 2.7: what a voice message must carry
+        form.fields[f"voicemail_{spec.key}"] = forms.CharField(
+            label=spec.label,
+            help_text=spec.help or "Required for a voicemail",
+            required=False,
+            max_length=250,
+        )
     for spec in profile.form:  # the profile's ticket form applies to calls as well
         form.fields[f"form_{spec.key}"] = forms.CharField(
             label=spec.label,
             help_text=spec.help,
-            required=spec.required,
+            required=False,  # required for a call, asked later for a voicemail: the desk checks
             max_length=10_000,
             widget=forms.Textarea(attrs={"rows": 2}) if spec.multiline else forms.TextInput(),
         )
@@ -159,6 +167,7 @@ def phone(request: HttpRequest) -> HttpResponse:
                     subject=d["subject"], description=d["description"], severity=d["severity"],
                     organisation=d["organisation"], requester=d["requester"],
                     form={s.key: d[f"form_{s.key}"] for s in profile.form if d.get(f"form_{s.key}")},
+                    message={s.key: d[f"voicemail_{s.key}"] for s in profile.voicemail},
                 )  # fmt: skip
             except DomainError as exc:
                 show_errors(form, exc)

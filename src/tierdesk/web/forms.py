@@ -9,9 +9,10 @@ from tierdesk.domain.errors import DomainError
 
 def show_errors(form: forms.Form, exc: DomainError) -> None:
     """Put each field's message next to that field (the profile's ticket-form fields, named
-    `form.<key>` by the domain, are `form_<key>` on the page); the rest above the form."""
+    `form.<key>` by the domain, are `form_<key>` on the page, the voicemail form's
+    `voicemail_<key>`); the rest above the form."""
     for name, message in exc.fields.items():
-        field = f"form_{name[5:]}" if name.startswith("form.") else name
+        field = name.replace(".", "_", 1) if name.startswith(("form.", "voicemail.")) else name
         form.add_error(field if field in form.fields else None, message)
     if not exc.fields:
         form.add_error(None, exc.message)

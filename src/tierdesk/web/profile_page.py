@@ -70,6 +70,8 @@ WHO = {
     notify.ON_CALL: _("the on-call addresses and the emergency level"),
     notify.ESCALATION: _("the escalation contact"),
     notify.SLA_CONTACTS: _("the profile's SLA contacts"),
+    notify.TECHNICIANS: _("the ticket's technician, else the agents of its level"),
+    notify.HANDED_OVER_BY: _("the agent who handed the ticket to the supplier"),
 }
 METHODS = {
     "email": _("by e-mail"),
@@ -152,6 +154,14 @@ def _notification_rules(profile: Profile) -> list[dict[str, Any]]:
         (_("The requester replies"), EventKind.REPLY, {"by": "requester"}, True, False),
         (_("The desk replies"), EventKind.REPLY, {"by": "provider"}, True, False),
         (_("The status changes"), EventKind.STATUS_CHANGED, {"to": "x"}, True, False),
+        (
+            _("The ticket is resolved or closed"),
+            EventKind.STATUS_CHANGED,
+            {"to": next((k for k, s in profile.statuses.items() if s.category == "resolved"), "x")},
+            True,
+            False,
+        ),
+        (_("A supplier replies"), EventKind.REPLY, {"by": "supplier"}, False, False),
         (_("A ticket is rejected"), EventKind.REJECTED, {}, True, False),
         (_("A target is about to be missed"), EventKind.SLA_WARNING, {"target": "x"}, False, False),
         (_("A target is missed"), EventKind.SLA_BREACH, {"target": "x"}, False, False),
@@ -168,7 +178,9 @@ def _notification_rules(profile: Profile) -> list[dict[str, Any]]:
     ]
     rows = []
     for label, kind, data, public, emergency in cases:
-        told = notify.notices(kind, data, public=public, subject="", number="", emergency=emergency)
+        told = notify.notices(
+            kind, data, public=public, subject="", number="", emergency=emergency, profile=profile
+        )
         roles = list(dict.fromkeys(n.role for n in told))
         rows.append({"event": label, "who": [WHO.get(r, r) for r in roles]})
     return rows

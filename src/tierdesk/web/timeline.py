@@ -43,6 +43,7 @@ REASONS = {
     "no_reply": lambda: _("no reply within the closure time"),
     "confirmation_timeout": lambda: _("not confirmed within the closure time"),
     "resolved_timeout": lambda: _("closed after the resolved period"),
+    "work_started": lambda: _("the desk started work on it"),
 }
 
 
