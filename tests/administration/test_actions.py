@@ -510,3 +510,50 @@ def test_no_new_ticket_for_a_deactivated_account_or_partner(desk: Desk) -> None:
     with pytest.raises(Invalid) as refused:
         desk.open(who=desk.l1, organisation=Organisation.objects.get(pk=desk.contoso.pk))
     assert refused.value.fields == {"organisation": "is deactivated"}
+
+
+def test_a_supplier_keeps_its_slug_so_its_tickets_stay_its_own(desk: Desk) -> None:
+    # Tickets and their hand-offs name the supplier by slug: a renamed supplier would lose its
+    # tickets and a new organisation given the old slug would read them.
+    from tierdesk.actions import tickets as act
+    from tierdesk.queries.tickets import visible_tickets
+
+    ticket = desk.open()
+    act.change_status(
+        actor=desk.l1, number=ticket.number, to="on_hold", supplier=desk.supplier, now=clock.now()
+    )
+    with pytest.raises(Invalid) as refused:
+        organisations.edit_organisation(
+            actor=desk.admin, organisation=desk.supplier, now=clock.now(), changes={"slug": "old"}
+        )
+    assert "slug" in refused.value.fields
+    assert not AdminChange.objects.filter(verb="edit").exists()
+    desk.supplier.refresh_from_db()
+    assert desk.supplier.slug == "vendor"
+    assert list(visible_tickets(desk.vendor)) == [ticket]
+    with pytest.raises(Invalid) as taken:
+        suppliers.create_supplier(actor=desk.admin, name="Other", slug="vendor", now=clock.now())
+    assert "slug" in taken.value.fields
+    # Its other fields, and an unchanged slug, still edit as before.
+    edited = organisations.edit_organisation(
+        actor=desk.admin,
+        organisation=desk.supplier,
+        now=clock.now(),
+        changes={"name": "Vendor GmbH", "slug": "vendor"},
+    )
+    assert edited.changes == {"name": ("Vendor", "Vendor GmbH")}
+
+
+def test_nul_in_supplier_terms_is_a_field_error(desk: Desk) -> None:
+    for changes in (
+        {"method": "email", "contact": "s@v.example", "severity_map": "high=Sev\x00A"},
+        {"method": "email", "contact": "s@v.example", "severity_map": {"high": "Sev\x00A"}},
+        {"method": "email", "contact": "s@v.example", "escalation_contacts": ["a\x00@v.example"]},
+    ):
+        with pytest.raises(Invalid) as refused:
+            suppliers.set_terms(
+                actor=desk.admin, supplier=desk.supplier, now=clock.now(), changes=changes
+            )
+        assert [f for f in refused.value.fields if f.startswith(("severity", "escalation"))]
+        assert "NUL" in " ".join(refused.value.fields.values())
+    assert not AdminChange.objects.exists()

@@ -406,3 +406,17 @@ def test_hostile_strings_in_every_admin_field_never_break_the_api(desk: Desk) ->
     names = [*Organisation.objects.values_list("name", flat=True)]
     names += [*User.objects.values_list("first_name", flat=True)]
     assert all("\x00" not in n for n in names)
+
+
+def test_a_partner_admin_cannot_tell_other_organisations_from_none(desk: Desk) -> None:
+    # Another tenant's organisation answers exactly as one that does not exist.
+    nora = ApiClient(desk.north_admin)
+    person = {"username": "zed", "role": "partner_user", "email": "zed@x.example"}
+    answers = [
+        nora.post("/admin/people", {**person, "organisation": slug})
+        for slug in ("vendor", "contoso", "no-such-org")
+    ]
+    assert [a.status_code for a in answers] == [422, 422, 422]
+    assert [list(a.json()["fields"]) for a in answers] == [["organisation"]] * 3
+    assert not User.objects.filter(username="zed").exists()
+    assert not AdminChange.objects.exists()

@@ -232,3 +232,17 @@ def test_hostile_names_are_created_or_refused_never_half_written(desk: Desk) -> 
         assert org.name.strip() and "\x00" not in org.name
     # Every organisation created is logged; nothing else was written.
     assert AdminChange.objects.filter(verb="create").count() == len(created)
+
+
+def test_a_partner_admin_cannot_tell_other_organisations_from_none(desk: Desk) -> None:
+    data = csv_bytes(
+        [
+            ["username", "email", "role", "organisation"],
+            ["zed", "zed@x.example", "partner_user", "vendor"],
+            ["zoe", "zoe@x.example", "partner_user", "contoso"],
+            ["zak", "zak@x.example", "partner_user", "no-such-org"],
+        ]
+    )
+    report = run_import(actor=desk.north_admin, kind="people", data=data, now=clock.now())
+    assert [(r.outcome, r.column) for r in report.rows] == [("refused", "organisation")] * 3
+    assert len({r.reason.split("'")[0] + r.reason.split("'")[-1] for r in report.rows}) == 1

@@ -22,9 +22,10 @@ from tierdesk.actions import changes as log
 from tierdesk.actions import organisations as orgs
 from tierdesk.actions import users
 from tierdesk.domain.authority import Thing
-from tierdesk.domain.errors import DomainError, Forbidden, Invalid
+from tierdesk.domain.errors import DomainError, Forbidden, Invalid, NotFound
 from tierdesk.domain.parties import OrganisationKind, Role
 from tierdesk.persistence.models import Organisation, Subscription, User
+from tierdesk.queries import administration
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
@@ -305,9 +306,13 @@ def _person_row(actor: User, row: Mapping[str, str], now: datetime) -> str:
     username = row["username"]
     if not username:
         raise _RowRefused("username", "is required")
-    org = Organisation.objects.filter(slug=row["organisation"]).first()
-    if org is None:
-        raise _RowRefused("organisation", f"{row['organisation'][:60]!r} is not an organisation")
+    try:
+        # Scoped as the API's: another tenant's organisation reads as one that does not exist.
+        org = administration.organisation(actor, row["organisation"])
+    except NotFound:
+        raise _RowRefused(
+            "organisation", f"{row['organisation'][:60]!r} is not an organisation"
+        ) from None
     fields = ("email", "first_name", "last_name", "phone", "language", "role", "levels")
     values = {k: row[k] for k in fields if k in row and (row[k] or k == "levels")}
     existing = User.objects.filter(username=username).select_related("organisation").first()

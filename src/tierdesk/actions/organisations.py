@@ -87,7 +87,15 @@ def clean_organisation(
         problems["name"] = "is required"
     if out.get("slug") and "slug" not in problems:
         slug = out["slug"]
-        if not SLUG.match(slug):
+        if (
+            current is not None
+            and current.kind == OrganisationKind.SUPPLIER
+            and slug != current.slug
+        ):
+            # Tickets and their hand-offs name a supplier by its slug: renamed, it would lose
+            # them, and whoever took the old slug next would read them.
+            problems["slug"] = "a supplier keeps its slug; the tickets handed to it name it so"
+        elif not SLUG.match(slug):
             problems["slug"] = (
                 "lower-case letters, digits and single hyphens or underscores, e.g. north-wind"
             )

@@ -91,6 +91,12 @@ def clean_terms(values: Mapping[str, object], current: SupportTerms | None) -> d
         merged["severity_map"] = _severity_map(values["severity_map"])
     if "escalation_contacts" in values:
         merged["escalation_contacts"] = list(_contacts(values["escalation_contacts"]))
+    for name, texts in (
+        ("severity_map", [*merged["severity_map"], *merged["severity_map"].values()]),
+        ("escalation_contacts", merged["escalation_contacts"]),
+    ):
+        if any("\x00" in text for text in texts):
+            raise Invalid("no NUL characters", fields={name: "must not contain NUL characters"})
     limits = {"contact": 300, "ola_target": 60, "calendar": 40}
     problems = {k: f"at most {n} characters" for k, n in limits.items() if len(merged[k]) > n}
     profile = profiles.active()

@@ -481,12 +481,14 @@ def list_people(request: HttpRequest, filters: Query[AdminPeopleQuery]) -> Any:
 @router.post("/admin/people", response={201: s.AdminPersonOut, **ERRORS}, summary="Create a person")
 def create_person(request: HttpRequest, payload: s.AdminPersonIn) -> Any:
     user = actor(request)
-    org = Organisation.objects.filter(slug=payload.organisation).first()
-    if org is None:
+    try:
+        # Scoped: another tenant's organisation answers as one that does not exist.
+        org = q.organisation(user, payload.organisation)
+    except NotFound:
         raise Invalid(
             "no such organisation",
             fields={"organisation": f"no organisation {payload.organisation!r}"},
-        )
+        ) from None
     data = payload.dict()
     data.pop("organisation")
     invite = data.pop("invite")
