@@ -345,6 +345,8 @@ def _page(
         if staff
         else {}
     )
+    if party_of(role) is Party.SUPPLIER and user.organisation is not None:
+        suppliers = {user.organisation.slug: user.organisation.name}  # its own name, no other
     fields = disclosure.ticket_fields(user, ticket)
     labels = {f.key: f.label for f in profile.form}
     zone = profile.calendars[profile.default_calendar].zone

@@ -56,6 +56,7 @@ REASONS = {
     "no_reply": lambda: _("no reply within the closure time"),
     "confirmation_timeout": lambda: _("not confirmed within the closure time"),
     "resolved_timeout": lambda: _("closed after the resolved period"),
+    "handed to supplier": lambda: _("handed to the supplier"),
 }
 
 
