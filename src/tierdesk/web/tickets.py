@@ -359,14 +359,6 @@ def _page(
     ]
     built = _forms(user, ticket, bound or {})
     waiting = _waiting(profile, ticket.status) if staff else None
-    holder = next(
-        (
-            str(e.event.data.get("supplier"))
-            for e in reversed(events)
-            if e.event.kind == "status_changed" and e.event.data.get("supplier")
-        ),
-        "",
-    )
     return render(
         request,
         "tierdesk/ticket.html",
@@ -381,8 +373,8 @@ def _page(
             "sla": _sla_words(disclosure.targets(user, ticket_sla(ticket, record)), zone),
             "waiting_label": _label(profile.statuses, waiting) if waiting else "",
             "can_resolve": staff and _resolvable(profile, ticket.status),
-            "supplier_name": suppliers.get(holder, "")
-            if staff and profile.statuses[ticket.status].category == "on_hold"
+            "supplier_name": suppliers.get(ticket.supplier or "", ticket.supplier or "")
+            if staff
             else "",
             "menu": [
                 (n, built[n])
