@@ -92,9 +92,10 @@ def test_register_open_queue_reply_escalate_confirm(
     agent.locator("#id_reply-body").fill("We are raising the quota now.")
     agent.get_by_role("button", name="Send reply").click()
     agent.get_by_text("We are raising the quota now.").first.wait_for()
+    agent.get_by_role("tab", name="Ask the requester").click()
     agent.locator("#id_ask-body").fill("Please confirm the mailbox receives mail again.")
     agent.get_by_label("Ask to confirm the issue is solved").check()
-    agent.get_by_role("button", name="Ask the requester").click()
+    agent.get_by_role("button", name="Send the question").click()
     agent.get_by_text("Please confirm the mailbox").first.wait_for()
     check_accessibility(agent, "ticket (agent)")
     agent.screenshot(path=str(shots / "desk-ticket.png"), full_page=True)
@@ -120,8 +121,8 @@ def test_register_open_queue_reply_escalate_confirm(
     agent.get_by_text("Our second level is changing the zone now.").first.wait_for()
     third = desk.open(subject="Password reset", severity="low")
     agent.goto(f"{base}/tickets/{third.number}/")
-    agent.locator("#id_resolve-solution").fill("A reset link was sent.")
-    agent.get_by_role("button", name="Resolve").click()
+    agent.locator("#id_reply-body").fill("A reset link was sent.")
+    agent.get_by_role("button", name="Send and resolve").click()
     agent.wait_for_url(f"{base}/tickets/{third.number}/")
     assert Ticket.objects.get(number=third.number).status == "resolved"
     # The requester confirms the Resolved ticket: it closes (2.4.3 a).

@@ -138,3 +138,41 @@ def test_the_move_to_open_at_the_first_work_reads_in_words(desk: Desk) -> None:
     act.add_reply(actor=desk.l1, number=ticket.number, body="Looking into it.", now=clock.now())
     page = logged_in(desk.north_user).get(f"/tickets/{ticket.number}/").content.decode()
     assert "the desk started work on it" in page and "work_started" not in page
+
+
+def test_send_and_set_pending_or_resolve_in_one_request(desk: Desk) -> None:
+    ticket = desk.open()
+    act.change_status(actor=desk.l1, number=ticket.number, to="open", now=clock.now())
+    agent = logged_in(desk.l1)
+    page = agent.get(f"/tickets/{ticket.number}/").content.decode()
+    assert "Send and set Pending" in page and "Send and resolve" in page
+    # The status select shows where the ticket is now.
+    assert '<option value="open" selected>' in page
+    sent = agent.post(
+        f"/tickets/{ticket.number}/reply", {"reply-body": "Which mailbox?", "reply-then": "pending"}
+    )
+    assert sent.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == "pending"
+    assert Event.objects.filter(ticket=ticket, kind="reply", data__body="Which mailbox?").exists()
+    act.change_status(actor=desk.l1, number=ticket.number, to="open", now=clock.now())
+    done = agent.post(
+        f"/tickets/{ticket.number}/reply", {"reply-body": "Quota raised.", "reply-then": "resolve"}
+    )
+    assert done.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == "resolved"
+
+
+def test_a_refused_status_change_takes_the_reply_back_and_says_so(desk: Desk) -> None:
+    ticket = desk.open()
+    act.change_status(actor=desk.l1, number=ticket.number, to="open", now=clock.now())
+    act.change_status(actor=desk.l1, number=ticket.number, to="resolved", now=clock.now())
+    before = Ticket.objects.get(pk=ticket.pk).event_count
+    response = logged_in(desk.l1).post(
+        f"/tickets/{ticket.number}/reply", {"reply-body": "One more thing", "reply-then": "pending"}
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "One more thing" in page and 'role="alert"' in page
+    assert Ticket.objects.get(pk=ticket.pk).event_count == before

@@ -8,8 +8,11 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from tierdesk import clock, profiles
@@ -25,36 +28,41 @@ from tierdesk.queries.administration import choosable_suppliers
 from tierdesk.queries.sla import ticket_sla
 from tierdesk.queries.status import current_incidents
 from tierdesk.web.forms import show_errors
-from tierdesk.web.timeline import describe
+from tierdesk.web.timeline import describe, when
 
 
 class ReplyForm(forms.Form):
     body = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}), max_length=100_000, label="Reply"
+        widget=forms.Textarea(attrs={"rows": 5}), max_length=100_000, label=_l("Reply")
+    )
+    # The common state change beside Send: "" (none), "pending" or "resolve".
+    then = forms.ChoiceField(
+        required=False,
+        choices=[("", ""), ("pending", "pending"), ("resolve", "resolve")],
     )
 
 
 class NoteForm(forms.Form):
     body = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=100_000, label="Internal note"
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=100_000, label=_l("Internal note")
     )
 
 
 class StatusForm(forms.Form):
-    status = forms.ChoiceField(label="Status")
-    reason = forms.CharField(required=False, max_length=500)
+    status = forms.ChoiceField(label=_l("Status"))
+    reason = forms.CharField(required=False, max_length=500, label=_l("Reason (optional)"))
 
 
 class LevelForm(forms.Form):
-    level = forms.ChoiceField(label="Move to level")
+    level = forms.ChoiceField(label=_l("Move to level"))
     note = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=100_000, label="Hand-off note"
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=100_000, label=_l("Hand-off note")
     )
 
 
 class ResolveForm(forms.Form):
     solution = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=100_000, label="Solution"
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=100_000, label=_l("Solution")
     )
 
 
@@ -63,30 +71,30 @@ class EscalateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         max_length=2000,
-        label="Why (required when no target is breached)",
+        label=_l("Reason (required when no target is breached)"),
     )
 
 
 class AttachForm(forms.Form):
-    file = forms.FileField(label="Attach a file")
+    file = forms.FileField(label=_l("Attach a file"))
 
 
 class SeverityForm(forms.Form):
-    severity = forms.ChoiceField(label="Severity")
-    reason = forms.CharField(max_length=500, label="Why", required=False)
+    severity = forms.ChoiceField(label=_l("Severity"))
+    reason = forms.CharField(max_length=500, label=_l("Why"), required=False)
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ChoiceField(label="Assign to", required=False)
+    assignee = forms.ChoiceField(label=_l("Assign to"), required=False)
 
 
 class HoldForm(forms.Form):
-    supplier = forms.ChoiceField(label="Hand over to supplier")
-    reference = forms.CharField(max_length=100, label="Supplier's reference", required=False)
+    supplier = forms.ChoiceField(label=_l("Hand over to supplier"))
+    reference = forms.CharField(max_length=100, label=_l("Supplier's reference"), required=False)
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=100_000,
-        label="Hand-off note (all the supplier reads besides the shared fields)",
+        label=_l("Hand-off note (all the supplier reads besides the shared fields)"),
     )
 
 
@@ -94,24 +102,26 @@ class AskForm(forms.Form):
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=100_000,
-        label="Question to the requester",
+        label=_l("Question to the requester"),
     )
-    confirmation = forms.BooleanField(label="Ask to confirm the issue is solved", required=False)
+    confirmation = forms.BooleanField(
+        label=_l("Ask to confirm the issue is solved"), required=False
+    )
 
 
 class RejectForm(forms.Form):
-    reason = forms.ChoiceField(label="Reject as invalid because")
-    note = forms.CharField(max_length=2000, label="Note to the requester", required=False)
+    reason = forms.ChoiceField(label=_l("Reject as invalid because"))
+    note = forms.CharField(max_length=2000, label=_l("Note to the requester"), required=False)
 
 
 class LinkForm(forms.Form):
-    target = forms.CharField(max_length=24, label="Other ticket's number")
+    target = forms.CharField(max_length=24, label=_l("Other ticket's number"))
     kind = forms.ChoiceField(
-        label="Link as",
+        label=_l("Link as"),
         choices=[
-            ("duplicate_of", "Duplicate of"),
-            ("related", "Related to"),
-            ("follow_up_of", "Follow-up of"),
+            ("duplicate_of", _l("Duplicate of")),
+            ("related", _l("Related to")),
+            ("follow_up_of", _l("Follow-up of")),
         ],
     )
 
@@ -205,25 +215,33 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
         if name == "status":
             spec = profile.statuses[ticket.status]
             choices = spec.to if staff else spec.requester_to
-            form.fields["status"].choices = [(k, profile.statuses[k].label) for k in choices]
             if not choices:
                 continue
+            # The select shows where the ticket is now; choosing it again changes nothing.
+            form.fields["status"].choices = [(ticket.status, spec.label)] + [
+                (k, profile.statuses[k].label) for k in choices if k != ticket.status
+            ]
+            form.fields["status"].initial = ticket.status
         if name == "level":
             allowed = (
                 profile.levels[ticket.level].escalates_to if ticket.level in profile.levels else ()
             )
-            form.fields["level"].choices = [(k, profile.levels[k].label) for k in allowed]
             if not allowed:
                 continue
+            form.fields["level"].choices = [
+                (ticket.level, _label(profile.levels, ticket.level))
+            ] + [(k, profile.levels[k].label) for k in allowed if k != ticket.level]
+            form.fields["level"].initial = ticket.level
         if name == "severity":
             form.fields["severity"].choices = [
-                (k, sv.label) for k, sv in profile.severities.items() if k != ticket.severity
+                (k, sv.label) for k, sv in profile.severities.items()
             ]
+            form.fields["severity"].initial = ticket.severity
         if name == "assign":
             agents = User.objects.filter(
                 level_memberships__level=ticket.level, is_active=True
             ).order_by("username")
-            form.fields["assignee"].choices = [("", "Nobody")] + [
+            form.fields["assignee"].choices = [("", _("Nobody"))] + [
                 (str(a.pk), a.get_full_name() or a.username) for a in agents
             ]
             form.fields["assignee"].initial = str(ticket.assignee_id or "")
@@ -237,8 +255,75 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
             form.fields["reason"].choices = [
                 (k, r.label) for k, r in profile.invalid_reasons.items()
             ]
+        if name == "escalate" and not staff:
+            form.fields["reason"].label = _(
+                "Why does this need a manager's attention? (Say why if no agreed time has passed"
+                " yet.)"
+            )
         built[name] = form
     return built
+
+
+def _waiting(profile: Any, status: str) -> str | None:
+    """The waiting status ("Pending") a reply may set the ticket to from `status`, if any."""
+    spec = profile.statuses.get(status)
+    if spec is None:
+        return None
+    return next((k for k in spec.to if profile.statuses[k].category == "waiting"), None)
+
+
+def _resolvable(profile: Any, status: str) -> bool:
+    spec = profile.statuses.get(status)
+    return spec is not None and any(profile.statuses[k].category == "resolved" for k in spec.to)
+
+
+STATES = {
+    "running": lambda label, at: _("%(target)s due by %(at)s") % {"target": label, "at": at},
+    "paused": lambda label, at: _("%(target)s: paused") % {"target": label},
+    "met": lambda label, at: (
+        _("%(target)s met at %(at)s") % {"target": label, "at": at}
+        if at
+        else _("%(target)s met") % {"target": label}
+    ),
+    "breached": lambda label, at: (
+        _("%(target)s breached at %(at)s") % {"target": label, "at": at}
+        if at
+        else _("%(target)s breached") % {"target": label}
+    ),
+    "not_guaranteed": lambda label, at: (
+        _("%(target)s: no guaranteed time for this language") % {"target": label}
+    ),
+    "not_started": lambda label, at: (
+        _("%(target)s starts %(at)s") % {"target": label, "at": at}
+        if at
+        else _("%(target)s not started yet") % {"target": label}
+    ),
+}
+
+
+def _sla_words(figures: list[dict[str, Any]], zone: Any) -> list[dict[str, Any]]:
+    """Each target's line in the viewer's language with the desk's zone named."""
+    out = []
+    for t in figures:
+        moment = {
+            "running": t["due"],
+            "met": t["met_at"],
+            "breached": t["breached_at"],
+        }.get(t["state"])
+        words = STATES.get(t["state"], STATES["paused"])(str(t["label"]), when(moment, zone))
+        out.append({**t, "due_text": words})
+    return out
+
+
+CHANNELS = {
+    "web": lambda: _("the portal"),
+    "portal": lambda: _("the portal"),
+    "email": lambda: _("e-mail"),
+    "phone": lambda: _("phone"),
+    "api": lambda: _("the API"),
+    "monitoring": lambda: _("monitoring"),
+    "chat": lambda: _("chat"),
+}
 
 
 def _page(
@@ -260,8 +345,20 @@ def _page(
         if staff
         else {}
     )
+    if party_of(role) is Party.SUPPLIER and user.organisation is not None:
+        suppliers = {user.organisation.slug: user.organisation.name}  # its own name, no other
     fields = disclosure.ticket_fields(user, ticket)
     labels = {f.key: f.label for f in profile.form}
+    zone = profile.calendars[profile.default_calendar].zone
+    events = [describe(e, profile, suppliers, zone) for e in visible]
+    attachments = {a.pk: a for a in q.ticket_attachments(user, ticket)}
+    conversation = [
+        {"entry": e, "file": attachments.get(e.attachment) if e.attachment else None}
+        for e in events
+        if e.attachment is None or e.attachment in attachments
+    ]
+    built = _forms(user, ticket, bound or {})
+    waiting = _waiting(profile, ticket.status) if staff else None
     return render(
         request,
         "tierdesk/ticket.html",
@@ -270,8 +367,20 @@ def _page(
             "fields": fields,
             "supplier_terms": _supplier_terms(ticket.severity) if staff else [],
             "form_values": [(labels.get(k, k), v) for k, v in fields["form"].items() if v],
-            "events": [describe(e, profile, suppliers) for e in visible],
-            "sla": disclosure.targets(user, ticket_sla(ticket, record)),
+            "conversation": conversation,
+            "opened_when": when(ticket.opened_at, zone),
+            "channel_label": CHANNELS.get(ticket.channel, lambda: ticket.channel)(),
+            "sla": _sla_words(disclosure.targets(user, ticket_sla(ticket, record)), zone),
+            "waiting_label": _label(profile.statuses, waiting) if waiting else "",
+            "can_resolve": staff and _resolvable(profile, ticket.status),
+            "supplier_name": suppliers.get(ticket.supplier or "", ticket.supplier or "")
+            if staff
+            else "",
+            "menu": [
+                (n, built[n])
+                for n in ("reject", "link", "hold", "escalate", "attach")
+                if n in built
+            ],
             "confirms_to": confirmation_outcome(profile, ticket.status)
             if party_of(role) is Party.REQUESTER
             else None,
@@ -282,8 +391,7 @@ def _page(
             "status_label": profile.statuses[ticket.status].label
             if ticket.status in profile.statuses
             else ticket.status,
-            "forms": _forms(user, ticket, bound or {}),
-            "attachments": q.ticket_attachments(user, ticket),
+            "forms": built,
             "is_requester": party_of(role) is Party.REQUESTER,
             "is_supplier": party_of(role) is Party.SUPPLIER,
             "is_staff": party_of(role) is Party.PROVIDER,
@@ -327,9 +435,30 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
             return _page(request, number, {verb: form}, status=422)
     data = form.cleaned_data if form is not None else {}
     try:
-        if verb == "reply":
+        if verb == "reply" and data.get("then") == "resolve":
+            # The reply is the solution: one action records both, in one transaction.
+            process.resolve(actor=user, number=number, solution=data["body"], now=now)
+        elif verb == "reply" and data.get("then") == "pending":
+            with transaction.atomic():  # a refused status change takes the reply back with it
+                event = act.add_reply(actor=user, number=number, body=data["body"], now=now)
+                number = event.ticket.number
+                after = q.get_ticket(user, number)
+                waiting = _waiting(profile, after.status)
+                if waiting is None:
+                    raise Invalid(
+                        _("this ticket cannot be set to waiting from here"),
+                        fields={"body": _("send it without the status change")},
+                    )
+                act.change_status(actor=user, number=number, to=waiting, now=now)
+        elif verb == "reply":
             event = act.add_reply(actor=user, number=number, body=data["body"], now=now)
             number = event.ticket.number  # a reply to a closed ticket opens a follow-up
+        elif (
+            (verb == "status" and data["status"] == ticket.status)
+            or (verb == "severity" and data["severity"] == ticket.severity)
+            or (verb == "level" and data["level"] == ticket.level)
+        ):
+            pass  # the select still showed the current value: nothing to change
         elif verb == "note":
             act.add_note(actor=user, number=number, body=data["body"], now=now)
         elif verb == "status":

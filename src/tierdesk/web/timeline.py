@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from typing import Any
 
+from django.utils import dateformat
 from django.utils.translation import gettext as _
 
 from tierdesk.domain.events import EventKind
@@ -20,6 +22,17 @@ class Entry:
     who: str
     what: str
     body: str  # the text the event carries (a reply, a note, a hand-off note), if any
+    when: str = ""  # the moment in the desk's time zone, the zone named
+    attachment: int | None = None  # the file this event added, shown with it
+
+
+def when(moment: datetime | None, zone: tzinfo | None) -> str:
+    """A moment in words in `zone` (day and month names in the viewer's language), the zone named
+    so that no reader takes it for their own."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(zone) if zone is not None else moment
+    return dateformat.format(local, "D d M H:i T")
 
 
 def _label(table: Any, key: object) -> str:
@@ -44,6 +57,7 @@ REASONS = {
     "confirmation_timeout": lambda: _("not confirmed within the closure time"),
     "resolved_timeout": lambda: _("closed after the resolved period"),
     "work_started": lambda: _("the desk started work on it"),
+    "handed to supplier": lambda: _("handed to the supplier"),
 }
 
 
@@ -55,8 +69,14 @@ def _reason(profile: Profile, reason: object) -> str:
     return maker() if maker is not None else text
 
 
-def describe(event: Event, profile: Profile, suppliers: Mapping[str, str] | None = None) -> Entry:
-    """`suppliers` names the supplier organisations by slug, for viewers who may know them."""
+def describe(
+    event: Event,
+    profile: Profile,
+    suppliers: Mapping[str, str] | None = None,
+    zone: tzinfo | None = None,
+) -> Entry:
+    """`suppliers` names the supplier organisations by slug, for viewers who may know them;
+    `zone` is the desk's time zone the moment is shown in."""
     d: dict[str, Any] = event.data
     kind = event.kind
     body = ""
@@ -140,4 +160,12 @@ def describe(event: Event, profile: Profile, suppliers: Mapping[str, str] | None
         what = kind
     actor = event.actor
     who = (actor.get_full_name() or actor.username) if actor is not None else _("the desk")
-    return Entry(event=event, who=who, what=what, body=body)
+    attachment = d.get("attachment") if kind == EventKind.ATTACHMENT_ADDED else None
+    return Entry(
+        event=event,
+        who=who,
+        what=what,
+        body=body,
+        when=when(event.at, zone),
+        attachment=int(attachment) if isinstance(attachment, int) else None,
+    )

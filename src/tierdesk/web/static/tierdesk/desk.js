@@ -68,3 +68,52 @@
     }
   });
 })();
+// The ticket page's composer: without this script its reply, note and question forms are plain
+// sections one under another; with it they become tabs (arrow keys move between them).
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-tabs]");
+  if (!box) { return; }
+  var list = box.querySelector("[role='tablist']");
+  var tabs = list ? Array.prototype.slice.call(list.querySelectorAll("[role='tab']")) : [];
+  if (tabs.length < 2) { return; }
+  function show(tab, focus) {
+    tabs.forEach(function (t) {
+      var on = t === tab;
+      t.setAttribute("aria-selected", on ? "true" : "false");
+      t.tabIndex = on ? 0 : -1;
+      var pane = document.getElementById(t.getAttribute("aria-controls"));
+      if (pane) { pane.hidden = !on; }
+    });
+    if (focus) { tab.focus(); }
+  }
+  list.hidden = false;
+  box.classList.add("tabbed");
+  // A form that came back with an error opens on its own tab.
+  var start = tabs[0];
+  tabs.forEach(function (t) {
+    var pane = document.getElementById(t.getAttribute("aria-controls"));
+    if (pane && pane.querySelector(".error")) { start = t; }
+  });
+  show(start, false);
+  tabs.forEach(function (t, i) {
+    t.addEventListener("click", function () { show(t, false); });
+    t.addEventListener("keydown", function (e) {
+      var n = null;
+      if (e.key === "ArrowRight") { n = tabs[(i + 1) % tabs.length]; }
+      if (e.key === "ArrowLeft") { n = tabs[(i - 1 + tabs.length) % tabs.length]; }
+      if (e.key === "Home") { n = tabs[0]; }
+      if (e.key === "End") { n = tabs[tabs.length - 1]; }
+      if (n) { e.preventDefault(); show(n, true); }
+    });
+  });
+  // The r and n shortcuts open their tab before the field takes the focus.
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey) { return; }
+    var t = e.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) { return; }
+    var id = e.key === "r" ? "tab-reply" : e.key === "n" ? "tab-note" : null;
+    var tab = id && document.getElementById(id);
+    if (tab) { show(tab, false); }
+  }, true);
+})();
