@@ -122,6 +122,8 @@ def process(stored: InboundMessage, *, now: datetime) -> IntakeResult:
             f"could not be processed: {type(exc).__name__}",
             None,
         )
+    if parsed.sender_warning:  # noted on the message, whatever its outcome
+        reason = f"{reason}; {parsed.sender_warning}"
     return _finish(stored, outcome, reason, now=now, ticket=ticket)
 
 
