@@ -45,6 +45,7 @@ class ParsedMail:
     attachments: list[Attachment] = field(default_factory=list)
     reported_ids: list[str] = field(default_factory=list)  # Message-IDs a bounce reports on
     problems: list[str] = field(default_factory=list)
+    part_types: list[str] = field(default_factory=list)  # every part's content type, in order
     sender_warning: str = ""  # a display name that looks like another address
 
 
@@ -192,6 +193,7 @@ def parse(raw: bytes) -> ParsedMail:
             mail.problems.append(f"more than {MAX_PARTS} parts; the rest were not read")
             break
         kind = part.get_content_type()
+        mail.part_types.append(kind)
         if part.is_multipart():
             continue
         disposition = str(part.get("Content-Disposition") or "").split(";")[0].strip().lower()
