@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import mimetypes
-import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import IO
 
+from django.conf import settings
 from django.core.files.base import File
 from django.db import connection, transaction
 
@@ -17,7 +16,7 @@ from tierdesk import profiles
 from tierdesk.actions.automatic import record_due
 from tierdesk.actions.kb import ticket_followed
 from tierdesk.actions.record import append, append_many
-from tierdesk.domain import process
+from tierdesk.domain import process, uploads
 from tierdesk.domain import ticket as decide
 from tierdesk.domain.errors import Forbidden, Invalid, NotFound
 from tierdesk.domain.events import EventKind
@@ -25,6 +24,7 @@ from tierdesk.domain.language import decide as decide_language
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
 from tierdesk.domain.profiles import Profile
 from tierdesk.domain.ticket import TicketState
+from tierdesk.domain.uploads import Upload
 from tierdesk.language import detect as detect_language
 from tierdesk.persistence.mapping import state_of
 from tierdesk.persistence.models import (
@@ -443,15 +443,11 @@ def system_note(*, ticket_id: int, body: str, now: datetime) -> Event:
         )
 
 
-def clean_filename(name: str) -> str:
-    """A display name safe in any header or page: no paths, controls or bidi tricks, bounded length."""
-    name = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
-    name = "".join(c for c in name if unicodedata.category(c)[0] != "C" and c not in '<>:"|?*')
-    name = name.strip(" .")
-    if len(name) > 200:
-        stem, dot, ext = name.rpartition(".")
-        name = (stem[: 200 - len(ext) - 1] + "." + ext) if dot and len(ext) <= 16 else name[:200]
-    return name or "attachment"
+def check_upload(*, name: str, size: int, content_type: str | None) -> Upload:
+    """The upload rule with the desk's limit: edges call it before their first write."""
+    return uploads.check_upload(
+        name=name, size=size, content_type=content_type, limit=settings.TIERDESK["MAX_UPLOAD_BYTES"]
+    )
 
 
 def attach_file(
@@ -467,14 +463,8 @@ def attach_file(
     max_bytes: int,
 ) -> Attachment:
     """Store an upload under a generated name and record it on the ticket."""
-    if size > max_bytes:
-        raise Invalid(
-            f"the file is larger than {max_bytes} bytes",
-            fields={"file": f"at most {max_bytes} bytes"},
-        )
-    display = clean_filename(name)
-    kind = content_type or mimetypes.guess_type(display)[0] or "application/octet-stream"
-    kind = kind if len(kind) <= 120 and "/" in kind else "application/octet-stream"
+    checked = uploads.check_upload(name=name, size=size, content_type=content_type, limit=max_bytes)
+    display, kind = checked.name, checked.content_type
     party = _party(actor)
     digest = hashlib.sha256()
     for chunk in iter(lambda: content.read(65536), b""):
