@@ -708,6 +708,9 @@ def parser() -> argparse.ArgumentParser:
     from tierdesk.cli.report import add_parser as add_report
 
     add_report(sub)
+    from tierdesk.cli.outbox import add_parser as add_outbox
+
+    add_outbox(sub)
     return top
 
 
@@ -715,6 +718,14 @@ def parser() -> argparse.ArgumentParser:
 def report(args: argparse.Namespace) -> int:
     _setup()
     from tierdesk.cli.report import run
+
+    return run(args)
+
+
+@command("outbox")
+def outbox(args: argparse.Namespace) -> int:
+    _setup()
+    from tierdesk.cli.outbox import run
 
     return run(args)
 
