@@ -382,7 +382,7 @@ def escalate(request: HttpRequest, number: str, payload: schemas.EscalationIn) -
 @router.post(
     "/tickets/{number}/links", response={201: schemas.EventOut, **ERRORS}, summary="Link tickets"
 )
-def link(request: HttpRequest, number: str, payload: schemas.LinkIn) -> Any:
+def link(request: HttpRequest, number: str, payload: schemas.TicketLinkIn) -> Any:
     event = act.link(
         actor=actor(request),
         number=number,
