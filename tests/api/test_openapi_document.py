@@ -41,9 +41,7 @@ def test_ticket_links_and_incident_links_are_documented_with_their_own_bodies(
         return spec["components"]["schemas"][ref["$ref"].rsplit("/", 1)[-1]]  # type: ignore[no-any-return]
 
     assert set(body("/api/v1/tickets/{number}/links")["properties"]) == {"kind", "target"}
-    assert set(body("/api/v1/status/incidents/{incident_id}/tickets")["properties"]) == {
-        "tickets"
-    }
+    assert set(body("/api/v1/status/incidents/{incident_id}/tickets")["properties"]) == {"tickets"}
 
 
 def test_every_example_validates_against_its_schema(spec: dict[str, Any]) -> None:

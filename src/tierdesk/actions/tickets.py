@@ -36,7 +36,7 @@ from tierdesk.persistence.models import (
     TicketSequence,
     User,
 )
-from tierdesk.queries.tickets import get_ticket
+from tierdesk.queries.tickets import assignable, get_ticket
 
 
 def _party(actor: User) -> Party:
@@ -395,17 +395,28 @@ def change_level(*, actor: User, number: str, to: str, note: str, now: datetime)
     )
 
 
-def assign(*, actor: User, number: str, assignee: User | None, now: datetime) -> Event:
-    if assignee is not None and (
-        not assignee.is_active
-        or party_of(Role(assignee.role or Role.PARTNER_USER)) is not Party.PROVIDER
-    ):
-        raise Invalid(
-            "tickets are assigned to the provider's support staff",
-            fields={"assignee": "is not an active agent of the provider"},
-        )
-    target = str(assignee.pk) if assignee is not None else None
-    return _act(actor, number, lambda t, s, p: decide.assign(s, assignee=target, party=p), now=now)
+def assign(*, actor: User, number: str, assignee: User | str | None, now: datetime) -> Event:
+    """Assign the ticket to one of the provider's active staff (`queries.assignable`), named by
+    username or given as a user; None unassigns. The name is resolved only after the ticket is
+    found and visible and the actor may assign, and every name that is not assignable gets the
+    same answer, so the call tells nothing about who exists."""
+
+    def decision(ticket: Ticket, state: TicketState, party: Party) -> decide.Change:
+        target: str | None = None
+        if assignee is not None and party is Party.PROVIDER:
+            username = assignee if isinstance(assignee, str) else assignee.username
+            found = assignable().filter(username=username).values_list("pk", flat=True).first()
+            if found is None:
+                raise Invalid(
+                    "tickets are assigned to the provider's active support staff",
+                    fields={"assignee": "is not an active agent of the provider"},
+                )
+            target = str(found)
+        elif assignee is not None:
+            target = ""  # refused by the domain below, whoever is named
+        return decide.assign(state, assignee=target, party=party)
+
+    return _act(actor, number, decision, now=now)
 
 
 def link(*, actor: User, number: str, target: str, kind: str, now: datetime) -> Event:

@@ -125,13 +125,6 @@ class TicketQuery(Schema):
     limit: int = Field(50, ge=1, le=200)
 
 
-def _lookup_user(username: str, field: str) -> User:
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        raise Invalid(f"no user {username!r}", fields={field: f"no user {username!r}"})
-    return user
-
-
 @router.get("/tickets", response={200: schemas.TicketPageOut, **ERRORS}, summary="List tickets")
 def list_tickets(request: HttpRequest, filters: Query[TicketQuery]) -> Any:
     user = actor(request)
@@ -294,10 +287,10 @@ def change_severity(request: HttpRequest, number: str, payload: schemas.Severity
 )
 def assign(request: HttpRequest, number: str, payload: schemas.AssignIn) -> Any:
     user = actor(request)
-    assignee = _lookup_user(payload.assignee, "assignee") if payload.assignee else None
-    return Status(
-        201, event_out(act.assign(actor=user, number=number, assignee=assignee, now=clock.now()))
+    event = act.assign(
+        actor=user, number=number, assignee=payload.assignee or None, now=clock.now()
     )
+    return Status(201, event_out(event))
 
 
 @router.post(

@@ -198,9 +198,7 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
                 (k, sv.label) for k, sv in profile.severities.items() if k != ticket.severity
             ]
         if name == "assign":
-            agents = User.objects.filter(
-                level_memberships__level=ticket.level, is_active=True
-            ).order_by("username")
+            agents = q.assignable(ticket.level)
             form.fields["assignee"].choices = [("", "Nobody")] + [
                 (str(a.pk), a.get_full_name() or a.username) for a in agents
             ]
@@ -332,8 +330,10 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
             )
         elif verb == "assign":
             assignee = (
-                User.objects.filter(pk=data["assignee"]).first() if data["assignee"] else None
+                q.assignable().filter(pk=data["assignee"]).first() if data["assignee"] else None
             )
+            if data["assignee"] and assignee is None:
+                raise Invalid("no such agent", fields={"assignee": "is not an active agent"})
             act.assign(actor=user, number=number, assignee=assignee, now=now)
         elif verb == "hold":
             supplier = Organisation.objects.get(slug=data["supplier"])
