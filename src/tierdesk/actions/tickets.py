@@ -454,10 +454,16 @@ def system_note(*, ticket_id: int, body: str, now: datetime) -> Event:
         )
 
 
+def upload_limit() -> int:
+    """The largest file the desk stores, in bytes (TIERDESK_MAX_UPLOAD_BYTES): the one place
+    every edge reads it from."""
+    return int(settings.TIERDESK["MAX_UPLOAD_BYTES"])
+
+
 def check_upload(*, name: str, size: int, content_type: str | None) -> Upload:
     """The upload rule with the desk's limit: edges call it before their first write."""
     return uploads.check_upload(
-        name=name, size=size, content_type=content_type, limit=settings.TIERDESK["MAX_UPLOAD_BYTES"]
+        name=name, size=size, content_type=content_type, limit=upload_limit()
     )
 
 
@@ -471,10 +477,12 @@ def attach_file(
     now: datetime,
     content_type: str | None = None,
     public: bool = True,
-    max_bytes: int,
+    max_bytes: int | None = None,
 ) -> Attachment:
-    """Store an upload under a generated name and record it on the ticket."""
-    checked = uploads.check_upload(name=name, size=size, content_type=content_type, limit=max_bytes)
+    """Store an upload under a generated name and record it on the ticket. `max_bytes` is for
+    tests; the desk's limit is `upload_limit()`."""
+    limit = upload_limit() if max_bytes is None else max_bytes
+    checked = uploads.check_upload(name=name, size=size, content_type=content_type, limit=limit)
     display, kind = checked.name, checked.content_type
     party = _party(actor)
     digest = hashlib.sha256()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -394,9 +393,9 @@ def link(request: HttpRequest, number: str, payload: schemas.TicketLinkIn) -> An
 def attach(
     request: HttpRequest, number: str, file: File[UploadedFile], public: Form[bool] = True
 ) -> Any:
-    limit = settings.TIERDESK["MAX_UPLOAD_BYTES"]
+    limit = act.upload_limit()
     if file.size is not None and file.size > limit:
-        raise PayloadTooLarge(limit)
+        raise PayloadTooLarge(limit)  # the same limit, answered as HTTP says: 413
     attachment = act.attach_file(
         actor=actor(request),
         number=number,
@@ -406,7 +405,6 @@ def attach(
         content_type=file.content_type,
         public=public,
         now=clock.now(),
-        max_bytes=limit,
     )
     return Status(201, attachment_out(request, attachment.ticket, attachment))
 

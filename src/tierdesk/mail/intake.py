@@ -297,7 +297,7 @@ def _thread(mail: ParsedMail, user: User, prefix: str) -> Ticket | None:
 
 
 def _attach(user: User, ticket: Ticket, mail: ParsedMail, now: datetime) -> None:
-    limit = settings.TIERDESK["MAX_UPLOAD_BYTES"]
+    limit = act.upload_limit()
     for item in mail.attachments:
         if len(item.data) > limit:
             act.system_note(
@@ -315,7 +315,6 @@ def _attach(user: User, ticket: Ticket, mail: ParsedMail, now: datetime) -> None
             size=len(item.data),
             content_type=item.content_type,
             now=now,
-            max_bytes=limit,
         )
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -126,7 +125,6 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
                         size=checked.size,
                         content_type=checked.content_type,
                         now=clock.now(),
-                        max_bytes=settings.TIERDESK["MAX_UPLOAD_BYTES"],
                     )
             return redirect("ticket", number=ticket.number)
         except DomainError as exc:

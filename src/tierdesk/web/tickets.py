@@ -361,8 +361,6 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
             )
         elif verb == "attach":
             upload = data["file"]
-            from django.conf import settings
-
             act.attach_file(
                 actor=user,
                 number=number,
@@ -371,7 +369,6 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
                 size=upload.size or 0,
                 content_type=upload.content_type,
                 now=now,
-                max_bytes=settings.TIERDESK["MAX_UPLOAD_BYTES"],
             )
     except DomainError as exc:
         if form is None:
