@@ -264,11 +264,14 @@ def organisation(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect(request.get_full_path())
             if verb in ("deactivate", "activate"):
-                act.set_active(
-                    actor=user,
-                    user_id=_user_id(request.POST.get("user", "")),
-                    active=verb == "activate",
-                )
+                try:
+                    act.set_active(
+                        actor=user,
+                        user_id=_user_id(request.POST.get("user", "")),
+                        active=verb == "activate",
+                    )
+                except DomainError as exc:  # someone one may not manage: as if not there
+                    raise Http404("no such person") from exc
                 return redirect(request.get_full_path())
             if verb == "upload" and upload_form.is_valid():
                 upload = upload_form.cleaned_data["file"]
