@@ -21,16 +21,16 @@ def page(user) -> Client:  # type: ignore[no-untyped-def]
 )
 def test_a_nul_in_a_ticket_filter_is_refused_naming_it(desk: Desk, field: str) -> None:
     response = ApiClient(desk.l1).client.get(f"/api/v1/tickets?{field}=%00")
-    assert response.status_code == 400
-    assert response.json()["fields"] == {field: "contains a NUL character"}
+    assert response.status_code == 422
+    assert response.json()["fields"] == {field: "must not contain NUL characters"}
 
 
-def test_a_nul_anywhere_the_desk_reads_text_is_a_400(desk: Desk) -> None:
+def test_a_nul_anywhere_the_desk_reads_text_is_refused_naming_the_field(desk: Desk) -> None:
     anonymous = Client()
     for path in ("/api/v1/kb/articles?language=%00", "/api/v1/kb/articles/a%00b"):
         response = anonymous.get(path)
-        assert response.status_code == 400, path
-        assert response.json()["error"] == "bad_request"
+        assert response.status_code == 422, path
+        assert response.json()["error"] == "invalid"
     assert page(desk.north_user).get("/?q=%00").status_code == 400
     assert page(desk.l1).get("/desk/?q=%00").status_code == 400
     response = page(desk.admin).get("/organisation/?org=%00")
@@ -39,16 +39,16 @@ def test_a_nul_anywhere_the_desk_reads_text_is_a_400(desk: Desk) -> None:
     partner = ApiClient(desk.north_user)
     response = partner.post("/tickets", {"subject": "a\x00b", "form": FORM})
     assert (response.status_code, response.json()["fields"]) == (
-        400,
-        {"subject": "contains a NUL character"},
+        422,
+        {"subject": "must not contain NUL characters"},
     )
     response = partner.post("/tickets", {"subject": "ok", "form": {**FORM, "account": "\x00"}})
-    assert response.json()["fields"] == {"form.account": "contains a NUL character"}
+    assert response.json()["fields"] == {"form.account": "must not contain NUL characters"}
     response = page(desk.north_user).post("/tickets/new/", {"subject": "x\x00", "severity": "high"})
     assert response.status_code == 400 and "subject" in response.content.decode()
 
 
-def test_a_nul_in_a_multipart_part_content_type_is_a_400(desk: Desk) -> None:
+def test_a_nul_in_a_multipart_part_content_type_is_refused(desk: Desk) -> None:
     partner = ApiClient(desk.north_user)
     number = partner.post("/tickets", {"subject": "base", "form": FORM}).json()["number"]
     boundary = "----b"
@@ -61,8 +61,8 @@ def test_a_nul_in_a_multipart_part_content_type_is_a_400(desk: Desk) -> None:
         body,
         content_type=f"multipart/form-data; boundary={boundary}",
     )
-    assert response.status_code == 400 and response.json()["fields"] == {
-        "file": "contains a NUL character"
+    assert response.status_code == 422 and response.json()["fields"] == {
+        "file": "must not contain NUL characters"
     }
 
 

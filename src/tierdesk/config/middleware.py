@@ -93,7 +93,8 @@ def nul_field(request: HttpRequest) -> str | None:
 
 
 class RefuseNulMiddleware:
-    """Answers 400 naming the field when any text the desk receives holds a NUL character."""
+    """Refuses, naming the field, any request whose text holds a NUL character: the API with its
+    field error (422, like the schemas' own check), a page with a 400."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -105,12 +106,12 @@ class RefuseNulMiddleware:
             field = "body"
         if field is None:
             return self.get_response(request)
-        if request.path.startswith("/api/"):
+        if request.path.startswith("/api/"):  # a field error, as the API answers every one
             return error_response(
-                400,
-                "bad_request",
+                422,
+                "invalid",
                 f"the field {field!r} contains a NUL character",
-                {field: "contains a NUL character"},
+                {field: "must not contain NUL characters"},
             )
         title = gettext("Bad request")
         message = gettext("The field %(field)s contains a NUL character.") % {"field": field}
