@@ -267,6 +267,12 @@ def mass_register(
         raise Forbidden(
             "only partner administrators and the provider's administrators register users"
         )
+    for number, content in enumerate(text.splitlines(), start=1):
+        if "\x00" in content:  # checked for every row before the first is written
+            raise Invalid(
+                "the CSV contains a NUL character",
+                fields={"file": f"contains a NUL character on line {number}"},
+            )
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     if not rows or "email" not in (rows[0].keys() if rows else ()):
         raise Invalid(
@@ -275,6 +281,17 @@ def mass_register(
         )
     if len(rows) > MAX_CSV_ROWS:
         raise Invalid("too many rows", fields={"file": f"has more than {MAX_CSV_ROWS} rows"})
+    with transaction.atomic():  # every row, or none when one fails unexpectedly
+        return _register_rows(actor, rows, organisation, base_url, now)
+
+
+def _register_rows(
+    actor: User,
+    rows: list[dict[str, str]],
+    organisation: Organisation | None,
+    base_url: str,
+    now: datetime,
+) -> MassReport:
     report = MassReport()
     seen: set[str] = set()
     for line, row in enumerate(rows, start=2):

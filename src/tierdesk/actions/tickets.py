@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import mimetypes
-import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import IO
 
+from django.conf import settings
 from django.core.files.base import File
 from django.db import connection, transaction
 
@@ -17,7 +16,7 @@ from tierdesk import profiles
 from tierdesk.actions.automatic import record_due
 from tierdesk.actions.kb import ticket_followed
 from tierdesk.actions.record import append, append_many
-from tierdesk.domain import process
+from tierdesk.domain import process, uploads
 from tierdesk.domain import ticket as decide
 from tierdesk.domain.errors import Forbidden, Invalid, NotFound
 from tierdesk.domain.events import EventKind
@@ -25,6 +24,7 @@ from tierdesk.domain.language import decide as decide_language
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
 from tierdesk.domain.profiles import Profile
 from tierdesk.domain.ticket import TicketState
+from tierdesk.domain.uploads import Upload
 from tierdesk.language import detect as detect_language
 from tierdesk.persistence.mapping import state_of
 from tierdesk.persistence.models import (
@@ -37,7 +37,7 @@ from tierdesk.persistence.models import (
     TicketSequence,
     User,
 )
-from tierdesk.queries.tickets import get_ticket
+from tierdesk.queries.tickets import assignable, get_ticket
 
 
 def _party(actor: User) -> Party:
@@ -468,17 +468,28 @@ def change_level(*, actor: User, number: str, to: str, note: str, now: datetime)
     )
 
 
-def assign(*, actor: User, number: str, assignee: User | None, now: datetime) -> Event:
-    if assignee is not None and (
-        not assignee.is_active
-        or party_of(Role(assignee.role or Role.PARTNER_USER)) is not Party.PROVIDER
-    ):
-        raise Invalid(
-            "tickets are assigned to the provider's support staff",
-            fields={"assignee": "is not an active agent of the provider"},
-        )
-    target = str(assignee.pk) if assignee is not None else None
-    return _act(actor, number, lambda t, s, p: decide.assign(s, assignee=target, party=p), now=now)
+def assign(*, actor: User, number: str, assignee: User | str | None, now: datetime) -> Event:
+    """Assign the ticket to one of the provider's active staff (`queries.assignable`), named by
+    username or given as a user; None unassigns. The name is resolved only after the ticket is
+    found and visible and the actor may assign, and every name that is not assignable gets the
+    same answer, so the call tells nothing about who exists."""
+
+    def decision(ticket: Ticket, state: TicketState, party: Party) -> decide.Change:
+        target: str | None = None
+        if assignee is not None and party is Party.PROVIDER:
+            username = assignee if isinstance(assignee, str) else assignee.username
+            found = assignable().filter(username=username).values_list("pk", flat=True).first()
+            if found is None:
+                raise Invalid(
+                    "tickets are assigned to the provider's active support staff",
+                    fields={"assignee": "is not an active agent of the provider"},
+                )
+            target = str(found)
+        elif assignee is not None:
+            target = ""  # refused by the domain below, whoever is named
+        return decide.assign(state, assignee=target, party=party)
+
+    return _act(actor, number, decision, now=now)
 
 
 def link(*, actor: User, number: str, target: str, kind: str, now: datetime) -> Event:
@@ -516,15 +527,17 @@ def system_note(*, ticket_id: int, body: str, now: datetime) -> Event:
         )
 
 
-def clean_filename(name: str) -> str:
-    """A display name safe in any header or page: no paths, controls or bidi tricks, bounded length."""
-    name = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
-    name = "".join(c for c in name if unicodedata.category(c)[0] != "C" and c not in '<>:"|?*')
-    name = name.strip(" .")
-    if len(name) > 200:
-        stem, dot, ext = name.rpartition(".")
-        name = (stem[: 200 - len(ext) - 1] + "." + ext) if dot and len(ext) <= 16 else name[:200]
-    return name or "attachment"
+def upload_limit() -> int:
+    """The largest file the desk stores, in bytes (TIERDESK_MAX_UPLOAD_BYTES): the one place
+    every edge reads it from."""
+    return int(settings.TIERDESK["MAX_UPLOAD_BYTES"])
+
+
+def check_upload(*, name: str, size: int, content_type: str | None) -> Upload:
+    """The upload rule with the desk's limit: edges call it before their first write."""
+    return uploads.check_upload(
+        name=name, size=size, content_type=content_type, limit=upload_limit()
+    )
 
 
 def attach_file(
@@ -537,17 +550,13 @@ def attach_file(
     now: datetime,
     content_type: str | None = None,
     public: bool = True,
-    max_bytes: int,
+    max_bytes: int | None = None,
 ) -> Attachment:
-    """Store an upload under a generated name and record it on the ticket."""
-    if size > max_bytes:
-        raise Invalid(
-            f"the file is larger than {max_bytes} bytes",
-            fields={"file": f"at most {max_bytes} bytes"},
-        )
-    display = clean_filename(name)
-    kind = content_type or mimetypes.guess_type(display)[0] or "application/octet-stream"
-    kind = kind if len(kind) <= 120 and "/" in kind else "application/octet-stream"
+    """Store an upload under a generated name and record it on the ticket. `max_bytes` is for
+    tests; the desk's limit is `upload_limit()`."""
+    limit = upload_limit() if max_bytes is None else max_bytes
+    checked = uploads.check_upload(name=name, size=size, content_type=content_type, limit=limit)
+    display, kind = checked.name, checked.content_type
     party = _party(actor)
     digest = hashlib.sha256()
     for chunk in iter(lambda: content.read(65536), b""):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from tierdesk.actions.tickets import upload_limit
 from tierdesk.api.errors import error_response
 
 # Room for multipart boundaries and the other form fields around the file.
@@ -18,7 +18,7 @@ class UploadLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        limit = settings.TIERDESK["MAX_UPLOAD_BYTES"]
+        limit = upload_limit()
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

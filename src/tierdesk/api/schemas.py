@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 
 def _no_nul(value: str) -> str:
@@ -20,6 +20,19 @@ Text = Annotated[str, AfterValidator(_no_nul)]
 
 
 class TicketIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "subject": "Mailbox quota not applied",
+                    "description": "Since the upgrade this morning.",
+                    "severity": "high",
+                    "form": {"account": "ACME-1"},
+                }
+            ]
+        }
+    )
+
     subject: Text = Field(max_length=250)
     description: Text = ""
     severity: Text | None = None
@@ -39,10 +52,27 @@ class TicketIn(Schema):
 
 
 class BodyIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"body": "The quota is back to 50 GB, thank you."}]}
+    )
+
     body: Text
 
 
 class StatusIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "on_hold",
+                    "reason": "waiting for the supplier",
+                    "supplier": "vendor",
+                    "note": "Quota not applied after the upgrade.",
+                }
+            ]
+        }
+    )
+
     status: Text
     reason: Text = ""
     supplier: Text | None = Field(
@@ -55,26 +85,50 @@ class StatusIn(Schema):
 
 
 class SeverityIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"severity": "medium", "reason": "only one mailbox is affected"}]
+        }
+    )
+
     severity: Text
     reason: Text = ""
 
 
 class AssignIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"assignee": "agent2"}]})
+
     assignee: Text | None = Field(description="username of an agent, or null to unassign")
 
 
 class LevelIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"level": "l2", "note": "Reproduced; needs the mail platform team."}]
+        }
+    )
+
     level: Text
     note: Text = Field(description="the hand-off note for the receiving level")
 
 
 class SolutionIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"solution": "The quota job was restarted."}]}
+    )
+
     solution: Text = Field(
         description="the solution, noted in the ticket with the profile's resolved message"
     )
 
 
 class AskIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"body": "Does the mailbox accept mail again?", "confirmation": True}]
+        }
+    )
+
     body: Text
     confirmation: bool = Field(
         False, description="true: ask to confirm a fix; false: ask a question"
@@ -82,15 +136,29 @@ class AskIn(Schema):
 
 
 class RejectIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"reason": "duplicate", "note": "See the ticket opened yesterday."}]
+        }
+    )
+
     reason: Text = Field(description="one of the profile's invalid-ticket reasons")
     note: Text = ""
 
 
 class EscalationIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "the customer's shop is down"}]}
+    )
+
     reason: Text = Field("", description="why; required when no SLA target is breached")
 
 
-class LinkIn(Schema):
+class TicketLinkIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"kind": "related", "target": "DC-000042"}]}
+    )
+
     kind: Text = Field(description="follow_up_of, duplicate_of or related")
     target: Text = Field(description="the other ticket's number")
 
@@ -105,7 +173,7 @@ class OrganisationRef(Schema):
     name: str
 
 
-class LinkOut(Schema):
+class TicketLinkOut(Schema):
     kind: str
     target: str
 
@@ -173,7 +241,7 @@ class TicketOut(Schema):
 
 class TicketDetailOut(TicketOut):
     sla: list[TargetOut]
-    links: list[LinkOut]
+    links: list[TicketLinkOut]
     attachments: list[AttachmentOut]
     events: list[EventOut]
 

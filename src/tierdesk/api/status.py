@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from tierdesk import clock
 from tierdesk.actions import status as act
@@ -64,6 +64,19 @@ class StatusOut(Schema):
 
 
 class IncidentIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Mail delivery delayed",
+                    "services": ["mail"],
+                    "impact": "degraded",
+                    "message": "Mail is delivered with up to 20 minutes delay.",
+                }
+            ]
+        }
+    )
+
     title: Text = Field(max_length=200)
     services: list[Text]
     impact: Text
@@ -72,20 +85,45 @@ class IncidentIn(Schema):
 
 
 class IncidentUpdateIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"state": "resolved", "message": "Delivery is back to normal.", "notify": True}
+            ]
+        }
+    )
+
     state: Text
     message: Text
     notify: bool = Field(False, description="when resolving: tell the linked tickets' requesters")
 
 
-class LinkIn(Schema):
+class IncidentTicketsIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"tickets": ["DC-000042", "DC-000043"]}]}
+    )
+
     tickets: list[Text] = Field(max_length=500)
 
 
-class LinkOut(Schema):
+class IncidentTicketsOut(Schema):
     linked: int
 
 
 class MaintenanceIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Mail platform upgrade",
+                    "services": ["mail"],
+                    "starts_at": "2026-04-01T20:00:00+02:00",
+                    "ends_at": "2026-04-01T22:00:00+02:00",
+                }
+            ]
+        }
+    )
+
     title: Text = Field(max_length=200)
     services: list[Text]
     starts_at: datetime
@@ -94,6 +132,8 @@ class MaintenanceIn(Schema):
 
 
 class ServiceStateIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"state": "operational"}]})
+
     state: Text
 
 
@@ -170,10 +210,10 @@ def update(request: HttpRequest, incident_id: int, payload: IncidentUpdateIn) ->
 
 @router.post(
     "/status/incidents/{incident_id}/tickets",
-    response={200: LinkOut, **ERRORS},
+    response={200: IncidentTicketsOut, **ERRORS},
     summary="Link tickets to an incident",
 )
-def link(request: HttpRequest, incident_id: int, payload: LinkIn) -> Any:
+def link(request: HttpRequest, incident_id: int, payload: IncidentTicketsIn) -> Any:
     return {
         "linked": act.link_tickets(
             actor=actor(request), incident_id=incident_id, numbers=payload.tickets, now=clock.now()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -123,13 +122,6 @@ class TicketQuery(Schema):
     ordering: str = "-updated"
     cursor: str | None = None
     limit: int = Field(50, ge=1, le=200)
-
-
-def _lookup_user(username: str, field: str) -> User:
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        raise Invalid(f"no user {username!r}", fields={field: f"no user {username!r}"})
-    return user
 
 
 @router.get("/tickets", response={200: schemas.TicketPageOut, **ERRORS}, summary="List tickets")
@@ -294,10 +286,10 @@ def change_severity(request: HttpRequest, number: str, payload: schemas.Severity
 )
 def assign(request: HttpRequest, number: str, payload: schemas.AssignIn) -> Any:
     user = actor(request)
-    assignee = _lookup_user(payload.assignee, "assignee") if payload.assignee else None
-    return Status(
-        201, event_out(act.assign(actor=user, number=number, assignee=assignee, now=clock.now()))
+    event = act.assign(
+        actor=user, number=number, assignee=payload.assignee or None, now=clock.now()
     )
+    return Status(201, event_out(event))
 
 
 @router.post(
@@ -382,7 +374,7 @@ def escalate(request: HttpRequest, number: str, payload: schemas.EscalationIn) -
 @router.post(
     "/tickets/{number}/links", response={201: schemas.EventOut, **ERRORS}, summary="Link tickets"
 )
-def link(request: HttpRequest, number: str, payload: schemas.LinkIn) -> Any:
+def link(request: HttpRequest, number: str, payload: schemas.TicketLinkIn) -> Any:
     event = act.link(
         actor=actor(request),
         number=number,
@@ -401,9 +393,9 @@ def link(request: HttpRequest, number: str, payload: schemas.LinkIn) -> Any:
 def attach(
     request: HttpRequest, number: str, file: File[UploadedFile], public: Form[bool] = True
 ) -> Any:
-    limit = settings.TIERDESK["MAX_UPLOAD_BYTES"]
+    limit = act.upload_limit()
     if file.size is not None and file.size > limit:
-        raise PayloadTooLarge(limit)
+        raise PayloadTooLarge(limit)  # the same limit, answered as HTTP says: 413
     attachment = act.attach_file(
         actor=actor(request),
         number=number,
@@ -413,7 +405,6 @@ def attach(
         content_type=file.content_type,
         public=public,
         now=clock.now(),
-        max_bytes=limit,
     )
     return Status(201, attachment_out(request, attachment.ticket, attachment))
 

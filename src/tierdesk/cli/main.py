@@ -729,6 +729,9 @@ def parser() -> argparse.ArgumentParser:
     from tierdesk.cli.report import add_parser as add_report
 
     add_report(sub)
+    from tierdesk.cli.outbox import add_parser as add_outbox
+
+    add_outbox(sub)
     from tierdesk.cli.admin import add_parsers as add_administration
 
     add_administration(sub)
@@ -739,6 +742,14 @@ def parser() -> argparse.ArgumentParser:
 def report(args: argparse.Namespace) -> int:
     _setup()
     from tierdesk.cli.report import run
+
+    return run(args)
+
+
+@command("outbox")
+def outbox(args: argparse.Namespace) -> int:
+    _setup()
+    from tierdesk.cli.outbox import run
 
     return run(args)
 

@@ -42,6 +42,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tierdesk.api.limits.UploadLimitMiddleware",
+    "tierdesk.config.middleware.RefuseNulMiddleware",
+    "tierdesk.config.middleware.RequestTransactionMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -60,6 +60,39 @@ def machine_reason(
     return None
 
 
+# Subjects that auto-responders put on their replies (RFC 3834 section 3.1.5 suggests "Auto:"),
+# in the languages the desks serve. Only trusted for senders the desk does not know.
+_AUTO_SUBJECT = re.compile(
+    r"^\s*(auto:|auto[- ]?reply|automatic reply|autoreply|out of (the )?office|"
+    r"abwesenheit|automatische antwort|r[ée]ponse automatique|absence|afwezig|"
+    r"automatisch antwoord|vacation|away from)",
+    re.IGNORECASE,
+)
+
+
+def unknown_machine_reason(
+    headers: Mapping[str, str], *, subject: str, part_types: list[str]
+) -> str | None:
+    """Why mail from a sender the desk does not know looks like machine mail, or None.
+
+    Looser than `machine_reason`, because a wrong guess here only spares a stranger a
+    registration notice (and the desk a mail loop with an auto-responder): ARF feedback
+    reports in any wrapping, auto-reply subjects, and the auto-responder headers.
+    """
+    report_type = headers.get("content-type", "").lower()
+    if (
+        "feedback-report" in report_type
+        or "message/feedback-report" in part_types
+        or "feedback-type" in headers
+    ):
+        return "feedback report (ARF)"
+    if "x-auto-response-suppress" in headers or "x-autoresponder" in headers:
+        return "automatic reply (auto-responder header)"
+    if _AUTO_SUBJECT.match(subject or ""):
+        return "automatic reply (subject)"
+    return None
+
+
 def is_bounce(reason: str | None) -> bool:
     return bool(reason) and any(
         w in (reason or "") for w in ("report", "null sender", "daemon", "postmaster")

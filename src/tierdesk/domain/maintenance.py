@@ -3,10 +3,14 @@ working hours, with notice in good time)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tierdesk.domain.errors import Invalid
 from tierdesk.domain.profiles import Profile
+
+# A maintenance window is hours, at most days; a longer one is a typing error, and bounding it
+# keeps the working-hours count small whatever is typed.
+MAX_WINDOW = timedelta(days=31)
 
 
 def notice_problems(
@@ -21,6 +25,11 @@ def notice_problems(
             "a maintenance window ends after it starts",
             fields={"ends_at": "must be after starts_at"},
         )
+    if ends_at - starts_at > MAX_WINDOW:
+        raise Invalid(
+            "a maintenance window lasts at most 31 days",
+            fields={"ends_at": "is more than 31 days after starts_at"},
+        )
     rules = profile.status_page
     if rules is None:
         return []
@@ -28,10 +37,16 @@ def notice_problems(
     if rules.maintenance_notice is not None:
         calendar = profile.calendars[rules.notice_calendar]
         needed = rules.maintenance_notice.on(calendar.working_day_seconds)
+        # Enough notice is a start at or after the instant the notice runs out: one addition of
+        # business time, however far ahead the window lies. Only a short notice is counted, and
+        # it is shorter than `needed`.
+        enough = starts_at >= calendar.add(announced_at, needed)
         given = (
-            calendar.business_seconds(announced_at, starts_at) if starts_at > announced_at else 0.0
+            0.0
+            if enough or starts_at <= announced_at
+            else calendar.business_seconds(announced_at, starts_at)
         )
-        if given < needed:
+        if not enough:
             problems.append(
                 f"announced with {given / 3600:.1f} business hours of notice; "
                 f"the profile asks for {rules.maintenance_notice} on the "

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from tierdesk.mail.outbound import build
 from tierdesk.persistence.models import Notification
@@ -54,6 +54,8 @@ def _claim(now: datetime) -> list[Notification]:
 
 
 def deliver(now: datetime, *, limit: int = 10_000) -> DeliveryResult:
+    """Send what is due. A row that fails, to build or to send, is counted, backed off and,
+    after MAX_ATTEMPTS, parked as failed with its reason; the rows behind it go on."""
     sent = failed = 0
     connection = get_connection()
     while sent + failed < limit:
@@ -61,30 +63,56 @@ def deliver(now: datetime, *, limit: int = 10_000) -> DeliveryResult:
         if not rows:
             break
         for row in rows:
-            message = build(row, connection)
+            attempts = row.attempts + 1
             try:
-                message.send()
-            except Exception as exc:  # any transport failure: retry later, never lose the row
-                attempts = row.attempts + 1
-                status = Notification.FAILED if attempts >= MAX_ATTEMPTS else Notification.PENDING
-                Notification.objects.filter(pk=row.pk).update(
-                    status=status,
-                    attempts=attempts,
-                    next_attempt_at=now + backoff(attempts),
-                    claimed_until=None,
-                    last_error=f"{type(exc).__name__}: {exc}"[:2000],
-                )
-                log.warning(
-                    "notification %s to %s failed (%s attempts): %s",
-                    row.pk,
-                    row.recipient,
-                    attempts,
-                    exc,
-                )
+                build(row, connection).send()
+            except Exception as exc:  # building or sending: retry later, never lose the row
+                _failed(row, attempts, exc, now)
                 failed += 1
                 continue
             Notification.objects.filter(pk=row.pk).update(
-                status=Notification.SENT, attempts=row.attempts + 1, sent_at=now, claimed_until=None
+                status=Notification.SENT, attempts=attempts, sent_at=now, claimed_until=None
             )
             sent += 1
     return DeliveryResult(sent, failed)
+
+
+def _failed(row: Notification, attempts: int, exc: Exception, now: datetime) -> None:
+    parked = attempts >= MAX_ATTEMPTS
+    reason = f"{type(exc).__name__}: {exc}"[:1900]
+    Notification.objects.filter(pk=row.pk).update(
+        status=Notification.FAILED if parked else Notification.PENDING,
+        attempts=attempts,
+        next_attempt_at=now + backoff(attempts),
+        claimed_until=None,
+        last_error=f"parked after {attempts} attempts: {reason}" if parked else reason,
+    )
+    log.warning(
+        "notification %s to %s failed (%s attempts%s): %s",
+        row.pk,
+        row.recipient,
+        attempts,
+        ", parked" if parked else "",
+        reason,
+    )
+
+
+def summary() -> dict[str, int]:
+    """How many notifications are in each state."""
+    counts = dict.fromkeys(
+        (Notification.PENDING, Notification.SENDING, Notification.SENT, Notification.FAILED), 0
+    )
+    for status, count in (
+        Notification.objects.values_list("status").annotate(n=Count("id")).order_by()
+    ):
+        counts[status] = count
+    return counts
+
+
+def parked(limit: int = 200) -> list[Notification]:
+    """The notifications given up on, newest first, each with the reason of its last failure."""
+    return list(
+        Notification.objects.filter(status=Notification.FAILED)
+        .select_related("ticket")
+        .order_by("-next_attempt_at", "-id")[:limit]
+    )

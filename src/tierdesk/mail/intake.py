@@ -24,7 +24,13 @@ from tierdesk import profiles
 from tierdesk.actions import tickets as act
 from tierdesk.actions.notify import system_notice
 from tierdesk.domain.errors import DomainError, NotFound
-from tierdesk.domain.mail import is_bounce, machine_reason, message_ids, ticket_tags
+from tierdesk.domain.mail import (
+    is_bounce,
+    machine_reason,
+    message_ids,
+    ticket_tags,
+    unknown_machine_reason,
+)
 from tierdesk.domain.parties import Party, Role, party_of
 from tierdesk.domain.replies import own_text
 from tierdesk.mail.parse import ParsedMail, parse
@@ -122,6 +128,8 @@ def process(stored: InboundMessage, *, now: datetime) -> IntakeResult:
             f"could not be processed: {type(exc).__name__}",
             None,
         )
+    if parsed.sender_warning:  # noted on the message, whatever its outcome
+        reason = f"{reason}; {parsed.sender_warning}"
     return _finish(stored, outcome, reason, now=now, ticket=ticket)
 
 
@@ -178,6 +186,18 @@ def _decide(
                 bounced.ticket,
             )
         return InboundMessage.IGNORED, machine, None
+    unknown = (
+        not mail.sender
+        or not User.objects.filter(email__iexact=mail.sender, is_active=True)
+        .exclude(role="")
+        .exists()
+    )
+    if unknown:
+        guessed = unknown_machine_reason(
+            mail.headers, subject=mail.subject, part_types=mail.part_types
+        )
+        if guessed:
+            return InboundMessage.IGNORED, f"{guessed} from an unknown sender", None
     if not mail.sender:
         return InboundMessage.QUARANTINED, "no sender address", None
     limit, minutes = settings.TIERDESK["MAIL_THROTTLE"]
@@ -277,7 +297,7 @@ def _thread(mail: ParsedMail, user: User, prefix: str) -> Ticket | None:
 
 
 def _attach(user: User, ticket: Ticket, mail: ParsedMail, now: datetime) -> None:
-    limit = settings.TIERDESK["MAX_UPLOAD_BYTES"]
+    limit = act.upload_limit()
     for item in mail.attachments:
         if len(item.data) > limit:
             act.system_note(
@@ -295,7 +315,6 @@ def _attach(user: User, ticket: Ticket, mail: ParsedMail, now: datetime) -> None
             size=len(item.data),
             content_type=item.content_type,
             now=now,
-            max_bytes=limit,
         )
 
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
 from email.message import Message
-from email.utils import getaddresses, parseaddr
+from email.utils import getaddresses
 from html.parser import HTMLParser
 
 import nh3
@@ -45,6 +45,8 @@ class ParsedMail:
     attachments: list[Attachment] = field(default_factory=list)
     reported_ids: list[str] = field(default_factory=list)  # Message-IDs a bounce reports on
     problems: list[str] = field(default_factory=list)
+    part_types: list[str] = field(default_factory=list)  # every part's content type, in order
+    sender_warning: str = ""  # a display name that looks like another address
 
 
 def _clean(text: str) -> str:
@@ -60,6 +62,36 @@ def header_text(value: object) -> str:
         return _clean(str(make_header(decode_header(raw))))
     except Exception:  # broken encoded words, unknown charsets
         return _clean(raw)
+
+
+_ADDRESS_LIKE = re.compile(r"[^\s<>\"'@]+@[^\s<>\"'@]+\.[^\s<>\"'@]+")
+
+
+def sender_of(value: object) -> tuple[str, str, str]:
+    """(display name, address, warning) of a From header.
+
+    The address is the header's addr-spec as sent, parsed before any encoded word is decoded:
+    a display name can be made to decode to anything, including `<agent@desk.example>`, so it
+    never supplies the address. A display name that looks like an address other than the
+    sender's is named in the warning.
+    """
+    raw = _clean(str(value or ""))
+    pairs = [(n, a) for n, a in getaddresses([raw]) if a]
+    if not pairs:
+        return "", "", ""
+    name, address = pairs[0]
+    address = address.strip().lower()
+    if address.count("@") != 1 or address.startswith("=?") or any(c.isspace() for c in address):
+        address = ""  # an encoded word or a bare name is not an address
+    display = header_text(name)
+    others = sorted({a.lower() for a in _ADDRESS_LIKE.findall(display)} - {address})
+    warning = (
+        f"the sender's display name {display[:200]!r} looks like another address"
+        f" ({', '.join(others)[:200]}); the mail is from {address or 'no address'}"
+        if others
+        else ""
+    )
+    return display, address, warning
 
 
 def _decode(payload: bytes, charset: str | None) -> str:
@@ -143,8 +175,7 @@ def parse(raw: bytes) -> ParsedMail:
     mail.in_reply_to = message_ids(mail.headers.get("in-reply-to", ""))
     mail.references = message_ids(mail.headers.get("references", ""))
     mail.subject = re.sub(r"\s+", " ", mail.headers.get("subject", "")).strip()[:250]
-    display, address = parseaddr(mail.headers.get("from", ""))
-    mail.sender_name, mail.sender = display, address.strip().lower()
+    mail.sender_name, mail.sender, mail.sender_warning = sender_of(msg.get("From"))
     addresses = [
         msg.get_all(h, []) for h in ("to", "cc", "delivered-to", "x-original-to", "envelope-to")
     ]
@@ -162,6 +193,7 @@ def parse(raw: bytes) -> ParsedMail:
             mail.problems.append(f"more than {MAX_PARTS} parts; the rest were not read")
             break
         kind = part.get_content_type()
+        mail.part_types.append(kind)
         if part.is_multipart():
             continue
         disposition = str(part.get("Content-Disposition") or "").split(";")[0].strip().lower()

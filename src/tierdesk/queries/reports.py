@@ -34,6 +34,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Floor, TruncDay, TruncMonth, TruncWeek
 
 from tierdesk.domain.errors import Invalid
+from tierdesk.domain.instants import check_days
 from tierdesk.domain.parties import Party, Role, party_of, sees_everything
 from tierdesk.domain.profiles import Profile
 from tierdesk.persistence.models import ArticleOpen, Event, Ticket, TicketSpan, TicketTarget, User
@@ -64,6 +65,7 @@ class Period:
     @classmethod
     def of_days(cls, first: date, last: date) -> Period:
         """From the start of `first` to the end of `last` (UTC), both days included."""
+        check_days(first, last)
         return cls(
             datetime.combine(first, time(), tzinfo=UTC),
             datetime.combine(last, time(), tzinfo=UTC) + timedelta(days=1),

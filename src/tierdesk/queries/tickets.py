@@ -9,12 +9,19 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from tierdesk import profiles
 from tierdesk.domain import sla
 from tierdesk.domain.errors import Forbidden, Invalid, NotFound
-from tierdesk.domain.parties import Party, Role, party_of, sees_everything, sees_internal
+from tierdesk.domain.parties import (
+    ROLE_PARTY,
+    Party,
+    Role,
+    party_of,
+    sees_everything,
+    sees_internal,
+)
 from tierdesk.domain.visibility import EVERYTHING, LevelScope, agent_scope
 from tierdesk.persistence.models import (
     Attachment,
@@ -43,6 +50,17 @@ def level_scope(actor: User) -> LevelScope:
         return EVERYTHING
     members = LevelMembership.objects.filter(user=actor).values_list("level", flat=True)
     return agent_scope(profiles.active().levels, members)
+
+
+def assignable(level: str | None = None) -> QuerySet[User]:
+    """Who a ticket may be assigned to: the provider's active staff (the one rule the page
+    offers and the action checks), the members of `level` first."""
+    roles = [r.value for r, p in ROLE_PARTY.items() if p is Party.PROVIDER]
+    staff = User.objects.filter(is_active=True, role__in=roles)
+    if level is None:
+        return staff.order_by("username")
+    first = LevelMembership.objects.filter(user=OuterRef("pk"), level=level)
+    return staff.annotate(at_level=Exists(first)).order_by("-at_level", "username")
 
 
 def visible_tickets(actor: User) -> QuerySet[Ticket]:

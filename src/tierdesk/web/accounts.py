@@ -221,6 +221,12 @@ def _organisation(request: HttpRequest) -> Organisation:
     return found
 
 
+def _user_id(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise Http404("no such user")  # the same answer as for a user one may not manage
+    return int(text)
+
+
 class DomainForm(forms.Form):
     domain = forms.CharField(label="E-mail domain (e.g. example.com)", max_length=253)
 
@@ -258,11 +264,14 @@ def organisation(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect(request.get_full_path())
             if verb in ("deactivate", "activate"):
-                act.set_active(
-                    actor=user,
-                    user_id=int(request.POST.get("user", "0") or 0),
-                    active=verb == "activate",
-                )
+                try:
+                    act.set_active(
+                        actor=user,
+                        user_id=_user_id(request.POST.get("user", "")),
+                        active=verb == "activate",
+                    )
+                except DomainError as exc:  # someone one may not manage: as if not there
+                    raise Http404("no such person") from exc
                 return redirect(request.get_full_path())
             if verb == "upload" and upload_form.is_valid():
                 upload = upload_form.cleaned_data["file"]

@@ -10,12 +10,12 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
 from tierdesk import clock, profiles
 from tierdesk.actions import tickets as act
 from tierdesk.domain.errors import DomainError, NotFound
+from tierdesk.domain.instants import read_instant
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
 from tierdesk.persistence.models import Organisation, SavedView, TicketPresence, User
 from tierdesk.queries import desk as q
@@ -155,9 +155,7 @@ def phone(request: HttpRequest) -> HttpResponse:
         )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        called = parse_datetime(d["called_at"])
-        if called is not None and called.tzinfo is None:
-            called = called.replace(tzinfo=zone)
+        called = read_instant(d["called_at"], zone)
         if called is None:
             form.add_error("called_at", "is not a date and time")
         else:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -88,11 +88,18 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         upload = data.get("file")
-        limit = settings.TIERDESK["MAX_UPLOAD_BYTES"]
-        if upload is not None and upload.size and upload.size > limit:
-            form.add_error("file", f"the file is larger than the limit of {limit} bytes")
-        else:
-            try:
+        try:
+            # Every part is checked before the ticket is written.
+            checked = (
+                act.check_upload(
+                    name=upload.name or "file",
+                    size=upload.size or 0,
+                    content_type=upload.content_type,
+                )
+                if upload is not None
+                else None
+            )
+            with transaction.atomic():  # the ticket and its file, or neither
                 ticket = act.open_ticket(
                     actor=user,
                     now=clock.now(),
@@ -108,20 +115,19 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
                         if data.get(f"form_{spec.key}")
                     },
                 )
-                if upload is not None:
+                if upload is not None and checked is not None:
                     act.attach_file(
                         actor=user,
                         number=ticket.number,
                         content=upload,
-                        name=upload.name or "file",
-                        size=upload.size or 0,
-                        content_type=upload.content_type,
+                        name=checked.name,
+                        size=checked.size,
+                        content_type=checked.content_type,
                         now=clock.now(),
-                        max_bytes=limit,
                     )
-                return redirect("ticket", number=ticket.number)
-            except DomainError as exc:
-                show_errors(form, exc)
+            return redirect("ticket", number=ticket.number)
+        except DomainError as exc:
+            show_errors(form, exc)
     status = 422 if request.method == "POST" else 200
     severity = form["severity"].value() or profile.default_severity
     incidents, windows = notices_for(profile, str(severity), clock.now())

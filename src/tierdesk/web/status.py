@@ -8,12 +8,12 @@ from datetime import datetime
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
 from tierdesk import clock, profiles
 from tierdesk.actions import status as act
 from tierdesk.domain.errors import DomainError
+from tierdesk.domain.instants import read_instant
 from tierdesk.persistence.models import INCIDENT_STATES, SERVICE_STATES, Service
 from tierdesk.queries.kb import is_author
 from tierdesk.queries.status import status_page
@@ -21,13 +21,8 @@ from tierdesk.queries.status import status_page
 
 def _zone_instant(text: str) -> datetime | None:
     """A datetime-local field, read in the desk's time zone."""
-    value = parse_datetime(text or "")
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        profile = profiles.active()
-        value = value.replace(tzinfo=profile.calendars[profile.default_calendar].zone)
-    return value
+    profile = profiles.active()
+    return read_instant(text, profile.calendars[profile.default_calendar].zone)
 
 
 def page(
@@ -126,6 +121,8 @@ def link_mine(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_POST
 def announce(request: HttpRequest) -> HttpResponse:
+    if not is_author(request.user):  # before anything typed is read
+        raise Http404("no such page")
     p = request.POST
     starts, ends = _zone_instant(p.get("starts_at", "")), _zone_instant(p.get("ends_at", ""))
     if starts is None or ends is None:

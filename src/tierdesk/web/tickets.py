@@ -238,9 +238,7 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
             ]
             form.fields["severity"].initial = ticket.severity
         if name == "assign":
-            agents = User.objects.filter(
-                level_memberships__level=ticket.level, is_active=True
-            ).order_by("username")
+            agents = q.assignable(ticket.level)
             form.fields["assignee"].choices = [("", _("Nobody"))] + [
                 (str(a.pk), a.get_full_name() or a.username) for a in agents
             ]
@@ -481,8 +479,10 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
             )
         elif verb == "assign":
             assignee = (
-                User.objects.filter(pk=data["assignee"]).first() if data["assignee"] else None
+                q.assignable().filter(pk=data["assignee"]).first() if data["assignee"] else None
             )
+            if data["assignee"] and assignee is None:
+                raise Invalid("no such agent", fields={"assignee": "is not an active agent"})
             act.assign(actor=user, number=number, assignee=assignee, now=now)
         elif verb == "hold":
             supplier = Organisation.objects.get(slug=data["supplier"])
@@ -510,8 +510,6 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
             )
         elif verb == "attach":
             upload = data["file"]
-            from django.conf import settings
-
             act.attach_file(
                 actor=user,
                 number=number,
@@ -520,7 +518,6 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
                 size=upload.size or 0,
                 content_type=upload.content_type,
                 now=now,
-                max_bytes=settings.TIERDESK["MAX_UPLOAD_BYTES"],
             )
     except DomainError as exc:
         if form is None:

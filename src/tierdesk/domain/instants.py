@@ -1,0 +1,32 @@
+"""Reading an instant or a day someone typed: ISO 8601, bounded years, a missing zone is the desk's."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+
+from tierdesk.domain.errors import Invalid
+
+# Far enough for any ticket, report or maintenance window; near enough that adding a day or a
+# year of business time never leaves the calendar.
+EARLIEST, LATEST = date(1970, 1, 1), date(2199, 12, 31)
+
+
+def read_instant(text: str, zone: tzinfo) -> datetime | None:
+    """An ISO 8601 date and time (a page's datetime-local field, or one with its offset), or
+    None when the text is not one or falls outside the bounded years. A time without a zone is
+    read in `zone`, the desk's time zone."""
+    try:
+        value = datetime.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+    if not EARLIEST <= value.date() <= LATEST:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+
+
+def check_days(first: date, last: date) -> None:
+    """Invalid, naming `from` or `to`, for a period of days outside the bounded years."""
+    if first < EARLIEST:
+        raise Invalid("the period starts too early", fields={"from": f"is before {EARLIEST}"})
+    if last > LATEST:
+        raise Invalid("the period ends too late", fields={"to": f"is after {LATEST}"})
