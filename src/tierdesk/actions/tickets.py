@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import IO
 
 from django.core.files.base import File
-from django.db import connection, transaction
+from django.db import transaction
 
 from tierdesk import profiles
 from tierdesk.actions.automatic import record_due
@@ -26,6 +26,7 @@ from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
 from tierdesk.domain.profiles import Profile
 from tierdesk.domain.ticket import TicketState
 from tierdesk.language import detect as detect_language
+from tierdesk.persistence import numbers
 from tierdesk.persistence.mapping import state_of
 from tierdesk.persistence.models import (
     Attachment,
@@ -33,7 +34,6 @@ from tierdesk.persistence.models import (
     Organisation,
     Ticket,
     TicketLink,
-    TicketSequence,
     User,
 )
 from tierdesk.queries.tickets import get_ticket
@@ -43,20 +43,6 @@ def _party(actor: User) -> Party:
     if not actor.is_active or not actor.role:
         raise Forbidden("this account may not act on tickets")
     return party_of(Role(actor.role))
-
-
-def _next_number(profile: Profile) -> str:
-    """Take the next number for the profile's prefix; the row lock makes it unique under load."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE tierdesk_ticketsequence SET last = last + 1 WHERE prefix = %s RETURNING last",
-            [profile.ticket_prefix],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        TicketSequence.objects.get_or_create(prefix=profile.ticket_prefix)
-        return _next_number(profile)
-    return profile.format_number(int(row[0]))
 
 
 def open_ticket(
@@ -150,7 +136,7 @@ def open_ticket(
     )
     with transaction.atomic():
         ticket = Ticket(
-            number=_next_number(profile),
+            number=profile.format_number(numbers.take(profile.ticket_prefix)),
             profile=profile.name,
             profile_version=f"{profile.version}+{profile.digest}",
             description=data["description"],
