@@ -196,6 +196,7 @@ def write(batch: Sequence[Prepared], *, now: datetime) -> None:
     )
     for p in batch:
         p.events = p.rows
+        p.ticket.written = [*(p.ticket.written or ()), *p.rows]
 
 
 def _write_spans(batch: Sequence[Prepared]) -> None:

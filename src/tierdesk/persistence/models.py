@@ -92,6 +92,10 @@ class TicketSequence(models.Model):
 class Ticket(models.Model):
     """The projection of a ticket's events, kept for fast queries."""
 
+    # Not a column: the events the write path appended through this instance, in order, so an
+    # edge can answer with what was written instead of reading it back.
+    written: list[Event] | None = None
+
     number = models.CharField(max_length=24, unique=True)
     profile = models.CharField(max_length=64)
     profile_version = models.CharField(max_length=64)

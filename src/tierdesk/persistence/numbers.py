@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from tierdesk.persistence.models import TicketSequence
 
@@ -34,9 +34,13 @@ def take(prefix: str) -> int:
     name = sequence_name(prefix)
     if name not in _known:
         _ensure(prefix, name)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(%s)", [name])
-        row = cursor.fetchone()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s)", [name])
+            row = cursor.fetchone()
+    except DatabaseError:
+        _known.discard(name)  # dropped behind the desk's back: ensured again by the next creation
+        raise
     assert row is not None
     return int(row[0])
 
