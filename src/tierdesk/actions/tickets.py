@@ -132,7 +132,7 @@ def open_ticket(
     duplicate = (
         None
         if rejected
-        else _likely_duplicate(organisation, profile, f"{data['subject']}\n{description}")
+        else _likely_duplicate(organisation, profile, f"{data['subject']}\n{description}", now)
     )
     with transaction.atomic():
         ticket = Ticket(
@@ -221,15 +221,23 @@ def _reject_language(ticket: Ticket, profile: Profile, now: datetime) -> None:
 
 
 DUPLICATE_CANDIDATES = 100
+DUPLICATE_WINDOW = timedelta(
+    days=30
+)  # a likely duplicate is a recent ticket, and the read is bounded
 
 
 def _likely_duplicate(
-    organisation: Organisation, profile: Profile, text: str
+    organisation: Organisation, profile: Profile, text: str, now: datetime
 ) -> tuple[int, str, float] | None:
-    """The partner's open ticket that a new one closely matches: (id, number, score), if any."""
+    """The partner's open ticket of the last 30 days that a new one closely matches: (id,
+    number, score), if any; among its 100 most recent open tickets."""
     open_statuses = [k for k, s in profile.statuses.items() if s.is_open]
     candidates = list(
-        Ticket.objects.filter(organisation_id=organisation.pk, status__in=open_statuses)
+        Ticket.objects.filter(
+            organisation_id=organisation.pk,
+            status__in=open_statuses,
+            opened_at__gte=now - DUPLICATE_WINDOW,
+        )
         .order_by("-opened_at")
         .values_list("pk", "number", "subject", "description")[:DUPLICATE_CANDIDATES]
     )
