@@ -104,14 +104,19 @@ def client(side: Side, first: int, count: int, refs: list[str], queue: mp.Queue)
         seed = first + i
         path, body = side.reply(seed, refs[seed % len(refs)]) if refs else side.create(seed)
         start = time.perf_counter()
-        conn.request("POST", path, body, headers)
-        response = conn.getresponse()
-        answer = response.read()
-        if response.getheader("Connection", "").lower() == "close":
+        try:
+            conn.request("POST", path, body, headers)
+            response = conn.getresponse()
+            answer, status = response.read(), response.status
+            closing = response.getheader("Connection", "").lower() == "close"
+        except (OSError, http.client.HTTPException):
+            # A worker killed or a connection dropped under load: a failure, not a stopped run.
+            answer, status, closing = b"", 0, True
+        if closing:
             conn.close()
             conn = http.client.HTTPConnection("127.0.0.1", side.port, timeout=60)
         latencies.append(time.perf_counter() - start)
-        if response.status != 201:
+        if status != 201:
             failures += 1
         elif not refs:
             made.append(side.ref(answer))

@@ -8,9 +8,13 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import FORM, ApiClient, Desk
+from tests.mail.test_intake import mail
+from tierdesk import clock
+from tierdesk.mail.intake import ingest
 from tierdesk.persistence import numbers
 
 
@@ -73,6 +77,43 @@ def test_a_reply_note_and_status_change_run_a_fixed_number_of_statements(desk: D
 
 
 OPEN_BY_API = 11
-REPLY = 12
-NOTE = 12
-STATUS = 16
+OPEN_FROM_PORTAL = 15  # with the test's two savepoint statements, as every count here
+OPEN_BY_MAIL = 19  # six of them savepoint statements
+REPLY = 11
+NOTE = 11
+STATUS = 15
+
+
+def test_opening_a_ticket_from_the_portal_and_by_mail_runs_a_fixed_number_of_statements(
+    desk: Desk, django_capture_on_commit_callbacks: Any
+) -> None:
+    portal = Client()
+    portal.force_login(desk.north_user)
+    form = {
+        "subject": "Panel down",
+        "severity": "normal",
+        "queue": "technical",
+        **{f"form_{k}": v for k, v in FORM.items()},
+    }
+    with django_capture_on_commit_callbacks(execute=True):  # as after a committed first ticket
+        assert portal.post("/tickets/new/", form).status_code == 302
+    with CaptureQueriesContext(connection) as captured:
+        response = portal.post("/tickets/new/", {**form, "subject": "Webmail refuses logins"})
+    assert response.status_code == 302
+    # The session and its user, the customer-account checks, the duplicate window; then the same
+    # transaction as by API, and the knowledge base's deflection window closed.
+    assert len(captured.captured_queries) == OPEN_FROM_PORTAL, _sql(captured)
+    with CaptureQueriesContext(connection) as captured:
+        result = ingest(
+            mail(subject="Backup add-on fails", body="The nightly backup stopped on Sunday."),
+            source="smtp",
+            now=clock.now(),
+        )
+    assert result.outcome == "ticket"
+    # The raw message stored first (its own savepoint), the sender's flood window, user and
+    # organisation, the duplicate window, the same transaction as by API, the outcome noted.
+    assert len(captured.captured_queries) == OPEN_BY_MAIL, _sql(captured)
+
+
+def _sql(captured: CaptureQueriesContext) -> str:
+    return "\n".join(q["sql"] for q in captured.captured_queries)
