@@ -30,7 +30,13 @@ def _flush_around_the_guard() -> None:
     from django.core.management.commands import flush
     from django.db import connections
 
-    guard = importlib.import_module("tierdesk.persistence.migrations.0002_events_append_only")
+    guards = [
+        importlib.import_module(f"tierdesk.persistence.migrations.{name}")
+        for name in (
+            "0002_events_append_only",
+            "0020_organisations_subscriptions_supplier_terms_and_change_log",
+        )
+    ]
     original = flush.Command.handle
 
     def handle(self, *args: Any, **options: Any) -> Any:  # type: ignore[no-untyped-def]
@@ -38,14 +44,16 @@ def _flush_around_the_guard() -> None:
         if connection.vendor != "sqlite":
             return original(self, *args, **options)
         with connection.cursor() as cursor:
-            for statement in guard.SQLITE_DOWN:
-                cursor.execute(statement)
+            for guard in guards:
+                for statement in guard.SQLITE_DOWN:
+                    cursor.execute(statement)
         try:
             return original(self, *args, **options)
         finally:
             with connection.cursor() as cursor:
-                for statement in guard.SQLITE_UP:
-                    cursor.execute(statement)
+                for guard in guards:
+                    for statement in guard.SQLITE_UP:
+                        cursor.execute(statement)
 
     flush.Command.handle = handle
 

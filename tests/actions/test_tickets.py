@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -217,3 +217,30 @@ def test_each_change_stores_the_clocks_and_the_next_deadline(
     assert (first.state, first.met_at) == ("met", clock.now())
     # Next is the resolution warning: 75 % of 9 business hours after 10:00 is 16:45 Luxembourg.
     assert ticket.next_deadline == datetime(2026, 3, 10, 15, 45, tzinfo=UTC)
+
+
+def test_a_suppliers_own_ola_is_recorded_with_the_hand_off(desk: Desk) -> None:
+    """The supplier's registered OLA (here 4 hours on the 24x7 NOC calendar) runs from the hand-off;
+    a later change of its terms does not rewrite the figures of a ticket already handed over."""
+    from tierdesk.actions.suppliers import set_terms
+    from tierdesk.persistence.models import TicketTarget
+
+    terms = {"method": "email", "contact": "support@vendor.example", "ola_target": "4h"}
+    set_terms(actor=desk.admin, supplier=desk.supplier, now=clock.now(), changes=terms)
+    set_terms(
+        actor=desk.admin, supplier=desk.supplier, now=clock.now(), changes={"calendar": "noc"}
+    )
+    ticket = desk.open()
+    event = act.change_status(
+        actor=desk.l1, number=ticket.number, to="on_hold", supplier=desk.supplier,
+        note="Please look at the provisioning module.", now=clock.now(),
+    )  # fmt: skip
+    assert (event.data["ola_target"], event.data["ola_calendar"]) == ("4h", "noc")
+    ola = TicketTarget.objects.get(ticket=ticket, target="supplier")
+    assert ola.limit_seconds == 4 * 3600 and ola.calendar == "noc"
+    assert ola.due == clock.now() + timedelta(hours=4)
+    set_terms(
+        actor=desk.admin, supplier=desk.supplier, now=clock.now(), changes={"ola_target": "8h"}
+    )
+    act.add_note(actor=desk.l1, number=ticket.number, body="chased", now=clock.now())
+    assert TicketTarget.objects.get(ticket=ticket, target="supplier").limit_seconds == 4 * 3600

@@ -114,3 +114,20 @@ def test_a_partner_confirms_a_resolved_ticket_and_it_closes(desk: Desk) -> None:
 
     response = ApiClient(desk.north_user).post(f"/tickets/{other.number}/confirm")
     assert response.status_code == 201 and response.json()["data"]["to"] == "closed"
+
+
+def test_the_hand_over_shows_each_suppliers_terms_to_agents_only(desk: Desk) -> None:
+    from tierdesk.actions.suppliers import set_terms
+
+    changes = {
+        "method": "email",
+        "contact": "support@vendor.example",
+        "ola_target": "4h",
+        "severity_map": {"high": "Sev A", "normal": "Sev B", "low": "Sev C"},
+    }
+    set_terms(actor=desk.admin, supplier=desk.supplier, now=clock.now(), changes=changes)
+    ticket = desk.open(severity="high")
+    staff = logged_in(desk.l1).get(f"/tickets/{ticket.number}/").content.decode()
+    assert "support@vendor.example" in staff and "their severity: Sev A" in staff
+    partner = logged_in(desk.north_user).get(f"/tickets/{ticket.number}/").content.decode()
+    assert "support@vendor.example" not in partner and "Sev A" not in partner

@@ -21,10 +21,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from tierdesk import clock
+from tierdesk.actions.changes import actor_of, domain_snapshot, person_snapshot
+from tierdesk.actions.changes import record as record_change
 from tierdesk.actions.notify import system_notice
 from tierdesk.actions.people import create_user
+from tierdesk.domain.authority import Target, Thing, administers, may_manage
 from tierdesk.domain.errors import Forbidden, Invalid, NotFound
-from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
+from tierdesk.domain.parties import OrganisationKind, Role
 from tierdesk.persistence.models import Organisation, OrganisationDomain, User
 
 SALT = "tierdesk.registration"
@@ -33,15 +37,14 @@ DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]
 MAX_CSV_ROWS = 5000
 
 
-def _is_staff(actor: User) -> bool:
-    return actor.is_active and bool(actor.role) and party_of(Role(actor.role)) is Party.PROVIDER
-
-
 def _manages(actor: User, organisation: Organisation) -> bool:
-    """Provider staff manage every partner's people; a partner admin manages its own."""
-    if _is_staff(actor):
-        return True
-    return actor.role == Role.PARTNER_ADMIN and actor.organisation_id == organisation.pk
+    """Whether the actor manages this partner's people: the one authority rule decides."""
+    return may_manage(
+        actor_of(actor),
+        Target(
+            Thing.PERSON, OrganisationKind(organisation.kind), organisation.pk, Role.PARTNER_USER
+        ),
+    )
 
 
 def domain_of(email: str) -> str:
@@ -51,12 +54,19 @@ def domain_of(email: str) -> str:
 def approve_domain(
     *, actor: User, organisation: Organisation, domain: str, now: datetime
 ) -> OrganisationDomain:
-    if not _manages(actor, organisation):
-        raise NotFound("no such organisation")
     if organisation.kind != OrganisationKind.PARTNER:
+        if not may_manage(
+            actor_of(actor),
+            Target(Thing.ORGANISATION, OrganisationKind(organisation.kind), organisation.pk),
+        ):
+            raise NotFound("no such organisation")
         raise Invalid(
             "only partners register themselves", fields={"organisation": "is not a partner"}
         )
+    if not may_manage(
+        actor_of(actor), Target(Thing.DOMAIN, OrganisationKind.PARTNER, organisation.pk)
+    ):
+        raise NotFound("no such organisation")
     name = domain.strip().lower().lstrip("@")
     if not DOMAIN.match(name):
         raise Invalid(
@@ -70,17 +80,49 @@ def approve_domain(
         raise Invalid(
             "domain taken", fields={"domain": "is already approved for another organisation"}
         )
-    return OrganisationDomain.objects.create(
-        organisation=organisation, domain=name, created_at=now, created_by=actor
-    )
+    with transaction.atomic():
+        approved = OrganisationDomain.objects.create(
+            organisation=organisation, domain=name, created_at=now, created_by=actor
+        )
+        record_change(
+            actor=actor,
+            now=now,
+            thing=Thing.DOMAIN,
+            obj_id=approved.pk,
+            label=name,
+            verb="approve",
+            before=None,
+            after=domain_snapshot(approved),
+            organisation=organisation,
+        )
+    return approved
 
 
-def remove_domain(*, actor: User, organisation: Organisation, domain: str) -> None:
-    if not _manages(actor, organisation):
+def remove_domain(
+    *, actor: User, organisation: Organisation, domain: str, now: datetime | None = None
+) -> None:
+    if organisation.kind != OrganisationKind.PARTNER or not may_manage(
+        actor_of(actor), Target(Thing.DOMAIN, OrganisationKind.PARTNER, organisation.pk)
+    ):
         raise NotFound("no such organisation")
-    OrganisationDomain.objects.filter(
-        organisation=organisation, domain=domain.strip().lower()
-    ).delete()
+    with transaction.atomic():
+        for approved in OrganisationDomain.objects.filter(
+            organisation=organisation, domain=domain.strip().lower()
+        ):
+            snapshot = domain_snapshot(approved)
+            key = approved.pk
+            approved.delete()  # an approval is withdrawn; the change log keeps that it was
+            record_change(
+                actor=actor,
+                now=now or clock.now(),
+                thing=Thing.DOMAIN,
+                obj_id=key,
+                label=snapshot["domain"],
+                verb="remove",
+                before=snapshot,
+                after=None,
+                organisation=organisation,
+            )
 
 
 def _signer() -> signing.TimestampSigner:
@@ -221,8 +263,10 @@ def mass_register(
     registers into its own organisation; provider staff name the organisation per row or for all.
     Each row is created, skipped (the address has an account) or refused, with the reason. New
     users get a link to choose their password."""
-    if not (_is_staff(actor) or actor.role == Role.PARTNER_ADMIN):
-        raise Forbidden("only partner administrators and the provider's staff register users")
+    if not administers(actor_of(actor)):
+        raise Forbidden(
+            "only partner administrators and the provider's administrators register users"
+        )
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     if not rows or "email" not in (rows[0].keys() if rows else ()):
         raise Invalid(
@@ -238,7 +282,7 @@ def mass_register(
         entry = {"line": str(line), "email": email}
         org = organisation if organisation is not None else actor.organisation
         slug = (row.get("organisation") or "").strip()
-        if slug and _is_staff(actor):
+        if slug and actor.role == Role.ADMINISTRATOR:
             org = Organisation.objects.filter(slug=slug).first()
         if org is None or not _manages(actor, org) or org.kind != OrganisationKind.PARTNER:
             report.refused.append(
@@ -264,22 +308,35 @@ def mass_register(
             )
             continue
         try:
-            user = create_user(
-                username=email.lower(), email=email, organisation=org, role=Role(role_name),
-                first_name=(row.get("first_name") or "").strip()[:150],
-                last_name=(row.get("last_name") or "").strip()[:150], now=now,
-            )  # fmt: skip
+            with transaction.atomic():
+                user = create_user(
+                    username=email.lower(), email=email, organisation=org, role=Role(role_name),
+                    first_name=(row.get("first_name") or "").strip()[:150],
+                    last_name=(row.get("last_name") or "").strip()[:150], now=now,
+                )  # fmt: skip
+                record_change(
+                    actor=actor,
+                    now=now,
+                    thing=Thing.PERSON,
+                    obj_id=user.pk,
+                    label=f"{user.get_full_name() or user.username} ({user.username})",
+                    verb="create",
+                    before=None,
+                    after=person_snapshot(user),
+                    organisation=org,
+                )
+                invite(user, base_url, now)
         except Invalid as exc:
             report.refused.append(
                 {**entry, "reason": "; ".join(f"{k} {v}" for k, v in exc.fields.items())}
             )
             continue
-        _invite(user, base_url, now)
         report.created.append({**entry, "reason": f"{role_name} in {org.slug}"})
     return report
 
 
-def _invite(user: User, base_url: str, now: datetime) -> None:
+def invite(user: User, base_url: str, now: datetime) -> None:
+    """Send a new person a link to choose their password."""
     from django.contrib.auth.tokens import default_token_generator
     from django.utils.encoding import force_bytes
     from django.utils.http import urlsafe_base64_encode
@@ -298,20 +355,17 @@ def _invite(user: User, base_url: str, now: datetime) -> None:
     )
 
 
-def set_active(*, actor: User, user_id: int, active: bool) -> User:
+def set_active(*, actor: User, user_id: int, active: bool, now: datetime | None = None) -> User:
+    """Deactivate or reactivate a person (see tierdesk.actions.users, which decides)."""
+    from tierdesk.actions.users import deactivate_person, reactivate_person
+
     user = User.objects.filter(pk=user_id).select_related("organisation").first()
-    if (
-        user is None
-        or user.organisation is None
-        or not _manages(actor, user.organisation)
-        or user.pk == actor.pk
-    ):
+    if user is None or user.organisation is None:
         raise NotFound("no such user")
-    if user.role not in (Role.PARTNER_USER, Role.PARTNER_ADMIN) and not _is_staff(actor):
-        raise NotFound("no such user")
-    user.is_active = active
-    user.save(update_fields=["is_active"])
-    return user
+    change = reactivate_person if active else deactivate_person
+    edited = change(actor=actor, person=user, now=now or clock.now())
+    result: User = edited.obj
+    return result
 
 
 def organisation_people(actor: User, organisation: Organisation) -> list[User]:

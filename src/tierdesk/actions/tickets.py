@@ -32,6 +32,7 @@ from tierdesk.persistence.models import (
     Attachment,
     Event,
     Organisation,
+    SupportTerms,
     Ticket,
     TicketLink,
     User,
@@ -77,6 +78,8 @@ def open_ticket(
             fields["organisation"] = "is required when the provider opens a ticket for a partner"
         elif organisation.kind != OrganisationKind.PARTNER:
             fields["organisation"] = "must be a partner organisation"
+        elif not organisation.is_active:
+            fields["organisation"] = "is deactivated"
         if (
             requester is not None
             and organisation is not None
@@ -94,6 +97,8 @@ def open_ticket(
         )
     ):
         fields["customer_account"] = "is not an end-customer account of the ticket's organisation"
+    elif customer_account is not None and not customer_account.is_active:
+        fields["customer_account"] = "is deactivated"
     draft = decide.Draft(
         subject=subject,
         description=description,
@@ -354,6 +359,11 @@ def change_status(
             fields={"supplier": f"{supplier.slug!r} is not a supplier organisation"},
         )
     key = supplier.slug if supplier is not None else None
+    ola: tuple[str, str] | None = None
+    if supplier is not None:
+        terms = SupportTerms.objects.filter(organisation=supplier).first()
+        if terms is not None and terms.ola_target:
+            ola = (terms.ola_target, terms.calendar)
     return _act(
         actor,
         number,
@@ -366,6 +376,7 @@ def change_status(
             supplier=key,
             supplier_ref=supplier_ref,
             note=note,
+            supplier_ola=ola,
         ),
         now=now,
     )

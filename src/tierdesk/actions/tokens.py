@@ -8,7 +8,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from tierdesk.domain.errors import Invalid
+from django.db import transaction
+
+from tierdesk.actions import changes as log
+from tierdesk.domain.authority import Thing
+from tierdesk.domain.errors import Invalid, NotFound
 from tierdesk.persistence.models import ApiToken, User
 
 PREFIX = "tdk"
@@ -59,7 +63,7 @@ def authenticate(secret: str, *, now: datetime) -> User | None:
         return None
     if token.expires_at is not None and token.expires_at <= now:
         return None
-    if not token.user.is_active:
+    if not may_sign_in(token.user):
         return None
     # Record use at most once a minute so reads do not turn into writes on every call.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
@@ -73,3 +77,63 @@ def revoke_token(*, user: User, key_id: str, now: datetime) -> None:
     )
     if not updated:
         raise Invalid("no such active token", fields={"key_id": "no active token with this id"})
+
+
+def may_sign_in(user: User) -> bool:
+    """An active person of an active organisation. (Deactivating an organisation deactivates
+    its people too, so page sessions refuse them; tokens check both anyway.)"""
+    return user.is_active and (user.organisation is None or user.organisation.is_active)
+
+
+def issue_token(
+    *, actor: User, owner: User, name: str, now: datetime, expires_at: datetime | None = None
+) -> IssuedToken:
+    """A token for `owner` (oneself, or anyone for an administrator); the secret is in the
+    answer once and nowhere else, the change log included."""
+    log.require(actor, Thing.TOKEN, ApiToken(user=owner))
+    if not may_sign_in(owner):
+        raise Invalid("a deactivated person gets no token", fields={"user": "is deactivated"})
+    with transaction.atomic():
+        issued = create_token(user=owner, name=name, now=now, expires_at=expires_at)
+        log.record(
+            actor=actor,
+            now=now,
+            thing=Thing.TOKEN,
+            obj_id=issued.token.key_id,
+            label=f"{issued.token.name} ({owner.username})",
+            verb="create",
+            before=None,
+            after=log.token_snapshot(issued.token),
+            organisation=log.partner_of(owner.organisation),
+        )
+    return issued
+
+
+def withdraw_token(*, actor: User, key_id: str, now: datetime) -> ApiToken:
+    """Revoke a token by its id: one's own, or anyone's for an administrator."""
+    token = (
+        ApiToken.objects.select_related("user", "user__organisation").filter(key_id=key_id).first()
+        if "\x00" not in key_id
+        else None
+    )
+    if token is None:
+        raise NotFound("no such token")
+    log.require(actor, Thing.TOKEN, token)
+    if token.revoked_at is not None:
+        raise Invalid("the token is already revoked", fields={"key_id": "is already revoked"})
+    with transaction.atomic():
+        before = log.token_snapshot(token)
+        revoke_token(user=token.user, key_id=key_id, now=now)
+        token.revoked_at = now
+        log.record(
+            actor=actor,
+            now=now,
+            thing=Thing.TOKEN,
+            obj_id=token.key_id,
+            label=f"{token.name} ({token.user.username})",
+            verb="revoke",
+            before={"revoked_at": before["revoked_at"]},
+            after={"revoked_at": now},
+            organisation=log.partner_of(token.user.organisation),
+        )
+    return token

@@ -7,6 +7,7 @@ from ninja import NinjaAPI, Schema
 
 from tierdesk import __version__
 from tierdesk.api import errors
+from tierdesk.api.administration import router as administration
 from tierdesk.api.auth import ActiveSession, BearerToken, actor
 from tierdesk.api.kb import router as kb
 from tierdesk.api.reports import router as reports
@@ -26,6 +27,7 @@ api.add_router("/", tickets)
 api.add_router("/", kb)
 api.add_router("/", status)
 api.add_router("/", reports)
+api.add_router("/", administration)
 
 
 class MeOut(Schema):

@@ -199,7 +199,7 @@ def _refused(exc: Exception) -> int:
 def token_create(args: argparse.Namespace) -> int:
     _setup()
     from tierdesk import clock
-    from tierdesk.actions.tokens import create_token
+    from tierdesk.actions.tokens import issue_token
     from tierdesk.domain.errors import Invalid
     from tierdesk.persistence.models import User
 
@@ -210,7 +210,8 @@ def token_create(args: argparse.Namespace) -> int:
     now = clock.now()
     expires = now + timedelta(days=args.expires_days) if args.expires_days else None
     try:
-        issued = create_token(user=user, name=args.name, now=now, expires_at=expires)
+        # Logged as the owner's own change: whoever runs this holds the desk's shell.
+        issued = issue_token(actor=user, owner=user, name=args.name, now=now, expires_at=expires)
     except Invalid as exc:
         return _refused(exc)
     print(issued.secret)
@@ -225,17 +226,23 @@ def token_create(args: argparse.Namespace) -> int:
 def token_revoke(args: argparse.Namespace) -> int:
     _setup()
     from tierdesk import clock
-    from tierdesk.actions.tokens import revoke_token
-    from tierdesk.domain.errors import Invalid
+    from tierdesk.actions.tokens import may_sign_in, withdraw_token
+    from tierdesk.domain.errors import DomainError
     from tierdesk.persistence.models import User
 
-    user = User.objects.filter(username=args.user).first()
+    user = User.objects.filter(username=args.user).select_related("organisation").first()
     if user is None:
         print(f"error: no user {args.user!r}", file=sys.stderr)
         return 1
+    # A deactivated owner's token is still revoked, by an administrator then.
+    acting = user
+    if not may_sign_in(user):
+        acting = (
+            User.objects.filter(role="administrator", is_active=True).order_by("pk").first() or user
+        )
     try:
-        revoke_token(user=user, key_id=args.key_id, now=clock.now())
-    except Invalid as exc:
+        withdraw_token(actor=acting, key_id=args.key_id, now=clock.now())
+    except DomainError as exc:
         return _refused(exc)
     print(f"token {args.key_id} revoked")
     return 0
@@ -708,6 +715,9 @@ def parser() -> argparse.ArgumentParser:
     from tierdesk.cli.report import add_parser as add_report
 
     add_report(sub)
+    from tierdesk.cli.admin import add_parsers as add_administration
+
+    add_administration(sub)
     return top
 
 
@@ -715,6 +725,14 @@ def parser() -> argparse.ArgumentParser:
 def report(args: argparse.Namespace) -> int:
     _setup()
     from tierdesk.cli.report import run
+
+    return run(args)
+
+
+@command("admin")
+def administration(args: argparse.Namespace) -> int:
+    _setup()
+    from tierdesk.cli.admin import run
 
     return run(args)
 

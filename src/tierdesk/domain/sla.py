@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from tierdesk.domain.calendars import Calendar, from_us, to_us
+from tierdesk.domain.durations import DurationError, parse_duration
 from tierdesk.domain.events import EventKind
 from tierdesk.domain.profiles import Profile, SupplierDefaults, Target
 
@@ -321,6 +322,25 @@ def _target_clock(
     )
 
 
+def _recorded_ola(profile: Profile, data: Mapping[str, Any]) -> SupplierDefaults | None:
+    """The supplier's own OLA as the hand-off recorded it, if it did and it still reads."""
+    text, calendar = data.get("ola_target"), data.get("ola_calendar")
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        within = parse_duration(text)
+    except DurationError:
+        return None
+    defaults = profile.suppliers
+    calendar = calendar if isinstance(calendar, str) and calendar in profile.calendars else None
+    return SupplierDefaults(
+        method=defaults.method if defaults else "",
+        target=within,
+        calendar=calendar or (defaults.calendar if defaults else profile.default_calendar),
+        customer_clock_pauses=defaults.customer_clock_pauses if defaults else False,
+    )
+
+
 def _supplier_target(
     profile: Profile,
     timeline: Sequence[ClockEvent],
@@ -329,15 +349,20 @@ def _supplier_target(
     """The OLA target of the last supplier the ticket was handed to, and when it was first on hold."""
     first: datetime | None = None
     supplier: str | None = None
+    recorded: SupplierDefaults | None = None
     for e in timeline:
         if e.kind == EventKind.STATUS_CHANGED:
             spec = profile.statuses.get(str(e.data.get("to")))
             if spec is not None and spec.category == "on_hold":
                 first = first or e.at
-                supplier = str(e.data["supplier"]) if e.data.get("supplier") else supplier
+                if e.data.get("supplier"):
+                    supplier = str(e.data["supplier"])
+                    recorded = _recorded_ola(profile, e.data)
     if first is None:
         return None
-    chosen = terms.get(supplier or "") or profile.suppliers
+    # The OLA in force at the hand-off is recorded on it, so a later change of the supplier's
+    # terms never rewrites a past ticket's figures.
+    chosen = recorded or terms.get(supplier or "") or profile.suppliers
     if chosen is None or chosen.target is None:
         return None
     label = f"Supplier ({supplier})" if supplier else "Supplier"

@@ -210,9 +210,12 @@ def change_status(
     supplier: str | None = None,
     supplier_ref: str = "",
     note: str = "",
+    supplier_ola: tuple[str, str] | None = None,
 ) -> Change:
     """Move the ticket; a move to an on-hold status may name the supplier, its reference and a
-    hand-off note, which is all the supplier reads of the ticket besides its shared fields."""
+    hand-off note, which is all the supplier reads of the ticket besides its shared fields.
+    `supplier_ola` is the supplier's own OLA (duration text, calendar key), recorded with the
+    hand-off so the clock reads the terms in force then."""
     if to not in profile.statuses:
         raise Invalid(
             f"{to!r} is not a status of this desk",
@@ -260,6 +263,8 @@ def change_status(
         data["supplier_ref"] = supplier_ref.strip()
         if note.strip():
             data["note"] = note.strip()
+        if supplier_ola is not None and supplier_ola[0]:
+            data["ola_target"], data["ola_calendar"] = supplier_ola
     return Change(EventKind.STATUS_CHANGED, data, public=True)
 
 

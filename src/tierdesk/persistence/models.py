@@ -33,6 +33,10 @@ class Organisation(models.Model):
         max_length=100, blank=True, help_text="the partner's own account id"
     )
     created_at = models.DateTimeField()
+    # Deactivated, never deleted: its tickets stay; its people cannot sign in; choices omit it.
+    is_active = models.BooleanField(default=True, db_default=True)
+    contact_email = models.EmailField(max_length=254, blank=True, default="", db_default="")
+    contact_phone = models.CharField(max_length=40, blank=True, default="", db_default="")
 
     class Meta:
         constraints = [
@@ -638,3 +642,84 @@ class TicketPresence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} on {self.ticket_id}"
+
+
+# Administration ------------------------------------------------------------------------------
+
+
+class Subscription(models.Model):
+    """A product or service an end-customer account subscribes to (LuxCloud's subscription id)."""
+
+    account = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="subscriptions"
+    )
+    reference = models.CharField(max_length=100)
+    product = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "reference"], name="one_subscription_per_reference"
+            )
+        ]
+        ordering = ["account_id", "reference"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.product})"
+
+
+class SupportTerms(models.Model):
+    """How the provider asks a supplier for help, and what the supplier has promised (its OLA)."""
+
+    EMAIL, PORTAL, PHONE = "email", "portal", "phone"
+    METHODS = [(EMAIL, "E-mail"), (PORTAL, "Support portal"), (PHONE, "Telephone")]
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.PROTECT, related_name="support_terms"
+    )
+    method = models.CharField(max_length=10, choices=METHODS)
+    contact = models.CharField(max_length=300, help_text="an address, a URL or a phone number")
+    # Each of the profile's severity keys -> the supplier's own label for it.
+    severity_map = models.JSONField(default=dict)
+    ola_target = models.CharField(
+        max_length=60, blank=True, help_text='e.g. "4h", "1 business day"'
+    )
+    calendar = models.CharField(max_length=40, blank=True)
+    escalation_contacts = models.JSONField(default=list)
+    notes = models.TextField(blank=True)
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"terms of {self.organisation_id}"
+
+
+class AdminChange(models.Model):
+    """One administrative change: who, when, what, before and after. Insert-only (a trigger
+    refuses changes); never holds a secret or a password hash."""
+
+    actor = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    object_kind = models.CharField(max_length=20)
+    object_id = models.CharField(max_length=40)
+    object_label = models.CharField(max_length=200)
+    # The partner organisation the object belongs to, so a partner admin's log can be scoped.
+    organisation = models.ForeignKey(
+        Organisation, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verb = models.CharField(max_length=20)
+    before = models.JSONField(null=True)
+    after = models.JSONField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["-at", "-id"], name="adminchange_at"),
+            models.Index(fields=["object_kind", "-at"], name="adminchange_kind_at"),
+            models.Index(fields=["actor", "-at"], name="adminchange_actor_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.verb} {self.object_kind} {self.object_label}"

@@ -19,6 +19,7 @@ from tierdesk.domain.errors import DomainError, NotFound
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
 from tierdesk.persistence.models import Organisation, SavedView, TicketPresence, User
 from tierdesk.queries import desk as q
+from tierdesk.queries.administration import choosable_partners
 from tierdesk.queries.tickets import get_ticket
 from tierdesk.web.forms import show_errors
 
@@ -131,9 +132,7 @@ def phone(request: HttpRequest) -> HttpResponse:
             "severity": profile.default_severity,
         },
     )
-    form.fields["organisation"].queryset = Organisation.objects.filter(
-        kind=OrganisationKind.PARTNER
-    ).order_by("name")
+    form.fields["organisation"].queryset = choosable_partners()
     form.fields["requester"].queryset = User.objects.filter(
         organisation__kind=OrganisationKind.PARTNER, is_active=True
     ).order_by("username")

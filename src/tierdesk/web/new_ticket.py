@@ -14,9 +14,10 @@ from django.shortcuts import redirect, render
 from tierdesk import clock, profiles
 from tierdesk.actions import tickets as act
 from tierdesk.domain.errors import DomainError
-from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
+from tierdesk.domain.parties import Party, Role, party_of
 from tierdesk.domain.profiles import Profile
-from tierdesk.persistence.models import Organisation, User
+from tierdesk.persistence.models import User
+from tierdesk.queries.administration import choosable_accounts
 from tierdesk.queries.status import notices_for
 from tierdesk.web.forms import show_errors
 
@@ -51,10 +52,8 @@ def ticket_form(profile: Profile, user: User, data: Any = None, files: Any = Non
             initial=profile.default_queue,
             choices=[(k, q.label) for k, q in profile.queues.items()],
         )
-    accounts = Organisation.objects.filter(
-        kind=OrganisationKind.CUSTOMER, parent_id=user.organisation_id
-    )
-    if accounts.exists():
+    accounts = choosable_accounts(user.organisation) if user.organisation is not None else None
+    if accounts is not None and accounts.exists():
         form.fields["customer_account"] = forms.ModelChoiceField(
             accounts, required=False, to_field_name="slug", label="End-customer account"
         )

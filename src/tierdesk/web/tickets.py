@@ -18,9 +18,10 @@ from tierdesk.actions import tickets as act
 from tierdesk.domain.errors import DomainError, Forbidden, Invalid, NotFound
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of, sees_internal
 from tierdesk.domain.process import confirmation_outcome
-from tierdesk.persistence.models import Organisation, User
+from tierdesk.persistence.models import Organisation, SupportTerms, User
 from tierdesk.queries import disclosure
 from tierdesk.queries import tickets as q
+from tierdesk.queries.administration import choosable_suppliers
 from tierdesk.queries.sla import ticket_sla
 from tierdesk.queries.status import current_incidents
 from tierdesk.web.forms import show_errors
@@ -152,6 +153,27 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+def _supplier_terms(severity: str) -> list[dict[str, str]]:
+    """Each active supplier's support terms for the agent handing over (LuxCloud 1.1.4: the
+    provider keeps each supplier's support description and makes it available to the team)."""
+    out = []
+    for terms in SupportTerms.objects.filter(organisation__in=choosable_suppliers()).select_related(
+        "organisation"
+    ):
+        out.append(
+            {
+                "name": terms.organisation.name,
+                "method": terms.get_method_display(),
+                "contact": terms.contact,
+                "severity": str(terms.severity_map.get(severity, "")),
+                "ola": terms.ola_target,
+                "escalation": ", ".join(str(c) for c in terms.escalation_contacts),
+                "notes": terms.notes,
+            }
+        )
+    return out
+
+
 def _label(table: Any, key: str) -> str:
     item = table.get(key)
     return str(item.label) if item is not None else key
@@ -208,10 +230,7 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
         if name == "hold":
             if profile.suppliers is None or _on_hold(profile, ticket.status) is None:
                 continue
-            form.fields["supplier"].choices = [
-                (o.slug, o.name)
-                for o in Organisation.objects.filter(kind=OrganisationKind.SUPPLIER)
-            ]
+            form.fields["supplier"].choices = [(o.slug, o.name) for o in choosable_suppliers()]
         if name == "reject":
             if not profile.invalid_reasons or not profile.statuses[ticket.status].is_open:
                 continue
@@ -249,6 +268,7 @@ def _page(
         {
             "ticket": ticket,
             "fields": fields,
+            "supplier_terms": _supplier_terms(ticket.severity) if staff else [],
             "form_values": [(labels.get(k, k), v) for k, v in fields["form"].items() if v],
             "events": [describe(e, profile, suppliers) for e in visible],
             "sla": disclosure.targets(user, ticket_sla(ticket, record)),

@@ -3,7 +3,19 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tierdesk.web import accounts, desk, kb, new_ticket, quarantine, reports, status, tickets, views
+from tierdesk.web import (
+    accounts,
+    administration,
+    desk,
+    kb,
+    new_ticket,
+    profile_page,
+    quarantine,
+    reports,
+    status,
+    tickets,
+    views,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -49,4 +61,44 @@ urlpatterns = [
     path("desk/quarantine/", quarantine.quarantine, name="quarantine"),
     path("desk/quarantine/<int:pk>/", quarantine.held_message, name="held_message"),
     path("desk/quarantine/<int:pk>/process", quarantine.reprocess, name="reprocess"),
+    path("administration/", administration.overview, name="admin_overview"),
+    path("administration/profile/", profile_page.profile_page, name="admin_profile"),
+    path("administration/partners/", administration.partners, name="admin_partners"),
+    path("administration/partners/new/", administration.partner_new, name="admin_partner_new"),
+    path("administration/partners/<slug:slug>/", administration.partner, name="admin_partner"),
+    path("administration/accounts/<slug:slug>/", administration.account, name="admin_account"),
+    path(
+        "administration/accounts/<slug:slug>/subscriptions/<str:reference>/",
+        administration.subscription,
+        name="admin_subscription",
+    ),
+    path(
+        "administration/organisations/<slug:slug>/state",
+        administration.organisation_state,
+        name="admin_organisation_state",
+    ),
+    path(
+        "administration/organisations/<slug:slug>/people/new/",
+        administration.person_new,
+        name="admin_person_new_at",
+    ),
+    path("administration/suppliers/", administration.suppliers, name="admin_suppliers"),
+    path("administration/suppliers/new/", administration.supplier_new, name="admin_supplier_new"),
+    path("administration/suppliers/<slug:slug>/", administration.supplier, name="admin_supplier"),
+    path("administration/staff/", administration.staff, name="admin_staff"),
+    path("administration/staff/new/", administration.person_new, name="admin_person_new"),
+    path("administration/people/<str:username>/", administration.person, name="admin_person"),
+    path(
+        "administration/people/<str:username>/state",
+        administration.person_state,
+        name="admin_person_state",
+    ),
+    path("administration/tokens/", administration.api_tokens, name="admin_tokens"),
+    path(
+        "administration/tokens/<str:key_id>/revoke",
+        administration.token_revoke,
+        name="admin_token_revoke",
+    ),
+    path("administration/changes/", administration.change_log, name="admin_changes"),
+    path("administration/import/", administration.csv_import, name="admin_import"),
 ]

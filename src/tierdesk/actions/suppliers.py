@@ -1,0 +1,187 @@
+"""Suppliers and their support terms: how the provider asks for help (e-mail, portal, phone),
+which of the supplier's severities each of ours maps to, the OLA it promised and on which
+calendar, whom to escalate to. Administrators only; every change is logged."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from tierdesk import profiles
+from tierdesk.actions import changes as log
+from tierdesk.actions.organisations import Edited, new_organisation, require_new
+from tierdesk.domain import support_terms
+from tierdesk.domain.authority import Target, Thing
+from tierdesk.domain.errors import Invalid
+from tierdesk.domain.parties import OrganisationKind
+from tierdesk.persistence.models import Organisation, SupportTerms, User
+
+TERMS_FIELDS = (
+    "method",
+    "contact",
+    "severity_map",
+    "ola_target",
+    "calendar",
+    "escalation_contacts",
+    "notes",
+)
+
+
+def _contacts(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        parts = value.replace(";", "\n").replace(",", "\n").splitlines()
+    elif isinstance(value, list | tuple):
+        parts = [str(v) for v in value]
+    else:
+        raise Invalid(
+            "escalation contacts are a list",
+            fields={"escalation_contacts": "a list of addresses, URLs or phone numbers"},
+        )
+    return tuple(p.strip() for p in parts if p.strip())
+
+
+def _severity_map(value: object) -> dict[str, str]:
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):
+        # "p1=Sev A; p2=Sev B", as a form or a CSV cell gives it
+        pairs = [p.split("=", 1) for p in value.replace("\n", ";").split(";") if p.strip()]
+        if any(len(p) != 2 for p in pairs):
+            raise Invalid(
+                "the severity mapping is not understood",
+                fields={"severity_map": "write it as p1=Their label; p2=Other label"},
+            )
+        return {k.strip(): v.strip() for k, v in pairs}
+    if isinstance(value, Mapping):
+        return {str(k): str(v) for k, v in value.items()}
+    raise Invalid(
+        "the severity mapping is a table",
+        fields={"severity_map": "a table of our severity key -> the supplier's label"},
+    )
+
+
+def clean_terms(values: Mapping[str, object], current: SupportTerms | None) -> dict[str, Any]:
+    """The terms after applying `values` to the current ones, checked against the profile."""
+    unknown = {k: "is not a field of the support terms" for k in values if k not in TERMS_FIELDS}
+    if unknown:
+        raise Invalid("the support terms cannot be saved so", fields=unknown)
+    base = log.terms_snapshot(current) or {
+        "method": "",
+        "contact": "",
+        "severity_map": {},
+        "ola_target": "",
+        "calendar": "",
+        "escalation_contacts": [],
+        "notes": "",
+    }
+    merged: dict[str, Any] = {**base}
+    for name in ("method", "contact", "ola_target", "calendar", "notes"):
+        if name in values:
+            text = "" if values[name] is None else str(values[name])
+            if "\x00" in text:
+                raise Invalid("no NUL characters", fields={name: "must not contain NUL characters"})
+            merged[name] = text.strip()
+    merged["method"] = merged["method"].lower()
+    if "severity_map" in values:
+        merged["severity_map"] = _severity_map(values["severity_map"])
+    if "escalation_contacts" in values:
+        merged["escalation_contacts"] = list(_contacts(values["escalation_contacts"]))
+    limits = {"contact": 300, "ola_target": 60, "calendar": 40}
+    problems = {k: f"at most {n} characters" for k, n in limits.items() if len(merged[k]) > n}
+    profile = profiles.active()
+    problems.update(
+        support_terms.problems(
+            support_terms.Terms(
+                method=merged["method"],
+                contact=merged["contact"],
+                severity_map=merged["severity_map"],
+                ola_target=merged["ola_target"],
+                calendar=merged["calendar"],
+                escalation_contacts=tuple(merged["escalation_contacts"]),
+                notes=merged["notes"],
+            ),
+            severities=profile.severities,
+            calendars=profile.calendars,
+        )
+    )
+    if problems:
+        raise Invalid("the support terms cannot be saved so", fields=problems)
+    return merged
+
+
+def create_supplier(
+    *,
+    actor: User,
+    name: str,
+    now: datetime,
+    slug: str = "",
+    external_ref: str = "",
+    contact_email: str = "",
+    contact_phone: str = "",
+    terms: Mapping[str, object] | None = None,
+) -> Organisation:
+    """A supplier organisation, with its support terms when given (method and contact at least)."""
+    require_new(actor, Target(Thing.SUPPLIER, OrganisationKind.SUPPLIER))
+    values = {
+        "name": name,
+        "slug": slug,
+        "external_ref": external_ref,
+        "contact_email": contact_email,
+        "contact_phone": contact_phone,
+    }
+    cleaned = clean_terms(terms, None) if terms else None
+    with transaction.atomic():
+        org = new_organisation(actor=actor, kind=OrganisationKind.SUPPLIER, now=now, values=values)
+        if cleaned is not None:
+            _save_terms(actor=actor, supplier=org, current=None, merged=cleaned, now=now)
+    return org
+
+
+def _save_terms(
+    *,
+    actor: User,
+    supplier: Organisation,
+    current: SupportTerms | None,
+    merged: dict[str, Any],
+    now: datetime,
+) -> dict[str, tuple[Any, Any]]:
+    before = log.terms_snapshot(current)
+    terms = current or SupportTerms(organisation=supplier)
+    for name, value in merged.items():
+        setattr(terms, name, value)
+    after = log.terms_snapshot(terms)
+    diff = log.changed(before, after)
+    if not diff:
+        return {}
+    terms.updated_at = now
+    terms.save()
+    log.record(
+        actor=actor,
+        now=now,
+        thing=Thing.SUPPLIER,
+        obj_id=supplier.pk,
+        label=supplier.name,
+        verb="terms" if current else "create terms",
+        before={k: before.get(k) for k in diff} if current else None,
+        after={k: after[k] for k in diff},
+    )
+    return diff
+
+
+def set_terms(
+    *, actor: User, supplier: Organisation, now: datetime, changes: Mapping[str, object]
+) -> Edited:
+    """Set or change a supplier's support terms; the first time, method and contact are needed."""
+    log.require(actor, Thing.SUPPLIER, supplier)
+    with transaction.atomic():
+        current = SupportTerms.objects.select_for_update().filter(organisation=supplier).first()
+        merged = clean_terms(changes, current)
+        diff = _save_terms(actor=actor, supplier=supplier, current=current, merged=merged, now=now)
+    return Edited(
+        SupportTerms.objects.get(organisation=supplier) if diff or current else None, diff
+    )
