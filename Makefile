@@ -8,7 +8,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test install install-test lint bench-deps
+.PHONY: run test install install-test lint bench-deps bench-peer
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -43,3 +43,8 @@ lint: install-test
 
 bench-deps: $(UV)
 	$(UV) sync --frozen --extra test --extra bench
+
+# django-helpdesk served beside the desk for side-by-side benchmarks (its own virtual environment
+# under $${TIERDESK_BENCH_WORK:-/tmp/tierdesk-bench}, its own database).
+bench-peer: install
+	$(VENV)/bin/python benchmarks/peers/django_helpdesk.py

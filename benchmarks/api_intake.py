@@ -1,12 +1,18 @@
-"""Ticket intake through the HTTP API, against a bare psycopg insert loop as the floor.
+"""Ticket intake through the HTTP API: against a bare psycopg insert loop as the floor, and, with
+`--peer`, side by side with django-helpdesk in the same run.
 
-Serves the desk with gunicorn (2 workers) on PostgreSQL, opens tickets through POST /api/v1/tickets
-at concurrency 1 and 8 (one client process per connection), and in the same run inserts the same
-rows (one ticket row and one event row per transaction) with a bare psycopg loop.
+Serves the desk with gunicorn (2 workers x 4 threads) on PostgreSQL and opens tickets through
+POST /api/v1/tickets at concurrency 1 and 8 (one client process per keep-alive connection).
 
-    .venv/bin/python benchmarks/api_intake.py [--requests 2000] [--database-url postgres://...]
+    .venv/bin/python benchmarks/api_intake.py [--requests 2000]
+    .venv/bin/python benchmarks/api_intake.py --peer [--pairs 3] [--requests 1000] [--replies]
 
-Prints a Markdown table for BENCHMARKS.md.
+Without `--peer` the same run inserts the same rows (one ticket row and one event row per
+transaction) with a bare psycopg loop. With `--peer` it runs Tierdesk, django-helpdesk,
+Tierdesk, django-helpdesk, ... (`--pairs` pairs), each on a fresh database with the same client
+and the same ticket texts, and prints each pair's ratio and the median. Server CPU is the user +
+system time of the gunicorn processes over the run, per request.
+Prints Markdown tables for BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -19,16 +25,18 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import fresh_database, machine
+from common import demo_database, machine
+from peers import django_helpdesk as peer
+from texts import reply_text, ticket_text
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -40,6 +48,7 @@ FORM = {
     "error": "HTTP 502",
     "performed_actions": "Retried twice",
 }
+REQUESTER = "north.user@northwind.example.com"
 
 
 def sh(env: dict[str, str], *args: str) -> str:
@@ -48,73 +57,102 @@ def sh(env: dict[str, str], *args: str) -> str:
     ).stdout
 
 
-TOPICS = (
-    "mailbox quota",
-    "backup add-on",
-    "control panel login",
-    "invoice total",
-    "DNS zone",
-    "SSL certificate",
-    "subscription upgrade",
-    "password reset",
-    "storage usage",
-    "firewall rule",
-    "domain transfer",
-    "migration job",
-    "webmail",
-    "spam filter",
-    "database size",
-    "FTP access",
-)
-SYMPTOMS = (
-    "fails since the update",
-    "shows an error for one customer",
-    "is slow for all users",
-    "does not apply after the change",
-    "times out every few minutes",
-    "reports a wrong value",
-)
+class Side:
+    """What a client needs to talk to one system: where, how to authenticate, what to send."""
 
+    def __init__(self, name: str, port: int, auth: str, queue: int = 0) -> None:
+        self.name, self.port, self.auth, self.queue = name, port, auth, queue
 
-def payload(seed: int) -> bytes:
-    """A ticket like a partner would write: a topic and a symptom, different from ticket to ticket."""
-    topic, symptom = TOPICS[seed % len(TOPICS)], SYMPTOMS[(seed // len(TOPICS)) % len(SYMPTOMS)]
-    return json.dumps(
-        {
-            "subject": f"{topic.capitalize()} {symptom}",
-            "severity": "normal",
-            "form": FORM,
-            "description": f"For customer {seed}, the {topic} {symptom}. We retried and cleared the cache.",
+    def create(self, seed: int) -> tuple[str, bytes]:
+        subject, description = ticket_text(seed)
+        if self.name == "tierdesk":
+            body: dict[str, Any] = {
+                "subject": subject,
+                "severity": "normal",
+                "form": FORM,
+                "description": description,
+            }
+            return "/api/v1/tickets", json.dumps(body).encode()
+        # The peer has no required form: the same six answers go into its description.
+        answers = "\n".join(f"{k}: {v}" for k, v in FORM.items())
+        body = {
+            "queue": self.queue,
+            "title": subject,
+            "description": f"{description}\n\n{answers}",
+            "submitter_email": REQUESTER,
+            "priority": 3,
         }
-    ).encode()
+        return "/api/tickets/", json.dumps(body).encode()
+
+    def reply(self, seed: int, ref: str) -> tuple[str, bytes]:
+        if self.name == "tierdesk":
+            return f"/api/v1/tickets/{ref}/replies", json.dumps({"body": reply_text(seed)}).encode()
+        body = {"ticket": int(ref), "comment": reply_text(seed), "public": True}
+        return "/api/followups/", json.dumps(body).encode()
+
+    def ref(self, answer: bytes) -> str:
+        data = json.loads(answer)
+        return str(data["number"] if self.name == "tierdesk" else data["id"])
 
 
-def client(port: int, token: str, count: int, queue: mp.Queue) -> None:  # type: ignore[type-arg]
-    seed = os.getpid() * 1000
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    latencies, failures = [], 0
+def client(side: Side, first: int, count: int, refs: list[str], queue: mp.Queue) -> None:  # type: ignore[type-arg]
+    headers = {"Authorization": side.auth, "Content-Type": "application/json"}
+    latencies, failures, made = [], 0, []
     # One keep-alive connection per client, as an integration calling the API would hold.
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    for _ in range(count):
+    conn = http.client.HTTPConnection("127.0.0.1", side.port, timeout=60)
+    for i in range(count):
+        seed = first + i
+        path, body = side.reply(seed, refs[seed % len(refs)]) if refs else side.create(seed)
         start = time.perf_counter()
-        seed += 1
-        conn.request("POST", "/api/v1/tickets", payload(seed), headers)
-        response = conn.getresponse()
-        response.read()
-        if response.getheader("Connection", "").lower() == "close":
+        try:
+            conn.request("POST", path, body, headers)
+            response = conn.getresponse()
+            answer, status = response.read(), response.status
+            closing = response.getheader("Connection", "").lower() == "close"
+        except (OSError, http.client.HTTPException):
+            # A worker killed or a connection dropped under load: a failure, not a stopped run.
+            answer, status, closing = b"", 0, True
+        if closing:
             conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn = http.client.HTTPConnection("127.0.0.1", side.port, timeout=60)
         latencies.append(time.perf_counter() - start)
-        if response.status != 201:
+        if status != 201:
             failures += 1
+        elif not refs:
+            made.append(side.ref(answer))
     conn.close()
-    queue.put((latencies, failures))
+    queue.put((latencies, failures, made))
 
 
-def load(port: int, token: str, concurrency: int, total: int) -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (the gunicorn master and its workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def load(
+    side: Side,
+    server: int,
+    concurrency: int,
+    total: int,
+    first: int,
+    refs: list[str] = (),  # type: ignore[assignment]
+) -> dict[str, Any]:
     queue: mp.Queue = mp.Queue()  # type: ignore[type-arg]
     per = total // concurrency
-    procs = [mp.Process(target=client, args=(port, token, per, queue)) for _ in range(concurrency)]
+    procs = [
+        mp.Process(target=client, args=(side, first + k * per, per, list(refs), queue))
+        for k in range(concurrency)
+    ]
+    cpu = cpu_seconds(server)
     start = time.perf_counter()
     for p in procs:
         p.start()
@@ -122,8 +160,8 @@ def load(port: int, token: str, concurrency: int, total: int) -> dict[str, float
     for p in procs:
         p.join()
     wall = time.perf_counter() - start
-    latencies = sorted(x for lat, _ in results for x in lat)
-    failures = sum(f for _, f in results)
+    cpu = cpu_seconds(server) - cpu
+    latencies = sorted(x for lat, _, _ in results for x in lat)
     q = statistics.quantiles(latencies, n=100)
     return {
         "rate": len(latencies) / wall,
@@ -131,11 +169,68 @@ def load(port: int, token: str, concurrency: int, total: int) -> dict[str, float
         "p95": q[94] * 1000,
         "p99": q[98] * 1000,
         "n": len(latencies),
-        "failures": failures,
+        "failures": sum(f for _, f, _ in results),
+        "cpu": cpu * 1000 / len(latencies),
+        "refs": [r for _, _, made in results for r in made],
     }
 
 
-def bare(url: str, total: int) -> dict[str, float]:
+def wait_ready(port: int) -> None:
+    peer.wait_ready(port, "/healthz")
+
+
+def run_tierdesk(
+    url: str, port: int, requests: int, replies: bool, concurrencies: tuple[int, ...]
+) -> dict[str, dict[str, Any]]:
+    env = demo_database(url, "bench")
+    token = sh(env, "token", "create", "--user", "north.user", "--name", "bench").strip()
+    server = subprocess.Popen(
+        [str(BIN / "tierdesk"), "serve", "--port", str(port), "--workers", "2", "--no-scheduler"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_ready(port)
+        return exercise(
+            Side("tierdesk", port, f"Bearer {token}"), server.pid, requests, replies, concurrencies
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def run_peer(
+    url: str, port: int, requests: int, replies: bool, concurrencies: tuple[int, ...]
+) -> dict[str, dict[str, Any]]:
+    setup = peer.prepare(url)
+    server = peer.serve(url, port)
+    try:
+        side = Side("django-helpdesk", port, f"Token {setup['token']}", int(setup["queue"]))  # type: ignore[call-overload]
+        return exercise(side, server.pid, requests, replies, concurrencies)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def exercise(
+    side: Side, pid: int, requests: int, replies: bool, concurrencies: tuple[int, ...]
+) -> dict[str, dict[str, Any]]:
+    """Warm up, then the same runs on either side: the seeds, hence the texts, are the same."""
+    load(side, pid, 2, 100, 10_000_000)  # imports, connections, caches
+    out: dict[str, dict[str, Any]] = {}
+    seed = 0
+    for c in concurrencies:
+        n = requests if c > 1 else requests // 2
+        out[f"open c={c}"] = load(side, pid, c, n, seed)
+        seed += n
+    if replies:
+        targets = out[f"open c={concurrencies[-1]}"]["refs"][:200]
+        out["reply c=8"] = load(side, pid, 8, requests, 20_000_000, targets)
+    return out
+
+
+def bare(url: str, total: int) -> dict[str, Any]:
     """The floor: the same two rows per transaction, straight through psycopg, one connection."""
     with psycopg.connect(url, autocommit=False) as conn:
         org_id, user_id = conn.execute(
@@ -152,8 +247,9 @@ def bare(url: str, total: int) -> dict[str, float]:
                 cur.execute(
                     "INSERT INTO tierdesk_ticket (number, profile, profile_version, subject, description, form, "
                     "severity, status, queue, level, language, channel, organisation_id, requester_id, opened_at, "
-                    "updated_at, event_count, last_hash) VALUES (%s, 'demo', '1.0', %s, '', %s, 'normal', 'new', "
-                    "'technical', 'l1', 'en', 'api', %s, %s, %s, %s, 1, %s) RETURNING id",
+                    "updated_at, event_count, last_hash, overdue, is_open) VALUES (%s, 'demo', '1.0', %s, '', %s, "
+                    "'normal', 'new', 'technical', 'l1', 'en', 'api', %s, %s, %s, %s, 1, %s, false, true) "
+                    "RETURNING id",
                     (
                         f"BARE-{uuid.uuid4().hex[:12]}",
                         "Mailbox quota not applied",
@@ -182,7 +278,32 @@ def bare(url: str, total: int) -> dict[str, float]:
         "p99": q[98] * 1000,
         "n": total,
         "failures": 0,
+        "cpu": 0.0,
     }
+
+
+def duplicates_flagged(url: str) -> tuple[int, int]:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FILTER (WHERE kind = 'duplicate_suspected'), "
+            "count(*) FILTER (WHERE kind = 'created') FROM tierdesk_event"
+        ).fetchone()
+    return int(row[0]), int(row[1])  # type: ignore[index]
+
+
+def table(results: dict[str, dict[str, Any]]) -> None:
+    print("| run | requests | per s | p50 ms | p95 ms | p99 ms | server CPU ms | failures |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, r in results.items():
+        print(
+            f"| {name} | {r['n']} | {r['rate']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | "
+            f"{r['p99']:.1f} | {r['cpu']:.1f} | {r['failures']} |"
+        )
+
+
+def server_version(url: str) -> str:
+    with psycopg.connect(url) as conn:
+        return str(conn.execute("SHOW server_version").fetchone()[0])  # type: ignore[index]
 
 
 def main() -> int:
@@ -192,61 +313,69 @@ def main() -> int:
         "--database-url", default="postgres://postgres@127.0.0.1:5432/tierdesk_bench"
     )
     parser.add_argument("--port", type=int, default=8799)
-    args = parser.parse_args()
-
-    fresh_database(args.database_url)
-
-    data_dir = tempfile.mkdtemp(prefix="tierdesk-bench-")
-    env = {**os.environ, "TIERDESK_DATABASE_URL": args.database_url, "TIERDESK_DATA_DIR": data_dir}
-    sh(env, "migrate")
-    sh(env, "demo")
-    token = sh(env, "token", "create", "--user", "north.user", "--name", "bench").strip()
-
-    server = subprocess.Popen(
-        [
-            str(BIN / "tierdesk"),
-            "serve",
-            "--port",
-            str(args.port),
-            "--workers",
-            "2",
-            "--no-scheduler",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    parser.add_argument("--peer", action="store_true", help="side by side with django-helpdesk")
+    parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument("--replies", action="store_true", help="also replies at concurrency 8")
+    parser.add_argument(
+        "--concurrency", type=int, nargs="+", default=[1, 8], help="the creation runs"
     )
-    try:
-        for _ in range(100):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
-        load(args.port, token, 2, 100)  # warm-up: imports, connections, caches
-        results = {
-            "api c=1": load(args.port, token, 1, args.requests // 2),
-            "api c=8": load(args.port, token, 8, args.requests),
-        }
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-    results["bare psycopg loop"] = bare(args.database_url, args.requests)
+    args = parser.parse_args()
+    concurrencies = tuple(args.concurrency)
 
-    with psycopg.connect(args.database_url) as conn:
-        server_version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
-    print(machine(f"PostgreSQL {server_version}"))
-    print("| run | tickets | tickets/s | p50 ms | p95 ms | p99 ms | failures |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for name, r in results.items():
-        print(
-            f"| {name} | {r['n']} | {r['rate']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | "
-            f"{r['failures']} |"
+    if not args.peer:
+        results = run_tierdesk(
+            args.database_url, args.port, args.requests, args.replies, concurrencies
         )
-    ratio = results["api c=8"]["rate"] / results["bare psycopg loop"]["rate"]
-    print(f"\nAPI at concurrency 8 / bare loop: {ratio:.1%} (aim: >= 30 %, p99 < 100 ms)")
+        results["bare psycopg loop"] = bare(args.database_url, args.requests)
+        flagged = duplicates_flagged(args.database_url)
+        print(machine(f"PostgreSQL {server_version(args.database_url)}"))
+        table(results)
+        ratio = results["open c=8"]["rate"] / results["bare psycopg loop"]["rate"]
+        print(f"\nAPI at concurrency 8 / bare loop: {ratio:.1%} (aim: >= 30 %, p99 < 100 ms)")
+        print(f"tickets flagged as likely duplicates: {flagged[0]} of {flagged[1]}")
+        return 0
+
+    peer_url = (
+        args.database_url.rsplit("/", 1)[0] + "/" + args.database_url.rsplit("/", 1)[1] + "_peer"
+    )
+    pairs = []
+    for i in range(args.pairs):
+        ours = run_tierdesk(
+            args.database_url, args.port, args.requests, args.replies, concurrencies
+        )
+        flagged = duplicates_flagged(args.database_url)
+        theirs = run_peer(peer_url, args.port + 1, args.requests, args.replies, concurrencies)
+        pairs.append((ours, theirs))
+        print(f"pair {i + 1}: duplicates flagged {flagged[0]} of {flagged[1]}", file=sys.stderr)
+        for run in ours:
+            print(
+                f"  {run}: tierdesk {ours[run]['rate']:.0f}/s, django-helpdesk "
+                f"{theirs[run]['rate']:.0f}/s, {ours[run]['rate'] / theirs[run]['rate']:.2f}x",
+                file=sys.stderr,
+            )
+    print(
+        machine(
+            f"PostgreSQL {server_version(args.database_url)}", f"django-helpdesk {peer.VERSION}"
+        )
+    )
+    for run in pairs[0][0]:
+        print(f"\n**{run}**\n")
+        print(
+            "| pair | tierdesk /s | p50 | p99 | CPU ms | django-helpdesk /s | p50 | p99 | CPU ms | ratio |"
+        )
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        ratios = []
+        for i, (ours, theirs) in enumerate(pairs, 1):
+            a, b = ours[run], theirs[run]
+            ratios.append(a["rate"] / b["rate"])
+            print(
+                f"| {i} | {a['rate']:.0f} | {a['p50']:.0f} | {a['p99']:.0f} | {a['cpu']:.1f} | "
+                f"{b['rate']:.0f} | {b['p50']:.0f} | {b['p99']:.0f} | {b['cpu']:.1f} | "
+                f"{ratios[-1]:.2f}x |"
+            )
+            if a["failures"] or b["failures"]:
+                print(f"| | failures {a['failures']} | | | | failures {b['failures']} | | | | |")
+        print(f"\nmedian ratio {run}: {statistics.median(ratios):.2f}x")
     return 0
 
 

@@ -73,6 +73,7 @@ def record_due(ticket: Ticket, now: datetime) -> list[Event]:
             break
         write([prepared], now=now)
         recorded += prepared.events
+    ticket.clock_history = history  # the action that follows appends to the same record
     return recorded
 
 

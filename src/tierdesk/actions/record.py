@@ -80,7 +80,7 @@ def prepare(
     """
     creating = ticket.pk is None
     if history is None:
-        history = [] if creating else clock_events(ticket)
+        history = [] if creating else _known_history(ticket) or clock_events(ticket)
     rows: list[Event] = []
     actor_ref = str(actor.pk) if actor is not None else None
     for change, instant in changes:
@@ -118,6 +118,7 @@ def prepare(
             )
         )
         history.append(sla.ClockEvent(at, change.kind.value, change.data, change.public, seq))
+    ticket.clock_history = history
     profile = profiles.for_ticket(ticket.profile)
     plan = due.plan(profile, history, now)
     ticket.next_deadline = plan.next_deadline
@@ -131,6 +132,14 @@ def prepare(
         stay.spans(profile, history, now) if any(r.kind in SPAN_KINDS for r in rows) else None
     )
     return Prepared(ticket, creating, rows, plan, outcome_keys, spans=stretches)
+
+
+def _known_history(ticket: Ticket) -> list[sla.ClockEvent] | None:
+    """The record this instance already read under its lock, if it is the whole record."""
+    known = ticket.clock_history
+    if known and len(known) == ticket.event_count and known[-1].seq == ticket.event_count:
+        return known
+    return None
 
 
 def _update_rows(tickets: Sequence[Ticket]) -> None:
@@ -196,6 +205,7 @@ def write(batch: Sequence[Prepared], *, now: datetime) -> None:
     )
     for p in batch:
         p.events = p.rows
+        p.ticket.written = [*(p.ticket.written or ()), *p.rows]
 
 
 def _write_spans(batch: Sequence[Prepared]) -> None:

@@ -10,7 +10,7 @@ from typing import IO
 
 from django.conf import settings
 from django.core.files.base import File
-from django.db import connection, transaction
+from django.db import transaction
 
 from tierdesk import profiles
 from tierdesk.actions.automatic import record_due
@@ -26,6 +26,7 @@ from tierdesk.domain.profiles import Profile
 from tierdesk.domain.ticket import TicketState
 from tierdesk.domain.uploads import Upload
 from tierdesk.language import detect as detect_language
+from tierdesk.persistence import numbers
 from tierdesk.persistence.mapping import state_of
 from tierdesk.persistence.models import (
     Attachment,
@@ -34,7 +35,6 @@ from tierdesk.persistence.models import (
     SupportTerms,
     Ticket,
     TicketLink,
-    TicketSequence,
     User,
 )
 from tierdesk.queries.tickets import assignable, get_ticket
@@ -44,20 +44,6 @@ def _party(actor: User) -> Party:
     if not actor.is_active or not actor.role:
         raise Forbidden("this account may not act on tickets")
     return party_of(Role(actor.role))
-
-
-def _next_number(profile: Profile) -> str:
-    """Take the next number for the profile's prefix; the row lock makes it unique under load."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE tierdesk_ticketsequence SET last = last + 1 WHERE prefix = %s RETURNING last",
-            [profile.ticket_prefix],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        TicketSequence.objects.get_or_create(prefix=profile.ticket_prefix)
-        return _next_number(profile)
-    return profile.format_number(int(row[0]))
 
 
 def open_ticket(
@@ -153,11 +139,11 @@ def open_ticket(
     duplicate = (
         None
         if rejected
-        else _likely_duplicate(organisation, profile, f"{data['subject']}\n{description}")
+        else _likely_duplicate(organisation, profile, f"{data['subject']}\n{description}", now)
     )
     with transaction.atomic():
         ticket = Ticket(
-            number=_next_number(profile),
+            number=profile.format_number(numbers.take(profile.ticket_prefix)),
             profile=profile.name,
             profile_version=f"{profile.version}+{profile.digest}",
             description=data["description"],
@@ -277,15 +263,23 @@ def _reject_language(ticket: Ticket, profile: Profile, now: datetime) -> None:
 
 
 DUPLICATE_CANDIDATES = 100
+DUPLICATE_WINDOW = timedelta(
+    days=30
+)  # a likely duplicate is a recent ticket, and the read is bounded
 
 
 def _likely_duplicate(
-    organisation: Organisation, profile: Profile, text: str
+    organisation: Organisation, profile: Profile, text: str, now: datetime
 ) -> tuple[int, str, float] | None:
-    """The partner's open ticket that a new one closely matches: (id, number, score), if any."""
+    """The partner's open ticket of the last 30 days that a new one closely matches: (id,
+    number, score), if any; among its 100 most recent open tickets."""
     open_statuses = [k for k, s in profile.statuses.items() if s.is_open]
     candidates = list(
-        Ticket.objects.filter(organisation_id=organisation.pk, status__in=open_statuses)
+        Ticket.objects.filter(
+            organisation_id=organisation.pk,
+            status__in=open_statuses,
+            opened_at__gte=now - DUPLICATE_WINDOW,
+        )
         .order_by("-opened_at")
         .values_list("pk", "number", "subject", "description")[:DUPLICATE_CANDIDATES]
     )

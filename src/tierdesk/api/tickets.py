@@ -90,19 +90,28 @@ def event_out(e: Event) -> dict[str, Any]:
     }
 
 
+# Events whose change also wrote a TicketLink row.
+LINK_KINDS = frozenset({"duplicate_suspected", "linked"})
+
+
 def detail_out(
     request: HttpRequest, user: User, ticket: Ticket, *, new: bool = False
 ) -> dict[str, Any]:
     """The ticket with its links, attachments, the events the user may see and its clocks."""
     out = ticket_out(ticket, user)
-    links = TicketLink.objects.filter(
-        ticket=ticket, target__in=q.visible_tickets(user)
-    ).select_related("target")
-    out["links"] = [{"kind": link.kind, "target": link.target.number} for link in links]
+    # A ticket just opened is answered from what was written, unless its record made a link.
+    written = q.written_record(ticket) if new else None
+    if written is not None and not any(e.kind in LINK_KINDS for e in written):
+        out["links"] = []
+    else:
+        links = TicketLink.objects.filter(
+            ticket=ticket, target__in=q.visible_tickets(user)
+        ).select_related("target")
+        out["links"] = [{"kind": link.kind, "target": link.target.number} for link in links]
     # A ticket just opened has no attachments yet.
     attachments = [] if new else q.ticket_attachments(user, ticket)
     out["attachments"] = [attachment_out(request, ticket, a) for a in attachments]
-    record, visible = q.ticket_record(user, ticket)
+    record, visible = q.ticket_record(user, ticket, written)
     out["events"] = [event_out(e) for e in visible]
     out["sla"] = disclosure.targets(user, ticket_sla(ticket, record))
     return out

@@ -7,6 +7,7 @@ events from the first reproduces the row exactly.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -466,8 +467,10 @@ def check_data(change: Change) -> None:
         raise ValueError(f"event data for {change.kind} is not plain JSON")
 
 
-def _words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[^\W\d_]{3,}", text.casefold())}
+@functools.lru_cache(maxsize=4096)
+def _words(text: str) -> frozenset[str]:
+    # Remembered: the duplicate check compares each new ticket with the same recent tickets.
+    return frozenset(re.findall(r"[^\W\d_]{3,}", text.casefold()))
 
 
 def similarity(a: str, b: str) -> float:
@@ -486,7 +489,11 @@ def closest(text: str, candidates: Sequence[str]) -> tuple[int, float] | None:
     best: tuple[int, float] | None = None
     for index, other in enumerate(candidates):
         theirs = _words(other)
-        if theirs:
+        # Jaccard cannot exceed the ratio of the two sizes: skip the set operations when even
+        # that is below the threshold.
+        if theirs and min(len(words), len(theirs)) >= DUPLICATE_THRESHOLD * max(
+            len(words), len(theirs)
+        ):
             score = len(words & theirs) / len(words | theirs)
             if score >= DUPLICATE_THRESHOLD and (best is None or score > best[1]):
                 best = (index, score)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 
 from tierdesk.domain.parties import OrganisationKind, Role
+
+if TYPE_CHECKING:
+    from tierdesk.domain.sla import ClockEvent
 
 
 class Organisation(models.Model):
@@ -95,6 +99,13 @@ class TicketSequence(models.Model):
 
 class Ticket(models.Model):
     """The projection of a ticket's events, kept for fast queries."""
+
+    # Not a column: the events the write path appended through this instance, in order, so an
+    # edge can answer with what was written instead of reading it back.
+    written: list[Event] | None = None
+    # Not a column: the record as clock events, as this instance last read or extended it while
+    # holding the row's lock, so one action does not read the record twice.
+    clock_history: list[ClockEvent] | None = None
 
     number = models.CharField(max_length=24, unique=True)
     profile = models.CharField(max_length=64)

@@ -117,10 +117,23 @@ def may_work(actor: User, ticket: Ticket) -> bool:
     return level_scope(actor).may_work(ticket.level)
 
 
-def ticket_record(actor: User, ticket: Ticket) -> tuple[list[sla.ClockEvent], list[Event]]:
+def written_record(ticket: Ticket) -> list[Event] | None:
+    """The ticket's whole record as this process just wrote it (a ticket opened in this request),
+    or None when the instance does not hold all of it."""
+    written = ticket.written or []
+    if written and written[0].seq == 1 and len(written) == ticket.event_count:
+        return list(written)
+    return None
+
+
+def ticket_record(
+    actor: User, ticket: Ticket, events: list[Event] | None = None
+) -> tuple[list[sla.ClockEvent], list[Event]]:
     """The whole record as clock events (the clocks count internal events too) and the events the
-    actor may see, narrowed to what its side of the chain may read, from one query."""
-    events = list(Event.objects.filter(ticket=ticket).select_related("actor").order_by("seq"))
+    actor may see, narrowed to what its side of the chain may read, from one query (none when
+    `events`, the whole record, is given)."""
+    if events is None:
+        events = list(Event.objects.filter(ticket=ticket).select_related("actor").order_by("seq"))
     for event in events:
         event.ticket = ticket  # each event names its ticket without asking the database again
     role = Role(actor.role)

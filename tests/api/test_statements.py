@@ -1,0 +1,119 @@
+"""The hot write paths run a fixed number of SQL statements, and the 201 of a new ticket is
+built from what was written: the same body a read gives."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from tests.conftest import FORM, ApiClient, Desk
+from tests.mail.test_intake import mail
+from tierdesk import clock
+from tierdesk.mail.intake import ingest
+from tierdesk.persistence import numbers
+
+
+@pytest.fixture(autouse=True)
+def _forget_sequences() -> Iterator[None]:
+    yield
+    numbers._known.clear()  # the test's transaction rolls back the sequence it remembered
+
+
+TEXT = {"subject": "Mailbox quota not applied", "form": FORM, "description": "Since Monday."}
+
+
+def statements(api: ApiClient, path: str, payload: dict) -> tuple[int, list[str], dict]:  # type: ignore[type-arg]
+    with CaptureQueriesContext(connection) as captured:
+        response = api.post(path, payload)
+    assert response.status_code == 201, response.content
+    sql = [q["sql"] for q in captured.captured_queries]
+    return len(sql), sql, response.json()
+
+
+def test_the_201_of_a_new_ticket_is_what_a_read_returns(desk: Desk) -> None:
+    api = ApiClient(desk.north_user)
+    created = api.post("/tickets", TEXT).json()
+    read = api.get(f"/tickets/{created['number']}").json()
+    assert created == read
+
+
+def test_a_flagged_duplicate_answers_with_its_link(desk: Desk) -> None:
+    api = ApiClient(desk.north_user)
+    first = api.post("/tickets", TEXT).json()
+    second = api.post("/tickets", TEXT).json()
+    assert second["links"] == [{"kind": "possible_duplicate_of", "target": first["number"]}]
+    assert second == api.get(f"/tickets/{second['number']}").json()
+
+
+def test_opening_a_ticket_by_api_runs_a_fixed_number_of_statements(
+    desk: Desk, django_capture_on_commit_callbacks: Any
+) -> None:
+    api = ApiClient(desk.north_user)
+    with django_capture_on_commit_callbacks(execute=True):  # as after a committed first ticket
+        api.post("/tickets", {**TEXT, "subject": "Warm the caches up"})
+    count, sql, _ = statements(api, "/tickets", {**TEXT, "subject": "Backup add-on fails"})
+    # The token and the duplicate window; then in one transaction (a savepoint in the test) the
+    # number, the ticket, its event, the target rows, the spans, the level's agents, the outbox.
+    # Nothing is read back for the answer.
+    assert not any(s.startswith("SELECT") and '"tierdesk_event"' in s for s in sql)
+    assert count == OPEN_BY_API, "\n".join(sql)
+
+
+def test_a_reply_note_and_status_change_run_a_fixed_number_of_statements(desk: Desk) -> None:
+    partner, agent = ApiClient(desk.north_user), ApiClient(desk.l1)
+    number = partner.post("/tickets", TEXT).json()["number"]
+    agent.post(f"/tickets/{number}/replies", {"body": "warm-up"})
+    reply, sql, _ = statements(partner, f"/tickets/{number}/replies", {"body": "More details."})
+    assert reply == REPLY, "\n".join(sql)
+    note, sql, _ = statements(agent, f"/tickets/{number}/notes", {"body": "Checked the logs."})
+    assert note == NOTE, "\n".join(sql)
+    status, sql, _ = statements(agent, f"/tickets/{number}/status", {"status": "open"})
+    assert status == STATUS, "\n".join(sql)
+
+
+OPEN_BY_API = 11
+OPEN_FROM_PORTAL = 15  # with the test's two savepoint statements, as every count here
+OPEN_BY_MAIL = 19  # six of them savepoint statements
+REPLY = 11
+NOTE = 11
+STATUS = 15
+
+
+def test_opening_a_ticket_from_the_portal_and_by_mail_runs_a_fixed_number_of_statements(
+    desk: Desk, django_capture_on_commit_callbacks: Any
+) -> None:
+    portal = Client()
+    portal.force_login(desk.north_user)
+    form = {
+        "subject": "Panel down",
+        "severity": "normal",
+        "queue": "technical",
+        **{f"form_{k}": v for k, v in FORM.items()},
+    }
+    with django_capture_on_commit_callbacks(execute=True):  # as after a committed first ticket
+        assert portal.post("/tickets/new/", form).status_code == 302
+    with CaptureQueriesContext(connection) as captured:
+        response = portal.post("/tickets/new/", {**form, "subject": "Webmail refuses logins"})
+    assert response.status_code == 302
+    # The session and its user, the customer-account checks, the duplicate window; then the same
+    # transaction as by API, and the knowledge base's deflection window closed.
+    assert len(captured.captured_queries) == OPEN_FROM_PORTAL, _sql(captured)
+    with CaptureQueriesContext(connection) as captured:
+        result = ingest(
+            mail(subject="Backup add-on fails", body="The nightly backup stopped on Sunday."),
+            source="smtp",
+            now=clock.now(),
+        )
+    assert result.outcome == "ticket"
+    # The raw message stored first (its own savepoint), the sender's flood window, user and
+    # organisation, the duplicate window, the same transaction as by API, the outcome noted.
+    assert len(captured.captured_queries) == OPEN_BY_MAIL, _sql(captured)
+
+
+def _sql(captured: CaptureQueriesContext) -> str:
+    return "\n".join(q["sql"] for q in captured.captured_queries)
