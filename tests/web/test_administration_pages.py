@@ -435,7 +435,7 @@ def test_odd_input_in_the_filters_is_no_error(desk: Desk) -> None:
         "/administration/tokens/?q=%00&state=%00",
         "/administration/changes/?actor=%00&kind=%00&before=x",
     ):
-        assert client.get(url).status_code in (200, 422), url
+        assert client.get(url).status_code in (200, 400, 422), url
     for url in (
         "/administration/people/%00/",
         "/administration/tokens/%00/revoke",
