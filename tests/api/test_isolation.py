@@ -196,3 +196,11 @@ def test_partner_and_supplier_never_see_each_other(desk: Desk) -> None:
     # The provider sees all of it.
     staff_page = page(desk.l1)
     assert "VEN-4711" in staff_page and "Patch 4.2" in staff_page and desk.north.name in staff_page
+
+
+def test_a_token_with_a_nul_or_an_overlong_key_is_refused_not_a_server_error(desk: Desk) -> None:
+    from tierdesk import clock
+    from tierdesk.actions.tokens import authenticate
+
+    assert authenticate("tdk_ab\x00cd_secret", now=clock.now()) is None
+    assert authenticate("tdk_" + "a" * 200 + "_secret", now=clock.now()) is None

@@ -52,8 +52,8 @@ def create_token(
 def authenticate(secret: str, *, now: datetime) -> User | None:
     """The active user a presented token belongs to, or None. Constant-time comparison."""
     parts = secret.split("_", 2)
-    if len(parts) != 3 or parts[0] != PREFIX:
-        return None
+    if len(parts) != 3 or parts[0] != PREFIX or "\x00" in secret or len(parts[1]) > 16:
+        return None  # not a token this desk issued (PostgreSQL refuses NUL even in a lookup)
     token = (
         ApiToken.objects.select_related("user", "user__organisation")
         .filter(key_id=parts[1], revoked_at__isnull=True)
