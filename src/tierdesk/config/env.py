@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -48,6 +49,23 @@ def listing(name: str, default: list[str]) -> list[str]:
     if raw is None or raw.strip() == "":
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+RATE = re.compile(r"^[1-9]\d*/(?:[1-9]\d*)?[smhd]$")
+
+
+def rate(name: str, default: str) -> str:
+    """A rate limit such as 20/5m (20 requests in 5 minutes; s, m, h, d); "off" for none."""
+    raw = (get(name) or "").strip()
+    if raw == "":
+        return default
+    if raw.lower() == "off":
+        return ""
+    if not RATE.match(raw):
+        raise ConfigError(
+            f"{PREFIX}{name}={raw!r} is not a rate such as 20/5m (count/[n]s|m|h|d) or off"
+        )
+    return raw
 
 
 def data_dir() -> Path:

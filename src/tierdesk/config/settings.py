@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "csp",
     "axes",
     "tierdesk.persistence",
     "tierdesk.web",
@@ -33,9 +34,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "tierdesk.config.throttle.RateLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -145,6 +149,43 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Security headers on every page and API answer ---------------------------------------------------
+# No inline script or style anywhere: scripts and styles come from the desk's own static files
+# (HTMX's indicator styles are in desk.css; base.html's htmx-config meta turns off its injected
+# <style>). 'self' in connect-src also covers same-origin ws:/wss: (CSP Level 3).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Features no page of the desk uses are turned off for it and anything it might embed.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    name: []
+    for name in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
+CSRF_COOKIE_HTTPONLY = True  # pages carry the token in the form and in HTMX's hx-headers
+# -------------------------------------------------------------------------------------------------
 if not ON_LOCALHOST:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -154,6 +195,45 @@ if not ON_LOCALHOST:
     if env.flag("BEHIND_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
         AXES_IPWARE_PROXY_COUNT = 1  # the client's address is the proxy's X-Forwarded-For
+
+# Cache and rate limits -------------------------------------------------------------------------
+# The cache holds the rate-limit counters, so it is shared by every process: the database on the
+# embedded desk (its table made by a migration), Redis when there is one (TIERDESK_CACHE_URL, else
+# a redis:// TIERDESK_BROKER_URL).
+_cache_url = env.get("CACHE_URL") or env.get("BROKER_URL") or ""
+if _cache_url.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            "KEY_PREFIX": "tierdesk",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "tierdesk_cache",
+        }
+    }
+# django-ratelimit warns that the database cache counts without an atomic increment: under
+# concurrent requests a count may come out a little low, which a per-address limit tolerates.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_ENABLE = env.flag("RATE_LIMITS", True)
+TIERDESK_BEHIND_PROXY = env.flag("BEHIND_PROXY", False)
+# Requests per window (count/[n]s|m|h|d; "off" for none), each counted per client address, the
+# API also per token (see tierdesk.config.throttle).
+TIERDESK_RATE_LIMITS = {
+    "LOGIN": env.rate("RATE_LIMIT_LOGIN", "20/5m"),
+    "LOGIN_CODE": env.rate("RATE_LIMIT_LOGIN_CODE", "10/5m"),
+    "REGISTER": env.rate("RATE_LIMIT_REGISTER", "10/h"),
+    "PASSWORD_RESET": env.rate("RATE_LIMIT_PASSWORD_RESET", "10/h"),
+    "LINKS": env.rate("RATE_LIMIT_LINKS", "30/h"),
+    "API_TOKEN": env.rate("RATE_LIMIT_API_TOKEN", "600/m"),
+    "API_ADDRESS": env.rate("RATE_LIMIT_API_ADDRESS", "1200/m"),
+}
+# ------------------------------------------------------------------------------------------------
 
 TIERDESK = {
     "PROFILE": env.get("PROFILE") or "demo",
