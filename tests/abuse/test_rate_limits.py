@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from tests.conftest import ApiClient, Desk
 from tierdesk import clock
@@ -164,3 +164,23 @@ def test_redis_is_the_cache_when_the_broker_is_redis(monkeypatch: pytest.MonkeyP
     finally:
         monkeypatch.delenv("TIERDESK_BROKER_URL")
         importlib.reload(module)
+
+
+def test_what_counting_costs_an_api_request_on_the_database_cache(desk: Desk) -> None:
+    """Each API request is counted at two doors (token, address); on the database cache that is
+    at most 12 statements on the cache table per door (Django's add, then get and set for the
+    increment, each set counting the table for culling), none on the desk's own tables. Redis
+    (TIERDESK_CACHE_URL) takes them off the database."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = ApiClient(desk.north_user)
+    api.get("/me")
+    with CaptureQueriesContext(connection) as counted:
+        api.get("/me")
+    with override_settings(RATELIMIT_ENABLE=False), CaptureQueriesContext(connection) as bare:
+        api.get("/me")
+    sql = [q["sql"] for q in counted.captured_queries]
+    own = [s for s in sql if "tierdesk_cache" not in s and "SAVEPOINT" not in s]
+    assert own == [q["sql"] for q in bare.captured_queries]
+    assert 0 < len(sql) - len(own) <= 24

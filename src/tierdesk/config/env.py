@@ -89,6 +89,37 @@ def secret_key(directory: Path) -> str:
     return path.read_text().strip()
 
 
+def otp_keys(directory: Path) -> list[str]:
+    """The keys that seal second-factor secrets at rest (Fernet keys, 32 url-safe base64 bytes).
+
+    TIERDESK_OTP_KEY: one key, or several separated by commas, the first sealing new secrets and
+    every one opening old ones (rotation); else a key generated once and kept (mode 0600) in the
+    data directory, like the secret key. Distinct from TIERDESK_SECRET_KEY on purpose: a leaked
+    session-signing key does not open the authenticator secrets, nor the other way round.
+    """
+    from cryptography.fernet import Fernet
+
+    given = get("OTP_KEY")
+    if given:
+        keys = [part.strip() for part in given.split(",") if part.strip()]
+        for key in keys:
+            try:
+                Fernet(key)
+            except ValueError:
+                raise ConfigError(
+                    f"{PREFIX}OTP_KEY holds a key that is not 32 url-safe base64-encoded bytes; "
+                    "make one with: python -c 'from cryptography.fernet import Fernet; "
+                    "print(Fernet.generate_key().decode())'"
+                ) from None
+        return keys
+    path = directory / "otp_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(Fernet.generate_key().decode())
+    return [path.read_text().strip()]
+
+
 def smtp(url: str | None) -> tuple[str, int, str, str, bool, bool] | None:
     """smtp://user:password@host:port (STARTTLS with ?starttls), smtps:// for TLS from the start."""
     if not url:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -27,6 +28,8 @@ INSTALLED_APPS = [
     "ninja",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_static",
     "tierdesk.persistence",
     "tierdesk.web",
     "tierdesk.mail",
@@ -115,6 +118,16 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "tierdesk/locked.html"
 AXES_VERBOSE = False
 
+# Second factor (django-otp) -----------------------------------------------------------------------
+# Authenticator secrets are sealed at rest with these keys (TIERDESK_OTP_KEY, else generated into
+# the data directory); backup codes are django-otp's static tokens. Each wrong code doubles the
+# wait before the next is checked (1 s, 2 s, 4 s, ...), kept on the device across logins.
+TIERDESK_OTP_KEYS = env.otp_keys(DATA_DIR)
+OTP_TOTP_ISSUER = env.get("MAIL_DOMAIN") or "Tierdesk"
+OTP_TOTP_THROTTLE_FACTOR = env.integer("OTP_THROTTLE_FACTOR", 1, low=1)
+OTP_STATIC_THROTTLE_FACTOR = OTP_TOTP_THROTTLE_FACTOR
+# -------------------------------------------------------------------------------------------------
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -201,6 +214,7 @@ if not ON_LOCALHOST:
 # embedded desk (its table made by a migration), Redis when there is one (TIERDESK_CACHE_URL, else
 # a redis:// TIERDESK_BROKER_URL).
 _cache_url = env.get("CACHE_URL") or env.get("BROKER_URL") or ""
+CACHES: dict[str, dict[str, Any]]
 if _cache_url.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {
@@ -214,6 +228,8 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "tierdesk_cache",
+            # Room for the counters of many addresses before the oldest third is dropped.
+            "OPTIONS": {"MAX_ENTRIES": 20_000, "CULL_FREQUENCY": 3},
         }
     }
 # django-ratelimit warns that the database cache counts without an atomic increment: under

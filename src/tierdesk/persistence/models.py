@@ -60,9 +60,6 @@ class User(AbstractUser):
     )
     phone = models.CharField(max_length=40, blank=True)
     language = models.CharField(max_length=8, default="en")
-    # Optional second factor (RFC 6238). The secret is kept until enabled with a valid code.
-    totp_secret = models.CharField(max_length=64, blank=True)
-    totp_enabled = models.BooleanField(default=False)
 
     @property
     def role_enum(self) -> Role:
@@ -723,3 +720,7 @@ class AdminChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verb} {self.object_kind} {self.object_label}"
+
+
+# The second factor's device lives in its own module; imported here so Django finds the model.
+from tierdesk.persistence.second_factor import AuthenticatorDevice  # noqa: E402, F401
