@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
+from ninja.openapi.schema import OpenAPISchema
 
 from tierdesk import __version__
 from tierdesk.api import errors
@@ -14,7 +17,14 @@ from tierdesk.api.reports import router as reports
 from tierdesk.api.status import router as status
 from tierdesk.api.tickets import router as tickets
 
-api = NinjaAPI(
+class DeskAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
+        """The document, with the error answers (one shape, `api/errors.py`) on every operation."""
+        document: OpenAPISchema = errors.document(super().get_openapi_schema(**kwargs))
+        return document
+
+
+api = DeskAPI(
     title="Tierdesk API",
     version="1",
     urls_namespace="api-v1",
