@@ -17,6 +17,7 @@ from tierdesk.api.reports import router as reports
 from tierdesk.api.status import router as status
 from tierdesk.api.tickets import router as tickets
 
+
 class DeskAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
         """The document, with the error answers (one shape, `api/errors.py`) on every operation."""
