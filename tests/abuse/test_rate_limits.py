@@ -3,6 +3,10 @@ Retry-After until its window ends; the clock is the desk's, so windows move with
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -184,3 +188,45 @@ def test_what_counting_costs_an_api_request_on_the_database_cache(desk: Desk) ->
     own = [s for s in sql if "tierdesk_cache" not in s and "SAVEPOINT" not in s]
     assert own == [q["sql"] for q in bare.captured_queries]
     assert 0 < len(sql) - len(own) <= 24
+
+
+REDIS = os.environ.get("TIERDESK_TEST_REDIS_URL")
+
+
+@pytest.mark.skipif(not REDIS, reason="set TIERDESK_TEST_REDIS_URL to count in a real Redis")
+def test_counts_in_redis_are_shared_by_separate_processes(desk: Desk, tight, settings) -> None:
+    """With Redis as the cache the counts are Redis's: a second process (here a subprocess
+    reading the same keys) sees the first one's count, and the limit holds."""
+    prefix = f"td-test-{uuid.uuid4().hex[:8]}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    import redis
+
+    server = redis.Redis.from_url(str(REDIS))
+    try:
+        client = _from("198.51.100.77")
+        for name in ("a", "b", "c"):
+            assert client.post("/login/", {"username": name, "password": "x"}).status_code == 200
+        assert client.post("/login/", {"username": "d", "password": "x"}).status_code == 429
+        keys = server.keys(f"{prefix}:*")
+        assert keys, "no counter in Redis"
+        counted = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"import redis; r = redis.Redis.from_url({REDIS!r}); "
+                f"print(max(int(r.get(k) or 0) for k in r.keys({prefix + ':*'!r})))",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert int(counted.stdout) == 4
+    finally:
+        for key in server.keys(f"{prefix}:*"):
+            server.delete(key)
