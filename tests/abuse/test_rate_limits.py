@@ -230,3 +230,15 @@ def test_counts_in_redis_are_shared_by_separate_processes(desk: Desk, tight, set
     finally:
         for key in server.keys(f"{prefix}:*"):
             server.delete(key)
+
+
+def test_behind_a_proxy_the_forwarded_address_is_counted(desk: Desk, tight, settings) -> None:
+    settings.TIERDESK_BEHIND_PROXY = True
+    proxy = "10.0.0.1"
+    for _ in range(3):
+        one = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="spoofed, 198.51.100.30")
+        assert one.post("/login/", {"username": "x", "password": "x"}).status_code == 200
+    assert one.post("/login/", {"username": "x", "password": "x"}).status_code == 429
+    # Another client behind the same proxy is its own address; a forged first entry changes nothing.
+    two = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="198.51.100.30, 198.51.100.31")
+    assert two.post("/login/", {"username": "y", "password": "x"}).status_code == 200

@@ -239,13 +239,14 @@ RATELIMIT_USE_CACHE = "default"
 RATELIMIT_ENABLE = env.flag("RATE_LIMITS", True)
 TIERDESK_BEHIND_PROXY = env.flag("BEHIND_PROXY", False)
 # Requests per window (count/[n]s|m|h|d; "off" for none), each counted per client address, the
-# API also per token (see tierdesk.config.throttle).
+# API also per token (see tierdesk.config.throttle). Generous enough for an office of people behind
+# one address; django-axes still locks one username after a few failures.
 TIERDESK_RATE_LIMITS = {
-    "LOGIN": env.rate("RATE_LIMIT_LOGIN", "20/5m"),
-    "LOGIN_CODE": env.rate("RATE_LIMIT_LOGIN_CODE", "10/5m"),
-    "REGISTER": env.rate("RATE_LIMIT_REGISTER", "10/h"),
-    "PASSWORD_RESET": env.rate("RATE_LIMIT_PASSWORD_RESET", "10/h"),
-    "LINKS": env.rate("RATE_LIMIT_LINKS", "30/h"),
+    "LOGIN": env.rate("RATE_LIMIT_LOGIN", "60/5m"),
+    "LOGIN_CODE": env.rate("RATE_LIMIT_LOGIN_CODE", "30/5m"),
+    "REGISTER": env.rate("RATE_LIMIT_REGISTER", "20/h"),
+    "PASSWORD_RESET": env.rate("RATE_LIMIT_PASSWORD_RESET", "20/h"),
+    "LINKS": env.rate("RATE_LIMIT_LINKS", "60/h"),
     "API_TOKEN": env.rate("RATE_LIMIT_API_TOKEN", "600/m"),
     "API_ADDRESS": env.rate("RATE_LIMIT_API_ADDRESS", "1200/m"),
 }
