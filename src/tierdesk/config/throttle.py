@@ -98,7 +98,8 @@ def rates() -> dict[str, str]:
 
 
 def over_limit(request: HttpRequest) -> tuple[Door, int] | None:
-    """The first door whose limit this request exceeds, and the seconds until it reopens.
+    """A door whose limit this request exceeds, and the seconds until every exceeded door has
+    reopened.
 
     Every matching door counts the request, so a caller over one limit still uses up the others.
     """
@@ -114,9 +115,11 @@ def over_limit(request: HttpRequest) -> tuple[Door, int] | None:
         usage = django_ratelimit.core.get_usage(
             request, group=door.name, key=door.key, rate=rate, increment=True
         )
-        if usage is not None and usage["should_limit"] and refused is None:
+        if usage is not None and usage["should_limit"]:
             # The window's last second still belongs to it: reopen the second after.
-            refused = (door, max(1, int(usage["time_left"]) + 1))
+            wait = max(1, int(usage["time_left"]) + 1)
+            if refused is None or wait > refused[1]:
+                refused = (door, wait)
     return refused
 
 
