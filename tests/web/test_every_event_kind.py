@@ -35,7 +35,9 @@ def _every_kind(desk: Desk, fixed_clock) -> Ticket:  # type: ignore[no-untyped-d
     desk.open(subject="Mail delivery to Gmail is delayed", severity="high")
     later()
     # The same subject again from the same partner: flagged as a possible duplicate.
-    ticket = desk.open(subject="Mail delivery to Gmail is delayed", severity="high")
+    ticket = desk.open(
+        subject="Mail delivery to Gmail is delayed", severity="high", customer_account=desk.acme
+    )
     number = ticket.number
     later()
     act.add_reply(
@@ -43,6 +45,9 @@ def _every_kind(desk: Desk, fixed_clock) -> Ticket:  # type: ignore[no-untyped-d
     )
     act.add_note(actor=desk.l1, number=number, body="Queue depth is 40k.", now=clock.now())
     act.assign(actor=desk.l1, number=number, assignee=desk.l1, now=clock.now())
+    process.validate_authority(
+        actor=desk.l1, number=number, authorised=True, note="Confirmed by phone.", now=clock.now()
+    )
     act.change_severity(
         actor=desk.l1, number=number, to="normal", reason="workaround exists", now=clock.now()
     )

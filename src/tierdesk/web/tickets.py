@@ -126,6 +126,21 @@ class LinkForm(forms.Form):
     )
 
 
+class AuthorityForm(forms.Form):
+    authorised = forms.TypedChoiceField(
+        label=_l("The requester's authority"),
+        choices=[
+            ("yes", _l("Validated: may raise requests for this account")),
+            ("no", _l("No authority: reject the ticket")),
+        ],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        max_length=2000, label=_l("How it was validated, or why not"), required=False
+    )
+
+
 FORMS: dict[str, type[forms.Form]] = {
     "reply": ReplyForm,
     "note": NoteForm,
@@ -140,6 +155,7 @@ FORMS: dict[str, type[forms.Form]] = {
     "ask": AskForm,
     "reject": RejectForm,
     "link": LinkForm,
+    "authority": AuthorityForm,
 }
 STAFF_ONLY = (
     "note",
@@ -152,6 +168,7 @@ STAFF_ONLY = (
     "ask",
     "reject",
     "link",
+    "authority",
 )
 # Choices that depend on the profile or the ticket, filled in before binding and validating.
 DYNAMIC = ("status", "level", "severity", "assign", "hold", "reject")
@@ -253,6 +270,8 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
             form.fields["reason"].choices = [
                 (k, r.label) for k, r in profile.invalid_reasons.items()
             ]
+        if name == "authority" and q.authority_awaiting(ticket) is None:
+            continue  # offered while the profile's check waits for the desk
         if name == "escalate" and not staff:
             form.fields["reason"].label = _(
                 "Why does this need a manager's attention? (Say why if no agreed time has passed"
@@ -375,6 +394,7 @@ def _page(
             else [],
             "waiting_label": _label(profile.statuses, waiting) if waiting else "",
             "can_resolve": staff and _resolvable(profile, ticket.status),
+            "authority_flag": q.authority_awaiting(ticket) if staff else None,
             "supplier_name": suppliers.get(ticket.supplier or "", ticket.supplier or "")
             if staff
             else "",
@@ -504,6 +524,11 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
             process.reject(
                 actor=user, number=number, reason=data["reason"], note=data["note"], now=now
             )
+        elif verb == "authority":
+            process.validate_authority(
+                actor=user, number=number, authorised=data["authorised"], note=data["note"],
+                now=now,
+            )  # fmt: skip
         elif verb == "link":
             act.link(
                 actor=user,
