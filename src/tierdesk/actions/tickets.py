@@ -382,10 +382,29 @@ def add_reply(*, actor: User, number: str, body: str, now: datetime) -> Event:
         if opening is not None:
             append(ticket, opening, actor=actor, now=now)
         event = append(ticket, change, actor=actor, now=now)
+        if party is Party.REQUESTER:
+            _fill_in_missing(ticket, profile, body, actor=actor, now=now)
         if effect is not None and effect.status is not None:
             # The partner's own confirmation is theirs; a return to Open is the desk's doing.
             append(ticket, effect.status, actor=actor if effect.confirmed else None, now=now)
         return event
+
+
+def _fill_in_missing(
+    ticket: Ticket, profile: Profile, body: str, *, actor: User, now: datetime
+) -> None:
+    """CloudCTI 1.3: a requester's answer that follows the template fills in what the report
+    lacked, recorded as an event and kept in the ticket's form."""
+    records = Event.objects.filter(
+        ticket=ticket, kind__in=(EventKind.CREATED, EventKind.FORM_COMPLETED)
+    ).order_by("seq")
+    missing = decide.still_missing([(e.kind, e.data) for e in records.only("kind", "data")])
+    completed = decide.complete_form(profile, missing, body)
+    if completed is None:
+        return
+    append(ticket, completed, actor=actor, now=now)
+    ticket.form = {**ticket.form, **completed.data["fields"]}
+    ticket.save(update_fields=["form"])
 
 
 def _asked_to_confirm(ticket: Ticket) -> bool:

@@ -36,6 +36,7 @@ class EventKind(StrEnum):
     INCIDENT_LINKED = "incident_linked"
     INCIDENT_RESOLVED = "incident_resolved"
     AUTHORITY_CHECKED = "authority_checked"
+    FORM_COMPLETED = "form_completed"
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from tierdesk.domain.parties import (
     sees_internal,
 )
 from tierdesk.domain.requester_authority import awaiting_validation
+from tierdesk.domain.ticket import still_missing
 from tierdesk.domain.visibility import EVERYTHING, LevelScope, agent_scope
 from tierdesk.persistence.models import (
     Attachment,
@@ -283,3 +284,11 @@ def authority_awaiting(ticket: Ticket) -> dict[str, Any] | None:
     profile's flag on a requester not listed for the end-customer account, not yet validated."""
     rows = Event.objects.filter(ticket=ticket, kind=EventKind.AUTHORITY_CHECKED).order_by("seq")
     return awaiting_validation((e.kind, e.data) for e in rows.only("kind", "data"))
+
+
+def missing_information(ticket: Ticket) -> list[str]:
+    """The form fields the report still lacks (CloudCTI 1.3, a voicemail): keys, in order."""
+    rows = Event.objects.filter(
+        ticket=ticket, kind__in=(EventKind.CREATED, EventKind.FORM_COMPLETED)
+    ).order_by("seq")
+    return still_missing([(e.kind, e.data) for e in rows.only("kind", "data")])

@@ -395,6 +395,9 @@ def _page(
             "waiting_label": _label(profile.statuses, waiting) if waiting else "",
             "can_resolve": staff and _resolvable(profile, ticket.status),
             "authority_flag": q.authority_awaiting(ticket) if staff else None,
+            "missing_information": [labels.get(k, k) for k in q.missing_information(ticket)]
+            if party_of(role) is not Party.SUPPLIER
+            else [],
             "supplier_name": suppliers.get(ticket.supplier or "", ticket.supplier or "")
             if staff
             else "",

@@ -156,6 +156,13 @@ def describe(
     elif kind == EventKind.INCIDENT_RESOLVED:
         what = _("the incident “%(title)s” is resolved") % {"title": d.get("title", "")}
         body = str(d.get("message", ""))
+    elif kind == EventKind.FORM_COMPLETED:
+        labels = {f.key: f.label for f in profile.form}
+        given = d.get("fields") or {}
+        what = _("added the missing information: %(fields)s") % {
+            "fields": ", ".join(labels.get(k, k) for k in given)
+        }
+        body = "\n".join(f"{labels.get(k, k)}: {v}" for k, v in given.items())
     elif kind == EventKind.AUTHORITY_CHECKED:
         names = {"requester": d.get("requester") or _("the requester"),
                  "account": d.get("account_name") or d.get("account", "")}  # fmt: skip
