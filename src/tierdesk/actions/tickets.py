@@ -27,6 +27,7 @@ from tierdesk.domain.ticket import TicketState
 from tierdesk.domain.uploads import Upload
 from tierdesk.language import detect as detect_language
 from tierdesk.persistence import numbers
+from tierdesk.persistence.clocks import clock_events
 from tierdesk.persistence.mapping import state_of
 from tierdesk.persistence.models import (
     Attachment,
@@ -395,10 +396,10 @@ def _fill_in_missing(
 ) -> None:
     """CloudCTI 1.3: a requester's answer that follows the template fills in what the report
     lacked, recorded as an event and kept in the ticket's form."""
-    records = Event.objects.filter(
-        ticket=ticket, kind__in=(EventKind.CREATED, EventKind.FORM_COMPLETED)
-    ).order_by("seq")
-    missing = decide.still_missing([(e.kind, e.data) for e in records.only("kind", "data")])
+    history = ticket.clock_history  # the record this action already read, under the lock
+    if history is None:
+        history = clock_events(ticket)
+    missing = decide.still_missing([(e.kind, e.data) for e in history])
     completed = decide.complete_form(profile, missing, body)
     if completed is None:
         return
