@@ -23,6 +23,7 @@ from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of, see
 from tierdesk.domain.process import confirmation_outcome
 from tierdesk.persistence.models import Organisation, SupportTerms, User
 from tierdesk.queries import disclosure
+from tierdesk.queries import macros as canned
 from tierdesk.queries import tickets as q
 from tierdesk.queries.administration import choosable_suppliers
 from tierdesk.queries.sla import ticket_sla
@@ -355,6 +356,14 @@ def _page(
         for e in events
         if e.attachment is None or e.attachment in attachments
     ]
+    picks = canned.for_ticket(user, ticket, record) if staff else []
+    picked = _picked(request, picks)
+    if picked is not None and not (bound or {}).get("reply"):
+        # Without the page's script the picker asks for the page again with the reply filled.
+        bound = {
+            **(bound or {}),
+            "reply": ReplyForm(prefix="reply", initial={"body": picked["body"]}),
+        }
     built = _forms(user, ticket, bound or {})
     waiting = _waiting(profile, ticket.status) if staff else None
     return render(
@@ -390,6 +399,8 @@ def _page(
             if ticket.status in profile.statuses
             else ticket.status,
             "forms": built,
+            "macros": picks,
+            "picked": picked,
             "is_requester": party_of(role) is Party.REQUESTER,
             "is_supplier": party_of(role) is Party.SUPPLIER,
             "is_staff": party_of(role) is Party.PROVIDER,
@@ -400,6 +411,11 @@ def _page(
         },
         status=status,
     )
+
+
+def _picked(request: HttpRequest, picks: list[dict[str, Any]]) -> dict[str, Any] | None:
+    wanted = request.GET.get("macro", "")
+    return next((m for m in picks if str(m["id"]) == wanted), None) if wanted else None
 
 
 @login_required
