@@ -18,6 +18,7 @@ from tierdesk.cli.main import main
 from tierdesk.domain.parties import OrganisationKind, Role
 from tierdesk.persistence.models import (
     AdminChange,
+    CannedReply,
     Event,
     LevelMembership,
     Organisation,
@@ -72,6 +73,13 @@ def test_every_shipped_profile_loads_its_own_demo_desk(
         == User.objects.count() - 1
     )
     assert Organisation.objects.filter(kind="customer", parent__kind="partner").exists()
+    # Shared canned replies in the profile's reply language, logged as the manager's work.
+    shared = CannedReply.objects.filter(profile=name, owner=None, is_active=True)
+    assert shared.count() >= 3
+    assert all(r.texts.filter(language=profile.languages.reply).exists() for r in shared)
+    assert AdminChange.objects.filter(object_kind="canned_reply", verb="create").count() == (
+        shared.count()
+    )
 
     assert set(Ticket.objects.values_list("status", flat=True)) == set(profile.statuses)
     assert set(Ticket.objects.values_list("severity", flat=True)) <= set(profile.severities)
