@@ -76,6 +76,14 @@ class EscalateForm(forms.Form):
     )
 
 
+class ReopenForm(forms.Form):
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=100_000,
+        label=_l("What still does not work?"),
+    )
+
+
 class AttachForm(forms.Form):
     file = forms.FileField(label=_l("Attach a file"))
 
@@ -141,6 +149,7 @@ FORMS: dict[str, type[forms.Form]] = {
     "ask": AskForm,
     "reject": RejectForm,
     "link": LinkForm,
+    "reopen": ReopenForm,
 }
 STAFF_ONLY = (
     "note",
@@ -154,8 +163,9 @@ STAFF_ONLY = (
     "reject",
     "link",
 )
-# Choices that depend on the profile or the ticket, filled in before binding and validating.
-DYNAMIC = ("status", "level", "severity", "assign", "hold", "reject")
+# Forms that depend on the profile or the ticket (their choices, or whether they are offered at
+# all), built before binding and validating.
+DYNAMIC = ("status", "level", "severity", "assign", "hold", "reject", "reopen")
 
 
 def _user(request: HttpRequest) -> User:
@@ -254,6 +264,8 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
             form.fields["reason"].choices = [
                 (k, r.label) for k, r in profile.invalid_reasons.items()
             ]
+        if name == "reopen" and (staff or _reopens_to(profile, ticket.status) is None):
+            continue
         if name == "escalate" and not staff:
             form.fields["reason"].label = _(
                 "Why does this need a manager's attention? (Say why if no agreed time has passed"
@@ -261,6 +273,14 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
             )
         built[name] = form
     return built
+
+
+def _reopens_to(profile: Any, status: str) -> str | None:
+    """The open status a requester may move a resolved ticket back to, if any."""
+    spec = profile.statuses.get(status)
+    if spec is None or spec.category != "resolved":
+        return None
+    return next((k for k in spec.requester_to if profile.statuses[k].is_open), None)
 
 
 def _waiting(profile: Any, status: str) -> str | None:
@@ -385,7 +405,7 @@ def _page(
             else "",
             "menu": [
                 (n, built[n])
-                for n in ("reject", "link", "hold", "escalate", "attach")
+                for n in ("reopen", "reject", "link", "hold", "escalate", "attach")
                 if n in built
             ],
             "confirms_to": confirmation_outcome(profile, ticket.status)
@@ -464,6 +484,15 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
                         fields={"body": _("send it without the status change")},
                     )
                 act.change_status(actor=user, number=number, to=waiting, now=now)
+        elif verb == "reopen":
+            with transaction.atomic():  # the message and the reopening together, or neither
+                act.add_reply(actor=user, number=number, body=data["body"], now=now)
+                after = q.get_ticket(user, number)
+                target = _reopens_to(profile, after.status)
+                if target is not None:  # the reply itself may already have reopened it
+                    act.change_status(
+                        actor=user, number=number, to=target, reason="requester_reply", now=now
+                    )
         elif verb == "reply":
             event = act.add_reply(actor=user, number=number, body=data["body"], now=now)
             number = event.ticket.number  # a reply to a closed ticket opens a follow-up
