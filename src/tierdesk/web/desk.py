@@ -173,7 +173,8 @@ def bulk_change(request: HttpRequest) -> HttpResponse:
         }
         for o in outcomes
     ]
-    context["done_count"] = sum(1 for o in outcomes if o.done)
+    context["done_count"] = sum(1 for o in outcomes if o.code == "done")
+    context["unchanged_count"] = sum(1 for o in outcomes if o.code == "unchanged")
     context["refused_count"] = sum(1 for o in outcomes if not o.done)
     return render(request, "tierdesk/desk.html", context, status=422 if form.errors else 200)
 

@@ -30,6 +30,7 @@
     replies.forEach(function (r) { if (String(r.id) === select.value) { chosen = r; } });
     if (!chosen) { mark(""); return; }
     text.value = text.value.trim() ? text.value.replace(/\s+$/, "") + "\n\n" + chosen.body : chosen.body;
+    text.rows = Math.min(16, Math.max(text.rows, text.value.split("\n").length + 1));
     text.dispatchEvent(new Event("input", { bubbles: true }));
     mark(chosen.suggests);
     text.focus();
