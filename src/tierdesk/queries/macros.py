@@ -13,7 +13,6 @@ from tierdesk import profiles
 from tierdesk.domain import macros
 from tierdesk.domain.errors import NotFound
 from tierdesk.domain.parties import Role
-from tierdesk.domain.sla import ClockEvent
 from tierdesk.persistence.models import CannedReply, Ticket, User
 from tierdesk.queries.sla import ticket_sla
 
@@ -77,12 +76,13 @@ def _moment(moment: datetime | None, zone: tzinfo, language: str) -> str:
 
 
 def values(
-    user: User, ticket: Ticket, language: str, record: list[ClockEvent] | None = None
+    user: User, ticket: Ticket, language: str, figures: list[dict[str, Any]] | None = None
 ) -> dict[str, str]:
     """Each placeholder's value for this ticket, times in the desk's zone with the zone named."""
     profile = profiles.for_ticket(ticket.profile)
     zone = profile.calendars[profile.default_calendar].zone
-    figures = ticket_sla(ticket, record)
+    if figures is None:
+        figures = ticket_sla(ticket)
 
     def due(kinds: tuple[str, ...]) -> str:
         running = [t["due"] for t in figures if t["kind"] in kinds and t["state"] == "running"]
@@ -105,10 +105,11 @@ def values(
 
 
 def for_ticket(
-    user: User, ticket: Ticket, record: list[ClockEvent] | None = None
+    user: User, ticket: Ticket, figures: list[dict[str, Any]] | None = None
 ) -> list[dict[str, Any]]:
     """Each canned reply the user may pick, filled for the ticket in its language where a text
-    in that language exists (else the profile's reply language, else its standard one)."""
+    in that language exists (else the profile's reply language, else its standard one).
+    `figures`: the ticket's clocks as `queries.sla.ticket_sla` gives them, when already read."""
     profile = profiles.for_ticket(ticket.profile)
     fallbacks = (profile.languages.reply, profile.languages.standard)
     out = []
@@ -118,7 +119,7 @@ def for_ticket(
         if not body:
             continue
         if language not in filled:
-            filled[language] = values(user, ticket, language, record)
+            filled[language] = values(user, ticket, language, figures)
         out.append(
             {
                 "id": reply.pk,

@@ -22,7 +22,7 @@ from tierdesk.domain.errors import DomainError, Forbidden, Invalid, NotFound
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of, sees_internal
 from tierdesk.domain.process import confirmation_outcome
 from tierdesk.persistence.models import Organisation, SupportTerms, User
-from tierdesk.queries import disclosure
+from tierdesk.queries import contingency, disclosure
 from tierdesk.queries import macros as canned
 from tierdesk.queries import tickets as q
 from tierdesk.queries.administration import choosable_suppliers
@@ -376,7 +376,8 @@ def _page(
         for e in events
         if e.attachment is None or e.attachment in attachments
     ]
-    picks = canned.for_ticket(user, ticket, record) if staff else []
+    sla = ticket_sla(ticket, record)
+    picks = canned.for_ticket(user, ticket, sla) if staff else []
     picked = _picked(request, picks)
     if picked is not None and not (bound or {}).get("reply"):
         # Without the page's script the picker asks for the page again with the reply filled.
@@ -397,7 +398,10 @@ def _page(
             "conversation": conversation,
             "opened_when": when(ticket.opened_at, zone),
             "channel_label": CHANNELS.get(ticket.channel, lambda: ticket.channel)(),
-            "sla": _sla_words(disclosure.targets(user, ticket_sla(ticket, record)), zone),
+            "sla": _sla_words(disclosure.targets(user, sla), zone),
+            "contingency": contingency.routes(ticket, sla, clock.now())
+            if disclosure.sees_contingency(user)
+            else [],
             "waiting_label": _label(profile.statuses, waiting) if waiting else "",
             "can_resolve": staff and _resolvable(profile, ticket.status),
             "supplier_name": suppliers.get(ticket.supplier or "", ticket.supplier or "")
