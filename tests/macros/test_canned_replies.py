@@ -165,3 +165,17 @@ def test_the_api_lists_for_agents_and_changes_for_managers(desk: Desk, as_user) 
     assert manager.post(f"/canned-replies/{reply_id}/deactivate").json()["active"] is False
     assert agent.get("/canned-replies").json() == []
     assert partner.get("/canned-replies").status_code == 404
+
+
+def test_the_page_refuses_in_the_viewers_language(desk: Desk) -> None:
+    client = Client()
+    client.force_login(desk.manager)
+    client.cookies["django_language"] = "de"
+    page = client.post(
+        "/desk/replies/new/", {"title": "x", "text_en": "Hallo {{kunde}}", "text_de": "{{ticket"}
+    ).content.decode()
+    assert "Unbekannter Platzhalter {{kunde}}" in page
+    assert "wird nicht mit" in page and "unknown placeholder" not in page
+    empty = client.post("/desk/replies/new/", {"title": "x"}).content.decode()
+    assert "Schreiben Sie den Text in mindestens einer Sprache." in empty
+    assert not CannedReply.objects.exists()

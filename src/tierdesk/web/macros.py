@@ -91,16 +91,26 @@ class CannedReplyForm(forms.Form):
             )
 
     def clean(self) -> dict[str, Any]:
-        """The texts' placeholders checked with the rest, so every problem shows at once."""
+        """The texts' placeholders checked with the rest, so every problem shows at once, in
+        the viewer's language (the same rule as the action's, `domain/macros.py`)."""
         data = super().clean() or {}
-        draft = macros.Draft(title="-", texts=self.texts(), suggests="")
-        for name, message in macros.check(draft, languages=self.languages).items():
-            if name.startswith("texts"):
-                field = name.replace("texts.", "text_", 1) if "." in name else None
-                if field is None and self.languages:
-                    field = f"text_{self.languages[0]}"
-                if field in self.fields and field not in self.errors:
-                    self.add_error(field, message)
+        texts = self.texts()
+        for code, body in texts.items():
+            field = f"text_{code}"
+            if field in self.errors:
+                continue
+            if unknown := macros.unknown_placeholders(body):
+                self.add_error(
+                    field,
+                    _("Unknown placeholder %(names)s: use the ones listed beside the form.")
+                    % {"names": ", ".join("{{" + name + "}}" for name in unknown)},
+                )
+            elif macros.unclosed(body):
+                self.add_error(field, _("A '{{' is not closed with '}}'."))
+        if self.languages and not any(body.strip() for body in texts.values()):
+            first = f"text_{self.languages[0]}"
+            if first not in self.errors:
+                self.add_error(first, _("Write the text in at least one language."))
         return data
 
     def texts(self) -> dict[str, str]:
