@@ -13,9 +13,13 @@ import pytest
 from tests.browser.conftest import check_accessibility
 from tests.browser.test_ticket_screens import _open
 from tests.conftest import Desk
-from tierdesk import clock
+from tierdesk import clock, profiles
 from tierdesk.actions import macros
 from tierdesk.actions import tickets as act
+from tierdesk.cli.demo import DEMO_PASSWORD
+from tierdesk.cli.main import main
+from tierdesk.domain.parties import Role
+from tierdesk.persistence.models import Ticket, User
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -110,3 +114,27 @@ def test_canned_replies_bulk_bar_and_partner_page(
             assert page.locator("#macro-pick").count() == 0
             _look(page, shots, f"ticket-partner-{language}-{width}", width)
             page.context.close()
+
+
+@pytest.mark.parametrize("name", profiles.builtin_names())
+def test_each_shipped_demo_desk_offers_its_canned_replies(
+    name: str, browser: Any, live_server: Any, settings: Any, shots: Path
+) -> None:
+    """Every shipped profile's demo desk: an agent picks the first canned reply on a ticket and
+    the composer holds it filled in, no placeholder left; screenshots of the desk and page."""
+    settings.TIERDESK = {**settings.TIERDESK, "PROFILE": name}
+    assert main(["demo"]) == 0
+    agent = User.objects.filter(role=Role.AGENT, is_active=True).order_by("username").first()
+    ticket = Ticket.objects.filter(is_open=True).order_by("number").first()
+    assert agent is not None and ticket is not None
+    for language in ("en", "de"):
+        page = _open(browser, live_server.url, agent.username, language, 1366, DEMO_PASSWORD)
+        page.goto(f"{live_server.url}/tickets/{ticket.number}/")
+        picker = page.locator("#macro-pick")
+        picker.select_option(index=1)
+        text = page.locator("#id_reply-body").input_value()
+        assert ticket.number in text and "{{" not in text, (name, text)
+        _look(page, shots, f"ticket-picker-{name}-{language}-1366", 1366)
+        page.goto(f"{live_server.url}/desk/replies/")
+        _look(page, shots, f"macros-list-{name}-{language}-1366", 1366)
+        page.context.close()
