@@ -127,3 +127,24 @@ def test_the_api_answers_each_ticket(desk: Desk, as_user) -> None:  # type: igno
     assert as_user(desk.north_user).post(
         "/tickets/bulk", {"tickets": [a.number], "operation": "assign", "value": ""}
     ).status_code in (403, 404)
+
+
+def test_the_summary_tells_changed_already_so_and_refused_apart(desk: Desk) -> None:
+    a, b, c = _three(desk)
+    act.assign(actor=desk.l1, number=a.number, assignee=desk.l2, now=clock.now())
+    client = Client()
+    client.force_login(desk.l1)
+    body = client.post(
+        "/desk/bulk",
+        {"tickets": [a.number], "bulk-operation": "assign", "bulk-assignee": "agent2"},
+    ).content.decode()
+    assert "1 already so</h2>" in body and "changed" not in body.split("bulk-result-h")[1][:80]
+    body = client.post(
+        "/desk/bulk",
+        {"tickets": [a.number, b.number, c.number], "bulk-operation": "level",
+         "bulk-level": "l2", "bulk-note": "Over to the mailbox team"},
+    ).content.decode()  # fmt: skip
+    assert "3 tickets changed</h2>" in body
+    assert set(
+        Ticket.objects.filter(pk__in=[a.pk, b.pk, c.pk]).values_list("level", flat=True)
+    ) == {"l2"}
