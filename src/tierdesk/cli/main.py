@@ -550,11 +550,35 @@ def mail_serve(args: argparse.Namespace) -> int:
 def mail_poll(args: argparse.Namespace) -> int:
     """Fetch from the IMAP mailboxes in TIERDESK_IMAP_URLS once; one JSON line per message."""
     _setup()
+    from datetime import timedelta
+
     from tierdesk import clock
+    from tierdesk.mail.intake import take_up_pending
     from tierdesk.mail.sources.imap import poll_all
 
+    # Whatever an earlier run stored and never decided is decided first.
+    for result in take_up_pending(clock.now(), older_than=timedelta(0)):
+        print(json.dumps(result.as_json()), flush=True)
     for result in poll_all(now=clock.now()):
         print(json.dumps(result.as_json()), flush=True)
+    return 0
+
+
+@command("mail pending")
+def mail_pending(args: argparse.Namespace) -> int:
+    """List the messages received and not yet decided, and why; --process decides them now."""
+    _setup()
+    from datetime import timedelta
+
+    from tierdesk import clock
+    from tierdesk.mail.intake import take_up_pending, waiting
+
+    if args.process:
+        for result in take_up_pending(clock.now(), older_than=timedelta(0)):
+            print(json.dumps(result.as_json()), flush=True)
+        return 0
+    for item in waiting(clock.now()):
+        print(json.dumps(item.as_json(), ensure_ascii=False))
     return 0
 
 
@@ -697,6 +721,11 @@ def parser() -> argparse.ArgumentParser:
     mail.add_parser(
         "poll", help="fetch once from the IMAP mailboxes in TIERDESK_IMAP_URLS"
     ).set_defaults(handler="mail poll")
+    p = mail.add_parser(
+        "pending", help="messages received and not decided yet, and why; --process decides them"
+    )
+    p.add_argument("--process", action="store_true", help="decide every pending message now")
+    p.set_defaults(handler="mail pending")
     p = mail.add_parser("quarantine", help="list quarantined messages; --show ID; --reprocess ID")
     p.add_argument("--show", type=int, default=None, metavar="ID")
     p.add_argument("--reprocess", type=int, default=None, metavar="ID")
