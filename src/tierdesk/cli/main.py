@@ -542,7 +542,13 @@ def mail_serve(args: argparse.Namespace) -> int:
     _setup()
     from tierdesk.mail.sources.smtp import serve_forever
 
-    serve_forever(host=args.host, port=args.port, lmtp=args.lmtp, workers=args.workers)
+    serve_forever(
+        host=args.host,
+        port=args.port,
+        lmtp=args.lmtp,
+        workers=args.workers,
+        parent_fd=args.parent_fd,
+    )
     return 0
 
 
@@ -717,6 +723,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--workers", type=int, default=2, help="listener processes sharing the port (SO_REUSEPORT)"
     )
+    # Set by the first listener for the children it supervises: the pipe to watch for its end.
+    p.add_argument("--parent-fd", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(handler="mail serve")
     mail.add_parser(
         "poll", help="fetch once from the IMAP mailboxes in TIERDESK_IMAP_URLS"

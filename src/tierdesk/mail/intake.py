@@ -173,9 +173,7 @@ def take_up_pending(
         else timedelta(seconds=settings.TIERDESK["MAIL_PENDING_SECONDS"])
     )
     waiting = list(
-        InboundMessage.objects.filter(
-            outcome=InboundMessage.PENDING, received_at__lte=now - age
-        )
+        InboundMessage.objects.filter(outcome=InboundMessage.PENDING, received_at__lte=now - age)
         .order_by("received_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
