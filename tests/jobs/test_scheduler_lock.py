@@ -96,3 +96,40 @@ def test_a_second_scheduler_refuses_to_start_and_a_standby_takes_over(
     again = schedulers.start("again")
     until(lambda: schedulers.says("again", ready), 60, "a scheduler after a clean stop", step=0.2)
     assert again.poll() is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scheduler_started_by_serve_stops_when_serve_is_killed(
+    schedulers: Schedulers, tmp_path: Path
+) -> None:
+    """Else it would live on as an orphan holding the lock, and the next serve's scheduler
+    would refuse to start."""
+    from tests.faults.conftest import children, free_port, state
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tierdesk", "serve", "--port", str(free_port()), "--workers", "1"],
+        env=schedulers.env,
+        cwd=tmp_path,
+        stdout=schedulers.log("serve").open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    schedulers.started.append(server)
+    until(lambda: schedulers.says("serve", "scheduler running"), 90, "serve's scheduler", step=0.2)
+    (scheduler,) = [
+        pid
+        for pid in children(server.pid)
+        if b"scheduler" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
+    web = [pid for pid in children(server.pid) if pid != scheduler]
+    server.send_signal(signal.SIGKILL)
+    server.wait(timeout=10)
+    try:
+        until(lambda: state(scheduler) in (None, "Z"), 30, "the orphaned scheduler to stop")
+        assert schedulers.says("serve", "the parent process is gone; stopping")
+        after = schedulers.start("after")
+        until(lambda: schedulers.says("after", "scheduler running"), 60, "a new scheduler")
+        assert after.poll() is None
+    finally:
+        for pid in [scheduler, *web]:
+            if state(pid) not in (None, "Z"):
+                os.kill(pid, signal.SIGKILL)

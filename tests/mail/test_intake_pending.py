@@ -139,3 +139,51 @@ def test_mail_pending_lists_what_waits_and_why_and_processes_it(
     assert json.loads(capsys.readouterr().out)["outcome"] == "ticket"
     assert main(["mail", "pending"]) == 0
     assert capsys.readouterr().out == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_job_skips_a_message_another_process_is_deciding_and_a_resend_waits_for_it(
+    desk: Desk,
+) -> None:
+    """On PostgreSQL the row lock is real: a message being decided (its lock held by another
+    session) is skipped by the job at once, not waited for, and is decided once."""
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks between sessions are PostgreSQL's; SQLite has one writer")
+    raw = mail(Message_ID="<busy@partner.example.com>")
+    stored = InboundMessage.objects.create(
+        dedupe_key="mid:<busy@partner.example.com>",
+        message_id="<busy@partner.example.com>",
+        source="smtp",
+        raw=raw,
+        size=len(raw),
+        received_at=clock.now() - timedelta(hours=1),
+    )
+    locked, release = threading.Event(), threading.Event()
+
+    def deciding_elsewhere() -> None:
+        try:
+            with transaction.atomic():
+                InboundMessage.objects.select_for_update().get(pk=stored.pk)
+                locked.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=deciding_elsewhere)
+    holder.start()
+    try:
+        assert locked.wait(30)
+        assert take_up_pending(clock.now()) == []  # returned at once: skipped, not waited for
+        stored.refresh_from_db()
+        assert (stored.outcome, stored.attempts) == ("pending", 0)
+    finally:
+        release.set()
+        holder.join(30)
+    (result,) = take_up_pending(clock.now())
+    assert result.outcome == "ticket"
+    assert ingest(raw, source="smtp", now=clock.now()).outcome == "duplicate"
+    assert Ticket.objects.count() == 1

@@ -68,7 +68,13 @@ def serve(args: argparse.Namespace) -> int:
 
     scheduler = None
     if not args.no_scheduler and not settings.TIERDESK["BROKER_URL"]:
-        scheduler = subprocess.Popen([sys.executable, "-m", "tierdesk", "scheduler"])
+        # The scheduler watches this pipe and stops when this process is gone, however it went,
+        # so a killed server leaves no scheduler holding the desk's scheduler lock.
+        watch_fd, _alive = os.pipe()
+        scheduler = subprocess.Popen(  # noqa: S603 - our own command
+            [sys.executable, "-m", "tierdesk", "scheduler", "--parent-fd", str(watch_fd)],
+            pass_fds=(watch_fd,),
+        )
     print(
         f"Tierdesk serving on http://{args.host}:{args.port}/ (API docs at /api/v1/docs)",
         flush=True,
@@ -97,6 +103,10 @@ def scheduler(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    if args.parent_fd is not None:
+        from tierdesk.mail.sources.supervisor import watch_parent
+
+        watch_parent(args.parent_fd, stop)
     lock = SchedulerLock()
     if not lock.acquire():
         holder = lock.holder()
@@ -713,6 +723,8 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="when another scheduler runs, wait and take over when it stops (a standby)",
     )
+    # Set by `serve` for the scheduler it starts: the pipe to watch for its end.
+    p.add_argument("--parent-fd", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(handler="scheduler")
     p = sub.add_parser(
         "worker", help="a Celery worker for the sweep and the outbox (needs TIERDESK_BROKER_URL)"

@@ -139,16 +139,17 @@ def _decided(pk: int | None, *, duplicate: bool = False) -> IntakeResult:
 def take_up(pk: int, *, now: datetime, wait: bool = True) -> IntakeResult | None:
     """Decide a pending message under its row lock. None when it is no longer pending (another
     process decided it) or, with wait=False, when another process is deciding it now."""
-    # Counted (and committed) before the try, so a try that kills the process still counts.
-    InboundMessage.objects.filter(pk=pk, outcome=InboundMessage.PENDING).update(
-        attempts=F("attempts") + 1
+    pending = InboundMessage.objects.select_for_update(skip_locked=not wait).filter(
+        pk=pk, outcome=InboundMessage.PENDING
     )
+    # Counted (and committed) before the try, so a try that kills the process still counts;
+    # under the row's lock, so a row another process is deciding is waited for or skipped.
     with transaction.atomic():
-        stored = (
-            InboundMessage.objects.select_for_update(skip_locked=not wait)
-            .filter(pk=pk, outcome=InboundMessage.PENDING)
-            .first()
-        )
+        if not list(pending.values_list("pk", flat=True)):
+            return None
+        InboundMessage.objects.filter(pk=pk).update(attempts=F("attempts") + 1)
+    with transaction.atomic():
+        stored = pending.first()
         if stored is None:
             return None
         if stored.attempts > MAX_ATTEMPTS:
