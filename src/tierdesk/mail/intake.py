@@ -106,6 +106,7 @@ def ingest(
                 envelope_from=(envelope_from or "")[:320],
                 envelope_to=[t.lower()[:320] for t in envelope_to],
                 received_at=now,
+                attempts=1,  # this first try, counted before it starts
             )
     except IntegrityError:
         first = InboundMessage.objects.filter(dedupe_key=key).first()
@@ -114,7 +115,7 @@ def ingest(
             # between): this resend completes it.
             return take_up(first.pk, now=now) or _decided(first.pk, duplicate=True)
         return _decided(first.pk if first else None, duplicate=True)
-    return take_up(stored.pk, now=now) or _decided(stored.pk)
+    return _decide_locked(stored.pk, now=now) or _decided(stored.pk)
 
 
 def _decided(pk: int | None, *, duplicate: bool = False) -> IntakeResult:
@@ -148,8 +149,17 @@ def take_up(pk: int, *, now: datetime, wait: bool = True) -> IntakeResult | None
         if not list(pending.values_list("pk", flat=True)):
             return None
         InboundMessage.objects.filter(pk=pk).update(attempts=F("attempts") + 1)
+    return _decide_locked(pk, now=now, wait=wait)
+
+
+def _decide_locked(pk: int, *, now: datetime, wait: bool = True) -> IntakeResult | None:
+    """Decide a pending message whose try is counted, in one transaction under its lock."""
     with transaction.atomic():
-        stored = pending.first()
+        stored = (
+            InboundMessage.objects.select_for_update(skip_locked=not wait)
+            .filter(pk=pk, outcome=InboundMessage.PENDING)
+            .first()
+        )
         if stored is None:
             return None
         if stored.attempts > MAX_ATTEMPTS:
