@@ -113,22 +113,23 @@ def ingest(
         if first is not None and first.outcome == InboundMessage.PENDING:
             # Received before but never decided (the process or the database stopped in
             # between): this resend completes it.
-            return take_up(first.pk, now=now) or _decided(first.pk, duplicate=True)
-        return _decided(first.pk if first else None, duplicate=True)
+            return take_up(first.pk, now=now) or _decided(first.pk, duplicate=source)
+        return _decided(first.pk if first else None, duplicate=source)
     return _decide_locked(stored.pk, now=now) or _decided(stored.pk)
 
 
-def _decided(pk: int | None, *, duplicate: bool = False) -> IntakeResult:
-    """The result of a message some process has already decided."""
+def _decided(pk: int | None, *, duplicate: str | None = None) -> IntakeResult:
+    """The result of a message some process has already decided; with `duplicate`, the source
+    of another delivery of it, answered as the duplicate it is."""
     row = (
         InboundMessage.objects.filter(pk=pk).select_related("ticket").first()
         if pk is not None
         else None
     )
     number = row.ticket.number if row and row.ticket else None
-    if row is None or duplicate:
+    if row is None or duplicate is not None:
         return IntakeResult(
-            row.source if row else "",
+            duplicate or (row.source if row else ""),
             "duplicate",
             number,
             f"already received as {row.outcome if row else '?'}",
