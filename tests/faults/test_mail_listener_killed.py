@@ -1,4 +1,4 @@
-"""The mail listener killed with SIGKILL while messages are being delivered, three times, each
+"""The mail listener killed with SIGKILL while messages are being delivered, twice, each
 time while a message is stored and not yet decided. The sender offers again what was not
 answered 250, as mail servers do. Every message ends in exactly one ticket: a message left
 pending by a killed listener is completed by its resend or by the next listener at its start,
@@ -21,8 +21,8 @@ from tests.faults.mail_sender import Sender, message
 from tierdesk.persistence.models import InboundMessage, Ticket
 
 pytestmark = pytest.mark.faults
-MESSAGES = 45
-KILLS = 3
+MESSAGES = 30
+KILLS = 2
 
 
 @pytest.mark.django_db(transaction=True)
