@@ -13,7 +13,7 @@ def create_cache_table(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tierdesk", "0020_organisations_subscriptions_supplier_terms_and_change_log"),
+        ("tierdesk", "0022_account_authorised_requesters"),
     ]
 
     operations = [migrations.RunPython(create_cache_table, migrations.RunPython.noop)]
