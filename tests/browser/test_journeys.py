@@ -82,7 +82,7 @@ def test_register_open_queue_reply_escalate_confirm(
     agent = _login(browser, base, "agent1")
     agent.goto(f"{base}/desk/")
     row = agent.locator("#queue tr", has_text=number)
-    row.get_by_text(re.compile(r"first response due in \d+m|first response due in \dh")).wait_for()
+    row.get_by_text(re.compile(r"First response due in \d+ (min|h)")).wait_for()
     check_accessibility(agent, "desk")
     agent.screenshot(path=str(shots / "desk-queue.png"), full_page=True)
     agent.keyboard.press("j")

@@ -60,6 +60,8 @@ class User(AbstractUser):
     )
     phone = models.CharField(max_length=40, blank=True)
     language = models.CharField(max_length=8, default="en")
+    # The zone the person reads times in (an IANA name); empty: the desk's own zone.
+    time_zone = models.CharField(max_length=64, blank=True, default="")
     # Optional second factor (RFC 6238). The secret is kept until enabled with a valid code.
     totp_secret = models.CharField(max_length=64, blank=True)
     totp_enabled = models.BooleanField(default=False)

@@ -3,6 +3,7 @@ has a ticket open (the collision notice)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -21,6 +22,7 @@ from tierdesk.persistence.models import Organisation, SavedView, TicketPresence,
 from tierdesk.queries import desk as q
 from tierdesk.queries.administration import choosable_partners
 from tierdesk.queries.tickets import get_ticket
+from tierdesk.web import words
 from tierdesk.web.forms import show_errors
 
 PRESENT = timedelta(seconds=60)  # a page that polled within this is "open"
@@ -61,7 +63,15 @@ def queue_page(request: HttpRequest) -> HttpResponse:
         page = max(1, int(g.get("page", "1")))
     except ValueError:
         page = 1
-    rows, more = q.queue(user, profile, f, clock.now(), page=page)
+    now = clock.now()
+    rows, more = q.queue(user, profile, f, now, page=page)
+    zone = words.viewer_zone()
+    for row in rows:
+        # The countdowns in the viewer's language and zone, each target by the profile's label.
+        row.countdowns = [
+            replace(c, words=words.countdown(profile, c.target, c.state, c.due, now, zone))
+            for c in row.countdowns
+        ]
     query = {k: v for k, v in g.items() if k in FILTER_KEYS and v}
     context = {
         "rows": rows,
