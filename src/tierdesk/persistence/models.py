@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tierdesk.domain.parties import OrganisationKind, Role
 
@@ -506,17 +507,17 @@ class ArticleOpen(models.Model):
 # Status and maintenance -----------------------------------------------------------------------
 
 SERVICE_STATES = [
-    ("operational", "Operational"),
-    ("degraded", "Degraded performance"),
-    ("partial_outage", "Partial outage"),
-    ("major_outage", "Major outage"),
-    ("maintenance", "Under maintenance"),
+    ("operational", _("Operational")),
+    ("degraded", _("Degraded performance")),
+    ("partial_outage", _("Partial outage")),
+    ("major_outage", _("Major outage")),
+    ("maintenance", _("Under maintenance")),
 ]
 INCIDENT_STATES = [
-    ("investigating", "Investigating"),
-    ("identified", "Identified"),
-    ("monitoring", "Monitoring"),
-    ("resolved", "Resolved"),
+    ("investigating", _("Investigating")),
+    ("identified", _("Identified")),
+    ("monitoring", _("Monitoring")),
+    ("resolved", _("Resolved")),
 ]
 
 

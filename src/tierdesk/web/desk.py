@@ -11,6 +11,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from tierdesk import clock, profiles
@@ -110,22 +111,22 @@ def delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 class PhoneForm(forms.Form):
     organisation = forms.ModelChoiceField(
-        Organisation.objects.none(), label="Partner", to_field_name="slug"
+        Organisation.objects.none(), label=_("Partner"), to_field_name="slug"
     )
     requester = forms.ModelChoiceField(
-        User.objects.none(), label="Caller", required=False, to_field_name="username"
+        User.objects.none(), label=_("Caller"), required=False, to_field_name="username"
     )
     called_at = forms.CharField(
-        label="Call made at (desk time)",
+        label=_("Call made at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text="The clock starts at this instant",
+        help_text=_("The clock starts at this instant, in your time zone"),
     )
-    voicemail = forms.BooleanField(label="Left as a voicemail", required=False)
+    voicemail = forms.BooleanField(label=_("Left as a voicemail"), required=False)
     # A voicemail needs only the profile's voicemail form: the desk checks the rest per kind.
-    subject = forms.CharField(label="Subject", max_length=250, required=False)
-    severity = forms.ChoiceField(label="Severity")
+    subject = forms.CharField(label=_("Subject"), max_length=250, required=False)
+    severity = forms.ChoiceField(label=_("Severity"))
     description = forms.CharField(
-        label="What the caller said", widget=forms.Textarea(attrs={"rows": 5}), required=False
+        label=_("What the caller said"), widget=forms.Textarea(attrs={"rows": 5}), required=False
     )
 
 
@@ -135,7 +136,7 @@ def phone(request: HttpRequest) -> HttpResponse:
     clock starts when the call was made."""
     user = _staff(request)
     profile = profiles.active()
-    zone = profile.calendars[profile.default_calendar].zone
+    zone = words.viewer_zone()  # a call's time is typed in the agent's own zone
     form = PhoneForm(
         request.POST or None,
         initial={
@@ -151,7 +152,7 @@ def phone(request: HttpRequest) -> HttpResponse:
     for spec in profile.voicemail:  # LuxCloud 2.7: what a voice message must carry
         form.fields[f"voicemail_{spec.key}"] = forms.CharField(
             label=spec.label,
-            help_text=spec.help or "Required for a voicemail",
+            help_text=spec.help or _("Required for a voicemail"),
             required=False,
             max_length=250,
         )
@@ -167,7 +168,7 @@ def phone(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         called = read_instant(d["called_at"], zone)
         if called is None:
-            form.add_error("called_at", "is not a date and time")
+            form.add_error("called_at", _("is not a date and time"))
         else:
             try:
                 ticket = act.log_call(

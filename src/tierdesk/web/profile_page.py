@@ -23,8 +23,8 @@ from tierdesk.domain.calendars import Calendar
 from tierdesk.domain.durations import Duration
 from tierdesk.domain.events import EventKind
 from tierdesk.domain.profiles import Profile, ProfileError
-from tierdesk.web.roles import is_administrator, reads_profile
 from tierdesk.web import words
+from tierdesk.web.roles import is_administrator, reads_profile
 
 CATEGORIES = {
     "new": _("new, not yet worked on"),

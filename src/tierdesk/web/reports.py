@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-from datetime import date, timedelta
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -127,7 +127,7 @@ SHARES = ("share_met", "performance_target", "reopen_rate", "deflection_rate")
 def _cell(profile: Profile, column: str, value: Any) -> str:
     """A report figure as a person reads it: labels for keys, shares as percentages, yes/no."""
     if value is None or value == "":
-        return "–"
+        return "\u2013"
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     if column in SHARES and isinstance(value, int | float):

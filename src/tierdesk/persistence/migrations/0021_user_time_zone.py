@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tierdesk', '0020_organisations_subscriptions_supplier_terms_and_change_log'),
+        ("tierdesk", "0020_organisations_subscriptions_supplier_terms_and_change_log"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='time_zone',
-            field=models.CharField(blank=True, default='', max_length=64),
+            model_name="user",
+            name="time_zone",
+            field=models.CharField(blank=True, default="", max_length=64),
         ),
     ]
