@@ -63,8 +63,13 @@ def used(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     (work / "locale").mkdir()
     import os
 
+    from django.core.management.commands import makemessages
+
     here = os.getcwd()
     os.chdir(work)
+    # The desk's modules also call gettext_lazy as `_l`.
+    options = makemessages.Command.xgettext_options
+    makemessages.Command.xgettext_options = [*options, "--keyword=_l"]
     try:
         with override_settings(LOCALE_PATHS=[str(work / "locale")]):
             call_command(
@@ -72,6 +77,7 @@ def used(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
             )
     finally:
         os.chdir(here)
+        makemessages.Command.xgettext_options = options
     return {m for m, _, _ in _entries(work / "locale" / "de" / "LC_MESSAGES" / "django.po")}
 
 

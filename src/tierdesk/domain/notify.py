@@ -230,14 +230,14 @@ def notices(
         tell(LEVEL, title, text)
         tell(SLA_CONTACTS, title, text)
     elif kind == EventKind.MANAGEMENT_ESCALATED:
-        reason = data.get("reason")
+        given = data.get("reason")
         names = [
             name if isinstance(name := target_label(str(t)), str) else str(t).replace("_", " ")
             for t in data.get("breached", [])
         ]
-        why: Text | str = (
-            str(reason)
-            if reason
+        because: Text | str = (
+            str(given)
+            if given
             else Text(_("SLA breached: %(targets)s"), {"targets": ", ".join(names)})
         )
         tell(
@@ -245,7 +245,7 @@ def notices(
             Text(_("Escalation")),
             Text(_("%(number)s is escalated to %(role)s (step %(step)s). Reason: %(reason)s"),
                  {"number": number, "role": data.get("role"), "step": data.get("step"),
-                  "reason": why}),
+                  "reason": because}),
         )  # fmt: skip
         tell(
             REQUESTER,

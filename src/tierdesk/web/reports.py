@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from tierdesk import clock, profiles
 from tierdesk.domain.errors import Invalid
@@ -68,58 +68,65 @@ def _bars(
 
 
 SECTIONS = {
-    "volume": _l("Volume"),
-    "backlog": _l("Backlog"),
-    "compliance": _l("SLA compliance"),
-    "time_in_status": _l("Time in each status"),
-    "time_at_level": _l("Time at each level"),
-    "escalations": _l("Escalations"),
-    "reopens": _l("Reopens"),
-    "rejections": _l("Rejections"),
-    "deflections": _l("Deflections"),
+    "volume": gettext_lazy("Volume"),
+    "backlog": gettext_lazy("Backlog"),
+    "compliance": gettext_lazy("SLA compliance"),
+    "time_in_status": gettext_lazy("Time in each status"),
+    "time_at_level": gettext_lazy("Time at each level"),
+    "escalations": gettext_lazy("Escalations"),
+    "reopens": gettext_lazy("Reopens"),
+    "rejections": gettext_lazy("Rejections"),
+    "deflections": gettext_lazy("Deflections"),
 }
 COLUMNS = {
-    "period": _l("Period"),
-    "severity": _l("Severity"),
-    "level": _l("Level"),
-    "queue": _l("Queue"),
-    "status": _l("Status"),
-    "partner": _l("Partner"),
-    "channel": _l("Channel"),
-    "opened": _l("Opened"),
-    "resolved": _l("Resolved"),
-    "closed": _l("Closed"),
-    "in_progress": _l("In progress at the end"),
-    "age": _l("Age"),
-    "open": _l("Open"),
-    "target": _l("Target"),
-    "kind": _l("Kind"),
-    "tickets": _l("Tickets"),
-    "met": _l("Met"),
-    "breached": _l("Breached"),
-    "pending": _l("Pending"),
-    "share_met": _l("Share met"),
-    "performance_target": _l("Performance target"),
-    "meets_performance_target": _l("Meets the performance target"),
-    "median_hours": _l("Median (hours)"),
-    "p90_hours": _l("90th percentile (hours)"),
-    "mean_hours": _l("Mean (hours)"),
-    "spans": _l("Stretches"),
-    "total_hours": _l("Total (hours)"),
-    "to": _l("To"),
-    "count": _l("Count"),
-    "reopened": _l("Reopened"),
-    "reopen_rate": _l("Reopen rate"),
-    "reason": _l("Reason"),
-    "suggested_opened": _l("Suggested articles opened"),
-    "deflected": _l("Not followed by a ticket"),
-    "deflection_rate": _l("Deflection rate"),
+    "period": gettext_lazy("Period"),
+    "severity": gettext_lazy("Severity"),
+    "level": gettext_lazy("Level"),
+    "queue": gettext_lazy("Queue"),
+    "status": gettext_lazy("Status"),
+    "partner": gettext_lazy("Partner"),
+    "channel": gettext_lazy("Channel"),
+    "opened": gettext_lazy("Opened"),
+    "resolved": gettext_lazy("Resolved"),
+    "closed": gettext_lazy("Closed"),
+    "in_progress": gettext_lazy("In progress at the end"),
+    "age": gettext_lazy("Age"),
+    "open": gettext_lazy("Open"),
+    "target": gettext_lazy("Target"),
+    "kind": gettext_lazy("Kind"),
+    "tickets": gettext_lazy("Tickets"),
+    "met": gettext_lazy("Met"),
+    "breached": gettext_lazy("Breached"),
+    "pending": gettext_lazy("Pending"),
+    "share_met": gettext_lazy("Share met"),
+    "performance_target": gettext_lazy("Performance target"),
+    "meets_performance_target": gettext_lazy("Meets the performance target"),
+    "median_hours": gettext_lazy("Median (hours)"),
+    "p90_hours": gettext_lazy("90th percentile (hours)"),
+    "mean_hours": gettext_lazy("Mean (hours)"),
+    "spans": gettext_lazy("Stretches"),
+    "total_hours": gettext_lazy("Total (hours)"),
+    "to": gettext_lazy("To"),
+    "count": gettext_lazy("Count"),
+    "reopened": gettext_lazy("Reopened"),
+    "reopen_rate": gettext_lazy("Reopen rate"),
+    "reason": gettext_lazy("Reason"),
+    "suggested_opened": gettext_lazy("Suggested articles opened"),
+    "deflected": gettext_lazy("Not followed by a ticket"),
+    "deflection_rate": gettext_lazy("Deflection rate"),
 }
 KINDS = {
-    "business": _l("business time"),
-    "calendar": _l("calendar time"),
-    "functional": _l("to another level"),
-    "management": _l("to management"),
+    "business": gettext_lazy("business time"),
+    "calendar": gettext_lazy("calendar time"),
+    "functional": gettext_lazy("to another level"),
+    "management": gettext_lazy("to management"),
+}
+AGES = {
+    "under 1 day": gettext_lazy("under 1 day"),
+    "1 to 3 days": gettext_lazy("1 to 3 days"),
+    "3 to 7 days": gettext_lazy("3 to 7 days"),
+    "7 to 30 days": gettext_lazy("7 to 30 days"),
+    "over 30 days": gettext_lazy("over 30 days"),
 }
 SHARES = ("share_met", "performance_target", "reopen_rate", "deflection_rate")
 
@@ -148,7 +155,7 @@ def _cell(profile: Profile, column: str, value: Any) -> str:
     if column == "channel":
         return CHANNELS.get(str(value), lambda: str(value))()
     if column == "age":
-        return str(value)
+        return str(AGES.get(str(value), value))
     return str(value)
 
 

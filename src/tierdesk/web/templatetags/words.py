@@ -52,3 +52,11 @@ def role_label(user: Any) -> str:
         if levels:
             text += ": " + ", ".join(levels)
     return text
+
+
+@register.simple_tag
+def language_codes() -> list[str]:
+    """The desk's languages, each to be named in itself (Deutsch, Français), not translated."""
+    from django.conf import settings
+
+    return [code for code, _ in settings.LANGUAGES]
