@@ -120,6 +120,10 @@ KINDS = {
     "calendar": gettext_lazy("calendar time"),
     "functional": gettext_lazy("to another level"),
     "management": gettext_lazy("to management"),
+    "response": gettext_lazy("response"),
+    "update": gettext_lazy("update"),
+    "resolution": gettext_lazy("resolution"),
+    "milestone": gettext_lazy("milestone"),
 }
 AGES = {
     "under 1 day": gettext_lazy("under 1 day"),
@@ -154,6 +158,8 @@ def _cell(profile: Profile, column: str, value: Any) -> str:
         return str(KINDS[str(value)])
     if column == "channel":
         return CHANNELS.get(str(value), lambda: str(value))()
+    if column == "period" and value == "in progress at end":
+        return str(gettext_lazy("in progress at the end"))
     if column == "age":
         return str(AGES.get(str(value), value))
     return str(value)
