@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
+from tierdesk.domain.contingency import routes_for_expiry
 from tierdesk.domain.events import EventKind
-from tierdesk.domain.profiles import NotificationRules, Profile
+from tierdesk.domain.profiles import STANDARD_TARGETS, NotificationRules, Profile
 
 REQUESTER = "requester"
 ASSIGNEE = "assignee"
@@ -225,6 +226,27 @@ def notices(
             text = Text(
                 _("%(number)s: %(percent)s %% of the time for %(target)s is used."),
                 {"number": number, "percent": data.get("percent"), "target": target_label(target)},
+            )
+        routes = (
+            routes_for_expiry(profile.contingency, STANDARD_TARGETS.get(target, target))
+            if kind == EventKind.SLA_BREACH and profile is not None
+            else []
+        )
+        if routes:  # CloudCTI 4: an expired MTTR opens the contingency number to the partner
+            offer = " ".join(f"{r.label}: {r.contact}." for r in routes)
+            text = Text(
+                _("%(text)s Contingency route offered to the partner: %(offer)s"),
+                {"text": text, "offer": offer},
+            )
+            tell(
+                REQUESTER,
+                Text(_("Contingency route")),
+                Text(
+                    _(
+                        "%(target)s for %(number)s has passed. You can also reach us here: %(offer)s"
+                    ),
+                    {"target": target_label(target), "number": number, "offer": offer},
+                ),
             )
         tell(ASSIGNEE, title, text)
         tell(LEVEL, title, text)
