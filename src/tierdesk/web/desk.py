@@ -46,7 +46,11 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     user = _staff(request)
     profile = profiles.active()
     g = request.GET
-    tab_list = q.tabs(user, profile)
+    # The agent's own tab in the viewer's language (the levels' tabs carry the profile's labels).
+    tab_list = [
+        replace(t, label=str(_("Assigned to me"))) if t.key == "mine" else t
+        for t in q.tabs(user, profile)
+    ]
     level = g.get("level", "")
     if not any(k in g for k in FILTER_KEYS):
         # The first of the agent's levels, or its own tickets.
