@@ -30,7 +30,12 @@ def _entries(po: Path) -> list[tuple[str, str, bool]]:
     """(msgid, the first msgstr, fuzzy) for each entry of a .po file; plural and context entries
     by their msgid."""
     out = []
-    for block in po.read_text("utf-8").split("\n\n"):
+    # An entry starts at its first comment or msgctxt/msgid line after a msgstr (a file whose
+    # entries lack the blank line between them is still read entry by entry).
+    text = re.sub(
+        r'(\nmsgstr[^\n]*(?:\n"[^\n]*)*)\n(?=#|msgctxt |msgid )', r"\1\n\n", po.read_text("utf-8")
+    )
+    for block in text.split("\n\n"):
         lines = [ln for ln in block.splitlines() if not ln.startswith("#~")]
         fuzzy = any(ln.startswith("#,") and "fuzzy" in ln for ln in lines)
         fields: dict[str, str] = {}
