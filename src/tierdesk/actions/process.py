@@ -99,6 +99,8 @@ def validate_authority(
     account; without it the ticket is rejected (no_authority)."""
 
     def verb(ticket: Ticket, profile: Profile, party: Party) -> list[Change]:
+        history = ticket.clock_history if ticket.clock_history is not None else clock_events(ticket)
+        awaiting = requester_authority.awaiting_validation((e.kind, e.data) for e in history)
         return requester_authority.validate(
             profile,
             state_of(ticket),
@@ -109,6 +111,7 @@ def validate_authority(
             authorised=authorised,
             note=note,
             party=party,
+            awaiting=awaiting,
         )
 
     return _run(actor, number, now, verb)

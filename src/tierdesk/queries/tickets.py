@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -279,7 +280,7 @@ def stored_targets(tickets: list[Ticket]) -> QuerySet[TicketTarget]:
     )
 
 
-def authority_awaiting(ticket: Ticket) -> dict[str, Any] | None:
+def authority_awaiting(ticket: Ticket) -> Mapping[str, Any] | None:
     """The requester-authority check still waiting for the desk (Zynstra first level): the
     profile's flag on a requester not listed for the end-customer account, not yet validated."""
     rows = Event.objects.filter(ticket=ticket, kind=EventKind.AUTHORITY_CHECKED).order_by("seq")

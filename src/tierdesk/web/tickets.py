@@ -182,7 +182,7 @@ STAFF_ONLY = (
 )
 # Forms that depend on the profile or the ticket (their choices, or whether they are offered at
 # all), built before binding and validating.
-DYNAMIC = ("status", "level", "severity", "assign", "hold", "reject", "reopen")
+DYNAMIC = ("status", "level", "severity", "assign", "hold", "reject", "reopen", "authority")
 
 
 def _user(request: HttpRequest) -> User:
