@@ -1,0 +1,239 @@
+"""The pages' live sockets (Django Channels): a ticket's socket sends its new events as the
+timeline shows them, a chat's typing and "the engineer has joined"; the desk's socket tells the
+queues and the waiting chats to refresh, and keeps an engineer available for chats.
+
+Every socket is authenticated by the page's session and scoped like the page: a ticket socket
+opens only for a ticket the viewer may see (`queries.live.may_follow`), and every notice is read
+again through the queries with the viewer's disclosure, so nothing reaches a socket that the
+page would not show. A client names the last event it has (`?after=SEQ`) and catches up.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from tierdesk import clock, profiles
+from tierdesk.actions import live as act
+from tierdesk.domain.events import EventKind
+from tierdesk.persistence.models import Organisation, User
+from tierdesk.queries import live as q
+from tierdesk.web.timeline import describe
+
+REFUSED = 4403  # closing code of a socket whose viewer may not (or no longer) follow its ticket
+TYPING_LENGTH = 80
+
+
+def _language(scope: dict[str, Any]) -> str:
+    """The viewer's language as the pages pick it: the chooser's cookie, else the browser's."""
+    cookies = scope.get("cookies") or {}
+    chosen = cookies.get(settings.LANGUAGE_COOKIE_NAME)
+    supported = {code for code, _name in settings.LANGUAGES}
+    if chosen in supported:
+        return str(chosen)
+    headers = dict(scope.get("headers") or [])
+    accept = headers.get(b"accept-language", b"").decode("latin-1")
+    for code, _quality in translation.trans_real.parse_accept_lang_header(accept):
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
+
+
+def _after(scope: dict[str, Any]) -> int:
+    raw = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("after", ["0"])[0]
+    return int(raw) if raw.isdigit() and len(raw) < 12 else 0
+
+
+class _Socket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    user: User
+    staff: bool = False
+
+    async def _authenticate(self) -> bool:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_active:
+            await self.close(code=REFUSED)
+            return False
+        self.user = user
+        self.staff = q.is_staff(user)
+        self.language = _language(self.scope)
+        return True
+
+    async def _register(self) -> None:
+        """An engineer's socket counts them available for chats while it is open."""
+        if self.staff:
+            await database_sync_to_async(act.socket_opened)(
+                user=self.user, channel=self.channel_name, now=clock.now()
+            )
+
+    async def _unregister(self) -> None:
+        if self.staff:
+            await database_sync_to_async(act.socket_closed)(channel=self.channel_name)
+
+    async def _heartbeat(self) -> None:
+        if self.staff:
+            await database_sync_to_async(act.socket_seen)(
+                channel=self.channel_name, now=clock.now()
+            )
+
+
+class TicketSocket(_Socket):
+    """`/live/tickets/<number>/?after=SEQ`: the ticket's new events for this viewer."""
+
+    group = ""
+
+    async def connect(self) -> None:
+        if not await self._authenticate():
+            return
+        self.number = str(self.scope["url_route"]["kwargs"]["number"])
+        ticket = await database_sync_to_async(q.may_follow)(self.user, self.number)
+        if ticket is None:  # another organisation's ticket, or none: as if it did not exist
+            await self.close(code=REFUSED)
+            return
+        self.after = _after(self.scope)
+        self.group = act.ticket_group(ticket.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self._register()
+        await self._send_new()
+
+    async def disconnect(self, code: int) -> None:
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self._unregister()
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict) or not self.group:
+            return
+        kind = content.get("type")
+        if kind == "sync":  # the heartbeat: also catches up what a notice did not bring
+            await self._heartbeat()
+            await self._send_new()
+        elif kind == "typing":
+            public = bool(content.get("public", True)) or not self.staff
+            await self.channel_layer.group_send(
+                self.group,
+                {
+                    "type": "ticket.typing",
+                    "user": self.user.pk,
+                    "who": (self.user.get_full_name() or self.user.username)[:TYPING_LENGTH],
+                    "public": public,
+                    "staff": self.staff,
+                },
+            )
+
+    async def ticket_changed(self, message: dict[str, Any]) -> None:
+        if int(message.get("seq", 0)) > self.after:
+            await self._send_new()
+
+    async def ticket_typing(self, message: dict[str, Any]) -> None:
+        if message["user"] == self.user.pk:
+            return
+        if not self.staff and not message["public"]:
+            return  # an engineer writing an internal note is not the partner's business
+        await self.send_json({"type": "typing", "who": message["who"], "staff": message["staff"]})
+
+    async def _send_new(self) -> None:
+        out = await database_sync_to_async(self._render)()
+        if out is None:
+            await self.close(code=REFUSED)
+            return
+        self.after = out["head"]
+        if out["events"]:  # an event this viewer may not see is not even hinted at
+            await self.send_json(out)
+
+    def _render(self) -> dict[str, Any] | None:
+        update = q.record_after(self.user, self.number, self.after)
+        if update is None:
+            return None
+        ticket = update.ticket
+        profile = profiles.for_ticket(ticket.profile)
+        zone = profile.calendars[profile.default_calendar].zone
+        suppliers = (
+            dict(
+                Organisation.objects.filter(kind="supplier").values_list("slug", "name")
+            )
+            if self.staff
+            else {}
+        )
+        with translation.override(self.language):
+            events = []
+            for seq, who in update.joined.items():
+                events.append(
+                    {
+                        "seq": seq,
+                        "kind": "joined",
+                        "who": who,
+                        "what": _("%(name)s has joined the chat") % {"name": who},
+                        "body": "",
+                        "mine": False,
+                        "html": "",
+                    }
+                )
+            for event in update.events:
+                entry = describe(event, profile, suppliers, zone)
+                events.append(
+                    {
+                        "seq": event.seq,
+                        "kind": str(event.kind),
+                        "public": event.public,
+                        "who": entry.who,
+                        "what": entry.what,
+                        "body": entry.body,
+                        "when": entry.when,
+                        "at": _iso(event.at),
+                        "mine": event.actor_id == self.user.pk,
+                        "message": event.kind in (EventKind.CREATED, EventKind.REPLY)
+                        and event.public,
+                        "html": render_to_string(
+                            "tierdesk/live/entry.html",
+                            {"entry": entry, "is_staff": self.staff, "ticket": ticket},
+                        ),
+                    }
+                )
+        events.sort(key=lambda e: e["seq"])
+        return {"type": "events", "events": events, "head": update.head}
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+class DeskSocket(_Socket):
+    """`/live/desk/`: the provider's staff only. Tells the page its queues and waiting chats
+    changed (the page reads them again through its own scoped view), and while open counts the
+    engineer available for chats."""
+
+    joined = False
+
+    async def connect(self) -> None:
+        if not await self._authenticate():
+            return
+        if not self.staff:
+            await self.close(code=REFUSED)
+            return
+        await self.channel_layer.group_add(act.DESK_GROUP, self.channel_name)
+        self.joined = True
+        await self.accept()
+        await self._register()
+
+    async def disconnect(self, code: int) -> None:
+        if self.joined:
+            await self.channel_layer.group_discard(act.DESK_GROUP, self.channel_name)
+            await self._unregister()
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "sync":
+            await self._heartbeat()
+
+    async def desk_changed(self, message: dict[str, Any]) -> None:
+        await self.send_json({"type": "desk"})
