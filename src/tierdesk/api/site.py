@@ -9,6 +9,7 @@ from tierdesk import __version__
 from tierdesk.api import errors
 from tierdesk.api.administration import router as administration
 from tierdesk.api.auth import ActiveSession, BearerToken, actor
+from tierdesk.api.chat import router as chat
 from tierdesk.api.kb import router as kb
 from tierdesk.api.reports import router as reports
 from tierdesk.api.status import router as status
@@ -28,6 +29,7 @@ api.add_router("/", kb)
 api.add_router("/", status)
 api.add_router("/", reports)
 api.add_router("/", administration)
+api.add_router("/", chat)
 
 
 class MeOut(Schema):

@@ -17,7 +17,7 @@ from tierdesk import profiles
 from tierdesk.domain.errors import NotFound
 from tierdesk.domain.events import EventKind
 from tierdesk.domain.parties import Role
-from tierdesk.domain.profiles import Profile
+from tierdesk.domain.profiles import Profile, ProfileError
 from tierdesk.persistence.models import Chat, Event, LevelMembership, LiveSocket, Ticket, User
 from tierdesk.queries.tickets import get_ticket, visible_tickets
 
@@ -87,6 +87,10 @@ def messages(actor: User, ticket: Ticket) -> list[Event]:
 
 
 def offered() -> Profile | None:
-    """The profile in force when it offers a chat window."""
-    profile = profiles.active()
+    """The profile in force when it offers a chat window (none while it does not load: the
+    pages that say why still show)."""
+    try:
+        profile = profiles.active()
+    except ProfileError:
+        return None
     return profile if profile.chat is not None else None

@@ -189,6 +189,10 @@ class TicketSocket(_Socket):
                         "who": entry.who,
                         "what": entry.what,
                         "body": entry.body,
+                        # What a chat window shows: the opening message, then each reply.
+                        "text": str(event.data.get("description", ""))
+                        if event.kind == EventKind.CREATED
+                        else entry.body,
                         "when": entry.when,
                         "at": _iso(event.at),
                         "mine": event.actor_id == self.user.pk,

@@ -6,6 +6,7 @@ from django.urls import path
 from tierdesk.web import (
     accounts,
     administration,
+    chat,
     desk,
     kb,
     new_ticket,
@@ -39,6 +40,8 @@ urlpatterns = [
     path("desk/views", desk.save_view, name="save_view"),
     path("desk/views/<int:pk>/delete", desk.delete_view, name="delete_view"),
     path("desk/phone/", desk.phone, name="phone"),
+    path("desk/chats/", chat.waiting, name="waiting_chats"),
+    path("desk/chats/<str:number>/take", chat.take, name="take_chat"),
     path("tickets/new/", new_ticket.new_ticket, name="new_ticket"),
     path("tickets/new/notices", new_ticket.notices, name="new_ticket_notices"),
     path("tickets/<str:number>/incident", status.link_mine, name="ticket_incident"),
