@@ -27,7 +27,9 @@ def available(desk: Desk) -> None:
 
 def test_a_chat_within_hours_with_an_engineer_available_is_live(desk: Desk) -> None:
     available(desk)
-    started = act.start_chat(actor=desk.north_user, body="Mailbox full\nSince 9:00", now=clock.now())
+    started = act.start_chat(
+        actor=desk.north_user, body="Mailbox full\nSince 9:00", now=clock.now()
+    )
     ticket = started.ticket
     assert (started.live, started.reason) == (True, "")
     assert (ticket.channel, ticket.severity, ticket.subject) == ("chat", "normal", "Mailbox full")

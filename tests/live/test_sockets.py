@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def run(scenario: Callable[[], Awaitable[None]]) -> None:
     """The scenario on one event loop; actions run in a worker thread as they do under the
     server, so their post-commit notices reach this loop's channel layer."""
+
     async def flushed() -> None:
         await get_channel_layer().flush()
         await scenario()
@@ -40,7 +41,9 @@ def cookie(user: User) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
-def socket(path: str, user: User | None, *, origin: str = "http://localhost") -> WebsocketCommunicator:
+def socket(
+    path: str, user: User | None, *, origin: str = "http://localhost"
+) -> WebsocketCommunicator:
     headers = [(b"origin", origin.encode()), (b"host", b"localhost")]
     if user is not None:
         headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie(user)}".encode()))
@@ -100,7 +103,9 @@ def test_each_viewer_gets_what_its_page_shows_after_the_commit(desk: Desk) -> No
         partner, _ = await connect(f"/live/tickets/{ticket.number}/?after={head}", desk.north_user)
         agent, _ = await connect(f"/live/tickets/{ticket.number}/?after={head}", desk.l1)
         now = clock.now()
-        await acting(act.add_note)(actor=desk.l2, number=ticket.number, body="Check the MX", now=now)
+        await acting(act.add_note)(
+            actor=desk.l2, number=ticket.number, body="Check the MX", now=now
+        )
         note = await agent.receive_json_from(timeout=5)
         assert [e["body"] for e in note["events"]] == ["Check the MX"]
         assert note["events"][0]["public"] is False
@@ -124,7 +129,9 @@ def test_a_rolled_back_write_tells_nobody(desk: Desk) -> None:
     ticket = desk.open()
 
     async def scenario() -> None:
-        agent, _ = await connect(f"/live/tickets/{ticket.number}/?after={ticket.event_count}", desk.l1)
+        agent, _ = await connect(
+            f"/live/tickets/{ticket.number}/?after={ticket.event_count}", desk.l1
+        )
         with pytest.raises(DomainError):
             await acting(act.change_status)(
                 actor=desk.north_user, number=ticket.number, to="no-such-status", now=clock.now()

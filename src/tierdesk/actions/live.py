@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -50,7 +51,7 @@ def publish(notices: Sequence[tuple[int, int]]) -> None:
     _run(send)
 
 
-def _run(send: Callable[[], Awaitable[None]]) -> None:
+def _run(send: Callable[[], Coroutine[Any, Any, None]]) -> None:
     """A failed broadcast never fails the write it follows: the record is already committed and a
     socket catches up at its next sync."""
     try:
@@ -59,7 +60,7 @@ def _run(send: Callable[[], Awaitable[None]]) -> None:
         loop = None
     try:
         if loop is not None:  # called from asynchronous code on this thread: do not block it
-            task = loop.create_task(send())
+            task: asyncio.Task[None] = loop.create_task(send())
             _pending.add(task)
             task.add_done_callback(_pending.discard)
         else:

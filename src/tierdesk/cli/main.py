@@ -599,7 +599,9 @@ def parser() -> argparse.ArgumentParser:
     )
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("serve", help="serve the desk (gunicorn with uvicorn workers) and the in-process scheduler")
+    p = sub.add_parser(
+        "serve", help="serve the desk (gunicorn with uvicorn workers) and the in-process scheduler"
+    )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=int(os.environ.get("TIERDESK_WEB_WORKERS", "2")))

@@ -36,12 +36,16 @@ def is_staff(actor: User) -> bool:
     return bool(actor.role) and sees_internal(Role(actor.role))
 
 
-def record_after(actor: User, number: str, after: int) -> Update | None:
-    """The record after event `after`, as the actor may see it; None once the actor may no
-    longer see the ticket."""
-    ticket = may_follow(actor, number)
-    if ticket is None:
-        return None
+def audience(actor: User) -> tuple[str, int | None]:
+    """Viewers who are sent the same thing about a ticket: the provider's staff; the partner's
+    users; one supplier's contacts (by organisation). What a socket sends is shared among them."""
+    side = party_of(Role(actor.role))
+    return (side.value, actor.organisation_id if side is Party.SUPPLIER else None)
+
+
+def record_after(actor: User, ticket: Ticket, after: int) -> Update:
+    """The record of a ticket the actor may see (`may_follow`) after event `after`, as the actor
+    may see it."""
     events = list(
         Event.objects.filter(ticket=ticket, seq__gt=max(after, 0))
         .select_related("actor")
@@ -52,20 +56,15 @@ def record_after(actor: User, number: str, after: int) -> Update | None:
     head = events[-1].seq if events else max(after, 0)
     joined: dict[int, str] = {}
     requester = party_of(Role(actor.role)) is Party.REQUESTER
-    if requester and Chat.objects.filter(ticket=ticket).exists():
+    assignments = [
+        e for e in events if e.kind == EventKind.ASSIGNED and str(e.data.get("to") or "").isdigit()
+    ]
+    if requester and assignments and Chat.objects.filter(ticket=ticket).exists():
         names = {
             str(u.pk): u.get_full_name() or u.username
-            for u in User.objects.filter(
-                pk__in=[
-                    int(e.data["to"])
-                    for e in events
-                    if e.kind == EventKind.ASSIGNED and str(e.data.get("to") or "").isdigit()
-                ]
-            )
+            for u in User.objects.filter(pk__in=[int(e.data["to"]) for e in assignments])
         }
         joined = {
-            e.seq: names[str(e.data["to"])]
-            for e in events
-            if e.kind == EventKind.ASSIGNED and str(e.data.get("to")) in names
+            e.seq: names[str(e.data["to"])] for e in assignments if str(e.data["to"]) in names
         }
     return Update(ticket, visible_events(actor, events), head, joined)

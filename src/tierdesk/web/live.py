@@ -10,6 +10,9 @@ page would not show. A client names the last event it has (`?after=SEQ`) and cat
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -27,6 +30,11 @@ from tierdesk.domain.events import EventKind
 from tierdesk.persistence.models import Organisation, User
 from tierdesk.queries import live as q
 from tierdesk.web.timeline import describe
+
+# Rendered notices shared by the sockets at the same place in a ticket's record (bounded).
+RENDERED = 4096
+_rendered: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+_lock = threading.Lock()
 
 REFUSED = 4403  # closing code of a socket whose viewer may not (or no longer) follow its ticket
 TYPING_LENGTH = 80
@@ -54,7 +62,7 @@ def _after(scope: dict[str, Any]) -> int:
     return int(raw) if raw.isdigit() and len(raw) < 12 else 0
 
 
-class _Socket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class _Socket(AsyncJsonWebsocketConsumer):
     user: User
     staff: bool = False
 
@@ -95,7 +103,7 @@ class TicketSocket(_Socket):
         if not await self._authenticate():
             return
         self.number = str(self.scope["url_route"]["kwargs"]["number"])
-        ticket = await database_sync_to_async(q.may_follow)(self.user, self.number)
+        ticket = await _off_loop(q.may_follow)(self.user, self.number)
         if ticket is None:  # another organisation's ticket, or none: as if it did not exist
             await self.close(code=REFUSED)
             return
@@ -143,42 +151,59 @@ class TicketSocket(_Socket):
         await self.send_json({"type": "typing", "who": message["who"], "staff": message["staff"]})
 
     async def _send_new(self) -> None:
-        out = await database_sync_to_async(self._render)()
+        out = await _off_loop(self._render)()
         if out is None:
             await self.close(code=REFUSED)
             return
         self.after = out["head"]
         if out["events"]:  # an event this viewer may not see is not even hinted at
-            await self.send_json(out)
+            me = self.user.pk
+            events = [{**e, "mine": e.get("actor") == me} for e in out["events"]]
+            await self.send_json({"type": "events", "events": events, "head": out["head"]})
 
     def _render(self) -> dict[str, Any] | None:
-        update = q.record_after(self.user, self.number, self.after)
-        if update is None:
+        """The new events for this viewer: its scope is checked on every notice; what it is sent
+        is rendered once per audience, language and position and shared by the sockets that
+        are at the same place (most followers of a ticket are)."""
+        ticket = q.may_follow(self.user, self.number)
+        if ticket is None:
             return None
+        key = (ticket.pk, ticket.event_count, self.after, q.audience(self.user), self.language)
+        with _lock:
+            hit = _rendered.get(key)
+        if hit is not None:
+            return hit
+        out = self._build(q.record_after(self.user, ticket, self.after))
+        with _lock:
+            _rendered[key] = out
+            while len(_rendered) > RENDERED:
+                _rendered.popitem(last=False)
+        return out
+
+    def _build(self, update: q.Update) -> dict[str, Any]:
         ticket = update.ticket
         profile = profiles.for_ticket(ticket.profile)
         zone = profile.calendars[profile.default_calendar].zone
         suppliers = (
-            dict(
-                Organisation.objects.filter(kind="supplier").values_list("slug", "name")
-            )
+            dict(Organisation.objects.filter(kind="supplier").values_list("slug", "name"))
             if self.staff
             else {}
         )
         with translation.override(self.language):
-            events = []
-            for seq, who in update.joined.items():
-                events.append(
-                    {
-                        "seq": seq,
-                        "kind": "joined",
-                        "who": who,
-                        "what": _("%(name)s has joined the chat") % {"name": who},
-                        "body": "",
-                        "mine": False,
-                        "html": "",
-                    }
-                )
+            events: list[dict[str, Any]] = [
+                {
+                    "seq": seq,
+                    "kind": "joined",
+                    "who": who,
+                    "what": _("%(name)s has joined the chat") % {"name": who},
+                    "body": "",
+                    "text": "",
+                    "actor": None,
+                    "message": False,
+                    "html": "",
+                }
+                for seq, who in update.joined.items()
+            ]
             for event in update.events:
                 entry = describe(event, profile, suppliers, zone)
                 events.append(
@@ -195,7 +220,7 @@ class TicketSocket(_Socket):
                         else entry.body,
                         "when": entry.when,
                         "at": _iso(event.at),
-                        "mine": event.actor_id == self.user.pk,
+                        "actor": event.actor_id,
                         "message": event.kind in (EventKind.CREATED, EventKind.REPLY)
                         and event.public,
                         "html": render_to_string(
@@ -205,7 +230,13 @@ class TicketSocket(_Socket):
                     }
                 )
         events.sort(key=lambda e: e["seq"])
-        return {"type": "events", "events": events, "head": update.head}
+        return {"events": events, "head": update.head}
+
+
+def _off_loop(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Database work of a socket in the thread pool, several at once (Channels' default runs every
+    socket's database work of a process on one thread, one after another)."""
+    return database_sync_to_async(fn, thread_sensitive=False)
 
 
 def _iso(moment: datetime) -> str:
