@@ -119,9 +119,17 @@ async def run(
     sent: dict[str, float] = {}  # reply body -> when its request was sent
     latencies: list[float] = []
     opened = 0
+    dropped = 0
     per_ticket = max(1, args.connections // len(numbers))
 
     async def follow(i: int, ready: asyncio.Event, stop: asyncio.Event) -> None:
+        nonlocal dropped
+        try:
+            await hold(i, ready, stop)
+        except (OSError, TimeoutError, websockets.exceptions.WebSocketException):
+            dropped += 1  # refused, timed out or closed by the server: counted, not retried
+
+    async def hold(i: int, ready: asyncio.Event, stop: asyncio.Event) -> None:
         nonlocal opened
         number = numbers[i % len(numbers)]
         cookie = sessions[i % 2]
@@ -134,7 +142,7 @@ async def run(
             ping_interval=None,
         ) as ws:
             opened += 1
-            if opened == args.connections:
+            if opened + dropped >= args.connections:
                 ready.set()
             while not stop.is_set():
                 try:
@@ -163,7 +171,10 @@ async def run(
     request_ms: list[float] = []
     failures = 0
     async with httpx.AsyncClient(
-        base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        base_url=base,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=120,
+        limits=httpx.Limits(max_connections=1000),
     ) as client:
         interval = 1 / args.rate
         total = int(args.rate * args.seconds)
@@ -176,7 +187,11 @@ async def run(
             number = numbers[k % len(numbers)].split("/", 1)[0]
             t0 = time.perf_counter()
             sent[body] = t0
-            r = await client.post(f"/api/v1/tickets/{number}/replies", json={"body": body})
+            try:
+                r = await client.post(f"/api/v1/tickets/{number}/replies", json={"body": body})
+            except httpx.HTTPError:
+                failures += 1
+                return
             request_ms.append((time.perf_counter() - t0) * 1000)
             if r.status_code != 201:
                 failures += 1
@@ -196,6 +211,8 @@ async def run(
     rq = statistics.quantiles(request_ms, n=100) if len(request_ms) > 1 else [0.0] * 99
     return {
         "connections": args.connections,
+        "connections opened": opened,
+        "connections refused or dropped": dropped,
         "tickets": len(numbers),
         "sockets per ticket": per_ticket,
         "ramp s": round(ramp, 1),
