@@ -108,8 +108,11 @@
       var queue = document.getElementById("queue");
       if (!queue) { return; }
       fetch(location.href, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
-        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("queue");
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.getElementById("queue");
         if (fresh) { queue.replaceWith(fresh); }
+        var tabs = document.querySelector("nav.tabs"), freshTabs = doc.querySelector("nav.tabs");
+        if (tabs && freshTabs) { tabs.replaceWith(freshTabs); } // the counts per queue
       });
     }
     follow(function () { return el.dataset.socket; }, function (m) {
