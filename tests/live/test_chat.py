@@ -7,12 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 
 from tests.conftest import Desk
-from tests.live.test_sockets import connect
+from tests.live.test_sockets import connect, run
 from tierdesk import clock
 from tierdesk.actions import chat as act
 from tierdesk.actions.live import socket_opened
@@ -119,7 +117,6 @@ def test_the_partner_sees_the_engineer_join_and_answer_live(desk: Desk) -> None:
     ticket = act.start_chat(actor=desk.north_user, body="Help", now=clock.now()).ticket
 
     async def scenario() -> None:
-        await get_channel_layer().flush()
         partner, ok = await connect(f"/live/tickets/{ticket.number}/", desk.north_user)
         assert ok
         opening = await partner.receive_json_from(timeout=5)
@@ -141,4 +138,4 @@ def test_the_partner_sees_the_engineer_join_and_answer_live(desk: Desk) -> None:
         ]
         await partner.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)

@@ -3,6 +3,7 @@ who may open which socket, what each viewer is sent after a commit, and catching
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,14 +26,27 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run(scenario: Callable[[], Awaitable[None]]) -> None:
-    """The scenario on one event loop; actions run in a worker thread as they do under the
-    server, so their post-commit notices reach this loop's channel layer."""
+    """The scenario on its own event loop in its own thread (the browser tests' Playwright keeps
+    a loop in the main thread); actions run in worker threads as they do under the server, so
+    their post-commit notices reach this loop's channel layer."""
 
     async def flushed() -> None:
         await get_channel_layer().flush()
         await scenario()
 
-    async_to_sync(flushed)()
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            async_to_sync(flushed)()
+        except BaseException as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
 
 
 def cookie(user: User) -> str:
