@@ -216,3 +216,34 @@ def test_the_desk_socket_counts_an_engineer_available_while_open(desk: Desk) -> 
         assert await database_sync_to_async(LiveSocket.objects.count)() == 0
 
     run(scenario)
+
+
+def test_a_supplier_follows_its_hand_off_and_never_hears_the_partner(desk: Desk) -> None:
+    ticket = desk.open()
+    act.change_status(
+        actor=desk.l1,
+        number=ticket.number,
+        to="on_hold",
+        supplier=desk.supplier,
+        supplier_ref="VEN-4711",
+        note="Provisioning fails in your module.",
+        reason="handed to supplier",
+        now=clock.now(),
+    )
+    ticket.refresh_from_db()
+    path = f"/live/tickets/{ticket.number}/?after={ticket.event_count}"
+
+    async def scenario() -> None:
+        vendor, ok = await connect(path, desk.vendor)
+        assert ok
+        partner, _ = await connect(path, desk.north_user)
+        await partner.send_json_to({"type": "typing", "public": True})
+        assert await vendor.receive_nothing(timeout=0.3)  # not even the partner's name
+        await acting(act.add_reply)(
+            actor=desk.north_user, number=ticket.number, body="Any news?", now=clock.now()
+        )
+        assert await vendor.receive_nothing(timeout=0.5)  # the partner's conversation
+        await vendor.disconnect()
+        await partner.disconnect()
+
+    run(scenario)

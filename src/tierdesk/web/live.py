@@ -65,6 +65,7 @@ def _after(scope: dict[str, Any]) -> int:
 class _Socket(AsyncJsonWebsocketConsumer):
     user: User
     staff: bool = False
+    requester: bool = False
 
     async def _authenticate(self) -> bool:
         user = self.scope.get("user")
@@ -73,6 +74,7 @@ class _Socket(AsyncJsonWebsocketConsumer):
             return False
         self.user = user
         self.staff = q.is_staff(user)
+        self.requester = q.audience(user)[0] == "requester"
         self.language = _language(self.scope)
         return True
 
@@ -146,8 +148,10 @@ class TicketSocket(_Socket):
     async def ticket_typing(self, message: dict[str, Any]) -> None:
         if message["user"] == self.user.pk:
             return
-        if not self.staff and not message["public"]:
-            return  # an engineer writing an internal note is not the partner's business
+        if not self.staff and not (message["staff"] and message["public"] and self.requester):
+            # The partner hears only the desk writing to it (never an internal note being
+            # written); a supplier hears nobody, so it never learns who the partner is.
+            return
         await self.send_json({"type": "typing", "who": message["who"], "staff": message["staff"]})
 
     async def _send_new(self) -> None:
