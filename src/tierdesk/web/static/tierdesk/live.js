@@ -72,6 +72,15 @@
     var badge = document.getElementById("chat-badge");
     var title = document.title;
     var known = -1;
+    var pendingQueue = false;
+    document.addEventListener("change", function (e) {
+      var box = e.target;
+      var queue = document.getElementById("queue");
+      if (pendingQueue && queue && queue.contains(box) && !queue.querySelector("input[type=checkbox]:checked")) {
+        pendingQueue = false;
+        refreshQueue();
+      }
+    });
     [sound, badge].forEach(function (box) {
       if (!box) { return; }
       var stored = localStorage.getItem("tierdesk." + box.id);
@@ -107,6 +116,8 @@
     function refreshQueue() {
       var queue = document.getElementById("queue");
       if (!queue) { return; }
+      // Tickets picked for a bulk change stay picked: the queue waits until they are used.
+      if (queue.querySelector("input[type=checkbox]:checked")) { pendingQueue = true; return; }
       fetch(location.href, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
         var doc = new DOMParser().parseFromString(html, "text/html");
         var fresh = doc.getElementById("queue");
