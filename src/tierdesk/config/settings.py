@@ -160,8 +160,14 @@ TIERDESK = {
     "MAX_UPLOAD_BYTES": env.integer("MAX_UPLOAD_BYTES", 20 * 1024 * 1024, low=1),
     "SCHEDULER_INTERVAL": env.integer("SCHEDULER_INTERVAL", 5, low=1),
     "SWEEP_LIMIT": env.integer("SWEEP_LIMIT", 10_000, low=1),
-    # How long a worker may hold claimed notifications before another takes them over.
-    "OUTBOX_LEASE_SECONDS": env.integer("OUTBOX_LEASE_SECONDS", 300, low=1),
+    # The outbox: how long a claim holds without renewal (renewed every third of it while a
+    # worker sends, so a dead worker's rows come back after one lease), how many rows one claim
+    # takes, the first retry's wait (doubled each time, capped) and the attempts before parking.
+    "OUTBOX_LEASE_SECONDS": env.integer("OUTBOX_LEASE_SECONDS", 15, low=1),
+    "OUTBOX_BATCH": env.integer("OUTBOX_BATCH", 10, low=1),
+    "OUTBOX_BACKOFF_SECONDS": env.integer("OUTBOX_BACKOFF_SECONDS", 120, low=1),
+    "OUTBOX_BACKOFF_MAX_SECONDS": env.integer("OUTBOX_BACKOFF_MAX_SECONDS", 6 * 3600, low=1),
+    "OUTBOX_MAX_ATTEMPTS": env.integer("OUTBOX_MAX_ATTEMPTS", 8, low=1),
     "BROKER_URL": env.get("BROKER_URL") or "",
     "MAIL_DOMAIN": env.get("MAIL_DOMAIN") or "tierdesk.localhost",
     # A sender writing more than this many messages in this many minutes is throttled, not answered.

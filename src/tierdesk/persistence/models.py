@@ -332,6 +332,8 @@ class Notification(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
     claimed_until = models.DateTimeField(null=True)
+    # Who holds the claim: each claim's own token, checked by every update its worker makes.
+    claim_token = models.CharField(max_length=32, blank=True, default="")
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True)
     last_error = models.TextField(blank=True)
