@@ -43,6 +43,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tierdesk.api.limits.UploadLimitMiddleware",
     "tierdesk.config.middleware.RefuseNulMiddleware",
+    # Just outside the request transaction: takes the key first, keeps the answer with the change.
+    "tierdesk.api.idempotency.IdempotencyMiddleware",
     "tierdesk.config.middleware.RequestTransactionMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lockout page.
     "axes.middleware.AxesMiddleware",
@@ -168,6 +170,10 @@ TIERDESK = {
     "OUTBOX_BACKOFF_SECONDS": env.integer("OUTBOX_BACKOFF_SECONDS", 120, low=1),
     "OUTBOX_BACKOFF_MAX_SECONDS": env.integer("OUTBOX_BACKOFF_MAX_SECONDS", 6 * 3600, low=1),
     "OUTBOX_MAX_ATTEMPTS": env.integer("OUTBOX_MAX_ATTEMPTS", 8, low=1),
+    # API calls with an Idempotency-Key: how long the first answer is kept, and how long a
+    # running first request holds the key before a retry may take it over (its process died).
+    "IDEMPOTENCY_KEEP_HOURS": env.integer("IDEMPOTENCY_KEEP_HOURS", 24, low=1),
+    "IDEMPOTENCY_IN_FLIGHT_SECONDS": env.integer("IDEMPOTENCY_IN_FLIGHT_SECONDS", 60, low=1),
     "BROKER_URL": env.get("BROKER_URL") or "",
     "MAIL_DOMAIN": env.get("MAIL_DOMAIN") or "tierdesk.localhost",
     # A sender writing more than this many messages in this many minutes is throttled, not answered.

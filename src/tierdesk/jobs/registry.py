@@ -14,6 +14,12 @@ def clear_expired_sessions(now: datetime) -> int:
     return deleted
 
 
+def forget_idempotency_keys(now: datetime) -> int:
+    from tierdesk.actions.idempotency import forget_expired
+
+    return forget_expired(now)
+
+
 def run_sweep(now: datetime) -> int:
     from tierdesk.jobs.sweep import sweep
 
@@ -41,4 +47,5 @@ JOBS = [
     Job("outbox", timedelta(seconds=5), run_outbox),
     Job("mail_poll", timedelta(seconds=30), run_mail_poll),
     Job("clear_expired_sessions", timedelta(hours=1), clear_expired_sessions),
+    Job("forget_idempotency_keys", timedelta(hours=1), forget_idempotency_keys),
 ]
