@@ -105,3 +105,23 @@ def test_backoff_and_attempts_follow_the_settings(
     assert deliver(now + timedelta(seconds=30)).failed == 2
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("failed", 2)
+
+
+def test_the_outbox_counts_for_an_operator(desk: Desk, fixed_clock: clock.FixedClock) -> None:
+    from tierdesk.queries.outbox import counts
+
+    opened = clock.now()
+    desk.open()
+    fixed_clock.advance(timedelta(minutes=5))
+    desk.open(subject="Second")
+    first, second, *_ = Notification.objects.order_by("id")
+    Notification.objects.filter(pk=first.pk).update(
+        status="sending", claimed_until=clock.now() - timedelta(seconds=1), claim_token="x"
+    )
+    Notification.objects.filter(pk=second.pk).update(status="failed")
+    state = counts(clock.now())
+    assert (state.pending, state.sending, state.sent, state.failed) == (2, 1, 0, 1)
+    assert state.oldest_unsent == opened and state.expired_claims == 1
+    assert state.oldest_age_seconds(clock.now()) == 300
+    assert deliver(clock.now()).sent == 3  # the expired claim is taken up with the rest
+    assert counts(clock.now()).oldest_age_seconds(clock.now()) == 0
