@@ -92,8 +92,11 @@ class _Keeper:
     committed, so no other worker can see it, and a second connection could not either.
     """
 
-    def __init__(self, ids: list[int], token: str, at: Callable[[], datetime]) -> None:
+    def __init__(self, ids: list[int], token: str, claimed: datetime, at: Callable[[], datetime]):
         self.ids, self.token, self.at = ids, token, at
+        # Until when the claim surely holds: from the claim, then from each renewal that began
+        # before the previous one ran out (a later one may have found rows taken over).
+        self.held_until = claimed + lease()
         self.stop = threading.Event()
         self.thread: threading.Thread | None = None
 
@@ -102,6 +105,10 @@ class _Keeper:
             self.thread = threading.Thread(target=self._run, name="outbox-lease", daemon=True)
             self.thread.start()
         return self
+
+    def surely_held(self, at: datetime) -> bool:
+        """True while the claim holds with room to spare (half a lease): no need to ask."""
+        return at < self.held_until - lease() / 2
 
     def __exit__(self, *exc: object) -> None:
         self.stop.set()
@@ -113,9 +120,12 @@ class _Keeper:
         try:
             while not self.stop.wait(every):
                 try:
+                    began = self.at()
                     Notification.objects.filter(_held(self.ids, self.token)).update(
-                        claimed_until=self.at() + lease()
+                        claimed_until=began + lease()
                     )
+                    if began < self.held_until:
+                        self.held_until = began + lease()
                 except Exception:  # the database away for a moment: try again next time
                     log.warning("could not renew the outbox lease %s", self.token, exc_info=True)
                     connections.close_all()
@@ -137,15 +147,18 @@ def deliver(now: datetime, *, limit: int = 10_000) -> DeliveryResult:
     sent = failed = lost = 0
     connection = get_connection()
     while sent + failed + lost < limit:
-        token = uuid.uuid4().hex
-        rows = _claim(at(), token, min(batch_size(), limit - sent - failed - lost))
+        token, claimed = uuid.uuid4().hex, at()
+        rows = _claim(claimed, token, min(batch_size(), limit - sent - failed - lost))
         if not rows:
             break
-        with _Keeper([r.pk for r in rows], token, at):
+        with _Keeper([r.pk for r in rows], token, claimed, at) as keeper:
             for row in rows:
-                # Still ours? Renewing the lease of this row alone answers it in one statement.
                 held = _held([row.pk], token)
-                if not Notification.objects.filter(held).update(claimed_until=at() + lease()):
+                # Still ours? Surely, while the claim or the keeper's last renewal is recent;
+                # otherwise renewing this row's lease alone answers it in one statement.
+                if not keeper.surely_held(at()) and not Notification.objects.filter(held).update(
+                    claimed_until=at() + lease()
+                ):
                     log.warning("notification %s was taken over by another worker", row.pk)
                     lost += 1
                     continue
