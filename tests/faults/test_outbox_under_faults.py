@@ -145,11 +145,11 @@ def test_a_mail_server_slower_than_the_lease_still_gets_each_notification_once(
     for n in range(3):
         desk.open(subject=f"Mailbox quota not applied {n}")  # two notifications each
     assert Notification.objects.filter(status=Notification.PENDING).count() == 6
-    sink = Sink(delay=2.5)  # every message answered 2.5 s after its data: beyond the 1 s lease
+    sink = Sink(delay=4)  # every message answered 4 s after its data: beyond the 3 s lease
     port = _free_port()
     server = Controller(sink, hostname="127.0.0.1", port=port)
     server.start()
-    env = _environment(tmp_path, port, OUTBOX_LEASE_SECONDS="1", OUTBOX_BATCH="2")
+    env = _environment(tmp_path, port, OUTBOX_LEASE_SECONDS="3", OUTBOX_BATCH="2")
     workers = [_worker(env, tmp_path / f"worker{i}.log") for i in (1, 2)]
     try:
         _until(_all_sent, 90, "every notification to be sent")
@@ -183,7 +183,7 @@ def test_a_killed_workers_claims_are_sent_by_another_within_seconds_each_once(
         first.wait()
         killed = time.monotonic()
         sink.stalled.clear()
-        _until(_all_sent, 60, "the killed worker's claims to be sent by the others")
+        _until(_all_sent, 90, "the killed worker's claims to be sent by the others")
         recovered = time.monotonic() - killed
     finally:
         _stop([first, *others])
@@ -192,4 +192,4 @@ def test_a_killed_workers_claims_are_sent_by_another_within_seconds_each_once(
     assert sink.accepted.count(sink.accepted[0]) == 1
     _each_once(sink)
     assert len(sink.accepted) == total
-    assert recovered < 45, f"the claims came back after {recovered:.0f} s"
+    assert recovered < 60, f"the claims came back after {recovered:.0f} s"
