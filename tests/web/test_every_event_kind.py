@@ -4,6 +4,7 @@ fails here until it is covered."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import timedelta
 
@@ -16,6 +17,7 @@ from tierdesk.actions import process
 from tierdesk.actions import status as status_actions
 from tierdesk.actions import tickets as act
 from tierdesk.actions.automatic import record_due
+from tierdesk.actions.organisations import edit_organisation
 from tierdesk.domain.events import EventKind
 from tierdesk.persistence.models import Event, Notification, Service, Ticket, User
 
@@ -45,9 +47,17 @@ def _every_kind(desk: Desk, fixed_clock) -> Ticket:  # type: ignore[no-untyped-d
     desk.open(subject="Mail delivery to Gmail is delayed", severity="high")
     later()
     # The same subject again from the same partner: flagged as a possible duplicate.
+    # Acme lists who may raise requests for it; Ned is not on it, so the desk validates him.
+    edit_organisation(
+        actor=desk.admin, organisation=desk.acme, now=clock.now(),
+        changes={"authorised_requesters": ["nora@example.com"]},
+    )  # fmt: skip
+    desk.acme.refresh_from_db()
+    checking = dataclasses.replace(profiles.active(), requester_authority="flag")
     ticket = desk.open(
-        subject="Mail delivery to Gmail is delayed", severity="high", customer_account=desk.acme
-    )
+        subject="Mail delivery to Gmail is delayed", severity="high", customer_account=desk.acme,
+        profile=checking,
+    )  # fmt: skip
     number = ticket.number
     later()
     act.add_reply(

@@ -12,6 +12,7 @@ from tierdesk.api import errors
 from tierdesk.api.administration import router as administration
 from tierdesk.api.auth import ActiveSession, BearerToken, actor
 from tierdesk.api.bulk import router as bulk
+from tierdesk.api.chat import router as chat
 from tierdesk.api.idempotency import document as document_idempotency
 from tierdesk.api.kb import router as kb
 from tierdesk.api.macros import router as macros
@@ -42,6 +43,7 @@ api.add_router("/", kb)
 api.add_router("/", status)
 api.add_router("/", reports)
 api.add_router("/", administration)
+api.add_router("/", chat)
 api.add_router("/", macros)
 
 

@@ -44,27 +44,28 @@ def serve(args: argparse.Namespace) -> int:
     from django.core.management import call_command
     from gunicorn.app.base import BaseApplication
 
-    from tierdesk.config import env
-
     call_command("collectstatic", interactive=False, verbosity=0)
+
+    from django.conf import settings
+
+    # Without a broker the live sockets share one process's memory, so one worker serves them
+    # all (it is asynchronous: the sockets wait without threads, the pages run in its threads).
+    workers = args.workers if settings.TIERDESK["BROKER_URL"] else 1
 
     class Server(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{args.host}:{args.port}")
-            self.cfg.set("workers", args.workers)
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("threads", env.integer("WEB_THREADS", 4, low=1))
+            self.cfg.set("workers", workers)
+            self.cfg.set("worker_class", "uvicorn_worker.UvicornWorker")
             self.cfg.set("accesslog", "-" if args.access_log else None)
             self.cfg.set("timeout", 60)
             # Several desks (or a benchmark beside a running desk) share a machine: no shared socket.
             self.cfg.set("control_socket_disable", True)
 
         def load(self) -> object:
-            from tierdesk.config.wsgi import application
+            from tierdesk.config.asgi import application
 
             return application
-
-    from django.conf import settings
 
     scheduler = None
     if not args.no_scheduler and not settings.TIERDESK["BROKER_URL"]:
@@ -704,7 +705,9 @@ def parser() -> argparse.ArgumentParser:
     )
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("serve", help="serve the desk with gunicorn and the in-process scheduler")
+    p = sub.add_parser(
+        "serve", help="serve the desk (gunicorn with uvicorn workers) and the in-process scheduler"
+    )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=int(os.environ.get("TIERDESK_WEB_WORKERS", "2")))
