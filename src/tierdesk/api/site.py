@@ -8,7 +8,9 @@ from ninja import NinjaAPI, Schema
 from tierdesk import __version__
 from tierdesk.api import errors
 from tierdesk.api.administration import router as administration
+from tierdesk.api.alerts import router as alerts
 from tierdesk.api.auth import ActiveSession, BearerToken, actor
+from tierdesk.api.inbound import router as inbound
 from tierdesk.api.kb import router as kb
 from tierdesk.api.reports import router as reports
 from tierdesk.api.status import router as status
@@ -28,6 +30,8 @@ api.add_router("/", kb)
 api.add_router("/", status)
 api.add_router("/", reports)
 api.add_router("/", administration)
+api.add_router("/", alerts)
+api.add_router("/", inbound)
 
 
 class MeOut(Schema):
