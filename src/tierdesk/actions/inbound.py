@@ -63,6 +63,9 @@ def receive(*, bridge: User, message: inbound.Message, now: datetime) -> Receive
     writer, known = _sender(bridge, party, message)
     owner: Organisation = bridge.organisation
     with transaction.atomic():
+        # One message at a time per bridge organisation: a thread's first two messages arriving
+        # together open one ticket, not two.
+        list(Organisation.objects.select_for_update().filter(pk=owner.pk))
         thread = (
             InboundThread.objects.select_for_update()
             .filter(organisation=owner, source=message.source, thread=message.thread)
