@@ -5,6 +5,7 @@ delivery resolves, tenants and scopes are kept apart, a bad delivery stores noth
 from __future__ import annotations
 
 import copy
+import json
 import re
 from datetime import timedelta
 
@@ -262,3 +263,26 @@ def test_the_ticket_page_tells_the_alert_in_english_and_german(
     assert "der Überwachungsalarm „high_memory_load“ ist ausgelöst" in german
     assert "der Überwachungsalarm „high_memory_load“ ist behoben" in german
     assert "the monitoring alert" not in german
+
+
+def test_an_administrator_issues_a_monitoring_token_on_the_page(desk: Desk) -> None:
+    source = system_user("north-prom", desk.north, Role.PARTNER_USER)
+    client = Client()
+    client.force_login(desk.admin)
+    response = client.post(
+        "/administration/tokens/",
+        {"owner": source.username, "name": "Prometheus", "scope": "monitoring"},
+    )
+    assert response.status_code == 200
+    secret = re.search(r'data-test="token-secret">([^<]+)<', response.content.decode())
+    assert secret is not None
+    listing = client.get("/administration/tokens/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "nur Überwachung" in listing
+    posted = Client(HTTP_AUTHORIZATION=f"Bearer {secret.group(1)}").post(
+        f"/api/v1{URL}", json.dumps(real_payload()), content_type="application/json"
+    )
+    assert posted.status_code == 200 and posted.json()["results"][0]["outcome"] == "opened"
+    wrong = client.post(
+        "/administration/tokens/", {"owner": source.username, "name": "X", "scope": "root"}
+    )
+    assert wrong.status_code == 422 and 'id="id_scope-error"' in wrong.content.decode()

@@ -228,6 +228,15 @@ class TokenForm(AdminForm):
         initial=90,
         help_text=_("Leave empty for a token that does not expire."),
     )
+    scope = forms.ChoiceField(
+        label=_("Opens"),
+        required=False,
+        choices=[
+            ("", _("The whole API as this person")),
+            ("monitoring", _("Only the Alertmanager receiver (monitoring)")),
+            ("messages", _("Only the relayed-message webhook (chat and social bridges)")),
+        ],
+    )
 
 
 IMPORT_KINDS = [
