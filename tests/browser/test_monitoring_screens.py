@@ -17,6 +17,9 @@ from tierdesk.domain.parties import Role
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+# The page as a whole is no wider than the screen (tables scroll inside their own box).
+PAGE_FITS = "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+
 WORDS = {
     "en": "the monitoring alert “high_memory_load” is firing",
     "de": "der Überwachungsalarm „high_memory_load“ ist ausgelöst",
@@ -52,3 +55,28 @@ def test_a_monitoring_ticket_for_manager_vendor_and_partner(
                     path=str(shots / f"monitoring-{who}-{language}-{width}.png"), full_page=True
                 )
                 page.context.close()
+
+
+def test_the_token_and_profile_pages_show_the_intakes(
+    browser: Any, live_server: Any, desk: Desk, shots: Path, settings: Any
+) -> None:
+    settings.TIERDESK = {**settings.TIERDESK, "PROFILE": "zynstra"}
+    system_user("console", desk.provider, Role.AGENT)
+    for language in ("en", "de"):
+        for width in (1366, 390):
+            page = _open(browser, live_server.url, "admin", language, width)
+            page.goto(f"{live_server.url}/administration/tokens/")
+            page.locator("#id_owner").fill("console")
+            page.locator("#id_name").fill("Monitoring Console")
+            page.locator("#id_scope").select_option("monitoring")
+            page.locator('form[action$="/administration/tokens/"] button[type=submit]').click()
+            page.locator('[data-test="token-secret"]').wait_for()
+            page.goto(f"{live_server.url}/administration/tokens/")
+            assert page.evaluate(PAGE_FITS), (language, width)
+            page.screenshot(path=str(shots / f"tokens-{language}-{width}.png"), full_page=True)
+            page.goto(f"{live_server.url}/administration/profile/#intake")
+            assert page.evaluate(PAGE_FITS), (language, width)
+            page.locator("#intake").screenshot(
+                path=str(shots / f"profile-intake-{language}-{width}.png")
+            )
+            page.context.close()

@@ -4,6 +4,7 @@ Third Level, where the vendor's contacts serving L3 and L4 see it and are told (
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from tests.conftest import ApiClient, Desk
 from tests.monitoring.conftest import Source, real_payload, resolved, system_user
@@ -89,3 +90,17 @@ def test_a_console_alert_on_zynstra_reaches_the_vendors_third_and_fourth_level(
     # Handed to another supplier, it is no longer theirs.
     act.change_level(actor=desk.admin, number=number, to="l2", note="back", now=clock.now())
     assert ApiClient(l3).get(f"/tickets/{number}").status_code == 404
+
+
+def test_the_profile_page_tells_the_monitoring_and_inbound_rules_in_words(
+    desk: Desk, settings
+) -> None:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(desk.admin)
+    settings.TIERDESK = {**settings.TIERDESK, "PROFILE": "zynstra"}
+    german = client.get("/administration/profile/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Überwachungsalarme" in german and "wird in seinem Ticket festgehalten" in german
+    assert "critical → High" in german and "Weitergeleitete Nachrichten" not in german
+    settings.TIERDESK = {**settings.TIERDESK, "PROFILE": "luxcloud"}
+    english = client.get("/administration/profile/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Relayed messages" in english and "Monitoring alerts" not in english
