@@ -120,7 +120,7 @@ def _alerts(number: str) -> None:
     for state in ("firing", "resolved"):
         alert = {
             "status": state,
-            "labels": {"alertname": "mail_queue", "severity": "warning"},
+            "labels": {"alertname": "MailQueueTooLong", "severity": "warning"},
             "annotations": {"summary": "Outbound mail queue is long"},
             "startsAt": "2026-03-10T09:00:00Z",
             "generatorURL": "https://prometheus.example.com/graph?g0.expr=queue",
