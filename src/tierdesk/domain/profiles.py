@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from tierdesk.domain.calendars import Calendar
+from tierdesk.domain.contingency import ContingencyRoute
 from tierdesk.domain.durations import Duration
 from tierdesk.domain.parties import OrganisationKind
 
@@ -266,6 +267,8 @@ class Profile:
     form_missing: Mapping[str, str] = field(default_factory=dict)
     monitoring: MonitoringRules | None = None  # none: the desk takes no monitoring alerts
     inbound: InboundRules | None = None  # none: the desk takes no relayed messages
+    # Other ways to reach the provider while a condition holds (CloudCTI 4, LuxCloud 2.8).
+    contingency: Mapping[str, ContingencyRoute] = field(default_factory=dict)
 
     def status(self, key: str) -> Status:
         return self.statuses[key]
