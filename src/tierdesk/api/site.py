@@ -10,8 +10,10 @@ from tierdesk.api import errors
 from tierdesk.api.administration import router as administration
 from tierdesk.api.alerts import router as alerts
 from tierdesk.api.auth import ActiveSession, BearerToken, actor
+from tierdesk.api.bulk import router as bulk
 from tierdesk.api.inbound import router as inbound
 from tierdesk.api.kb import router as kb
+from tierdesk.api.macros import router as macros
 from tierdesk.api.reports import router as reports
 from tierdesk.api.status import router as status
 from tierdesk.api.tickets import router as tickets
@@ -25,6 +27,7 @@ api = NinjaAPI(
     auth=[BearerToken(), ActiveSession()],
 )
 errors.install(api)
+api.add_router("/", bulk)  # before /tickets/{number}, which would take "bulk" for a number
 api.add_router("/", tickets)
 api.add_router("/", kb)
 api.add_router("/", status)
@@ -32,6 +35,7 @@ api.add_router("/", reports)
 api.add_router("/", administration)
 api.add_router("/", alerts)
 api.add_router("/", inbound)
+api.add_router("/", macros)
 
 
 class MeOut(Schema):
