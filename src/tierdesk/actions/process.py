@@ -12,7 +12,7 @@ from tierdesk import profiles
 from tierdesk.actions.automatic import record_due
 from tierdesk.actions.record import append_many
 from tierdesk.actions.tickets import _party
-from tierdesk.domain import due, escalation, process
+from tierdesk.domain import due, escalation, process, requester_authority
 from tierdesk.domain.errors import Forbidden
 from tierdesk.domain.parties import Party
 from tierdesk.domain.profiles import Profile
@@ -88,5 +88,30 @@ def escalate_management(*, actor: User, number: str, reason: str, now: datetime)
         events = clock_events(ticket)
         clocks = due.plan(profile, events, now).clocks
         return [escalation.management_escalation(profile, events, clocks, now=now, reason=reason)]
+
+    return _run(actor, number, now, verb)
+
+
+def validate_authority(
+    *, actor: User, number: str, authorised: bool, note: str = "", now: datetime
+) -> Event:
+    """Zynstra first level: the desk validates a requester's authority for the end-customer
+    account; without it the ticket is rejected (no_authority)."""
+
+    def verb(ticket: Ticket, profile: Profile, party: Party) -> list[Change]:
+        history = ticket.clock_history if ticket.clock_history is not None else clock_events(ticket)
+        awaiting = requester_authority.awaiting_validation((e.kind, e.data) for e in history)
+        return requester_authority.validate(
+            profile,
+            state_of(ticket),
+            account=(ticket.customer_account.slug, ticket.customer_account.name)
+            if ticket.customer_account
+            else ("", ""),
+            requester=ticket.requester.email if ticket.requester else "",
+            authorised=authorised,
+            note=note,
+            party=party,
+            awaiting=awaiting,
+        )
 
     return _run(actor, number, now, verb)

@@ -373,6 +373,22 @@ def reject(request: HttpRequest, number: str, payload: schemas.RejectIn) -> Any:
 
 
 @router.post(
+    "/tickets/{number}/authority",
+    response={201: schemas.EventOut, **ERRORS},
+    summary="Validate the requester's authority for the end-customer account (provider)",
+)
+def validate_authority(request: HttpRequest, number: str, payload: schemas.AuthorityIn) -> Any:
+    event = process.validate_authority(
+        actor=actor(request),
+        number=number,
+        authorised=payload.authorised,
+        note=payload.note,
+        now=clock.now(),
+    )
+    return Status(201, event_out(event))
+
+
+@router.post(
     "/tickets/{number}/escalations",
     response={201: schemas.EventOut, **ERRORS},
     summary="Escalate to management along the profile's matrix",

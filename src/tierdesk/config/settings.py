@@ -170,6 +170,9 @@ TIERDESK = {
         env.integer("MAIL_THROTTLE_MINUTES", 10, low=1),
     ),
     "IMAP": env.get("IMAP_URLS") or "",
+    # A received message still undecided after this many seconds (its process or the database
+    # stopped in between) is taken up again by the periodic job.
+    "MAIL_PENDING_SECONDS": env.integer("MAIL_PENDING_SECONDS", 60, low=1),
 }
 
 # Outbound mail: TIERDESK_SMTP_URL (smtp://user:password@host:port, smtps:// for TLS); without

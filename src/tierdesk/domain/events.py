@@ -37,6 +37,8 @@ class EventKind(StrEnum):
     INCIDENT_RESOLVED = "incident_resolved"
     ALERT_FIRING = "alert_firing"
     ALERT_RESOLVED = "alert_resolved"
+    AUTHORITY_CHECKED = "authority_checked"
+    FORM_COMPLETED = "form_completed"
 
 
 @dataclass(frozen=True)

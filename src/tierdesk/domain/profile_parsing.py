@@ -46,6 +46,8 @@ from tierdesk.domain.profiles import (
     SupplierDefaults,
     Target,
 )
+from tierdesk.domain.requester_authority import NO_AUTHORITY
+from tierdesk.domain.requester_authority import RULES as AUTHORITY_RULES
 
 HolidayLookup = Callable[[str, str | None, tuple[int, int]], Mapping[date, str]]
 
@@ -669,6 +671,7 @@ def parse_profile(
             "channels",
             "calendar",
             "channel_levels",
+            "requester_authority",
         ),
     )
     default_calendar = r.text(tickets, "tickets", "calendar", expected="a calendar key")
@@ -1030,6 +1033,17 @@ def parse_profile(
     ):
         r.unknown(item, f"invalid_reasons.{key}", ("label", "source"))
         invalid[key] = InvalidReason(key, r.text(item, f"invalid_reasons.{key}", "label"))
+    requester_authority = r.optional_text(tickets, "tickets", "requester_authority")
+    if requester_authority is not None and requester_authority not in AUTHORITY_RULES:
+        r.fail(
+            "tickets.requester_authority",
+            f"{requester_authority!r} is not one of {', '.join(AUTHORITY_RULES)}",
+        )
+    elif requester_authority == "reject" and NO_AUTHORITY not in invalid:
+        r.fail(
+            "tickets.requester_authority",
+            f"'reject' needs the invalid reason {NO_AUTHORITY!r} under invalid_reasons",
+        )
 
     suppliers = None
     sup = r.table(data, "", "suppliers", required=False)
@@ -1162,6 +1176,7 @@ def parse_profile(
         unknown_sender=unknown_sender,
         registration_url=registration_url,
         channel_levels=channel_levels,
+        requester_authority=requester_authority,
         contingency=contingency,
     )
     if r.problems:

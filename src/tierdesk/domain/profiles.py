@@ -257,6 +257,9 @@ class Profile:
     unknown_sender: str = "quarantine"  # or "notice": a polite answer with the registration link
     registration_url: str = ""
     channel_levels: Mapping[str, str] = field(default_factory=dict)  # e.g. monitoring -> l3
+    # Zynstra first level: a requester not on the end-customer account's list of authorised
+    # requesters is "flag"ged for the desk to validate, or "reject"ed (no_authority); None: no check.
+    requester_authority: str | None = None
     performance: PerformanceTarget | None = None
     status_page: StatusPageRules | None = None
     # What a voice message must carry (LuxCloud 2.7); empty: a voicemail is logged like a call.

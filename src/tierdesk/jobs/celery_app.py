@@ -45,6 +45,11 @@ app.conf.update(
         },
         "sessions": {"task": "tierdesk.clear_sessions", "schedule": 3600.0},
         "mail": {"task": "tierdesk.mail_poll", "schedule": 30.0, "options": {"expires": 60.0}},
+        "mail_pending": {
+            "task": "tierdesk.mail_pending",
+            "schedule": 30.0,
+            "options": {"expires": 60.0},
+        },
     },
 )
 
@@ -79,3 +84,11 @@ def mail_poll_task() -> int:
 
     close_old_connections()
     return run_mail_poll(clock.now())
+
+
+@app.task(name="tierdesk.mail_pending")
+def mail_pending_task() -> int:
+    from tierdesk.jobs.registry import run_mail_pending
+
+    close_old_connections()
+    return run_mail_pending(clock.now())

@@ -37,6 +37,10 @@ class Organisation(models.Model):
     is_active = models.BooleanField(default=True, db_default=True)
     contact_email = models.EmailField(max_length=254, blank=True, default="", db_default="")
     contact_phone = models.CharField(max_length=40, blank=True, default="", db_default="")
+    # Zynstra (first level): "validate their authority". For an end-customer account, who may
+    # raise requests for it: e-mail addresses, or "@domain" for everyone at a domain. Empty:
+    # nobody is checked. See domain/requester_authority.py.
+    authorised_requesters = models.JSONField(default=list, blank=True, db_default=[])
 
     class Meta:
         constraints = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tierdesk", "0021_canned_replies"),
+        ("tierdesk", "0022_account_authorised_requesters"),
     ]
 
     operations = [
