@@ -37,8 +37,34 @@ def command(
     return register
 
 
+def _metrics_directory(port: int) -> None:
+    """gunicorn's workers count requests in files here, summed by /metrics (prometheus_client's
+    multiprocess mode); emptied at start, so counts begin at zero with the server."""
+    import shutil
+
+    from tierdesk.config import env
+
+    directory = env.data_dir() / "metrics" / str(port)
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+
+
+def _web_worker_started(worker: object) -> None:
+    from tierdesk.actions.heartbeats import WEB, pulse
+
+    pulse(WEB).start()
+
+
+def _web_worker_exited(server: object, worker: object) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(getattr(worker, "pid", 0))
+
+
 @command("serve")
 def serve(args: argparse.Namespace) -> int:
+    _metrics_directory(args.port)
     _setup()
     from django.core.management import call_command
     from gunicorn.app.base import BaseApplication
@@ -57,6 +83,9 @@ def serve(args: argparse.Namespace) -> int:
             self.cfg.set("timeout", 60)
             # Several desks (or a benchmark beside a running desk) share a machine: no shared socket.
             self.cfg.set("control_socket_disable", True)
+            # Each web worker writes its heartbeat (`tierdesk status`, /metrics).
+            self.cfg.set("post_worker_init", _web_worker_started)
+            self.cfg.set("child_exit", _web_worker_exited)
 
         def load(self) -> object:
             from tierdesk.config.wsgi import application
@@ -87,24 +116,37 @@ def scheduler(args: argparse.Namespace) -> int:
     _setup()
     from django.conf import settings
 
+    from tierdesk import clock
+    from tierdesk.actions.heartbeats import SCHEDULER, pulse
+
+    beating = pulse(SCHEDULER)
     if settings.TIERDESK["BROKER_URL"]:
         from tierdesk.jobs.celery_app import app
 
-        app.start(["beat", "--loglevel=INFO"])
+        beating.note("runs", clock.now(), how="Celery beat: workers run the jobs")
+        beating.start()
+        try:
+            app.start(["beat", "--loglevel=INFO"])
+        finally:
+            beating.stop()
         return 0
     from django.db import close_old_connections
 
-    from tierdesk import clock
     from tierdesk.jobs.registry import JOBS
     from tierdesk.jobs.scheduler import Scheduler
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    beating.note("runs", clock.now(), how="in this process")
+    beating.start()
     # Long-lived process: drop database connections that died or aged out before each tick.
-    Scheduler(JOBS, clock.SystemClock()).run_forever(
-        stop, settings.TIERDESK["SCHEDULER_INTERVAL"], before_tick=close_old_connections
-    )
+    try:
+        Scheduler(JOBS, clock.SystemClock()).run_forever(
+            stop, settings.TIERDESK["SCHEDULER_INTERVAL"], before_tick=close_old_connections
+        )
+    finally:
+        beating.stop()
     return 0
 
 
@@ -126,6 +168,8 @@ def worker(args: argparse.Namespace) -> int:
     argv = ["worker", "--loglevel=INFO", f"--concurrency={args.concurrency}", "-Q", "tierdesk"]
     if args.pool:
         argv.append(f"--pool={args.pool}")
+    if args.hostname:
+        argv.append(f"--hostname={args.hostname}")
     app.worker_main(argv)
     return 0
 
@@ -540,9 +584,14 @@ def mail_ingest(args: argparse.Namespace) -> int:
 def mail_serve(args: argparse.Namespace) -> int:
     """An SMTP (or LMTP) listener for the provider's mail server to deliver to."""
     _setup()
+    from tierdesk.actions.heartbeats import MAIL, pulse
     from tierdesk.mail.sources.smtp import serve_forever
 
-    serve_forever(host=args.host, port=args.port, lmtp=args.lmtp, workers=args.workers)
+    beating = pulse(MAIL).start()
+    try:
+        serve_forever(host=args.host, port=args.port, lmtp=args.lmtp, workers=args.workers)
+    finally:
+        beating.stop()
     return 0
 
 
@@ -616,6 +665,11 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--concurrency", type=int, default=2)
     p.add_argument("--pool", choices=["prefork", "solo", "threads"], default=None)
+    p.add_argument(
+        "--hostname",
+        default=None,
+        help="the worker's name (default celery@HOST); unique per worker, shown by `tierdesk status`",
+    )
     p.set_defaults(handler="worker")
     p = sub.add_parser("migrate", help="create or update the database tables")
     p.add_argument("-v", "--verbose", action="store_true")
@@ -732,6 +786,12 @@ def parser() -> argparse.ArgumentParser:
     from tierdesk.cli.outbox import add_parser as add_outbox
 
     add_outbox(sub)
+    from tierdesk.cli.status import add_parser as add_status
+
+    add_status(sub)
+    from tierdesk.cli.backup import add_parsers as add_backup
+
+    add_backup(sub)
     from tierdesk.cli.admin import add_parsers as add_administration
 
     add_administration(sub)
@@ -752,6 +812,30 @@ def outbox(args: argparse.Namespace) -> int:
     from tierdesk.cli.outbox import run
 
     return run(args)
+
+
+@command("status")
+def status(args: argparse.Namespace) -> int:
+    _setup()
+    from tierdesk.cli.status import run
+
+    return run(args)
+
+
+@command("backup")
+def backup(args: argparse.Namespace) -> int:
+    _setup()
+    from tierdesk.cli.backup import run_backup
+
+    return run_backup(args)
+
+
+@command("restore")
+def restore(args: argparse.Namespace) -> int:
+    _setup()
+    from tierdesk.cli.backup import run_restore
+
+    return run_restore(args)
 
 
 @command("admin")

@@ -16,6 +16,7 @@ from aiosmtpd.lmtp import LMTP
 from django.db import close_old_connections
 
 from tierdesk import clock
+from tierdesk.actions.heartbeats import MAIL, pulse
 from tierdesk.mail.intake import ingest
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class IntakeHandler:
     @staticmethod
     def _ingest(raw: bytes, mail_from: str | None, rcpt_tos: list[str]) -> Any:
         close_old_connections()
+        pulse(MAIL).count("messages", clock.now())
         try:
             return ingest(
                 raw,
