@@ -25,7 +25,7 @@ import os
 import tarfile
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
@@ -64,6 +64,7 @@ class BackupError(Exception):
 class Summary:
     tables: dict[str, int]
     files: int
+    missing_files: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -168,9 +169,10 @@ def backup(path: Path, *, now: datetime) -> Summary:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     with tempfile.TemporaryDirectory() as scratch:
-        tables, dumps, applied = _dump(Path(scratch))
+        tables, dumps, applied, stored = _dump(Path(scratch))
         root = _storage_root()
-        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+        files = [root / name for name in stored if (root / name).is_file()]
+        missing = sorted(set(stored) - {f.relative_to(root).as_posix() for f in files})
         manifest = {
             "format": FORMAT,
             "created_at": now.isoformat(),
@@ -178,6 +180,8 @@ def backup(path: Path, *, now: datetime) -> Summary:
             "migrations": applied,
             "tables": tables,
             "files": len(files),
+            # Files the rows name that the storage did not hold when the backup was taken.
+            "missing_files": missing,
         }
         with tarfile.open(partial, "w:gz") if gzipped else tarfile.open(partial, "w") as tar:
             _add_bytes(tar, "manifest.json", json.dumps(manifest, indent=2).encode())
@@ -186,15 +190,20 @@ def backup(path: Path, *, now: datetime) -> Summary:
             for file in files:
                 tar.add(file, arcname=f"files/{file.relative_to(root).as_posix()}")
     os.replace(partial, path)
-    return Summary(tables, len(files))
+    return Summary(tables, len(files), missing)
 
 
-def _dump(scratch: Path) -> tuple[dict[str, int], list[tuple[str, Path]], list[list[str]]]:
-    """Every table into an ndjson file, read in one transaction."""
+def _dump(
+    scratch: Path,
+) -> tuple[dict[str, int], list[tuple[str, Path]], list[list[str]], list[str]]:
+    """Every table into an ndjson file, read in one transaction, and the stored files the rows
+    name (files left behind by an upload that was rolled back are not carried)."""
     tables: dict[str, int] = {}
     dumps = []
+    stored: set[str] = set()
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and outermost:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         permissions = _permission_keys()
@@ -216,12 +225,15 @@ def _dump(scratch: Path) -> tuple[dict[str, int], list[tuple[str, Path]], list[l
                         if label == "tierdesk.ticketsequence" and f.attname == "last":
                             prefix = values[names.index("prefix")]
                             values[i] = max(int(values[i]), taken.get(prefix, 0))
+                    for i, f in enumerate(fields):
+                        if isinstance(f, models.FileField) and values[i]:
+                            stored.add(str(values[i]))
                     out.write(json.dumps(values, ensure_ascii=False) + "\n")
                     count += 1
             tables[label] = count
             dumps.append((label, target))
         applied = _applied()
-    return tables, dumps, applied
+    return tables, dumps, applied, sorted(stored)
 
 
 def _safe_member(name: str) -> PurePosixPath | None:
@@ -280,8 +292,8 @@ def _decoders(model: type[models.Model], names: list[str]) -> list[Any]:
         elif isinstance(f, models.JSONField):
             decoders.append(lambda v: v)
         else:
-            field = f.target_field if f.is_relation else f
-            decoders.append(lambda v, field=field: None if v is None else field.to_python(v))
+            column = f.target_field if f.is_relation else f
+            decoders.append(lambda v, column=column: None if v is None else column.to_python(v))
     return decoders
 
 
