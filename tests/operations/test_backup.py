@@ -29,7 +29,9 @@ def _desk_with_history(desk, fixed_clock) -> list[Ticket]:  # type: ignore[no-un
         t = desk.open(subject=f"Mailbox quota {i} not applied")
         fixed_clock.advance(timedelta(minutes=10))
         act.add_reply(actor=desk.l1, number=t.number, body="Looking at it", now=clock.now())
-        act.add_note(actor=desk.l1, number=t.number, body="internal: quota service", now=clock.now())
+        act.add_note(
+            actor=desk.l1, number=t.number, body="internal: quota service", now=clock.now()
+        )
         content = f"log line {i}\n".encode() * 50
         act.attach_file(
             actor=desk.north_user,
@@ -44,7 +46,9 @@ def _desk_with_history(desk, fixed_clock) -> list[Ticket]:  # type: ignore[no-un
     return made
 
 
-def _cli(data_dir: Path, *args: str, database: str | None = None) -> subprocess.CompletedProcess[str]:
+def _cli(
+    data_dir: Path, *args: str, database: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -53,7 +57,7 @@ def _cli(data_dir: Path, *args: str, database: str | None = None) -> subprocess.
     env.update(TIERDESK_DATA_DIR=str(data_dir), TIERDESK_PROFILE=settings.TIERDESK["PROFILE"])
     if database:
         env["TIERDESK_DATABASE_URL"] = database
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, "-m", "tierdesk", *args],
         env=env,
         capture_output=True,
@@ -103,9 +107,7 @@ def test_a_desk_restored_into_an_empty_sqlite_database_passes_audit_verify(
     assert check.returncode == 0, check.stderr
 
 
-@pytest.mark.skipif(
-    not os.environ.get("TIERDESK_TEST_DATABASE_URL"), reason="needs PostgreSQL"
-)
+@pytest.mark.skipif(not os.environ.get("TIERDESK_TEST_DATABASE_URL"), reason="needs PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_a_desk_restored_into_an_empty_postgresql_database_passes_audit_verify(
     desk, fixed_clock, tmp_path
@@ -132,7 +134,7 @@ def test_restore_refuses_a_database_that_holds_a_desk(desk, fixed_clock, tmp_pat
     archive = tmp_path / "desk.tar"
     backup(archive, now=clock.now())
     events = Event.objects.count()
-    with pytest.raises(BackupError, match="not empty|already holds"):
+    with pytest.raises(BackupError, match=r"not empty|already holds"):
         restore(archive)
     assert Event.objects.count() == events
 
