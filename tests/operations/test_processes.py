@@ -130,7 +130,7 @@ def test_serve_and_the_mail_listener_report_their_heartbeats(tmp_path: Path) -> 
     base = f"http://127.0.0.1:{web}"
     try:
         _until(lambda: _get(f"{base}/health/ready")[0] == 200, 90, "readiness", log)
-        status, body = _get(f"{base}/health/ready")
+        _, body = _get(f"{base}/health/ready")
         assert json.loads(body) == {"status": "ok", "checks": {"database": "ok"}}
         for _ in range(10):
             assert _get(f"{base}/health/live")[0] == 200
