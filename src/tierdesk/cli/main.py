@@ -37,17 +37,15 @@ def command(
     return register
 
 
-def _metrics_directory(port: int) -> None:
+def _metrics_directory() -> str:
     """gunicorn's workers count requests in files here, summed by /metrics (prometheus_client's
-    multiprocess mode); emptied at start, so counts begin at zero with the server."""
-    import shutil
+    multiprocess mode). On this machine's own disk, one per server, removed when it stops; never
+    in the data directory, which several machines may share."""
+    import tempfile
 
-    from tierdesk.config import env
-
-    directory = env.data_dir() / "metrics" / str(port)
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True)
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    directory = tempfile.mkdtemp(prefix="tierdesk-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    return directory
 
 
 def _web_worker_started(worker: object) -> None:
@@ -64,7 +62,7 @@ def _web_worker_exited(server: object, worker: object) -> None:
 
 @command("serve")
 def serve(args: argparse.Namespace) -> int:
-    _metrics_directory(args.port)
+    metrics = _metrics_directory()
     _setup()
     from django.core.management import call_command
     from gunicorn.app.base import BaseApplication
@@ -107,6 +105,9 @@ def serve(args: argparse.Namespace) -> int:
         if scheduler is not None:
             scheduler.terminate()
             scheduler.wait(timeout=10)
+        import shutil
+
+        shutil.rmtree(metrics, ignore_errors=True)
     return 0
 
 
