@@ -112,9 +112,14 @@ def clear_sessions_task() -> int:
     return clear_expired_sessions(clock.now())
 
 
-@app.task(name="tierdesk.mail_poll")
-def mail_poll_task() -> int:
-    from tierdesk.jobs.registry import run_mail_poll
+@app.task(name="tierdesk.mail_poll", bind=True)
+def mail_poll_task(self: object) -> int:
+    from tierdesk.mail.sources.imap import poll_all
 
     close_old_connections()
-    return run_mail_poll(clock.now())
+    if not settings.TIERDESK["IMAP"]:
+        return 0
+    now = clock.now()
+    fetched = len(poll_all(now=now))
+    pulse(WORKER, _worker_name(self)).record("mail_poll", now, messages=fetched)
+    return fetched

@@ -41,7 +41,9 @@ def run_mail_poll(now: datetime) -> int:
         return 0
     from tierdesk.mail.sources.imap import poll_all
 
-    return len(poll_all(now=now))
+    fetched = len(poll_all(now=now))
+    pulse(SCHEDULER).record("mail_poll", now, messages=fetched)
+    return fetched
 
 
 JOBS = [
