@@ -18,7 +18,9 @@ from tierdesk.persistence.models import Heartbeat, Ticket
 
 
 @pytest.mark.django_db
-def test_the_in_process_sweep_claims_no_more_than_the_sweep_limit(desk, fixed_clock, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_in_process_sweep_claims_no_more_than_the_sweep_limit(
+    desk, fixed_clock, settings
+) -> None:  # type: ignore[no-untyped-def]
     desk.open(subject="Quota one")
     desk.open(subject="Quota two")
     fixed_clock.advance(timedelta(days=3))
