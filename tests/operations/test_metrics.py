@@ -76,3 +76,13 @@ def test_metrics_refuse_other_addresses_unless_the_token_is_shown(settings) -> N
     settings.TIERDESK = {**settings.TIERDESK, "METRICS_ALLOWED": ["203.0.113.0/24"]}
     assert far.get("/metrics").status_code == 200
     assert Client(REMOTE_ADDR="127.0.0.1").get("/metrics").status_code == 403
+
+
+@pytest.mark.django_db
+def test_metrics_through_a_proxy_on_this_machine_need_the_token(settings) -> None:  # type: ignore[no-untyped-def]
+    # A reverse proxy on the same machine connects from loopback for every caller.
+    proxied = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.4")
+    assert proxied.get("/metrics").status_code == 403
+    settings.TIERDESK = {**settings.TIERDESK, "METRICS_TOKEN": "s3cret-scrape-token"}
+    shown = proxied.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-scrape-token")
+    assert shown.status_code == 200

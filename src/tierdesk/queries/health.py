@@ -4,6 +4,7 @@ reach what it needs, and the figures the metrics endpoint exports."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,7 @@ from django.db.models import Count, Min
 from tierdesk.actions.heartbeats import MAIL, SCHEDULER, WEB, WORKER
 from tierdesk.persistence.models import Heartbeat, InboundMessage, Notification, Ticket
 
+log = logging.getLogger(__name__)
 JOBS = ("sweep", "outbox")
 # What each component does, for the printed status.
 ROLES = {
@@ -153,7 +155,8 @@ def status(now: datetime) -> Health:
 
 def readiness() -> dict[str, str]:
     """What this web process needs to serve: the database, and the broker when one is set.
-    Each check answers "ok" or why not."""
+    Each check answers "ok" or "unavailable (the error's kind)"; the details go to the log, not
+    to whoever asks."""
     checks: dict[str, str] = {}
     try:
         with connection.cursor() as cursor:
@@ -161,7 +164,8 @@ def readiness() -> dict[str, str]:
             cursor.fetchone()
         checks["database"] = "ok"
     except Exception as exc:
-        checks["database"] = f"{type(exc).__name__}: {exc}"[:300]
+        log.warning("readiness: the database does not answer: %s", exc)
+        checks["database"] = f"unavailable ({type(exc).__name__})"
     broker = settings.TIERDESK["BROKER_URL"]
     if broker:
         try:
@@ -174,7 +178,8 @@ def readiness() -> dict[str, str]:
                 client.close()
             checks["broker"] = "ok"
         except Exception as exc:
-            checks["broker"] = f"{type(exc).__name__}: {exc}"[:300]
+            log.warning("readiness: the broker does not answer: %s", exc)
+            checks["broker"] = f"unavailable ({type(exc).__name__})"
     return checks
 
 

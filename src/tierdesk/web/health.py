@@ -3,7 +3,8 @@
 requests by status from every web worker, and the desk's own gauges read at scrape time).
 
 `/metrics` answers a request bearing `Authorization: Bearer $TIERDESK_METRICS_TOKEN`, or one from
-an address in `TIERDESK_METRICS_ALLOWED` (loopback by default); anyone else gets 403."""
+an address in `TIERDESK_METRICS_ALLOWED` (loopback by default) that did not come through a proxy
+(no X-Forwarded-For or Forwarded header); anyone else gets 403."""
 
 from __future__ import annotations
 
@@ -45,6 +46,9 @@ def _allowed(request: HttpRequest) -> bool:
     given = request.headers.get("Authorization", "")
     if token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
         return True
+    if "X-Forwarded-For" in request.headers or "Forwarded" in request.headers:
+        # Came through a proxy, whose own address (often loopback) says nothing of the caller.
+        return False
     try:
         address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
     except ValueError:
