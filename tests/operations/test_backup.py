@@ -93,6 +93,7 @@ def test_a_desk_restored_into_an_empty_sqlite_database_passes_audit_verify(
     assert done.tables["tierdesk.ticket"] == 3
     assert done.tables["tierdesk.event"] == Event.objects.count() > 9
     assert done.files == 3
+    assert archive.stat().st_mode & 0o777 == 0o600  # password hashes inside
     with tarfile.open(archive) as tar:
         manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
         names = tar.getnames()

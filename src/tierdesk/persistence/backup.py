@@ -183,6 +183,9 @@ def backup(path: Path, *, now: datetime) -> Summary:
             # Files the rows name that the storage did not hold when the backup was taken.
             "missing_files": missing,
         }
+        # Password hashes and second-factor secrets are in it: readable by the owner only.
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        os.chmod(partial, 0o600)
         with tarfile.open(partial, "w:gz") if gzipped else tarfile.open(partial, "w") as tar:
             _add_bytes(tar, "manifest.json", json.dumps(manifest, indent=2).encode())
             for label, dump in dumps:
