@@ -239,8 +239,24 @@ class TicketOut(Schema):
     next_deadline: datetime | None
 
 
+class ContingencyRouteOut(Schema):
+    key: str
+    label: str = Field(description="the route, in the profile's words")
+    contact: str = Field(description="the number or address to use")
+    note: str
+    because: list[str] = Field(
+        description="what holds, as codes: outside:<calendar>, accounts:<count>, "
+        "expired:<target kind>, severity:<severity>"
+    )
+    reasons: list[str] = Field(description="the same, in words")
+
+
 class TicketDetailOut(TicketOut):
     sla: list[TargetOut]
+    contingency: list[ContingencyRouteOut] = Field(
+        description="other ways to reach the provider that the profile offers now "
+        "(empty for a supplier, and when no condition holds)"
+    )
     links: list[TicketLinkOut]
     attachments: list[AttachmentOut]
     events: list[EventOut]

@@ -19,7 +19,7 @@ from tierdesk.api.errors import PayloadTooLarge
 from tierdesk.domain.errors import Invalid
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
 from tierdesk.persistence.models import Attachment, Event, Organisation, Ticket, TicketLink, User
-from tierdesk.queries import disclosure
+from tierdesk.queries import contingency, disclosure
 from tierdesk.queries import tickets as q
 from tierdesk.queries.sla import ticket_sla
 
@@ -113,7 +113,11 @@ def detail_out(
     out["attachments"] = [attachment_out(request, ticket, a) for a in attachments]
     record, visible = q.ticket_record(user, ticket, written)
     out["events"] = [event_out(e) for e in visible]
-    out["sla"] = disclosure.targets(user, ticket_sla(ticket, record))
+    sla = ticket_sla(ticket, record)
+    out["sla"] = disclosure.targets(user, sla)
+    out["contingency"] = (
+        contingency.routes(ticket, sla, clock.now()) if disclosure.sees_contingency(user) else []
+    )
     return out
 
 

@@ -12,8 +12,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tierdesk.domain.contingency import routes_for_expiry
 from tierdesk.domain.events import EventKind
-from tierdesk.domain.profiles import NotificationRules, Profile
+from tierdesk.domain.profiles import STANDARD_TARGETS, NotificationRules, Profile
 
 REQUESTER = "requester"
 ASSIGNEE = "assignee"
@@ -136,6 +137,20 @@ def notices(
         else:
             title = "SLA warning"
             text = f"{number}: {data.get('percent')} % of the {target.replace('_', ' ')} target is used."
+        routes = (
+            routes_for_expiry(profile.contingency, STANDARD_TARGETS.get(target, target))
+            if kind == EventKind.SLA_BREACH and profile is not None
+            else []
+        )
+        if routes:  # CloudCTI 4: an expired MTTR opens the contingency number to the partner
+            offer = " ".join(f"{r.label}: {r.contact}." for r in routes)
+            text = f"{text} Contingency route offered to the partner: {offer}"
+            tell(
+                REQUESTER,
+                "Contingency route",
+                f"The {target.replace('_', ' ')} target of {number} has passed. "
+                f"You can also reach us here: {offer}",
+            )
         tell(ASSIGNEE, title, text)
         tell(LEVEL, title, text)
         tell(SLA_CONTACTS, title, text)

@@ -14,6 +14,7 @@ from itertools import pairwise
 from typing import Any
 
 from tierdesk.domain.calendars import HORIZON, Calendar, Interval, expand_days, parse_hours
+from tierdesk.domain.contingency import ContingencyCondition, ContingencyRoute
 from tierdesk.domain.durations import Duration, DurationError, parse_duration
 from tierdesk.domain.parties import OrganisationKind
 from tierdesk.domain.profiles import (
@@ -22,6 +23,7 @@ from tierdesk.domain.profiles import (
     NOTIFICATION_ROLES,
     STANDARD_TARGETS,
     STATUS_CATEGORIES,
+    TARGET_KINDS,
     TARGET_STARTS,
     ClosureRules,
     EmergencyRule,
@@ -440,6 +442,68 @@ def _status_page(
     )
 
 
+def _contingency(
+    r: _Reader,
+    data: Mapping[str, Any],
+    severities: Mapping[str, Any],
+    calendars: Mapping[str, Calendar],
+) -> dict[str, ContingencyRoute]:
+    """`[contingency.<key>]`: label, contact, note and `[[contingency.<key>.when]]` conditions."""
+    routes: dict[str, ContingencyRoute] = {}
+    for key, item in r.keyed(
+        r.table(data, "", "contingency", required=False), "contingency", required=False
+    ):
+        path = f"contingency.{key}"
+        r.unknown(item, path, ("label", "contact", "note", "when", "source"))
+        raw = item.get("when", [])
+        if not isinstance(raw, list) or not raw:
+            r.fail(
+                f"{path}.when",
+                "needs at least one condition ([[contingency.<key>.when]] tables)",
+            )
+            raw = []
+        conditions: list[ContingencyCondition] = []
+        for n, cond in enumerate(raw, start=1):
+            where = f"{path}.when[{n}]"
+            if not isinstance(cond, Mapping):
+                r.fail(where, "is not a table")
+                continue
+            known = ("outside", "severities", "accounts_at_least", "target_expired")
+            r.unknown(cond, where, known)
+            if not any(k in cond for k in known):
+                r.fail(where, "names no condition; expected one of " + ", ".join(known))
+            outside = r.optional_text(cond, where, "outside")
+            r.reference(outside, f"{where}.outside", calendars, "calendars")
+            sev = r.texts(cond, where, "severities")
+            for s in sev:
+                if severities and s not in severities:
+                    r.fail(f"{where}.severities", f"{s!r} is not a severity defined under severities")
+            expired = r.optional_text(cond, where, "target_expired")
+            if expired is not None and expired not in TARGET_KINDS:
+                r.fail(
+                    f"{where}.target_expired",
+                    f"{expired!r} is not a target kind; expected one of {', '.join(TARGET_KINDS)}",
+                )
+            conditions.append(
+                ContingencyCondition(
+                    outside=outside,
+                    severities=sev,
+                    accounts_at_least=r.number(
+                        cond, where, "accounts_at_least", default=0, low=0, high=1000
+                    ),
+                    target_expired=expired,
+                )
+            )
+        routes[key] = ContingencyRoute(
+            key=key,
+            label=r.text(item, path, "label"),
+            contact=r.text(item, path, "contact"),
+            conditions=tuple(conditions),
+            note=str(item.get("note", "")),
+        )
+    return routes
+
+
 def parse_profile(
     data: Mapping[str, Any],
     *,
@@ -475,6 +539,7 @@ def parse_profile(
             "escalation",
             "reporting",
             "status_page",
+            "contingency",
         ),
     )
     meta = r.table(data, "", "profile")
@@ -942,6 +1007,7 @@ def parse_profile(
         )
 
     status_page = _status_page(r, data, severities, calendars, default_calendar)
+    contingency = _contingency(r, data, severities, calendars)
 
     profile = Profile(
         name=r.text(meta, "profile", "name", pattern=NAME_PATTERN, expected="a lower-case name"),
@@ -986,6 +1052,7 @@ def parse_profile(
         unknown_sender=unknown_sender,
         registration_url=registration_url,
         channel_levels=channel_levels,
+        contingency=contingency,
     )
     if r.problems:
         raise ProfileError(source, r.problems)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from tierdesk.domain.calendars import Calendar
+from tierdesk.domain.contingency import ContingencyRoute
 from tierdesk.domain.durations import Duration
 from tierdesk.domain.parties import OrganisationKind
 
@@ -239,6 +240,8 @@ class Profile:
     # Per channel without a form (e-mail, chat): what a report lacking the form's required
     # fields gets: "ask" (opened, and an automatic question lists what is missing) or "flag".
     form_missing: Mapping[str, str] = field(default_factory=dict)
+    # Other ways to reach the provider while a condition holds (CloudCTI 4, LuxCloud 2.8).
+    contingency: Mapping[str, ContingencyRoute] = field(default_factory=dict)
 
     def status(self, key: str) -> Status:
         return self.statuses[key]

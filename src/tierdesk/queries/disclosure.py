@@ -102,3 +102,9 @@ def targets(actor: User, figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if side is Party.SUPPLIER:
         return [t for t in figures if t["kind"] == "supplier"]
     return figures
+
+
+def sees_contingency(actor: User) -> bool:
+    """The contingency routes are the provider's promise to the partner: the partner and the
+    provider see them, a supplier does not."""
+    return party(actor) is not Party.SUPPLIER

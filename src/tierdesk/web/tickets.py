@@ -22,7 +22,7 @@ from tierdesk.domain.errors import DomainError, Forbidden, Invalid, NotFound
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of, sees_internal
 from tierdesk.domain.process import confirmation_outcome
 from tierdesk.persistence.models import Organisation, SupportTerms, User
-from tierdesk.queries import disclosure
+from tierdesk.queries import contingency, disclosure
 from tierdesk.queries import tickets as q
 from tierdesk.queries.administration import choosable_suppliers
 from tierdesk.queries.sla import ticket_sla
@@ -356,6 +356,7 @@ def _page(
         if e.attachment is None or e.attachment in attachments
     ]
     built = _forms(user, ticket, bound or {})
+    sla = ticket_sla(ticket, record)
     waiting = _waiting(profile, ticket.status) if staff else None
     return render(
         request,
@@ -368,7 +369,10 @@ def _page(
             "conversation": conversation,
             "opened_when": when(ticket.opened_at, zone),
             "channel_label": CHANNELS.get(ticket.channel, lambda: ticket.channel)(),
-            "sla": _sla_words(disclosure.targets(user, ticket_sla(ticket, record)), zone),
+            "sla": _sla_words(disclosure.targets(user, sla), zone),
+            "contingency": contingency.routes(ticket, sla, clock.now())
+            if disclosure.sees_contingency(user)
+            else [],
             "waiting_label": _label(profile.statuses, waiting) if waiting else "",
             "can_resolve": staff and _resolvable(profile, ticket.status),
             "supplier_name": suppliers.get(ticket.supplier or "", ticket.supplier or "")
