@@ -54,6 +54,12 @@ def _web_worker_started(worker: object) -> None:
     pulse(WEB).start()
 
 
+def _web_worker_stopping(worker: object) -> None:
+    from tierdesk.actions.heartbeats import WEB, pulse
+
+    pulse(WEB).stop()  # stopped on purpose: no stale heartbeat left behind
+
+
 def _web_worker_exited(server: object, worker: object) -> None:
     from prometheus_client import multiprocess
 
@@ -83,6 +89,7 @@ def serve(args: argparse.Namespace) -> int:
             self.cfg.set("control_socket_disable", True)
             # Each web worker writes its heartbeat (`tierdesk status`, /metrics).
             self.cfg.set("post_worker_init", _web_worker_started)
+            self.cfg.set("worker_exit", _web_worker_stopping)
             self.cfg.set("child_exit", _web_worker_exited)
 
         def load(self) -> object:
@@ -124,7 +131,6 @@ def scheduler(args: argparse.Namespace) -> int:
     if settings.TIERDESK["BROKER_URL"]:
         from tierdesk.jobs.celery_app import app
 
-        beating.note("runs", clock.now(), how="Celery beat: workers run the jobs")
         beating.start()
         try:
             app.start(["beat", "--loglevel=INFO"])
@@ -139,7 +145,6 @@ def scheduler(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    beating.note("runs", clock.now(), how="in this process")
     beating.start()
     # Long-lived process: drop database connections that died or aged out before each tick.
     try:
