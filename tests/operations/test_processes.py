@@ -178,10 +178,12 @@ def test_serve_and_the_mail_listener_report_their_heartbeats(tmp_path: Path) -> 
         assert b'tierdesk_heartbeat_age_seconds{component="scheduler"' in metrics
     finally:
         _stop(procs)
-    # The scheduler stopped on purpose and took its heartbeat with it.
+    # Everything stopped on purpose and took its heartbeat with it.
     code, data = _status(env)
     assert code == 1
+    assert "web: no process has reported" in data["problems"]
     assert "scheduler: no process has reported" in data["problems"]
+    assert [c["component"] for c in data["components"]] == ["web", "scheduler"]
 
 
 @pytest.mark.skipif(not REDIS, reason="set TIERDESK_TEST_REDIS_URL to run real Celery processes")
