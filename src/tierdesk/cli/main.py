@@ -54,7 +54,7 @@ def _web_worker_started(worker: object) -> None:
     pulse(WEB).start()
 
 
-def _web_worker_stopping(worker: object) -> None:
+def _web_worker_stopping(server: object, worker: object) -> None:
     from tierdesk.actions.heartbeats import WEB, pulse
 
     pulse(WEB).stop()  # stopped on purpose: no stale heartbeat left behind
