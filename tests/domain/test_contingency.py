@@ -29,7 +29,9 @@ def situation(
 
 
 def cti(s: Situation, at: datetime) -> list[tuple[str, tuple[str, ...]]]:
-    return [(f.route.key, f.because) for f in routes_in_force(CTI.contingency, s, at, CTI.calendars)]
+    return [
+        (f.route.key, f.because) for f in routes_in_force(CTI.contingency, s, at, CTI.calendars)
+    ]
 
 
 def test_cloudcti_priority_1_outside_support_hours_is_offered_the_contingency_number() -> None:

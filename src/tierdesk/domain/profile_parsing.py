@@ -477,7 +477,9 @@ def _contingency(
             sev = r.texts(cond, where, "severities")
             for s in sev:
                 if severities and s not in severities:
-                    r.fail(f"{where}.severities", f"{s!r} is not a severity defined under severities")
+                    r.fail(
+                        f"{where}.severities", f"{s!r} is not a severity defined under severities"
+                    )
             expired = r.optional_text(cond, where, "target_expired")
             if expired is not None and expired not in TARGET_KINDS:
                 r.fail(
