@@ -34,7 +34,7 @@ def test_a_desk_whose_processes_beat_is_healthy_and_one_gone_quiet_is_named(
     assert main(["status"]) == 0
     out = capsys.readouterr().out
     assert "scheduler (says when the sweep and the outbox run): up" in out
-    assert "sweep 0 s ago (tickets 0, events 0)" in out
+    assert "sweep 0 s ago (events 0, tickets 0)" in out
 
     # The web goes on beating, the scheduler stops: stale after TIERDESK_HEARTBEAT_STALE_SECONDS.
     fixed_clock.advance(timedelta(seconds=61))

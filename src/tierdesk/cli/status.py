@@ -31,7 +31,7 @@ def _did(now: datetime, did: dict[str, Any]) -> str:
     for what, entry in sorted(did.items()):
         if not isinstance(entry, dict):
             continue
-        figures = ", ".join(f"{k} {v}" for k, v in entry.items() if k != "at")
+        figures = ", ".join(f"{k} {v}" for k, v in sorted(entry.items()) if k != "at")
         try:
             when = _ago((now - datetime.fromisoformat(entry["at"])).total_seconds())
         except (KeyError, TypeError, ValueError):
