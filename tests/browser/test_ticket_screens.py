@@ -26,7 +26,9 @@ OVERFLOW = """() => {
 }"""
 
 
-def _open(browser: Any, base: str, username: str, language: str, width: int) -> Any:
+def _open(
+    browser: Any, base: str, username: str, language: str, width: int, password: str = PASSWORD
+) -> Any:
     context = browser.new_context(viewport={"width": width, "height": 900})
     host = re.sub(r"^https?://([^:/]+).*$", r"\1", base)
     context.add_cookies(
@@ -35,7 +37,7 @@ def _open(browser: Any, base: str, username: str, language: str, width: int) -> 
     page = context.new_page()
     page.goto(f"{base}/login/")
     page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
+    page.locator("#id_password").fill(password)
     page.locator("form button[type=submit]").first.click()
     page.wait_for_url(re.compile(r".*/(desk/)?$"))
     return page

@@ -18,6 +18,7 @@ from tierdesk.cli.main import main
 from tierdesk.domain.parties import OrganisationKind, Role
 from tierdesk.persistence.models import (
     AdminChange,
+    CannedReply,
     Event,
     LevelMembership,
     Organisation,
@@ -25,6 +26,7 @@ from tierdesk.persistence.models import (
     Ticket,
     User,
 )
+from tierdesk.queries import macros as canned_replies
 
 AWKWARD = datetime(2026, 4, 6, 6, 30, tzinfo=UTC)
 INSTANTS = [
@@ -72,6 +74,22 @@ def test_every_shipped_profile_loads_its_own_demo_desk(
         == User.objects.count() - 1
     )
     assert Organisation.objects.filter(kind="customer", parent__kind="partner").exists()
+    # Shared canned replies in the profile's reply language, logged as the manager's work.
+    shared = CannedReply.objects.filter(profile=name, owner=None, is_active=True)
+    assert shared.count() >= 3
+    assert all(r.texts.filter(language=profile.languages.reply).exists() for r in shared)
+    assert AdminChange.objects.filter(object_kind="canned_reply", verb="create").count() == (
+        shared.count()
+    )
+    # Each fills in for a demo ticket: no placeholder left, the number and the requester named.
+    agent = User.objects.filter(role=Role.AGENT, is_active=True).order_by("username").first()
+    ticket = Ticket.objects.filter(requester__isnull=False).order_by("number").first()
+    assert agent is not None and ticket is not None
+    picks = canned_replies.for_ticket(agent, ticket)
+    assert len(picks) == shared.count()
+    for pick in picks:
+        assert "{{" not in pick["body"] and "}}" not in pick["body"], pick
+    assert any(ticket.number in pick["body"] for pick in picks)
 
     assert set(Ticket.objects.values_list("status", flat=True)) == set(profile.statuses)
     assert set(Ticket.objects.values_list("severity", flat=True)) <= set(profile.severities)

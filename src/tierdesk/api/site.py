@@ -9,7 +9,9 @@ from tierdesk import __version__
 from tierdesk.api import errors
 from tierdesk.api.administration import router as administration
 from tierdesk.api.auth import ActiveSession, BearerToken, actor
+from tierdesk.api.bulk import router as bulk
 from tierdesk.api.kb import router as kb
+from tierdesk.api.macros import router as macros
 from tierdesk.api.reports import router as reports
 from tierdesk.api.status import router as status
 from tierdesk.api.tickets import router as tickets
@@ -23,11 +25,13 @@ api = NinjaAPI(
     auth=[BearerToken(), ActiveSession()],
 )
 errors.install(api)
+api.add_router("/", bulk)  # before /tickets/{number}, which would take "bulk" for a number
 api.add_router("/", tickets)
 api.add_router("/", kb)
 api.add_router("/", status)
 api.add_router("/", reports)
 api.add_router("/", administration)
+api.add_router("/", macros)
 
 
 class MeOut(Schema):

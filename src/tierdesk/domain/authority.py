@@ -30,6 +30,7 @@ class Thing(StrEnum):
     DOMAIN = "domain"
     TOKEN = "token"
     IMPORT = "import"  # a CSV import as a whole; its rows are logged as their own changes
+    CANNED_REPLY = "canned_reply"  # who may manage one is `domain/macros.py`'s rule
 
 
 @dataclass(frozen=True)

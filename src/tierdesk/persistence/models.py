@@ -725,6 +725,47 @@ class AdminChange(models.Model):
         return f"{self.verb} {self.object_kind} {self.object_label}"
 
 
+# Canned replies ------------------------------------------------------------------------------
+
+
+class CannedReply(models.Model):
+    """A canned reply (macro) of a profile: shared (no owner) or an agent's personal one; its
+    text in one or more languages (`CannedReplyText`)."""
+
+    profile = models.CharField(max_length=64)
+    title = models.CharField(max_length=120)
+    owner = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="canned_replies"
+    )
+    # The state change it suggests beside Send, by status category: "", "waiting", "resolved".
+    suggests = models.CharField(max_length=16, blank=True, default="")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["profile", "is_active", "title"], name="canned_profile")]
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CannedReplyText(models.Model):
+    reply = models.ForeignKey(CannedReply, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(max_length=8)
+    body = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["reply", "language"], name="one_text_per_language")
+        ]
+        ordering = ["reply_id", "language"]
+
+    def __str__(self) -> str:
+        return f"{self.reply_id} {self.language}"
+
+
 class Heartbeat(models.Model):
     """One running process of the desk (web, scheduler, worker, mail listener) and what it last
     did: written every few seconds by the process itself, read by `tierdesk status`, the

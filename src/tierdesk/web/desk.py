@@ -4,15 +4,19 @@ has a ticket open (the collision notice)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from tierdesk import clock, profiles
+from tierdesk.actions import bulk
 from tierdesk.actions import tickets as act
 from tierdesk.domain.errors import DomainError, NotFound
 from tierdesk.domain.instants import read_instant
@@ -20,7 +24,7 @@ from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
 from tierdesk.persistence.models import Organisation, SavedView, TicketPresence, User
 from tierdesk.queries import desk as q
 from tierdesk.queries.administration import choosable_partners
-from tierdesk.queries.tickets import get_ticket
+from tierdesk.queries.tickets import assignable, get_ticket
 from tierdesk.web.forms import show_errors
 
 PRESENT = timedelta(seconds=60)  # a page that polled within this is "open"
@@ -38,11 +42,8 @@ def _staff(request: HttpRequest) -> User:
     return user
 
 
-@login_required
-def queue_page(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
+def _queue_context(user: User, g: Any) -> dict[str, Any]:
     profile = profiles.active()
-    g = request.GET
     tab_list = q.tabs(user, profile)
     level = g.get("level", "")
     if not any(k in g for k in FILTER_KEYS):
@@ -63,7 +64,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
         page = 1
     rows, more = q.queue(user, profile, f, clock.now(), page=page)
     query = {k: v for k, v in g.items() if k in FILTER_KEYS and v}
-    context = {
+    return {
         "rows": rows,
         "more": more,
         "page": page,
@@ -73,8 +74,109 @@ def queue_page(request: HttpRequest) -> HttpResponse:
         "profile": profile,
         "views": SavedView.objects.filter(user=user),
         "query": urlencode(query),
+        "bulk": bulk_form(profile, query=urlencode(query)),
     }
-    return render(request, "tierdesk/desk.html", context)
+
+
+@login_required
+def queue_page(request: HttpRequest) -> HttpResponse:
+    user = _staff(request)
+    return render(request, "tierdesk/desk.html", _queue_context(user, request.GET))
+
+
+class BulkForm(forms.Form):
+    operation = forms.ChoiceField(
+        label=_l("Change"),
+        choices=[
+            ("assign", _l("Assign to")),
+            ("status", _l("Set status")),
+            ("level", _l("Hand to level")),
+        ],
+    )
+    assignee = forms.ChoiceField(label=_l("Agent"), required=False)
+    status = forms.ChoiceField(label=_l("Status"), required=False)
+    level = forms.ChoiceField(label=_l("Level"), required=False)
+    note = forms.CharField(
+        label=_l("Hand-off note (for a level change)"), required=False, max_length=100_000
+    )
+    query = forms.CharField(required=False, widget=forms.HiddenInput, max_length=500)
+
+
+def bulk_form(profile: Any, data: Any = None, query: str = "") -> BulkForm:
+    form = BulkForm(data, prefix="bulk", initial={"query": query})
+    form.fields["assignee"].choices = [("", _("Nobody"))] + [
+        (a.username, a.get_full_name() or a.username) for a in assignable()
+    ]
+    form.fields["status"].choices = [(k, s.label) for k, s in profile.statuses.items()]
+    form.fields["level"].choices = [(k, lv.label) for k, lv in profile.levels.items()]
+    return form
+
+
+def _refusal(outcome: bulk.Outcome, profile: Any, value: str) -> str:
+    """Why a ticket was refused, in the viewer's words with the profile's labels."""
+
+    def label(table: Any, key: str) -> str:
+        return str(table[key].label) if key in table else key
+
+    if outcome.code == "illegal_transition":
+        return _("the process does not move a ticket from %(current)s to %(wanted)s") % {
+            "current": label(profile.statuses, outcome.before),
+            "wanted": label(profile.statuses, value),
+        }
+    if outcome.code == "conflict" and outcome.fields and "level" in outcome.fields:
+        return _("the process does not hand a ticket from %(current)s to %(wanted)s") % {
+            "current": label(profile.levels, outcome.before),
+            "wanted": label(profile.levels, value),
+        }
+    if outcome.code == "not_found":
+        return _("no such ticket, or not one you may see")
+    if outcome.code == "forbidden":
+        return _("you may not change this ticket")
+    return _("refused: %(why)s") % {"why": outcome.message}
+
+
+@login_required
+@require_POST
+def bulk_change(request: HttpRequest) -> HttpResponse:
+    """The queue's selected tickets, one change each; the page again with what was done and
+    what was refused and why."""
+    user = _staff(request)
+    profile = profiles.active()
+    form = bulk_form(profile, request.POST)
+    filters = QueryDict(request.POST.get("bulk-query", "")[:500])
+    outcomes: list[bulk.Outcome] = []
+    value = ""
+    if form.is_valid():
+        d = form.cleaned_data
+        value = {"assign": d["assignee"], "status": d["status"], "level": d["level"]}[
+            d["operation"]
+        ]
+        try:
+            outcomes = bulk.apply(
+                actor=user, numbers=request.POST.getlist("tickets"), operation=d["operation"],
+                value=value, note=d["note"], now=clock.now(),
+            )  # fmt: skip
+        except DomainError as exc:
+            for name, message in exc.fields.items():
+                field = {"value": d["operation"] if d["operation"] != "assign" else "assignee"}.get(
+                    name, name
+                )
+                form.add_error(field if field in form.fields else None, message)
+    context = _queue_context(user, filters)
+    context["bulk"] = form
+    context["outcomes"] = [
+        {
+            "number": o.number,
+            "done": o.done,
+            "unchanged": o.code == "unchanged",
+            "why": "" if o.done else _refusal(o, profile, value),
+        }
+        for o in outcomes
+    ]
+    context["done_count"] = sum(1 for o in outcomes if o.code == "done")
+    context["unchanged_count"] = sum(1 for o in outcomes if o.code == "unchanged")
+    context["refused_count"] = sum(1 for o in outcomes if not o.done)
+    return render(request, "tierdesk/desk.html", context, status=422 if form.errors else 200)
 
 
 @login_required

@@ -23,6 +23,7 @@ from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of, see
 from tierdesk.domain.process import confirmation_outcome
 from tierdesk.persistence.models import Organisation, SupportTerms, User
 from tierdesk.queries import contingency, disclosure
+from tierdesk.queries import macros as canned
 from tierdesk.queries import tickets as q
 from tierdesk.queries.administration import choosable_suppliers
 from tierdesk.queries.sla import ticket_sla
@@ -72,6 +73,14 @@ class EscalateForm(forms.Form):
         required=False,
         max_length=2000,
         label=_l("Reason (required when no target is breached)"),
+    )
+
+
+class ReopenForm(forms.Form):
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=100_000,
+        label=_l("What still does not work?"),
     )
 
 
@@ -140,6 +149,7 @@ FORMS: dict[str, type[forms.Form]] = {
     "ask": AskForm,
     "reject": RejectForm,
     "link": LinkForm,
+    "reopen": ReopenForm,
 }
 STAFF_ONLY = (
     "note",
@@ -153,8 +163,9 @@ STAFF_ONLY = (
     "reject",
     "link",
 )
-# Choices that depend on the profile or the ticket, filled in before binding and validating.
-DYNAMIC = ("status", "level", "severity", "assign", "hold", "reject")
+# Forms that depend on the profile or the ticket (their choices, or whether they are offered at
+# all), built before binding and validating.
+DYNAMIC = ("status", "level", "severity", "assign", "hold", "reject", "reopen")
 
 
 def _user(request: HttpRequest) -> User:
@@ -253,6 +264,8 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
             form.fields["reason"].choices = [
                 (k, r.label) for k, r in profile.invalid_reasons.items()
             ]
+        if name == "reopen" and (staff or _reopens_to(profile, ticket.status) is None):
+            continue
         if name == "escalate" and not staff:
             form.fields["reason"].label = _(
                 "Why does this need a manager's attention? (Say why if no agreed time has passed"
@@ -260,6 +273,14 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
             )
         built[name] = form
     return built
+
+
+def _reopens_to(profile: Any, status: str) -> str | None:
+    """The open status a requester may move a resolved ticket back to, if any."""
+    spec = profile.statuses.get(status)
+    if spec is None or spec.category != "resolved":
+        return None
+    return next((k for k in spec.requester_to if profile.statuses[k].is_open), None)
 
 
 def _waiting(profile: Any, status: str) -> str | None:
@@ -355,8 +376,16 @@ def _page(
         for e in events
         if e.attachment is None or e.attachment in attachments
     ]
-    built = _forms(user, ticket, bound or {})
     sla = ticket_sla(ticket, record)
+    picks = canned.for_ticket(user, ticket, sla) if staff else []
+    picked = _picked(request, picks)
+    if picked is not None and not (bound or {}).get("reply"):
+        # Without the page's script the picker asks for the page again with the reply filled.
+        bound = {
+            **(bound or {}),
+            "reply": ReplyForm(prefix="reply", initial={"body": picked["body"]}),
+        }
+    built = _forms(user, ticket, bound or {})
     waiting = _waiting(profile, ticket.status) if staff else None
     return render(
         request,
@@ -380,7 +409,7 @@ def _page(
             else "",
             "menu": [
                 (n, built[n])
-                for n in ("reject", "link", "hold", "escalate", "attach")
+                for n in ("reopen", "reject", "link", "hold", "escalate", "attach")
                 if n in built
             ],
             "confirms_to": confirmation_outcome(profile, ticket.status)
@@ -394,6 +423,8 @@ def _page(
             if ticket.status in profile.statuses
             else ticket.status,
             "forms": built,
+            "macros": picks,
+            "picked": picked,
             "is_requester": party_of(role) is Party.REQUESTER,
             "is_supplier": party_of(role) is Party.SUPPLIER,
             "is_staff": party_of(role) is Party.PROVIDER,
@@ -404,6 +435,11 @@ def _page(
         },
         status=status,
     )
+
+
+def _picked(request: HttpRequest, picks: list[dict[str, Any]]) -> dict[str, Any] | None:
+    wanted = request.GET.get("macro", "")
+    return next((m for m in picks if str(m["id"]) == wanted), None) if wanted else None
 
 
 @login_required
@@ -452,6 +488,15 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
                         fields={"body": _("send it without the status change")},
                     )
                 act.change_status(actor=user, number=number, to=waiting, now=now)
+        elif verb == "reopen":
+            with transaction.atomic():  # the message and the reopening together, or neither
+                act.add_reply(actor=user, number=number, body=data["body"], now=now)
+                after = q.get_ticket(user, number)
+                target = _reopens_to(profile, after.status)
+                if target is not None:  # the reply itself may already have reopened it
+                    act.change_status(
+                        actor=user, number=number, to=target, reason="requester_reply", now=now
+                    )
         elif verb == "reply":
             event = act.add_reply(actor=user, number=number, body=data["body"], now=now)
             number = event.ticket.number  # a reply to a closed ticket opens a follow-up

@@ -10,6 +10,7 @@ from django.db import transaction
 from tierdesk import clock, profiles
 from tierdesk.cli.demo.desk_file import Desk, DeskFileError, read
 from tierdesk.cli.demo.knowledge import write_knowledge
+from tierdesk.cli.demo.replies import write_canned_replies
 from tierdesk.cli.demo.story import DEMO_PASSWORD, Written, write_desk
 from tierdesk.domain.errors import DomainError
 from tierdesk.domain.parties import OrganisationKind, Role
@@ -39,6 +40,12 @@ def load_demo(*, port: int = 8000) -> int:
             except DomainError as exc:
                 raise DeskFileError(
                     f"{desk.source.name}: knowledge base or status page: {exc}"
+                ) from exc
+            try:
+                write_canned_replies(desk, written.people, now)
+            except DomainError as exc:
+                raise DeskFileError(
+                    f"{desk.source.name}: canned replies: {exc} {exc.fields}"
                 ) from exc
     except DeskFileError as exc:
         print(f"error: {exc}; nothing was changed", file=sys.stderr)

@@ -5,6 +5,10 @@ A story's instants are written as the desk would say them:
   "-3d 10:15"  the third working day before today (on the file's calendar), 10:15 local time;
   "-40m", "-2h" that long before now;
   "+25m", "+1h30m" that long after the story's previous step (or its opening).
+
+`[[canned_replies]]` entries (title, `suggests` = "waiting" or "resolved", a `texts` table of
+language = text, optional `by`: a username, the first manager when left out) are added through
+the canned-reply action: a manager's are shared, an agent's personal.
 """
 
 from __future__ import annotations
@@ -105,6 +109,14 @@ class Article:
 
 
 @dataclass(frozen=True)
+class CannedReplySeed:
+    title: str
+    texts: dict[str, str]
+    suggests: str = ""
+    by: str = ""  # the username who adds it: a manager's is shared, an agent's personal
+
+
+@dataclass(frozen=True)
 class Desk:
     source: Path
     organisations: tuple[Org, ...]
@@ -114,6 +126,7 @@ class Desk:
     articles: tuple[Article, ...] = ()
     incident: dict[str, Any] = field(default_factory=dict)
     maintenance: dict[str, Any] = field(default_factory=dict)
+    canned_replies: tuple[CannedReplySeed, ...] = ()
 
 
 def path_for(profile: Profile) -> Path:
@@ -197,7 +210,18 @@ class _Reader:
             ),
             incident=dict(data.get("incident", {})),
             maintenance=dict(data.get("maintenance", {})),
+            canned_replies=tuple(
+                self.canned_reply(i, c) for i, c in enumerate(data.get("canned_replies", []))
+            ),
         )
+
+    def canned_reply(self, i: int, c: dict[str, Any]) -> CannedReplySeed:
+        by = c.get("by") or next(
+            (p.username for p in self.users.values() if p.role is Role.MANAGER),
+            next(p.username for p in self.users.values() if p.role is Role.ADMINISTRATOR),
+        )
+        self.user(by, f"canned_replies[{i}].by")
+        return CannedReplySeed(c["title"], dict(c["texts"]), c.get("suggests", ""), by)
 
     def person(self, i: int, p: dict[str, Any], kinds: dict[str, OrganisationKind]) -> Person:
         where = f"people[{i}] ({p.get('username', '?')})"

@@ -50,6 +50,10 @@ FIELDS = {
     "owner": gettext_lazy("For the user"),
     "expires_at": gettext_lazy("Expires"),
     "revoked_at": gettext_lazy("Revoked"),
+    "title": gettext_lazy("Title"),
+    "texts": gettext_lazy("Texts"),
+    "suggests": gettext_lazy("Suggested status change"),
+    "profile": gettext_lazy("Profile"),
 }
 KINDS = {
     "organisation": gettext_lazy("Partner"),
@@ -60,6 +64,7 @@ KINDS = {
     "domain": gettext_lazy("Domain"),
     "token": gettext_lazy("API token"),
     "terms": gettext_lazy("Support terms"),
+    "canned_reply": gettext_lazy("Canned reply"),
 }
 ORGANISATION_KINDS = {
     "provider": gettext_lazy("Provider"),

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tierdesk", "0020_organisations_subscriptions_supplier_terms_and_change_log"),
+        ("tierdesk", "0021_canned_replies"),
     ]
 
     operations = [
