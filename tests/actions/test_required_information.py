@@ -41,3 +41,62 @@ def test_a_complete_mailed_report_opens_as_it_is(desk: Desk) -> None:
     )  # fmt: skip
     t.refresh_from_db()
     assert t.status == "new" and "missing" not in Event.objects.get(ticket=t, seq=1).data
+
+
+def test_the_answer_that_follows_the_template_fills_in_what_was_missing(desk: Desk) -> None:
+    from django.test import Client
+
+    cti = load("cloudcti")
+    t = act.open_ticket(
+        actor=desk.north_user, now=clock.now(), channel="email", profile=cti,
+        subject="P2 Click2Dial fails after the update",
+        description="Click2Dial fails since the update.",
+    )  # fmt: skip
+    assert Event.objects.get(ticket=t, seq=1).data["missing"] == ["customer", "log_files"]
+
+    def page(user) -> str:  # type: ignore[no-untyped-def]
+        client = Client()
+        client.force_login(user)
+        return client.get(f"/tickets/{t.number}/").content.decode()
+
+    shown = page(desk.north_user)
+    assert "Information still missing" in shown and "Log files" in shown
+    assert "Information still missing" in page(desk.l1)
+    # A reply that does not follow the template fills in nothing.
+    act.add_reply(actor=desk.north_user, number=t.number, body="Any news?", now=clock.now())
+    assert not Event.objects.filter(ticket=t, kind="form_completed").exists()
+    # The desk's own text never counts as the requester's answer.
+    act.add_reply(actor=desk.l1, number=t.number, body="Log files: none", now=clock.now())
+    assert not Event.objects.filter(ticket=t, kind="form_completed").exists()
+    act.add_reply(
+        actor=desk.north_user, number=t.number,
+        body="Here you are.\n\nCustomer details: ACME BV, tenant 4411\nLog files:  see cti.log\n",
+        now=clock.now(),
+    )  # fmt: skip
+    done = Event.objects.get(ticket=t, kind="form_completed")
+    assert done.public and done.actor_id == desk.north_user.pk
+    assert done.data == {
+        "fields": {"customer": "ACME BV, tenant 4411", "log_files": "see cti.log"},
+        "missing": [],
+    }
+    t.refresh_from_db()
+    assert t.form["log_files"] == "see cti.log" and t.form["customer"] == "ACME BV, tenant 4411"
+    shown = page(desk.north_user)
+    assert "Information still missing" not in shown
+    assert "added the missing information: Customer details, Log files" in shown
+
+
+def test_a_partial_answer_leaves_the_rest_listed(desk: Desk) -> None:
+    t = act.open_ticket(
+        actor=desk.north_user, now=clock.now(), channel="email", profile=load("cloudcti"),
+        subject="P3 CRM connector question", description="How do we map fields?",
+    )  # fmt: skip
+    act.add_reply(
+        actor=desk.north_user, number=t.number, body="Customer details: ACME BV", now=clock.now()
+    )
+    assert Event.objects.get(ticket=t, kind="form_completed").data["missing"] == ["log_files"]
+    act.add_reply(
+        actor=desk.north_user, number=t.number, body="Log files: connector.log", now=clock.now()
+    )
+    last = Event.objects.filter(ticket=t, kind="form_completed").order_by("-seq").first()
+    assert last is not None and last.data["missing"] == []

@@ -80,7 +80,7 @@ def test_a_reply_note_and_status_change_run_a_fixed_number_of_statements(desk: D
 # test's own transaction that is two savepoint statements more on each request below.
 OPEN_BY_API = 13
 OPEN_FROM_PORTAL = 19  # the page reads the active accounts and the upload rule as well
-OPEN_BY_MAIL = 20  # six of them savepoint statements
+OPEN_BY_MAIL = 23  # eight of them savepoint statements
 REPLY = 14  # and the last status change, to know whether a confirmation was asked for
 NOTE = 13
 STATUS = 17
@@ -112,8 +112,9 @@ def test_opening_a_ticket_from_the_portal_and_by_mail_runs_a_fixed_number_of_sta
             now=clock.now(),
         )
     assert result.outcome == "ticket"
-    # The raw message stored first (its own savepoint), the sender's flood window, user and
-    # organisation, the duplicate window, the same transaction as by API, the outcome noted.
+    # The raw message stored first (its own transaction), then one transaction under the row's
+    # lock (the row read again): the sender's flood window, user and organisation, the
+    # duplicate window, the same transaction as by API, the outcome noted.
     assert len(captured.captured_queries) == OPEN_BY_MAIL, _sql(captured)
 
 

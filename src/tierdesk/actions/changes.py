@@ -122,6 +122,11 @@ def organisation_snapshot(org: Organisation) -> Snapshot:
         "contact_email": org.contact_email,
         "contact_phone": org.contact_phone,
         "active": org.is_active,
+        **(
+            {"authorised_requesters": list(org.authorised_requesters)}
+            if org.kind == "customer"
+            else {}
+        ),
     }
 
 

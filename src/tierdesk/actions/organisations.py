@@ -19,6 +19,7 @@ from django.db import transaction
 
 from tierdesk.actions import changes as log
 from tierdesk.actions.people import create_organisation
+from tierdesk.domain import requester_authority
 from tierdesk.domain.authority import Target, Thing, may_manage
 from tierdesk.domain.errors import Conflict, Invalid, NotFound
 from tierdesk.domain.parties import OrganisationKind
@@ -68,11 +69,33 @@ def check_contact(values: Mapping[str, object], problems: dict[str, str]) -> Non
 
 def clean_organisation(
     values: Mapping[str, object], *, current: Organisation | None = None
-) -> dict[str, str]:
+) -> dict[str, Any]:
     """The organisation fields given, stripped and checked; Invalid names every bad field."""
-    unknown = [k for k in values if k not in ORGANISATION_FIELDS]
+    listed = (
+        current is not None
+        and current.kind == OrganisationKind.CUSTOMER
+        and "authorised_requesters" in values
+    )
+    unknown = [
+        k
+        for k in values
+        if k not in ORGANISATION_FIELDS and not (listed and k == "authorised_requesters")
+    ]
     problems: dict[str, str] = {k: "is not a field that can be set here" for k in unknown}
-    out: dict[str, str] = {}
+    out: dict[str, Any] = {}
+    if listed:
+        raw = values["authorised_requesters"]
+        entries = raw.splitlines() if isinstance(raw, str) else raw
+        if not isinstance(entries, list | tuple) or not all(isinstance(e, str) for e in entries):
+            problems["authorised_requesters"] = "is not a list of e-mail addresses and @domains"
+        elif any("\x00" in e for e in entries):
+            problems["authorised_requesters"] = "must not contain NUL characters"
+        else:
+            cleaned, problem = requester_authority.normalise(entries)
+            if problem:
+                problems["authorised_requesters"] = problem
+            else:
+                out["authorised_requesters"] = cleaned
     limits = {
         "name": 200,
         "slug": 80,
@@ -218,7 +241,8 @@ def edit_organisation(
     *, actor: User, organisation: Organisation, now: datetime, changes: Mapping[str, object]
 ) -> Edited:
     """Change any of name, slug, external_ref, contact_email, contact_phone of a partner, an
-    end-customer account, a supplier (or the provider itself, for administrators)."""
+    end-customer account, a supplier (or the provider itself, for administrators), and an
+    account's authorised requesters (Zynstra: who may raise requests for it)."""
     thing = thing_of(organisation)
     log.require(actor, thing, organisation)
     data = clean_organisation(changes, current=organisation)

@@ -16,7 +16,7 @@ from tierdesk import profiles
 from tierdesk.actions.automatic import record_due
 from tierdesk.actions.kb import ticket_followed
 from tierdesk.actions.record import append, append_many
-from tierdesk.domain import process, uploads
+from tierdesk.domain import process, requester_authority, uploads
 from tierdesk.domain import ticket as decide
 from tierdesk.domain.errors import Forbidden, Invalid, NotFound
 from tierdesk.domain.events import EventKind
@@ -27,6 +27,7 @@ from tierdesk.domain.ticket import TicketState
 from tierdesk.domain.uploads import Upload
 from tierdesk.language import detect as detect_language
 from tierdesk.persistence import numbers
+from tierdesk.persistence.clocks import clock_events
 from tierdesk.persistence.mapping import state_of
 from tierdesk.persistence.models import (
     Attachment,
@@ -162,12 +163,21 @@ def open_ticket(
                 (decide.Change(EventKind.DUPLICATE_SUSPECTED, dup_data, public=False), now)
             )
         append_many(ticket, changes, actor=actor, now=now)
+        authority = _authority_check(profile, customer_account, requester)
+        if authority is not None:  # the desk's own check, recorded with the opening
+            append_many(ticket, [(authority, now)], actor=None, now=now)
         if duplicate is not None:
             TicketLink.objects.create(
                 ticket=ticket, target_id=duplicate[0], kind="possible_duplicate_of", created_at=now
             )
         if rejected:
             _reject_language(ticket, profile, now)
+        elif (
+            authority is not None
+            and not authority.data["authorised"]
+            and profile.requester_authority == requester_authority.REJECT
+        ):
+            _reject_without_authority(ticket, profile, now)
         elif data.get("missing_action") == "ask":
             _ask_for_missing(ticket, profile, data["missing"], now)
         if data["channel"] == "portal":
@@ -248,6 +258,34 @@ def _ask_for_missing(ticket: Ticket, profile: Profile, missing: list[str], now: 
     automatic = {**question.data, "by": "system", "automatic": True}
     changes = [(decide.Change(question.kind, automatic, question.public), now), (waiting, now)]
     append_many(ticket, changes, actor=None, now=now)
+
+
+def _authority_check(
+    profile: Profile, account: Organisation | None, requester: User | None
+) -> decide.Change | None:
+    """Zynstra first level: whether the requester may raise requests for the end-customer
+    account, where the profile asks and the account lists who may."""
+    if profile.requester_authority is None or account is None or not account.authorised_requesters:
+        return None
+    address = requester.email if requester is not None else ""
+    return requester_authority.checked(
+        (account.slug, account.name),
+        address,
+        authorised=requester_authority.is_authorised(account.authorised_requesters, address),
+        rule=profile.requester_authority,
+    )
+
+
+def _reject_without_authority(ticket: Ticket, profile: Profile, now: datetime) -> None:
+    note = "The requester is not listed as authorised to raise requests for this account."
+    changes = process.reject(
+        profile,
+        state_of(ticket),
+        reason=requester_authority.NO_AUTHORITY,
+        note=note,
+        party=Party.SYSTEM,
+    )
+    append_many(ticket, [(c, now) for c in changes], actor=None, now=now)
 
 
 def _reject_language(ticket: Ticket, profile: Profile, now: datetime) -> None:
@@ -345,10 +383,29 @@ def add_reply(*, actor: User, number: str, body: str, now: datetime) -> Event:
         if opening is not None:
             append(ticket, opening, actor=actor, now=now)
         event = append(ticket, change, actor=actor, now=now)
+        if party is Party.REQUESTER:
+            _fill_in_missing(ticket, profile, body, actor=actor, now=now)
         if effect is not None and effect.status is not None:
             # The partner's own confirmation is theirs; a return to Open is the desk's doing.
             append(ticket, effect.status, actor=actor if effect.confirmed else None, now=now)
         return event
+
+
+def _fill_in_missing(
+    ticket: Ticket, profile: Profile, body: str, *, actor: User, now: datetime
+) -> None:
+    """CloudCTI 1.3: a requester's answer that follows the template fills in what the report
+    lacked, recorded as an event and kept in the ticket's form."""
+    history = ticket.clock_history  # the record this action already read, under the lock
+    if history is None:
+        history = clock_events(ticket)
+    missing = decide.still_missing([(e.kind, e.data) for e in history])
+    completed = decide.complete_form(profile, missing, body)
+    if completed is None:
+        return
+    append(ticket, completed, actor=actor, now=now)
+    ticket.form = {**ticket.form, **completed.data["fields"]}
+    ticket.save(update_fields=["form"])
 
 
 def _asked_to_confirm(ticket: Ticket) -> bool:

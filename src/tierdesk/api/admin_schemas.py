@@ -31,6 +31,12 @@ class AdminOrganisationPatch(Schema):
     external_ref: Text | None = Field(None, max_length=100)
     contact_email: Text | None = Field(None, max_length=254)
     contact_phone: Text | None = Field(None, max_length=40)
+    authorised_requesters: list[Text] | None = Field(
+        None,
+        max_length=500,
+        description="end-customer accounts only: e-mail addresses or @domains of the people who "
+        "may raise requests for the account (empty: nobody is checked)",
+    )
 
 
 class AdminOrganisationOut(Schema):
@@ -43,6 +49,9 @@ class AdminOrganisationOut(Schema):
     active: bool
     partner: str | None = None
     created_at: datetime
+    authorised_requesters: list[str] = Field(
+        default_factory=list, description="end-customer accounts: who may raise requests"
+    )
 
 
 class AdminOrganisationEditOut(Schema):

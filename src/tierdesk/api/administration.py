@@ -49,6 +49,7 @@ def organisation_out(org: Organisation) -> dict[str, Any]:
         "active": org.is_active,
         "partner": org.parent.slug if org.parent_id and org.parent else None,
         "created_at": org.created_at,
+        "authorised_requesters": list(org.authorised_requesters),
     }
 
 

@@ -135,6 +135,20 @@ class AskIn(Schema):
     )
 
 
+class AuthorityIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"authorised": True, "note": "Confirmed with the account's IT manager."}]
+        }
+    )
+
+    authorised: bool = Field(
+        description="true: the requester may raise requests for the end-customer account; "
+        "false: the ticket is rejected with the reason no_authority"
+    )
+    note: Text = Field("", max_length=2000, description="how it was validated; required if not")
+
+
 class RejectIn(Schema):
     model_config = ConfigDict(
         json_schema_extra={

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tierdesk.domain.profiles import Profile
+    from tierdesk.jobs.scheduler_lock import SchedulerLock
 from datetime import timedelta
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -73,16 +74,19 @@ def serve(args: argparse.Namespace) -> int:
     from django.core.management import call_command
     from gunicorn.app.base import BaseApplication
 
-    from tierdesk.config import env
-
     call_command("collectstatic", interactive=False, verbosity=0)
+
+    from django.conf import settings
+
+    # Without a broker the live sockets share one process's memory, so one worker serves them
+    # all (it is asynchronous: the sockets wait without threads, the pages run in its threads).
+    workers = args.workers if settings.TIERDESK["BROKER_URL"] else 1
 
     class Server(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{args.host}:{args.port}")
-            self.cfg.set("workers", args.workers)
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("threads", env.integer("WEB_THREADS", 4, low=1))
+            self.cfg.set("workers", workers)
+            self.cfg.set("worker_class", "uvicorn_worker.UvicornWorker")
             self.cfg.set("accesslog", "-" if args.access_log else None)
             self.cfg.set("timeout", 60)
             # Several desks (or a benchmark beside a running desk) share a machine: no shared socket.
@@ -93,15 +97,19 @@ def serve(args: argparse.Namespace) -> int:
             self.cfg.set("child_exit", _web_worker_exited)
 
         def load(self) -> object:
-            from tierdesk.config.wsgi import application
+            from tierdesk.config.asgi import application
 
             return application
 
-    from django.conf import settings
-
     scheduler = None
     if not args.no_scheduler and not settings.TIERDESK["BROKER_URL"]:
-        scheduler = subprocess.Popen([sys.executable, "-m", "tierdesk", "scheduler"])
+        # The scheduler watches this pipe and stops when this process is gone, however it went,
+        # so a killed server leaves no scheduler holding the desk's scheduler lock.
+        watch_fd, _alive = os.pipe()
+        scheduler = subprocess.Popen(  # noqa: S603 - our own command
+            [sys.executable, "-m", "tierdesk", "scheduler", "--parent-fd", str(watch_fd)],
+            pass_fds=(watch_fd,),
+        )
     print(
         f"Tierdesk serving on http://{args.host}:{args.port}/ (API docs at /api/v1/docs)",
         flush=True,
@@ -120,40 +128,102 @@ def serve(args: argparse.Namespace) -> int:
 
 @command("scheduler")
 def scheduler(args: argparse.Namespace) -> int:
-    """Celery beat when TIERDESK_BROKER_URL is set; otherwise the jobs run in this process."""
+    """Celery beat when TIERDESK_BROKER_URL is set; otherwise the jobs run in this process. One
+    per desk: a second refuses to start (or, with --wait, waits to take over)."""
     _setup()
+    import logging
+
     from django.conf import settings
 
-    from tierdesk import clock
-    from tierdesk.actions.heartbeats import SCHEDULER, pulse
+    from tierdesk.jobs.scheduler_lock import SchedulerLock
 
-    beating = pulse(SCHEDULER)
-    if settings.TIERDESK["BROKER_URL"]:
-        from tierdesk.jobs.celery_app import app
-
-        beating.start()
-        try:
-            app.start(["beat", "--loglevel=INFO"])
-        finally:
-            beating.stop()
-        return 0
-    from django.db import close_old_connections
-
-    from tierdesk.jobs.registry import JOBS
-    from tierdesk.jobs.scheduler import Scheduler
-
+    log = logging.getLogger("tierdesk.scheduler")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    beating.start()
-    # Long-lived process: drop database connections that died or aged out before each tick.
+    if args.parent_fd is not None:
+        from tierdesk.mail.sources.supervisor import watch_parent
+
+        watch_parent(args.parent_fd, stop)
+    lock = SchedulerLock()
+    if not lock.acquire():
+        holder = lock.holder()
+        if not args.wait:
+            message = (
+                f"another scheduler is running for this desk: {holder}. Refusing to start a "
+                "second one (it would double the load); stop that one first, or start this one "
+                "with --wait to take over when it stops."
+            )
+            log.error(message)
+            print(f"error: {message}", file=sys.stderr, flush=True)
+            return 1
+        log.warning("another scheduler is running (%s); waiting to take over", holder)
+        while not lock.acquire():
+            if stop.wait(settings.TIERDESK["SCHEDULER_INTERVAL"]):
+                return 0
+        log.warning("took over as the desk's scheduler")
+    from tierdesk.actions.heartbeats import SCHEDULER, pulse
+
+    beating = pulse(SCHEDULER).start()
     try:
-        Scheduler(JOBS, clock.SystemClock()).run_forever(
-            stop, settings.TIERDESK["SCHEDULER_INTERVAL"], before_tick=close_old_connections
-        )
+        return _run_scheduler(lock, stop)
     finally:
         beating.stop()
-    return 0
+        lock.release()
+
+
+def _run_scheduler(lock: SchedulerLock, stop: threading.Event) -> int:
+    import logging
+
+    from django.conf import settings
+    from django.db import close_old_connections
+
+    log = logging.getLogger("tierdesk.scheduler")
+    interval = settings.TIERDESK["SCHEDULER_INTERVAL"]
+    lost = threading.Event()
+
+    def still_ours() -> bool:
+        if lock.check():
+            return True
+        log.critical(
+            "another scheduler took the lock while this one's database session was lost: %s; "
+            "stopping this one",
+            lock.holder(),
+        )
+        lost.set()
+        return False
+
+    if settings.TIERDESK["BROKER_URL"]:
+        from tierdesk.jobs.celery_app import app
+
+        def watch() -> None:
+            while not stop.wait(interval):
+                if not still_ours():
+                    os.kill(os.getpid(), signal.SIGTERM)  # beat shuts down on SIGTERM
+                    return
+
+        threading.Thread(target=watch, name="scheduler-lock", daemon=True).start()
+        try:
+            app.start(["beat", "--loglevel=INFO"])
+        except SystemExit as exc:  # beat ends by SystemExit, on SIGTERM too
+            if exc.code not in (None, 0):
+                raise
+        finally:
+            stop.set()
+        return 1 if lost.is_set() else 0
+
+    from tierdesk import clock
+    from tierdesk.jobs.registry import JOBS
+    from tierdesk.jobs.scheduler import Scheduler
+
+    def before_tick() -> None:
+        # Long-lived process: drop database connections that died or aged out before each tick.
+        close_old_connections()
+        if not still_ours():
+            stop.set()
+
+    Scheduler(JOBS, clock.SystemClock()).run_forever(stop, interval, before_tick=before_tick)
+    return 1 if lost.is_set() else 0
 
 
 @command("worker")
@@ -595,7 +665,13 @@ def mail_serve(args: argparse.Namespace) -> int:
 
     beating = pulse(MAIL).start()
     try:
-        serve_forever(host=args.host, port=args.port, lmtp=args.lmtp, workers=args.workers)
+        serve_forever(
+            host=args.host,
+            port=args.port,
+            lmtp=args.lmtp,
+            workers=args.workers,
+            parent_fd=args.parent_fd,
+        )
     finally:
         beating.stop()
     return 0
@@ -605,11 +681,35 @@ def mail_serve(args: argparse.Namespace) -> int:
 def mail_poll(args: argparse.Namespace) -> int:
     """Fetch from the IMAP mailboxes in TIERDESK_IMAP_URLS once; one JSON line per message."""
     _setup()
+    from datetime import timedelta
+
     from tierdesk import clock
+    from tierdesk.mail.intake import take_up_pending
     from tierdesk.mail.sources.imap import poll_all
 
+    # Whatever an earlier run stored and never decided is decided first.
+    for result in take_up_pending(clock.now(), older_than=timedelta(0)):
+        print(json.dumps(result.as_json()), flush=True)
     for result in poll_all(now=clock.now()):
         print(json.dumps(result.as_json()), flush=True)
+    return 0
+
+
+@command("mail pending")
+def mail_pending(args: argparse.Namespace) -> int:
+    """List the messages received and not yet decided, and why; --process decides them now."""
+    _setup()
+    from datetime import timedelta
+
+    from tierdesk import clock
+    from tierdesk.mail.intake import take_up_pending, waiting
+
+    if args.process:
+        for result in take_up_pending(clock.now(), older_than=timedelta(0)):
+            print(json.dumps(result.as_json()), flush=True)
+        return 0
+    for item in waiting(clock.now()):
+        print(json.dumps(item.as_json(), ensure_ascii=False))
     return 0
 
 
@@ -653,7 +753,9 @@ def parser() -> argparse.ArgumentParser:
     )
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("serve", help="serve the desk with gunicorn and the in-process scheduler")
+    p = sub.add_parser(
+        "serve", help="serve the desk (gunicorn with uvicorn workers) and the in-process scheduler"
+    )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=int(os.environ.get("TIERDESK_WEB_WORKERS", "2")))
@@ -663,9 +765,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--access-log", action="store_true")
     p.set_defaults(handler="serve")
 
-    sub.add_parser(
-        "scheduler", help="Celery beat with a broker; else run the periodic jobs in this process"
-    ).set_defaults(handler="scheduler")
+    p = sub.add_parser(
+        "scheduler",
+        help="Celery beat with a broker; else run the periodic jobs in this process (one per desk)",
+    )
+    p.add_argument(
+        "--wait",
+        action="store_true",
+        help="when another scheduler runs, wait and take over when it stops (a standby)",
+    )
+    # Set by `serve` for the scheduler it starts: the pipe to watch for its end.
+    p.add_argument("--parent-fd", type=int, default=None, help=argparse.SUPPRESS)
+    p.set_defaults(handler="scheduler")
     p = sub.add_parser(
         "worker", help="a Celery worker for the sweep and the outbox (needs TIERDESK_BROKER_URL)"
     )
@@ -753,10 +864,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--workers", type=int, default=2, help="listener processes sharing the port (SO_REUSEPORT)"
     )
+    # Set by the first listener for the children it supervises: the pipe to watch for its end.
+    p.add_argument("--parent-fd", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(handler="mail serve")
     mail.add_parser(
         "poll", help="fetch once from the IMAP mailboxes in TIERDESK_IMAP_URLS"
     ).set_defaults(handler="mail poll")
+    p = mail.add_parser(
+        "pending", help="messages received and not decided yet, and why; --process decides them"
+    )
+    p.add_argument("--process", action="store_true", help="decide every pending message now")
+    p.set_defaults(handler="mail pending")
     p = mail.add_parser("quarantine", help="list quarantined messages; --show ID; --reprocess ID")
     p.add_argument("--show", type=int, default=None, metavar="ID")
     p.add_argument("--reprocess", type=int, default=None, metavar="ID")

@@ -52,6 +52,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "tierdesk.config.urls"
 WSGI_APPLICATION = "tierdesk.config.wsgi.application"
+ASGI_APPLICATION = "tierdesk.config.asgi.application"
 
 TEMPLATES = [
     {
@@ -187,7 +188,22 @@ TIERDESK = {
         env.integer("MAIL_THROTTLE_MINUTES", 10, low=1),
     ),
     "IMAP": env.get("IMAP_URLS") or "",
+    # A received message still undecided after this many seconds (its process or the database
+    # stopped in between) is taken up again by the periodic job.
+    "MAIL_PENDING_SECONDS": env.integer("MAIL_PENDING_SECONDS", 60, low=1),
 }
+
+# The live pages and the chat (Django Channels): Redis when a broker is configured, so every web
+# process hears every other's broadcasts; in memory on the embedded default (one process).
+if TIERDESK["BROKER_URL"]:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [TIERDESK["BROKER_URL"]], "prefix": "tierdesk-live"},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # Outbound mail: TIERDESK_SMTP_URL (smtp://user:password@host:port, smtps:// for TLS); without
 # it, mail is written to files in the data directory, so nothing is lost and everything is seen.

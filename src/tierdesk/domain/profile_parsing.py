@@ -25,6 +25,7 @@ from tierdesk.domain.profiles import (
     STATUS_CATEGORIES,
     TARGET_KINDS,
     TARGET_STARTS,
+    ChatRules,
     ClosureRules,
     EmergencyRule,
     EscalationStep,
@@ -43,6 +44,8 @@ from tierdesk.domain.profiles import (
     SupplierDefaults,
     Target,
 )
+from tierdesk.domain.requester_authority import NO_AUTHORITY
+from tierdesk.domain.requester_authority import RULES as AUTHORITY_RULES
 
 HolidayLookup = Callable[[str, str | None, tuple[int, int]], Mapping[date, str]]
 
@@ -442,6 +445,34 @@ def _status_page(
     )
 
 
+def _chat(
+    r: _Reader,
+    data: Mapping[str, Any],
+    calendars: Mapping[str, Calendar],
+    default_calendar: str,
+    levels: Mapping[str, Any],
+    severities: Mapping[str, Any],
+    queues: Mapping[str, Any],
+    channels: tuple[str, ...],
+) -> ChatRules | None:
+    section = r.table(data, "", "chat", required=False)
+    if not section:
+        return None
+    path = "chat"
+    r.unknown(section, path, ("calendar", "level", "severity", "queue"))
+    if "chat" not in channels:
+        r.fail(path, "the chat window needs 'chat' among tickets.channels")
+    calendar = r.text(section, path, "calendar", default=default_calendar)
+    r.reference(calendar, f"{path}.calendar", calendars, "calendars")
+    level = r.optional_text(section, path, "level")
+    r.reference(level, f"{path}.level", levels, "levels")
+    severity = r.optional_text(section, path, "severity")
+    r.reference(severity, f"{path}.severity", severities, "severities")
+    queue = r.optional_text(section, path, "queue")
+    r.reference(queue, f"{path}.queue", queues, "queues")
+    return ChatRules(calendar=calendar, level=level, severity=severity, queue=queue)
+
+
 def _contingency(
     r: _Reader,
     data: Mapping[str, Any],
@@ -541,6 +572,7 @@ def parse_profile(
             "escalation",
             "reporting",
             "status_page",
+            "chat",
             "contingency",
         ),
     )
@@ -565,6 +597,7 @@ def parse_profile(
             "channels",
             "calendar",
             "channel_levels",
+            "requester_authority",
         ),
     )
     default_calendar = r.text(tickets, "tickets", "calendar", expected="a calendar key")
@@ -926,6 +959,17 @@ def parse_profile(
     ):
         r.unknown(item, f"invalid_reasons.{key}", ("label", "source"))
         invalid[key] = InvalidReason(key, r.text(item, f"invalid_reasons.{key}", "label"))
+    requester_authority = r.optional_text(tickets, "tickets", "requester_authority")
+    if requester_authority is not None and requester_authority not in AUTHORITY_RULES:
+        r.fail(
+            "tickets.requester_authority",
+            f"{requester_authority!r} is not one of {', '.join(AUTHORITY_RULES)}",
+        )
+    elif requester_authority == "reject" and NO_AUTHORITY not in invalid:
+        r.fail(
+            "tickets.requester_authority",
+            f"'reject' needs the invalid reason {NO_AUTHORITY!r} under invalid_reasons",
+        )
 
     suppliers = None
     sup = r.table(data, "", "suppliers", required=False)
@@ -1009,6 +1053,7 @@ def parse_profile(
         )
 
     status_page = _status_page(r, data, severities, calendars, default_calendar)
+    chat = _chat(r, data, calendars, default_calendar, levels, severities, queues, channels)
     contingency = _contingency(r, data, severities, calendars)
 
     profile = Profile(
@@ -1054,6 +1099,8 @@ def parse_profile(
         unknown_sender=unknown_sender,
         registration_url=registration_url,
         channel_levels=channel_levels,
+        chat=chat,
+        requester_authority=requester_authority,
         contingency=contingency,
     )
     if r.problems:

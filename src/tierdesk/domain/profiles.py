@@ -186,6 +186,18 @@ class PerformanceTarget:
 
 
 @dataclass(frozen=True)
+class ChatRules:
+    """The portal's chat window (`[chat]`): the calendar of its opening hours and what a chat's
+    ticket starts with. Outside those hours, or with no engineer of `level` available, the
+    window says so and the message becomes an ordinary ticket answered by e-mail."""
+
+    calendar: str
+    level: str | None = None  # the level whose engineers answer chats (default: intake routing)
+    severity: str | None = None  # the severity a chat's ticket opens with (default: the profile's)
+    queue: str | None = None
+
+
+@dataclass(frozen=True)
 class StatusPageRules:
     """The services a status page shows and the rules for announcing maintenance."""
 
@@ -232,6 +244,9 @@ class Profile:
     unknown_sender: str = "quarantine"  # or "notice": a polite answer with the registration link
     registration_url: str = ""
     channel_levels: Mapping[str, str] = field(default_factory=dict)  # e.g. monitoring -> l3
+    # Zynstra first level: a requester not on the end-customer account's list of authorised
+    # requesters is "flag"ged for the desk to validate, or "reject"ed (no_authority); None: no check.
+    requester_authority: str | None = None
     performance: PerformanceTarget | None = None
     status_page: StatusPageRules | None = None
     # What a voice message must carry (LuxCloud 2.7); empty: a voicemail is logged like a call.
@@ -240,6 +255,7 @@ class Profile:
     # Per channel without a form (e-mail, chat): what a report lacking the form's required
     # fields gets: "ask" (opened, and an automatic question lists what is missing) or "flag".
     form_missing: Mapping[str, str] = field(default_factory=dict)
+    chat: ChatRules | None = None  # no `[chat]`: the portal offers no chat window
     # Other ways to reach the provider while a condition holds (CloudCTI 4, LuxCloud 2.8).
     contingency: Mapping[str, ContingencyRoute] = field(default_factory=dict)
 

@@ -221,6 +221,28 @@ def open_ticket(profile: Profile, draft: Draft, *, party: Party) -> tuple[Ticket
     return state, Change(EventKind.CREATED, data, public=True)
 
 
+def still_missing(records: Sequence[tuple[str, Mapping[str, Any]]]) -> list[str]:
+    """The form fields the opening recorded as missing (a mail without the template, a
+    voicemail) that no later answer has filled in; `records` are (kind, data) in order."""
+    missing: list[str] = []
+    for kind, data in records:
+        if kind == EventKind.CREATED or kind == EventKind.FORM_COMPLETED:
+            missing = list(data.get("missing", ()))
+    return missing
+
+
+def complete_form(profile: Profile, missing: Sequence[str], body: str) -> Change | None:
+    """CloudCTI 1.3: the requester's answer that follows the template ("Log files: ...") fills
+    in what the report lacked; the fields found and what is still missing are recorded."""
+    if not missing:
+        return None
+    found = {k: v for k, v in read_template(profile, body).items() if k in missing}
+    if not found:
+        return None
+    left = [k for k in missing if k not in found]
+    return Change(EventKind.FORM_COMPLETED, {"fields": found, "missing": left}, public=True)
+
+
 def read_template(profile: Profile, text: str) -> dict[str, str]:
     """The form's fields given in a text as "Label: value" (or "key: value") lines."""
     names = {}

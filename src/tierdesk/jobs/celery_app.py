@@ -50,6 +50,11 @@ app.conf.update(
             "schedule": float(settings.TIERDESK["MAIL_POLL_SECONDS"]),
             "options": {"expires": settings.TIERDESK["MAIL_POLL_SECONDS"] * 2.0},
         },
+        "mail_pending": {
+            "task": "tierdesk.mail_pending",
+            "schedule": 30.0,
+            "options": {"expires": 60.0},
+        },
     },
 )
 
@@ -123,3 +128,11 @@ def mail_poll_task(self: object) -> int:
     fetched = len(poll_all(now=now))
     pulse(WORKER, _worker_name(self)).record("mail_poll", now, messages=fetched)
     return fetched
+
+
+@app.task(name="tierdesk.mail_pending")
+def mail_pending_task() -> int:
+    from tierdesk.jobs.registry import run_mail_pending
+
+    close_old_connections()
+    return run_mail_pending(clock.now())

@@ -46,10 +46,18 @@ def run_mail_poll(now: datetime) -> int:
     return fetched
 
 
+def run_mail_pending(now: datetime) -> int:
+    """Decide received messages left pending (their process or the database stopped)."""
+    from tierdesk.mail.intake import take_up_pending
+
+    return len(take_up_pending(now))
+
+
 JOBS = [
     Job("sweep", timedelta(seconds=5), run_sweep),
     Job("outbox", timedelta(seconds=5), run_outbox),
     Job("mail_poll", timedelta(seconds=settings.TIERDESK["MAIL_POLL_SECONDS"]), run_mail_poll),
+    Job("mail_pending", timedelta(seconds=30), run_mail_pending),
     Job("clear_expired_sessions", timedelta(hours=1), clear_expired_sessions),
     Job("forget_heartbeats", timedelta(hours=1), forget_heartbeats),
 ]

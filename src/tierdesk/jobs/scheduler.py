@@ -59,5 +59,7 @@ class Scheduler:
         log.info("scheduler running %s every %ss", ", ".join(j.name for j in self.jobs), interval)
         while not stop.is_set():
             before_tick()
+            if stop.is_set():  # before_tick may stop the scheduler (it lost its lock)
+                break
             self.tick()
             stop.wait(interval)

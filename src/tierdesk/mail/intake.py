@@ -5,6 +5,15 @@ loop) kept with its reason, or quarantine with its reason; the same message twic
 duplicate and changes nothing. Threading uses In-Reply-To and References against the
 Message-IDs the desk sent and received, then the ticket tag in the subject; a reply only lands
 on a ticket its sender may see.
+
+Nothing received is lost. The raw bytes are committed first (row `pending`); the outcome, the
+ticket it makes and the row's new state are then written in one transaction under the row's
+lock, so a message is either still pending (nothing decided) or decided once. A process or a
+database that dies in between leaves the row pending, and it is taken up again: by a resend
+of the same message (which completes it instead of being called a duplicate), when a listener
+or poller starts, and by the periodic job once it is older than MAIL_PENDING_SECONDS. Each try
+is counted before it starts, so a message that keeps killing its process is quarantined after
+MAX_ATTEMPTS tries rather than retried forever.
 """
 
 from __future__ import annotations
@@ -18,7 +27,8 @@ from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import F
 
 from tierdesk import profiles
 from tierdesk.actions import tickets as act
@@ -38,6 +48,11 @@ from tierdesk.persistence.models import InboundMessage, Notification, Ticket, Us
 from tierdesk.queries.tickets import get_ticket
 
 log = logging.getLogger(__name__)
+# Tries of one message before it is quarantined: each was started and never finished.
+MAX_ATTEMPTS = 5
+# Database failures (the server restarting, the connection gone) are not the message's fault:
+# they leave it pending, to be taken up again, rather than quarantine it.
+UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 @dataclass(frozen=True)
@@ -77,7 +92,8 @@ def ingest(
     envelope_from: str | None = None,
     envelope_to: Sequence[str] = (),
 ) -> IntakeResult:
-    """Store, then process, one message. Never raises for bad input."""
+    """Store, then process, one message. Never raises for bad input; raises when the database
+    cannot be reached, and then the message is either not stored or stored pending."""
     key, message_id = dedupe_key(raw)
     try:
         with transaction.atomic():
@@ -90,19 +106,174 @@ def ingest(
                 envelope_from=(envelope_from or "")[:320],
                 envelope_to=[t.lower()[:320] for t in envelope_to],
                 received_at=now,
+                attempts=1,  # this first try, counted before it starts
             )
     except IntegrityError:
-        first = InboundMessage.objects.filter(dedupe_key=key).select_related("ticket").first()
-        number = first.ticket.number if first and first.ticket else None
+        first = InboundMessage.objects.filter(dedupe_key=key).first()
+        if first is not None and first.outcome == InboundMessage.PENDING:
+            # Received before but never decided (the process or the database stopped in
+            # between): this resend completes it.
+            return take_up(first.pk, now=now) or _decided(first.pk, duplicate=source)
+        return _decided(first.pk if first else None, duplicate=source)
+    return _decide_locked(stored.pk, now=now) or _decided(stored.pk)
+
+
+def _decided(pk: int | None, *, duplicate: str | None = None) -> IntakeResult:
+    """The result of a message some process has already decided; with `duplicate`, the source
+    of another delivery of it, answered as the duplicate it is."""
+    row = (
+        InboundMessage.objects.filter(pk=pk).select_related("ticket").first()
+        if pk is not None
+        else None
+    )
+    number = row.ticket.number if row and row.ticket else None
+    if row is None or duplicate is not None:
         return IntakeResult(
-            source, "duplicate", number, f"already received as {first.outcome if first else '?'}"
+            duplicate or (row.source if row else ""),
+            "duplicate",
+            number,
+            f"already received as {row.outcome if row else '?'}",
+            row.pk if row else None,
         )
-    return process(stored, now=now)
+    return IntakeResult(row.source, row.outcome, number, row.reason, row.pk)
+
+
+def take_up(pk: int, *, now: datetime, wait: bool = True) -> IntakeResult | None:
+    """Decide a pending message under its row lock. None when it is no longer pending (another
+    process decided it) or, with wait=False, when another process is deciding it now."""
+    pending = InboundMessage.objects.select_for_update(skip_locked=not wait).filter(
+        pk=pk, outcome=InboundMessage.PENDING
+    )
+    # Counted (and committed) before the try, so a try that kills the process still counts;
+    # under the row's lock, so a row another process is deciding is waited for or skipped.
+    with transaction.atomic():
+        if not list(pending.values_list("pk", flat=True)):
+            return None
+        InboundMessage.objects.filter(pk=pk).update(attempts=F("attempts") + 1)
+    return _decide_locked(pk, now=now, wait=wait)
+
+
+def _decide_locked(pk: int, *, now: datetime, wait: bool = True) -> IntakeResult | None:
+    """Decide a pending message whose try is counted, in one transaction under its lock."""
+    with transaction.atomic():
+        stored = (
+            InboundMessage.objects.select_for_update(skip_locked=not wait)
+            .filter(pk=pk, outcome=InboundMessage.PENDING)
+            .first()
+        )
+        if stored is None:
+            return None
+        if stored.attempts > MAX_ATTEMPTS:
+            return _finish(
+                stored,
+                InboundMessage.QUARANTINED,
+                f"intake did not finish in {stored.attempts - 1} tries "
+                "(the process or the database stopped each time)",
+                now=now,
+            )
+        return _process(stored, now=now)
+
+
+def take_up_pending(
+    now: datetime, *, older_than: timedelta | None = None, limit: int = 500
+) -> list[IntakeResult]:
+    """Decide the messages left pending, oldest first: those received more than `older_than`
+    ago (default: the MAIL_PENDING_SECONDS setting), skipping any another process holds."""
+    age = (
+        older_than
+        if older_than is not None
+        else timedelta(seconds=settings.TIERDESK["MAIL_PENDING_SECONDS"])
+    )
+    waiting = list(
+        InboundMessage.objects.filter(outcome=InboundMessage.PENDING, received_at__lte=now - age)
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    results = []
+    for pk in waiting:
+        result = take_up(pk, now=now, wait=False)
+        if result is not None:
+            log.warning(
+                "took up message %s left pending: %s %s", pk, result.outcome, result.ticket or ""
+            )
+            results.append(result)
+    return results
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A message received and not yet decided, and why it is waiting."""
+
+    id: int
+    source: str
+    received_at: datetime
+    sender: str
+    subject: str
+    attempts: int
+    why: str
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "source": self.source,
+            "received_at": self.received_at.isoformat(),
+            "sender": self.sender,
+            "subject": self.subject,
+            "attempts": self.attempts,
+            "why": self.why,
+        }
+
+
+def waiting(now: datetime, *, limit: int = 200) -> list[Waiting]:
+    """The pending messages, oldest first."""
+    age = timedelta(seconds=settings.TIERDESK["MAIL_PENDING_SECONDS"])
+    found = []
+    for row in InboundMessage.objects.filter(outcome=InboundMessage.PENDING).order_by(
+        "received_at", "pk"
+    )[:limit]:
+        try:
+            headers = BytesHeaderParser().parse(io.BytesIO(bytes(row.raw)[:200_000]))
+            sender, subject = str(headers.get("From") or ""), str(headers.get("Subject") or "")
+        except Exception:
+            sender = subject = ""
+        if row.attempts == 0:
+            why = "stored, not decided yet"
+        else:
+            why = (
+                f"{row.attempts} {'try' if row.attempts == 1 else 'tries'} started and not "
+                "finished (the process or the database stopped)"
+            )
+        due = row.received_at + age
+        why += (
+            f"; taken up again from {due.isoformat()}"
+            if due > now
+            else "; taken up at the next run of the scheduler, a listener's or poller's start, "
+            "a resend, or `mail pending --process`"
+        )
+        found.append(
+            Waiting(
+                row.pk,
+                row.source,
+                row.received_at,
+                (sender or row.envelope_from).replace("\x00", "")[:320],
+                subject.replace("\x00", "")[:300],
+                row.attempts,
+                why,
+            )
+        )
+    return found
 
 
 def process(stored: InboundMessage, *, now: datetime) -> IntakeResult:
-    """Decide and record the outcome of a stored message (again, for a quarantined one)."""
+    """Decide and record the outcome of a stored message again (a quarantined one)."""
     stored.attempts += 1
+    with transaction.atomic():
+        return _process(stored, now=now)
+
+
+def _process(stored: InboundMessage, *, now: datetime) -> IntakeResult:
+    """Decide and record, inside the caller's transaction: the ticket or comment and the row's
+    outcome are committed together or not at all."""
     try:
         parsed = parse(bytes(stored.raw))
     except Exception as exc:  # RecursionError on endless nesting, and anything else
@@ -114,6 +285,8 @@ def process(stored: InboundMessage, *, now: datetime) -> IntakeResult:
     try:
         with transaction.atomic():
             outcome, reason, ticket = _decide(stored, parsed, now)
+    except UNAVAILABLE:
+        raise  # the database is away: the message stays pending and is taken up again
     except DomainError as exc:
         detail = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
         outcome, reason, ticket = (

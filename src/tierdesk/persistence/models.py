@@ -37,6 +37,10 @@ class Organisation(models.Model):
     is_active = models.BooleanField(default=True, db_default=True)
     contact_email = models.EmailField(max_length=254, blank=True, default="", db_default="")
     contact_phone = models.CharField(max_length=40, blank=True, default="", db_default="")
+    # Zynstra (first level): "validate their authority". For an end-customer account, who may
+    # raise requests for it: e-mail addresses, or "@domain" for everyone at a domain. Empty:
+    # nobody is checked. See domain/requester_authority.py.
+    authorised_requesters = models.JSONField(default=list, blank=True, db_default=[])
 
     class Meta:
         constraints = [
@@ -723,6 +727,33 @@ class AdminChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verb} {self.object_kind} {self.object_label}"
+
+
+class LiveSocket(models.Model):
+    """An open WebSocket of a member of the provider's staff, for the chat's "first available
+    agent": written when the socket opens, refreshed by its heartbeat, removed when it closes.
+    A row not seen for a while (a process that died) no longer counts."""
+
+    channel = models.CharField(max_length=200, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    opened_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.channel}"
+
+
+class Chat(models.Model):
+    """A ticket opened from the portal's chat window. `live`: an engineer could answer then
+    (within the chat's hours, one available); otherwise it is an ordinary ticket answered by
+    e-mail. The messages are the ticket's public replies: the transcript is the record."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="chat")
+    started_at = models.DateTimeField()
+    live = models.BooleanField()
+
+    def __str__(self) -> str:
+        return f"chat {self.ticket_id}"
 
 
 # Canned replies ------------------------------------------------------------------------------

@@ -6,14 +6,17 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from tierdesk import profiles
 from tierdesk.domain import sla
 from tierdesk.domain.errors import Forbidden, Invalid, NotFound
+from tierdesk.domain.events import EventKind
 from tierdesk.domain.parties import (
     ROLE_PARTY,
     Party,
@@ -22,6 +25,8 @@ from tierdesk.domain.parties import (
     sees_everything,
     sees_internal,
 )
+from tierdesk.domain.requester_authority import awaiting_validation
+from tierdesk.domain.ticket import still_missing
 from tierdesk.domain.visibility import EVERYTHING, LevelScope, agent_scope
 from tierdesk.persistence.models import (
     Attachment,
@@ -136,15 +141,21 @@ def ticket_record(
         events = list(Event.objects.filter(ticket=ticket).select_related("actor").order_by("seq"))
     for event in events:
         event.ticket = ticket  # each event names its ticket without asking the database again
-    role = Role(actor.role)
     record = [sla.ClockEvent(e.at, e.kind, e.data, e.public, e.seq) for e in events]
+    return record, visible_events(actor, events)
+
+
+def visible_events(actor: User, events: list[Event]) -> list[Event]:
+    """Of a ticket's events, those the actor may see, narrowed to what its side may read: the
+    timeline of the page, the API and the live sockets."""
+    role = Role(actor.role)
     if role is Role.SUPPLIER_CONTACT:
         visible = [e for e in events if disclosure.supplier_sees(actor, e)]
     elif sees_internal(role):
         visible = events
     else:
         visible = [e for e in events if e.public]
-    return record, disclosure.disclose_events(actor, visible)
+    return disclosure.disclose_events(actor, visible)
 
 
 def ticket_attachments(actor: User, ticket: Ticket) -> QuerySet[Attachment]:
@@ -273,3 +284,18 @@ def stored_targets(tickets: list[Ticket]) -> QuerySet[TicketTarget]:
     return TicketTarget.objects.filter(ticket__in=[t.pk for t in tickets]).order_by(
         "ticket_id", "id"
     )
+
+
+def authority_awaiting(ticket: Ticket) -> Mapping[str, Any] | None:
+    """The requester-authority check still waiting for the desk (Zynstra first level): the
+    profile's flag on a requester not listed for the end-customer account, not yet validated."""
+    rows = Event.objects.filter(ticket=ticket, kind=EventKind.AUTHORITY_CHECKED).order_by("seq")
+    return awaiting_validation((e.kind, e.data) for e in rows.only("kind", "data"))
+
+
+def missing_information(ticket: Ticket) -> list[str]:
+    """The form fields the report still lacks (CloudCTI 1.3, a voicemail): keys, in order."""
+    rows = Event.objects.filter(
+        ticket=ticket, kind__in=(EventKind.CREATED, EventKind.FORM_COMPLETED)
+    ).order_by("seq")
+    return still_missing([(e.kind, e.data) for e in rows.only("kind", "data")])

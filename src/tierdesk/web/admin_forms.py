@@ -83,6 +83,19 @@ class OrganisationForm(AdminForm):
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=40, required=False)
 
 
+class AccountForm(OrganisationForm):
+    authorised_requesters = forms.CharField(
+        label=_("Authorised requesters"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=20_000,
+        required=False,
+        help_text=_(
+            "One e-mail address or @domain per line: the people who may raise requests for this "
+            "account. Others are flagged for the desk to validate. Empty: nobody is checked."
+        ),
+    )
+
+
 class SubscriptionForm(AdminForm):
     reference = forms.CharField(label=_("Subscription ID"), max_length=100)
     product = forms.CharField(label=_("Product"), max_length=200)

@@ -230,11 +230,9 @@ def account(request: HttpRequest, slug: str) -> HttpResponse:
     actor = administrator(request)
     org = _organisation(actor, slug, OrganisationKind.CUSTOMER)
     verb = request.POST.get("verb", "") if request.method == "POST" else ""
-    edit = f.OrganisationForm(
-        request.POST if verb == "edit" else None,
-        initial={k: getattr(org, k) for k in f.OrganisationForm.base_fields},
-        prefix="edit",
-    )
+    initial = {k: getattr(org, k) for k in f.OrganisationForm.base_fields}
+    initial["authorised_requesters"] = "\n".join(org.authorised_requesters)
+    edit = f.AccountForm(request.POST if verb == "edit" else None, initial=initial, prefix="edit")
     subscription = f.SubscriptionForm(
         request.POST if verb == "subscription" else None, prefix="subscription"
     )

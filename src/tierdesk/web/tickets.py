@@ -20,7 +20,7 @@ from tierdesk.actions import process
 from tierdesk.actions import tickets as act
 from tierdesk.domain.errors import DomainError, Forbidden, Invalid, NotFound
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of, sees_internal
-from tierdesk.domain.process import confirmation_outcome
+from tierdesk.domain.process import confirmation_outcome, reopen_target
 from tierdesk.persistence.models import Organisation, SupportTerms, User
 from tierdesk.queries import contingency, disclosure
 from tierdesk.queries import macros as canned
@@ -135,6 +135,21 @@ class LinkForm(forms.Form):
     )
 
 
+class AuthorityForm(forms.Form):
+    authorised = forms.TypedChoiceField(
+        label=_l("The requester's authority"),
+        choices=[
+            ("yes", _l("Validated: may raise requests for this account")),
+            ("no", _l("No authority: reject the ticket")),
+        ],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        max_length=2000, label=_l("How it was validated, or why not"), required=False
+    )
+
+
 FORMS: dict[str, type[forms.Form]] = {
     "reply": ReplyForm,
     "note": NoteForm,
@@ -149,6 +164,7 @@ FORMS: dict[str, type[forms.Form]] = {
     "ask": AskForm,
     "reject": RejectForm,
     "link": LinkForm,
+    "authority": AuthorityForm,
     "reopen": ReopenForm,
 }
 STAFF_ONLY = (
@@ -162,10 +178,11 @@ STAFF_ONLY = (
     "ask",
     "reject",
     "link",
+    "authority",
 )
 # Forms that depend on the profile or the ticket (their choices, or whether they are offered at
 # all), built before binding and validating.
-DYNAMIC = ("status", "level", "severity", "assign", "hold", "reject", "reopen")
+DYNAMIC = ("status", "level", "severity", "assign", "hold", "reject", "reopen", "authority")
 
 
 def _user(request: HttpRequest) -> User:
@@ -264,7 +281,9 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
             form.fields["reason"].choices = [
                 (k, r.label) for k, r in profile.invalid_reasons.items()
             ]
-        if name == "reopen" and (staff or _reopens_to(profile, ticket.status) is None):
+        if name == "authority" and q.authority_awaiting(ticket) is None:
+            continue  # offered while the profile's check waits for the desk
+        if name == "reopen" and (staff or reopen_target(profile, ticket.status) is None):
             continue
         if name == "escalate" and not staff:
             form.fields["reason"].label = _(
@@ -273,14 +292,6 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
             )
         built[name] = form
     return built
-
-
-def _reopens_to(profile: Any, status: str) -> str | None:
-    """The open status a requester may move a resolved ticket back to, if any."""
-    spec = profile.statuses.get(status)
-    if spec is None or spec.category != "resolved":
-        return None
-    return next((k for k in spec.requester_to if profile.statuses[k].is_open), None)
 
 
 def _waiting(profile: Any, status: str) -> str | None:
@@ -404,6 +415,10 @@ def _page(
             else [],
             "waiting_label": _label(profile.statuses, waiting) if waiting else "",
             "can_resolve": staff and _resolvable(profile, ticket.status),
+            "authority_flag": q.authority_awaiting(ticket) if staff else None,
+            "missing_information": [labels.get(k, k) for k in q.missing_information(ticket)]
+            if party_of(role) is not Party.SUPPLIER
+            else [],
             "supplier_name": suppliers.get(ticket.supplier or "", ticket.supplier or "")
             if staff
             else "",
@@ -489,14 +504,7 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
                     )
                 act.change_status(actor=user, number=number, to=waiting, now=now)
         elif verb == "reopen":
-            with transaction.atomic():  # the message and the reopening together, or neither
-                act.add_reply(actor=user, number=number, body=data["body"], now=now)
-                after = q.get_ticket(user, number)
-                target = _reopens_to(profile, after.status)
-                if target is not None:  # the reply itself may already have reopened it
-                    act.change_status(
-                        actor=user, number=number, to=target, reason="requester_reply", now=now
-                    )
+            process.reopen(actor=user, number=number, body=data["body"], now=now)
         elif verb == "reply":
             event = act.add_reply(actor=user, number=number, body=data["body"], now=now)
             number = event.ticket.number  # a reply to a closed ticket opens a follow-up
@@ -549,6 +557,11 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
             process.reject(
                 actor=user, number=number, reason=data["reason"], note=data["note"], now=now
             )
+        elif verb == "authority":
+            process.validate_authority(
+                actor=user, number=number, authorised=data["authorised"], note=data["note"],
+                now=now,
+            )  # fmt: skip
         elif verb == "link":
             act.link(
                 actor=user,

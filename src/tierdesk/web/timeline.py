@@ -156,6 +156,29 @@ def describe(
     elif kind == EventKind.INCIDENT_RESOLVED:
         what = _("the incident “%(title)s” is resolved") % {"title": d.get("title", "")}
         body = str(d.get("message", ""))
+    elif kind == EventKind.FORM_COMPLETED:
+        labels = {f.key: f.label for f in profile.form}
+        given = d.get("fields") or {}
+        what = _("added the missing information: %(fields)s") % {
+            "fields": ", ".join(labels.get(k, k) for k in given)
+        }
+        body = "\n".join(f"{labels.get(k, k)}: {v}" for k, v in given.items())
+    elif kind == EventKind.AUTHORITY_CHECKED:
+        names = {"requester": d.get("requester") or _("the requester"),
+                 "account": d.get("account_name") or d.get("account", "")}  # fmt: skip
+        if d.get("by") == "desk":
+            what = (
+                _("validated the authority of %(requester)s for %(account)s")
+                if d.get("authorised")
+                else _("found that %(requester)s has no authority for %(account)s")
+            ) % names
+            body = str(d.get("note", ""))
+        else:
+            what = (
+                _("%(requester)s is listed as authorised for %(account)s")
+                if d.get("authorised")
+                else _("%(requester)s is not listed as authorised for %(account)s")
+            ) % names
     else:  # a kind this page does not know yet; the test of every kind catches it
         what = kind
     actor = event.actor

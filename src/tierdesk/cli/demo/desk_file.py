@@ -60,6 +60,7 @@ class Org:
     external_ref: str = ""
     domains: tuple[str, ...] = ()
     terms: dict[str, Any] = field(default_factory=dict)  # a supplier's support terms
+    authorised: tuple[str, ...] = ()  # an account's authorised requesters (Zynstra)
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,12 @@ class _Reader:
             for a in p.get("accounts", []):
                 orgs.append(
                     Org(
-                        a["slug"], a["name"], OrganisationKind.CUSTOMER, p["slug"], a.get("ref", "")
+                        a["slug"],
+                        a["name"],
+                        OrganisationKind.CUSTOMER,
+                        p["slug"],
+                        a.get("ref", ""),
+                        authorised=tuple(a.get("authorised", ())),
                     )
                 )
             if not p.get("accounts"):

@@ -14,7 +14,7 @@ from tierdesk.actions import process
 from tierdesk.actions import tickets as act
 from tierdesk.actions.accounts import approve_domain
 from tierdesk.actions.automatic import record_due
-from tierdesk.actions.organisations import create_account, create_partner
+from tierdesk.actions.organisations import create_account, create_partner, edit_organisation
 from tierdesk.actions.people import create_organisation, create_user
 from tierdesk.actions.suppliers import create_supplier
 from tierdesk.actions.users import create_person
@@ -94,7 +94,7 @@ def _organisation(
         return made
     if org.kind is OrganisationKind.CUSTOMER:
         assert org.parent is not None
-        return create_account(
+        account = create_account(
             actor=admin,
             partner=orgs[org.parent],
             name=org.name,
@@ -102,6 +102,14 @@ def _organisation(
             external_ref=org.external_ref,
             now=now,
         )
+        if org.authorised:
+            account = edit_organisation(
+                actor=admin,
+                organisation=account,
+                now=now,
+                changes={"authorised_requesters": list(org.authorised)},
+            ).obj
+        return account
     return create_supplier(
         actor=admin, name=org.name, slug=org.slug, terms=org.terms or None, now=now
     )

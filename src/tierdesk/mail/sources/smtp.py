@@ -1,14 +1,20 @@
 """The SMTP/LMTP listener (aiosmtpd): each accepted message goes through intake before 250 OK,
-so a message the desk acknowledged is a message the desk has stored."""
+so a message the desk acknowledged is a message the desk has decided. One that failed (the
+database away) is answered 451 and the sender resends it; one left pending by a killed
+listener is taken up when a listener starts, by the resend, or by the scheduler's job.
+
+`mail serve --workers N` runs N processes on the port (SO_REUSEPORT): the first takes up what
+is pending and supervises the others (supervisor.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
-import subprocess
 import sys
 import threading
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -17,7 +23,8 @@ from django.db import close_old_connections
 
 from tierdesk import clock
 from tierdesk.actions.heartbeats import MAIL, pulse
-from tierdesk.mail.intake import ingest
+from tierdesk.mail.intake import ingest, take_up_pending
+from tierdesk.mail.sources.supervisor import Supervisor, watch_parent
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_BYTES = 50 * 1024 * 1024
@@ -89,38 +96,73 @@ def controller(*, host: str, port: int, lmtp: bool = False) -> Controller:
     )
 
 
-def serve_forever(*, host: str, port: int, lmtp: bool = False, workers: int = 1) -> None:
-    children = [
-        subprocess.Popen(  # noqa: S603 - our own command, arguments from the command line
-            [
-                sys.executable,
-                "-m",
-                "tierdesk",
-                "mail",
-                "serve",
-                "--host",
-                host,
-                "--port",
-                str(port),
-                "--workers",
-                "1",
-                *(["--lmtp"] if lmtp else []),
-            ]
-        )
-        for _ in range(max(workers, 1) - 1)
-    ]
-    listener = controller(host=host, port=port, lmtp=lmtp)
-    listener.start()
-    print(
-        f"Tierdesk mail intake ({'LMTP' if lmtp else 'SMTP'}) on {host}:{port}, {max(workers, 1)} process(es)",
-        flush=True,
-    )
+def _child_command(host: str, port: int, lmtp: bool) -> Callable[[int], list[str]]:
+    def command(watch_fd: int) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "tierdesk",
+            "mail",
+            "serve",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--parent-fd",
+            str(watch_fd),
+            *(["--lmtp"] if lmtp else []),
+        ]
+
+    return command
+
+
+def take_up_at_start() -> None:
+    """Decide what an earlier listener stored and never decided (it was killed in between)."""
+    close_old_connections()
+    try:
+        results = take_up_pending(clock.now(), older_than=timedelta(0))
+    except Exception:
+        log.exception("taking up pending messages failed; the scheduler's job will retry")
+    else:
+        if results:
+            log.warning("took up %s message(s) left pending", len(results))
+    finally:
+        close_old_connections()
+
+
+def serve_forever(
+    *,
+    host: str,
+    port: int,
+    lmtp: bool = False,
+    workers: int = 1,
+    parent_fd: int | None = None,
+) -> None:
+    """Listen until SIGTERM/SIGINT. The first process supervises workers - 1 children sharing
+    the port; a child (`parent_fd` given) stops when its parent is gone."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    stop.wait()
+    if parent_fd is not None:
+        watch_parent(parent_fd, stop)
+    listener = controller(host=host, port=port, lmtp=lmtp)
+    listener.start()
+    supervisor = None
+    if parent_fd is None:
+        take_up_at_start()
+        if workers > 1:
+            supervisor = Supervisor(_child_command(host, port, lmtp), workers - 1)
+            supervisor.start()
+        print(
+            f"Tierdesk mail intake ({'LMTP' if lmtp else 'SMTP'}) on {host}:{port}, "
+            f"{max(workers, 1)} process(es)",
+            flush=True,
+        )
+    while not stop.wait(0.5):
+        if supervisor is not None:
+            supervisor.check()
     listener.stop()
-    for child in children:
-        child.terminate()
-    for child in children:
-        child.wait(timeout=30)
+    if supervisor is not None:
+        supervisor.stop()
