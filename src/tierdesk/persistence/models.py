@@ -795,3 +795,24 @@ class CannedReplyText(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reply_id} {self.language}"
+
+
+class Heartbeat(models.Model):
+    """One running process of the desk (web, scheduler, worker, mail listener) and what it last
+    did: written every few seconds by the process itself, read by `tierdesk status`, the
+    readiness check and the metrics. Operational state, not part of any ticket's record."""
+
+    component = models.CharField(max_length=20)  # web, scheduler, worker, mail
+    instance = models.CharField(max_length=200)  # host:pid, or the Celery worker's --hostname
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField()
+    # What it last did, e.g. {"sweep": {"at": ISO, "tickets": 3, "events": 4}}.
+    did = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["component", "instance"], name="one_heartbeat_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.component} {self.instance}"
