@@ -31,6 +31,7 @@ WALK: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "tickets/{number}/confirm"): {"json": {}},
     ("POST", "tickets/{number}/ask"): {"json": {"body": "which mailbox?"}},
     ("POST", "tickets/{number}/reject"): {"json": {"reason": "duplicate"}},
+    ("POST", "tickets/{number}/reopen"): {"json": {"body": "still broken"}},
     ("POST", "tickets/{number}/authority"): {"json": {"authorised": True}},
     ("POST", "tickets/{number}/escalations"): {"json": {"reason": "no progress"}},
     ("GET", "tickets/{number}/attachments/{attachment_id}"): {},

@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db import transaction
 
 from tierdesk import profiles
+from tierdesk.actions import tickets
 from tierdesk.actions.automatic import record_due
 from tierdesk.actions.record import append_many
 from tierdesk.actions.tickets import _party
@@ -115,3 +116,17 @@ def validate_authority(
         )
 
     return _run(actor, number, now, verb)
+
+
+def reopen(*, actor: User, number: str, body: str, now: datetime) -> Event:
+    """The partner's "not solved": its message and the reopening together, or neither."""
+    with transaction.atomic():
+        get_ticket(actor, number)  # an unseen ticket is NotFound before anything else
+        if _party(actor) is not Party.REQUESTER:
+            raise Forbidden("the requester reopens a resolved ticket; the desk changes its status")
+        event = tickets.add_reply(actor=actor, number=number, body=body, now=now)
+        ticket = get_ticket(actor, event.ticket.number, for_update=True)
+        change = process.requester_reopen(profiles.for_ticket(ticket.profile), state_of(ticket))
+        if change is not None:  # the desk's doing, as when a reply reopens it
+            append_many(ticket, [(change, now)], actor=None, now=now)
+        return event

@@ -373,6 +373,16 @@ def reject(request: HttpRequest, number: str, payload: schemas.RejectIn) -> Any:
 
 
 @router.post(
+    "/tickets/{number}/reopen",
+    response={201: schemas.EventOut, **ERRORS},
+    summary="Not solved: the requester's message, and a Resolved ticket back to Open",
+)
+def reopen(request: HttpRequest, number: str, payload: schemas.BodyIn) -> Any:
+    event = process.reopen(actor=actor(request), number=number, body=payload.body, now=clock.now())
+    return Status(201, event_out(event))
+
+
+@router.post(
     "/tickets/{number}/authority",
     response={201: schemas.EventOut, **ERRORS},
     summary="Validate the requester's authority for the end-customer account (provider)",

@@ -26,6 +26,7 @@ from tierdesk.domain.profiles import (
     STATUS_CATEGORIES,
     TARGET_KINDS,
     TARGET_STARTS,
+    ChatRules,
     ClosureRules,
     EmergencyRule,
     EscalationStep,
@@ -546,6 +547,34 @@ def _inbound(r: _Reader, data: Mapping[str, Any], channels: tuple[str, ...]) -> 
     return InboundRules(sources)
 
 
+def _chat(
+    r: _Reader,
+    data: Mapping[str, Any],
+    calendars: Mapping[str, Calendar],
+    default_calendar: str,
+    levels: Mapping[str, Any],
+    severities: Mapping[str, Any],
+    queues: Mapping[str, Any],
+    channels: tuple[str, ...],
+) -> ChatRules | None:
+    section = r.table(data, "", "chat", required=False)
+    if not section:
+        return None
+    path = "chat"
+    r.unknown(section, path, ("calendar", "level", "severity", "queue"))
+    if "chat" not in channels:
+        r.fail(path, "the chat window needs 'chat' among tickets.channels")
+    calendar = r.text(section, path, "calendar", default=default_calendar)
+    r.reference(calendar, f"{path}.calendar", calendars, "calendars")
+    level = r.optional_text(section, path, "level")
+    r.reference(level, f"{path}.level", levels, "levels")
+    severity = r.optional_text(section, path, "severity")
+    r.reference(severity, f"{path}.severity", severities, "severities")
+    queue = r.optional_text(section, path, "queue")
+    r.reference(queue, f"{path}.queue", queues, "queues")
+    return ChatRules(calendar=calendar, level=level, severity=severity, queue=queue)
+
+
 def _contingency(
     r: _Reader,
     data: Mapping[str, Any],
@@ -647,6 +676,7 @@ def parse_profile(
             "status_page",
             "monitoring",
             "inbound",
+            "chat",
             "contingency",
         ),
     )
@@ -1129,6 +1159,7 @@ def parse_profile(
     status_page = _status_page(r, data, severities, calendars, default_calendar)
     monitoring = _monitoring(r, data, severities, channels)
     inbound = _inbound(r, data, channels)
+    chat = _chat(r, data, calendars, default_calendar, levels, severities, queues, channels)
     contingency = _contingency(r, data, severities, calendars)
 
     profile = Profile(
@@ -1176,6 +1207,7 @@ def parse_profile(
         unknown_sender=unknown_sender,
         registration_url=registration_url,
         channel_levels=channel_levels,
+        chat=chat,
         requester_authority=requester_authority,
         contingency=contingency,
     )

@@ -186,6 +186,18 @@ class PerformanceTarget:
 
 
 @dataclass(frozen=True)
+class ChatRules:
+    """The portal's chat window (`[chat]`): the calendar of its opening hours and what a chat's
+    ticket starts with. Outside those hours, or with no engineer of `level` available, the
+    window says so and the message becomes an ordinary ticket answered by e-mail."""
+
+    calendar: str
+    level: str | None = None  # the level whose engineers answer chats (default: intake routing)
+    severity: str | None = None  # the severity a chat's ticket opens with (default: the profile's)
+    queue: str | None = None
+
+
+@dataclass(frozen=True)
 class StatusPageRules:
     """The services a status page shows and the rules for announcing maintenance."""
 
@@ -270,6 +282,7 @@ class Profile:
     form_missing: Mapping[str, str] = field(default_factory=dict)
     monitoring: MonitoringRules | None = None  # none: the desk takes no monitoring alerts
     inbound: InboundRules | None = None  # none: the desk takes no relayed messages
+    chat: ChatRules | None = None  # no `[chat]`: the portal offers no chat window
     # Other ways to reach the provider while a condition holds (CloudCTI 4, LuxCloud 2.8).
     contingency: Mapping[str, ContingencyRoute] = field(default_factory=dict)
 

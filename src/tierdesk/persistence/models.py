@@ -732,6 +732,33 @@ class AdminChange(models.Model):
         return f"{self.verb} {self.object_kind} {self.object_label}"
 
 
+class LiveSocket(models.Model):
+    """An open WebSocket of a member of the provider's staff, for the chat's "first available
+    agent": written when the socket opens, refreshed by its heartbeat, removed when it closes.
+    A row not seen for a while (a process that died) no longer counts."""
+
+    channel = models.CharField(max_length=200, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    opened_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.channel}"
+
+
+class Chat(models.Model):
+    """A ticket opened from the portal's chat window. `live`: an engineer could answer then
+    (within the chat's hours, one available); otherwise it is an ordinary ticket answered by
+    e-mail. The messages are the ticket's public replies: the transcript is the record."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="chat")
+    started_at = models.DateTimeField()
+    live = models.BooleanField()
+
+    def __str__(self) -> str:
+        return f"chat {self.ticket_id}"
+
+
 # Canned replies ------------------------------------------------------------------------------
 
 
@@ -835,3 +862,24 @@ class InboundThread(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.thread} -> {self.ticket_id}"
+
+
+class Heartbeat(models.Model):
+    """One running process of the desk (web, scheduler, worker, mail listener) and what it last
+    did: written every few seconds by the process itself, read by `tierdesk status`, the
+    readiness check and the metrics. Operational state, not part of any ticket's record."""
+
+    component = models.CharField(max_length=20)  # web, scheduler, worker, mail
+    instance = models.CharField(max_length=200)  # host:pid, or the Celery worker's --hostname
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField()
+    # What it last did, e.g. {"sweep": {"at": ISO, "tickets": 3, "events": 4}}.
+    did = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["component", "instance"], name="one_heartbeat_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.component} {self.instance}"

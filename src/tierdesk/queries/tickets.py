@@ -157,15 +157,21 @@ def ticket_record(
         events = list(Event.objects.filter(ticket=ticket).select_related("actor").order_by("seq"))
     for event in events:
         event.ticket = ticket  # each event names its ticket without asking the database again
-    role = Role(actor.role)
     record = [sla.ClockEvent(e.at, e.kind, e.data, e.public, e.seq) for e in events]
+    return record, visible_events(actor, events)
+
+
+def visible_events(actor: User, events: list[Event]) -> list[Event]:
+    """Of a ticket's events, those the actor may see, narrowed to what its side may read: the
+    timeline of the page, the API and the live sockets."""
+    role = Role(actor.role)
     if role is Role.SUPPLIER_CONTACT:
         visible = [e for e in events if disclosure.supplier_sees(actor, e)]
     elif sees_internal(role):
         visible = events
     else:
         visible = [e for e in events if e.public]
-    return record, disclosure.disclose_events(actor, visible)
+    return disclosure.disclose_events(actor, visible)
 
 
 def ticket_attachments(actor: User, ticket: Ticket) -> QuerySet[Attachment]:

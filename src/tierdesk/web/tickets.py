@@ -20,7 +20,7 @@ from tierdesk.actions import process
 from tierdesk.actions import tickets as act
 from tierdesk.domain.errors import DomainError, Forbidden, Invalid, NotFound
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of, sees_internal
-from tierdesk.domain.process import confirmation_outcome
+from tierdesk.domain.process import confirmation_outcome, reopen_target
 from tierdesk.persistence.models import Organisation, SupportTerms, User
 from tierdesk.queries import contingency, disclosure
 from tierdesk.queries import macros as canned
@@ -283,7 +283,7 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
             ]
         if name == "authority" and q.authority_awaiting(ticket) is None:
             continue  # offered while the profile's check waits for the desk
-        if name == "reopen" and (staff or _reopens_to(profile, ticket.status) is None):
+        if name == "reopen" and (staff or reopen_target(profile, ticket.status) is None):
             continue
         if name == "escalate" and not staff:
             form.fields["reason"].label = _(
@@ -292,14 +292,6 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
             )
         built[name] = form
     return built
-
-
-def _reopens_to(profile: Any, status: str) -> str | None:
-    """The open status a requester may move a resolved ticket back to, if any."""
-    spec = profile.statuses.get(status)
-    if spec is None or spec.category != "resolved":
-        return None
-    return next((k for k in spec.requester_to if profile.statuses[k].is_open), None)
 
 
 def _waiting(profile: Any, status: str) -> str | None:
@@ -512,14 +504,7 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
                     )
                 act.change_status(actor=user, number=number, to=waiting, now=now)
         elif verb == "reopen":
-            with transaction.atomic():  # the message and the reopening together, or neither
-                act.add_reply(actor=user, number=number, body=data["body"], now=now)
-                after = q.get_ticket(user, number)
-                target = _reopens_to(profile, after.status)
-                if target is not None:  # the reply itself may already have reopened it
-                    act.change_status(
-                        actor=user, number=number, to=target, reason="requester_reply", now=now
-                    )
+            process.reopen(actor=user, number=number, body=data["body"], now=now)
         elif verb == "reply":
             event = act.add_reply(actor=user, number=number, body=data["body"], now=now)
             number = event.ticket.number  # a reply to a closed ticket opens a follow-up

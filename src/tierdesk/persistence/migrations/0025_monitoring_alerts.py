@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tierdesk", "0022_account_authorised_requesters"),
+        ("tierdesk", "0024_heartbeats"),
     ]
 
     operations = [
