@@ -342,7 +342,14 @@ def token_create(args: argparse.Namespace) -> int:
     expires = now + timedelta(days=args.expires_days) if args.expires_days else None
     try:
         # Logged as the owner's own change: whoever runs this holds the desk's shell.
-        issued = issue_token(actor=user, owner=user, name=args.name, now=now, expires_at=expires)
+        issued = issue_token(
+            actor=user,
+            owner=user,
+            name=args.name,
+            now=now,
+            expires_at=expires,
+            scope=args.scope or "",
+        )
     except Invalid as exc:
         return _refused(exc)
     print(issued.secret)
@@ -812,6 +819,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--user", required=True)
     p.add_argument("--name", default="cli")
     p.add_argument("--expires-days", type=int, default=None)
+    p.add_argument(
+        "--scope",
+        choices=["monitoring", "messages"],
+        default=None,
+        help="a token for one intake only: the Alertmanager receiver or the message webhook",
+    )
     p.set_defaults(handler="token create")
     p = token.add_parser("revoke", help="revoke a token by its id")
     p.add_argument("--user", required=True)
