@@ -108,6 +108,7 @@ def token_out(token: ApiToken) -> dict[str, Any]:
         "expires_at": token.expires_at,
         "last_used_at": token.last_used_at,
         "revoked_at": token.revoked_at,
+        "scope": token.scope,
     }
 
 
@@ -590,7 +591,12 @@ def create_token(request: HttpRequest, payload: s.AdminTokenIn) -> Any:
             "times need a time zone", fields={"expires_at": "add a time zone, e.g. Z or +01:00"}
         )
     issued = tokens.issue_token(
-        actor=user, owner=owner, name=payload.name, now=clock.now(), expires_at=expires
+        actor=user,
+        owner=owner,
+        name=payload.name,
+        now=clock.now(),
+        expires_at=expires,
+        scope=payload.scope,
     )
     return Status(201, {**token_out(issued.token), "secret": issued.secret})
 

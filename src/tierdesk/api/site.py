@@ -10,10 +10,12 @@ from ninja import NinjaAPI, Schema
 from tierdesk import __version__
 from tierdesk.api import errors
 from tierdesk.api.administration import router as administration
+from tierdesk.api.alerts import router as alerts
 from tierdesk.api.auth import ActiveSession, BearerToken, actor
 from tierdesk.api.bulk import router as bulk
 from tierdesk.api.chat import router as chat
 from tierdesk.api.idempotency import document as document_idempotency
+from tierdesk.api.inbound import router as inbound
 from tierdesk.api.kb import router as kb
 from tierdesk.api.macros import router as macros
 from tierdesk.api.reports import router as reports
@@ -43,6 +45,8 @@ api.add_router("/", kb)
 api.add_router("/", status)
 api.add_router("/", reports)
 api.add_router("/", administration)
+api.add_router("/", alerts)
+api.add_router("/", inbound)
 api.add_router("/", chat)
 api.add_router("/", macros)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from tierdesk.config import env
+from tierdesk.config import env, logs
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = env.data_dir()
@@ -32,6 +32,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id and the request's log line cover everything below, redirects too.
+    "tierdesk.config.observe.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -176,6 +178,21 @@ TIERDESK = {
     "IDEMPOTENCY_KEEP_HOURS": env.integer("IDEMPOTENCY_KEEP_HOURS", 24, low=1),
     "IDEMPOTENCY_IN_FLIGHT_SECONDS": env.integer("IDEMPOTENCY_IN_FLIGHT_SECONDS", 60, low=1),
     "BROKER_URL": env.get("BROKER_URL") or "",
+    # Redis redelivers a task not acknowledged within this many seconds (tasks are acknowledged
+    # when done, so this must exceed the longest sweep or outbox run).
+    "VISIBILITY_TIMEOUT": env.integer(
+        "VISIBILITY_TIMEOUT", env.integer("CELERY_VISIBILITY_TIMEOUT", 300, low=1), low=1
+    ),
+    # How often the IMAP mailboxes are polled.
+    "MAIL_POLL_SECONDS": env.integer("MAIL_POLL_SECONDS", 30, low=1),
+    # Every process writes its heartbeat this often; one unheard for STALE seconds (or a sweep or
+    # outbox run older than that) makes `tierdesk status` and the readiness check complain.
+    "HEARTBEAT_SECONDS": env.integer("HEARTBEAT_SECONDS", 15, low=1),
+    "HEARTBEAT_STALE_SECONDS": env.integer("HEARTBEAT_STALE_SECONDS", 60, low=1),
+    "HEARTBEAT_FORGET_HOURS": env.integer("HEARTBEAT_FORGET_HOURS", 24, low=1),
+    # /metrics answers a request bearing this token, or from these addresses (default: loopback).
+    "METRICS_TOKEN": env.get("METRICS_TOKEN") or "",
+    "METRICS_ALLOWED": env.listing("METRICS_ALLOWED", ["127.0.0.1/32", "::1/128"]),
     "MAIL_DOMAIN": env.get("MAIL_DOMAIN") or "tierdesk.localhost",
     # A sender writing more than this many messages in this many minutes is throttled, not answered.
     "MAIL_THROTTLE": (
@@ -216,11 +233,7 @@ else:
 # Attachments are streamed to disk beyond this size rather than held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.get("LOG_LEVEL") or "INFO"},
-    "loggers": {"django.request": {"level": "ERROR"}},
-}
+LOG_FORMAT = env.choice("LOG_FORMAT", "plain", ("plain", "json"))
+LOGGING = logs.config(LOG_FORMAT, env.get("LOG_LEVEL") or "INFO")
+# Load balancers and Prometheus probe over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]

@@ -34,6 +34,7 @@ REASONS = {
     "resolved_timeout": "resolved long enough",
     "awaiting_confirmation": "please confirm that it is solved",
     "awaiting_reply": "waiting for your answer",
+    "alert_resolved": "the monitoring alert is resolved",
 }
 
 

@@ -249,6 +249,9 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # "" for a personal token (the whole API as its person); otherwise the one intake it opens:
+    # "monitoring" (the Alertmanager receiver) or "messages" (the relayed-message webhook).
+    scope = models.CharField(max_length=20, blank=True, default="", db_default="")
 
     def __str__(self) -> str:
         return f"{self.key_id} ({self.name})"
@@ -827,3 +830,88 @@ class CannedReplyText(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reply_id} {self.language}"
+
+
+# Intake from other systems ---------------------------------------------------------------------
+
+
+class MonitoringAlert(models.Model):
+    """Which ticket an alert (by fingerprint, or its Alertmanager group) was opened as, per
+    organisation; a later firing of the same alert is added to that ticket while it is open."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=100)
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="monitoring_alerts")
+    opened_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "key", "ticket"], name="one_alert_row_per_ticket"
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "key", "-id"], name="alert_by_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key} -> {self.ticket_id}"
+
+
+class MonitoringDelivery(models.Model):
+    """One alert state received (fingerprint, startsAt and status): delivered again, it changes
+    nothing. Unique per organisation, so exactly once is a property of the database."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=64)
+    ticket = models.ForeignKey(Ticket, null=True, on_delete=models.PROTECT, related_name="+")
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="one_delivery_per_alert")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} at {self.received_at}"
+
+
+class InboundThread(models.Model):
+    """A conversation relayed by a bridge (source and its own thread id, per organisation of the
+    bridge's token) and the ticket it is."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=40)
+    thread = models.CharField(max_length=200)
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="inbound_threads")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "source", "thread"], name="one_ticket_per_thread"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.thread} -> {self.ticket_id}"
+
+
+class Heartbeat(models.Model):
+    """One running process of the desk (web, scheduler, worker, mail listener) and what it last
+    did: written every few seconds by the process itself, read by `tierdesk status`, the
+    readiness check and the metrics. Operational state, not part of any ticket's record."""
+
+    component = models.CharField(max_length=20)  # web, scheduler, worker, mail
+    instance = models.CharField(max_length=200)  # host:pid, or the Celery worker's --hostname
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField()
+    # What it last did, e.g. {"sweep": {"at": ISO, "tickets": 3, "events": 4}}.
+    did = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["component", "instance"], name="one_heartbeat_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.component} {self.instance}"

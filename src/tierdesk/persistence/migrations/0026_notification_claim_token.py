@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tierdesk", "0023_live_sockets_and_chats"),
+        ("tierdesk", "0025_monitoring_alerts"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tierdesk", "0024_notification_claim_token"),
+        ("tierdesk", "0026_notification_claim_token"),
     ]
 
     operations = [
