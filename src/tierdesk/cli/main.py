@@ -95,6 +95,9 @@ def serve(args: argparse.Namespace) -> int:
             self.cfg.set("post_worker_init", _web_worker_started)
             self.cfg.set("worker_exit", _web_worker_stopping)
             self.cfg.set("child_exit", _web_worker_exited)
+            # A worker forked from this process must not hold the scheduler's pipe open, or a
+            # killed server would leave the scheduler running as long as an orphaned worker.
+            self.cfg.set("post_fork", _close_in_worker)
 
         def load(self) -> object:
             from tierdesk.config.asgi import application
@@ -102,10 +105,17 @@ def serve(args: argparse.Namespace) -> int:
             return application
 
     scheduler = None
+    held: list[int] = []
+
+    def _close_in_worker(server: object, worker: object) -> None:
+        for fd in held:
+            os.close(fd)
+
     if not args.no_scheduler and not settings.TIERDESK["BROKER_URL"]:
         # The scheduler watches this pipe and stops when this process is gone, however it went,
         # so a killed server leaves no scheduler holding the desk's scheduler lock.
         watch_fd, _alive = os.pipe()
+        held.append(_alive)
         scheduler = subprocess.Popen(  # noqa: S603 - our own command
             [sys.executable, "-m", "tierdesk", "scheduler", "--parent-fd", str(watch_fd)],
             pass_fds=(watch_fd,),
