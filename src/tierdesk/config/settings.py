@@ -45,6 +45,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tierdesk.api.limits.UploadLimitMiddleware",
     "tierdesk.config.middleware.RefuseNulMiddleware",
+    # Just outside the request transaction: takes the key first, keeps the answer with the change.
+    "tierdesk.api.idempotency.IdempotencyMiddleware",
     "tierdesk.config.middleware.RequestTransactionMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lockout page.
     "axes.middleware.AxesMiddleware",
@@ -163,8 +165,18 @@ TIERDESK = {
     "MAX_UPLOAD_BYTES": env.integer("MAX_UPLOAD_BYTES", 20 * 1024 * 1024, low=1),
     "SCHEDULER_INTERVAL": env.integer("SCHEDULER_INTERVAL", 5, low=1),
     "SWEEP_LIMIT": env.integer("SWEEP_LIMIT", 10_000, low=1),
-    # How long a worker may hold claimed notifications before another takes them over.
-    "OUTBOX_LEASE_SECONDS": env.integer("OUTBOX_LEASE_SECONDS", 300, low=1),
+    # The outbox: how long a claim holds without renewal (renewed every third of it while a
+    # worker sends, so a dead worker's rows come back after one lease), how many rows one claim
+    # takes, the first retry's wait (doubled each time, capped) and the attempts before parking.
+    "OUTBOX_LEASE_SECONDS": env.integer("OUTBOX_LEASE_SECONDS", 15, low=1),
+    "OUTBOX_BATCH": env.integer("OUTBOX_BATCH", 10, low=1),
+    "OUTBOX_BACKOFF_SECONDS": env.integer("OUTBOX_BACKOFF_SECONDS", 120, low=1),
+    "OUTBOX_BACKOFF_MAX_SECONDS": env.integer("OUTBOX_BACKOFF_MAX_SECONDS", 6 * 3600, low=1),
+    "OUTBOX_MAX_ATTEMPTS": env.integer("OUTBOX_MAX_ATTEMPTS", 8, low=1),
+    # API calls with an Idempotency-Key: how long the first answer is kept, and how long a
+    # running first request holds the key before a retry may take it over (its process died).
+    "IDEMPOTENCY_KEEP_HOURS": env.integer("IDEMPOTENCY_KEEP_HOURS", 24, low=1),
+    "IDEMPOTENCY_IN_FLIGHT_SECONDS": env.integer("IDEMPOTENCY_IN_FLIGHT_SECONDS", 60, low=1),
     "BROKER_URL": env.get("BROKER_URL") or "",
     # Redis redelivers a task not acknowledged within this many seconds (tasks are acknowledged
     # when done, so this must exceed the longest sweep or outbox run).

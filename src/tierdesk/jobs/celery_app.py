@@ -44,6 +44,7 @@ app.conf.update(
             "options": {"expires": interval * 2},
         },
         "sessions": {"task": "tierdesk.clear_sessions", "schedule": 3600.0},
+        "idempotency": {"task": "tierdesk.forget_idempotency_keys", "schedule": 3600.0},
         "heartbeats": {"task": "tierdesk.forget_heartbeats", "schedule": 3600.0},
         "mail": {
             "task": "tierdesk.mail_poll",
@@ -115,6 +116,14 @@ def clear_sessions_task() -> int:
 
     close_old_connections()
     return clear_expired_sessions(clock.now())
+
+
+@app.task(name="tierdesk.forget_idempotency_keys")
+def forget_idempotency_keys_task() -> int:
+    from tierdesk.jobs.registry import forget_idempotency_keys
+
+    close_old_connections()
+    return forget_idempotency_keys(clock.now())
 
 
 @app.task(name="tierdesk.mail_poll", bind=True)

@@ -16,6 +16,12 @@ def clear_expired_sessions(now: datetime) -> int:
     return deleted
 
 
+def forget_idempotency_keys(now: datetime) -> int:
+    from tierdesk.actions.idempotency import forget_expired
+
+    return forget_expired(now)
+
+
 def run_sweep(now: datetime) -> int:
     from tierdesk.jobs.sweep import sweep
 
@@ -59,5 +65,6 @@ JOBS = [
     Job("mail_poll", timedelta(seconds=settings.TIERDESK["MAIL_POLL_SECONDS"]), run_mail_poll),
     Job("mail_pending", timedelta(seconds=30), run_mail_pending),
     Job("clear_expired_sessions", timedelta(hours=1), clear_expired_sessions),
+    Job("forget_idempotency_keys", timedelta(hours=1), forget_idempotency_keys),
     Job("forget_heartbeats", timedelta(hours=1), forget_heartbeats),
 ]

@@ -339,6 +339,8 @@ class Notification(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
     claimed_until = models.DateTimeField(null=True)
+    # Who holds the claim: each claim's own token, checked by every update its worker makes.
+    claim_token = models.CharField(max_length=32, blank=True, default="")
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True)
     last_error = models.TextField(blank=True)
@@ -730,6 +732,36 @@ class AdminChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verb} {self.object_kind} {self.object_label}"
+
+
+class IdempotencyKey(models.Model):
+    """An API call made with an `Idempotency-Key` header, and its answer once it succeeded.
+
+    One row per credential and key (`scope`: a digest of the presented token, or the session's
+    user). While the first request runs the row has no status and a short `locked_until`; its
+    answer is written in the same transaction as its change, so either both are kept or neither.
+    Kept for `IDEMPOTENCY_KEEP_HOURS`; older rows are forgotten on read and by an hourly job.
+    """
+
+    scope = models.CharField(max_length=80)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    status = models.PositiveSmallIntegerField(null=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(default=b"")
+    claim_token = models.CharField(max_length=32)
+    locked_until = models.DateTimeField(null=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} ({self.key})"
 
 
 class LiveSocket(models.Model):
