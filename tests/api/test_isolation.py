@@ -32,6 +32,8 @@ WALK: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "tickets/{number}/ask"): {"json": {"body": "which mailbox?"}},
     ("POST", "tickets/{number}/reject"): {"json": {"reason": "duplicate"}},
     ("POST", "tickets/{number}/reopen"): {"json": {"body": "still broken"}},
+    ("GET", "tickets/{number}/chat"): {},
+    ("POST", "tickets/{number}/chat"): {"json": {"body": "hello"}},
     ("POST", "tickets/{number}/authority"): {"json": {"authorised": True}},
     ("POST", "tickets/{number}/escalations"): {"json": {"reason": "no progress"}},
     ("GET", "tickets/{number}/attachments/{attachment_id}"): {},

@@ -9,6 +9,7 @@ import json
 from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.test import Client
 
 from tests.conftest import ApiClient, Desk
@@ -18,6 +19,8 @@ from tierdesk.actions import status as status_actions
 from tierdesk.actions import tickets as act
 from tierdesk.actions.automatic import record_due
 from tierdesk.actions.organisations import edit_organisation
+from tierdesk.actions.record import append
+from tierdesk.domain import monitoring
 from tierdesk.domain.events import EventKind
 from tierdesk.persistence.models import Event, Notification, Service, Ticket, User
 
@@ -124,6 +127,7 @@ def _every_kind(desk: Desk, fixed_clock) -> Ticket:  # type: ignore[no-untyped-d
         now=clock.now(),
     )
     later()
+    _alerts(number)
     process.reject(
         actor=desk.l2, number=number, reason="multiple_issues", note="One issue per ticket, please.",
         now=clock.now(),
@@ -132,6 +136,26 @@ def _every_kind(desk: Desk, fixed_clock) -> Ticket:  # type: ignore[no-untyped-d
     # A reply to a closed ticket opens a follow-up with a new number.
     act.add_reply(actor=desk.north_user, number=number, body="It is back again.", now=clock.now())
     return Ticket.objects.get(number=number)
+
+
+def _alerts(number: str) -> None:
+    """A monitoring alert firing and resolved, recorded on the ticket as the receiver does."""
+    rules = profiles.active().monitoring
+    assert rules is not None
+    for state in ("firing", "resolved"):
+        alert = {
+            "status": state,
+            "labels": {"alertname": "MailQueueTooLong", "severity": "warning"},
+            "annotations": {"summary": "Outbound mail queue is long"},
+            "startsAt": "2026-03-10T09:00:00Z",
+            "generatorURL": "https://prometheus.example.com/graph?g0.expr=queue",
+        }
+        body = {"version": "4", "groupKey": "{}:{}", "status": state, "alerts": [alert]}
+        delivery = monitoring.read(rules, body)
+        with transaction.atomic():
+            locked = Ticket.objects.select_for_update().get(number=number)
+            change = monitoring.change(delivery.alerts[0], group_key=delivery.group_key)
+            append(locked, change, actor=None, now=clock.now())
 
 
 def test_a_ticket_with_every_event_kind_renders_for_every_role(desk: Desk, fixed_clock) -> None:  # type: ignore[no-untyped-def]

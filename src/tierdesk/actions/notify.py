@@ -53,6 +53,11 @@ def _level_agents(level: str) -> list[User]:
     )
 
 
+# What a supplier's contacts serving a level are told as its people: a ticket opened at their
+# level and a hand-over to it. The partner's replies and the desk's SLA talk are not theirs.
+SUPPLIER_TOLD = frozenset({"created", "level_changed"})
+
+
 def _handed_over_by(ticket: Ticket) -> User | None:
     """The agent who last handed the ticket to a supplier."""
     for event in Event.objects.filter(ticket=ticket, kind="status_changed").order_by("-seq"):
@@ -94,13 +99,21 @@ def notifications_for(
         elif notice.role == notify.ASSIGNEE and ticket.assignee is not None:
             people = [(ticket.assignee.email, ticket.assignee)]
         elif notice.role == notify.LEVEL:
-            people = [(u.email, u) for u in level_agents(ticket.level)]
+            people = [
+                (u.email, u)
+                for u in level_agents(ticket.level)
+                if u.role != Role.SUPPLIER_CONTACT or event.kind in SUPPLIER_TOLD
+            ]
         elif notice.role == notify.TECHNICIANS:
             # The ticket's own technician when it has one, else every agent of its level.
             people = (
                 [(ticket.assignee.email, ticket.assignee)]
                 if ticket.assignee is not None
-                else [(u.email, u) for u in level_agents(ticket.level)]
+                else [
+                    (u.email, u)
+                    for u in level_agents(ticket.level)
+                    if u.role != Role.SUPPLIER_CONTACT or event.kind in SUPPLIER_TOLD
+                ]
             )
         elif notice.role == notify.HANDED_OVER_BY:
             agent = _handed_over_by(ticket)

@@ -110,6 +110,7 @@ def token_out(token: ApiToken) -> dict[str, Any]:
         "expires_at": token.expires_at,
         "last_used_at": token.last_used_at,
         "revoked_at": token.revoked_at,
+        "scope": token.scope,
     }
 
 
@@ -590,7 +591,12 @@ def create_token(request: HttpRequest, payload: s.AdminTokenIn) -> Any:
     if expires is not None:
         expires = aware(expires, zone_for(user))
     issued = tokens.issue_token(
-        actor=user, owner=owner, name=payload.name, now=clock.now(), expires_at=expires
+        actor=user,
+        owner=owner,
+        name=payload.name,
+        now=clock.now(),
+        expires_at=expires,
+        scope=payload.scope,
     )
     return Status(201, {**token_out(issued.token), "secret": issued.secret})
 

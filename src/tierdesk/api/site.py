@@ -2,27 +2,40 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
 
 from tierdesk import __version__
 from tierdesk.api import errors
 from tierdesk.api.administration import router as administration
+from tierdesk.api.alerts import router as alerts
 from tierdesk.api.auth import ActiveSession, BearerToken, actor
 from tierdesk.api.bulk import router as bulk
 from tierdesk.api.chat import router as chat
+from tierdesk.api.idempotency import document as document_idempotency
+from tierdesk.api.inbound import router as inbound
 from tierdesk.api.kb import router as kb
 from tierdesk.api.macros import router as macros
 from tierdesk.api.reports import router as reports
 from tierdesk.api.status import router as status
 from tierdesk.api.tickets import router as tickets
 
-api = NinjaAPI(
+
+class Api(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        # The Idempotency-Key header is honoured by a middleware: documented on every operation.
+        return document_idempotency(super().get_openapi_schema(**kwargs))
+
+
+api = Api(
     title="Tierdesk API",
     version="1",
     urls_namespace="api-v1",
     description=f"Tierdesk {__version__}. Authenticate with `Authorization: Bearer <token>` "
-    "(create one with `tierdesk token create`) or the page session.",
+    "(create one with `tierdesk token create`) or the page session. Changing calls accept an "
+    "`Idempotency-Key` header, so a retried call is done once.",
     auth=[BearerToken(), ActiveSession()],
 )
 errors.install(api)
@@ -32,6 +45,8 @@ api.add_router("/", kb)
 api.add_router("/", status)
 api.add_router("/", reports)
 api.add_router("/", administration)
+api.add_router("/", alerts)
+api.add_router("/", inbound)
 api.add_router("/", chat)
 api.add_router("/", macros)
 

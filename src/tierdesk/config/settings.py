@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from tierdesk.config import env
+from tierdesk.config import env, logs
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = env.data_dir()
@@ -32,6 +32,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id and the request's log line cover everything below, redirects too.
+    "tierdesk.config.observe.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -44,6 +46,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tierdesk.api.limits.UploadLimitMiddleware",
     "tierdesk.config.middleware.RefuseNulMiddleware",
+    # Just outside the request transaction: takes the key first, keeps the answer with the change.
+    "tierdesk.api.idempotency.IdempotencyMiddleware",
     "tierdesk.config.middleware.RequestTransactionMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lockout page.
     "axes.middleware.AxesMiddleware",
@@ -162,9 +166,34 @@ TIERDESK = {
     "MAX_UPLOAD_BYTES": env.integer("MAX_UPLOAD_BYTES", 20 * 1024 * 1024, low=1),
     "SCHEDULER_INTERVAL": env.integer("SCHEDULER_INTERVAL", 5, low=1),
     "SWEEP_LIMIT": env.integer("SWEEP_LIMIT", 10_000, low=1),
-    # How long a worker may hold claimed notifications before another takes them over.
-    "OUTBOX_LEASE_SECONDS": env.integer("OUTBOX_LEASE_SECONDS", 300, low=1),
+    # The outbox: how long a claim holds without renewal (renewed every third of it while a
+    # worker sends, so a dead worker's rows come back after one lease), how many rows one claim
+    # takes, the first retry's wait (doubled each time, capped) and the attempts before parking.
+    "OUTBOX_LEASE_SECONDS": env.integer("OUTBOX_LEASE_SECONDS", 15, low=1),
+    "OUTBOX_BATCH": env.integer("OUTBOX_BATCH", 10, low=1),
+    "OUTBOX_BACKOFF_SECONDS": env.integer("OUTBOX_BACKOFF_SECONDS", 120, low=1),
+    "OUTBOX_BACKOFF_MAX_SECONDS": env.integer("OUTBOX_BACKOFF_MAX_SECONDS", 6 * 3600, low=1),
+    "OUTBOX_MAX_ATTEMPTS": env.integer("OUTBOX_MAX_ATTEMPTS", 8, low=1),
+    # API calls with an Idempotency-Key: how long the first answer is kept, and how long a
+    # running first request holds the key before a retry may take it over (its process died).
+    "IDEMPOTENCY_KEEP_HOURS": env.integer("IDEMPOTENCY_KEEP_HOURS", 24, low=1),
+    "IDEMPOTENCY_IN_FLIGHT_SECONDS": env.integer("IDEMPOTENCY_IN_FLIGHT_SECONDS", 60, low=1),
     "BROKER_URL": env.get("BROKER_URL") or "",
+    # Redis redelivers a task not acknowledged within this many seconds (tasks are acknowledged
+    # when done, so this must exceed the longest sweep or outbox run).
+    "VISIBILITY_TIMEOUT": env.integer(
+        "VISIBILITY_TIMEOUT", env.integer("CELERY_VISIBILITY_TIMEOUT", 300, low=1), low=1
+    ),
+    # How often the IMAP mailboxes are polled.
+    "MAIL_POLL_SECONDS": env.integer("MAIL_POLL_SECONDS", 30, low=1),
+    # Every process writes its heartbeat this often; one unheard for STALE seconds (or a sweep or
+    # outbox run older than that) makes `tierdesk status` and the readiness check complain.
+    "HEARTBEAT_SECONDS": env.integer("HEARTBEAT_SECONDS", 15, low=1),
+    "HEARTBEAT_STALE_SECONDS": env.integer("HEARTBEAT_STALE_SECONDS", 60, low=1),
+    "HEARTBEAT_FORGET_HOURS": env.integer("HEARTBEAT_FORGET_HOURS", 24, low=1),
+    # /metrics answers a request bearing this token, or from these addresses (default: loopback).
+    "METRICS_TOKEN": env.get("METRICS_TOKEN") or "",
+    "METRICS_ALLOWED": env.listing("METRICS_ALLOWED", ["127.0.0.1/32", "::1/128"]),
     "MAIL_DOMAIN": env.get("MAIL_DOMAIN") or "tierdesk.localhost",
     # A sender writing more than this many messages in this many minutes is throttled, not answered.
     "MAIL_THROTTLE": (
@@ -205,11 +234,7 @@ else:
 # Attachments are streamed to disk beyond this size rather than held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.get("LOG_LEVEL") or "INFO"},
-    "loggers": {"django.request": {"level": "ERROR"}},
-}
+LOG_FORMAT = env.choice("LOG_FORMAT", "plain", ("plain", "json"))
+LOGGING = logs.config(LOG_FORMAT, env.get("LOG_LEVEL") or "INFO")
+# Load balancers and Prometheus probe over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]

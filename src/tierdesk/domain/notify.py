@@ -53,6 +53,7 @@ REASONS = {
     "resolved_timeout": _("resolved long enough"),
     "awaiting_confirmation": _("please confirm that it is solved"),
     "awaiting_reply": _("waiting for your answer"),
+    "alert_resolved": _("the monitoring alert is resolved"),
 }
 
 

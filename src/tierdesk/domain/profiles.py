@@ -212,6 +212,31 @@ class StatusPageRules:
 
 
 @dataclass(frozen=True)
+class MonitoringRules:
+    """How alerts from a monitoring system (Prometheus Alertmanager) become tickets: one ticket
+    per alert (`fingerprint`) or per Alertmanager group (`group`), its severity read from a
+    label, and whether a resolved alert resolves its ticket (Zynstra's Monitoring Console)."""
+
+    group_by: str  # fingerprint | group
+    severity_label: str
+    severities: Mapping[str, str]  # the label's value -> a severity key of the profile
+    default_severity: str
+    resolve_on_resolved: bool
+    account_label: str  # the label naming the end-customer account (its slug or reference)
+
+
+MONITORING_GROUPING = ("fingerprint", "group")
+
+
+@dataclass(frozen=True)
+class InboundRules:
+    """Messages relayed by a bridge (a chat, a social network's direct messages): which sources
+    the desk takes and the channel each source's tickets are opened on."""
+
+    sources: Mapping[str, str]  # source name -> channel
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     version: str
@@ -255,6 +280,8 @@ class Profile:
     # Per channel without a form (e-mail, chat): what a report lacking the form's required
     # fields gets: "ask" (opened, and an automatic question lists what is missing) or "flag".
     form_missing: Mapping[str, str] = field(default_factory=dict)
+    monitoring: MonitoringRules | None = None  # none: the desk takes no monitoring alerts
+    inbound: InboundRules | None = None  # none: the desk takes no relayed messages
     chat: ChatRules | None = None  # no `[chat]`: the portal offers no chat window
     # Other ways to reach the provider while a condition holds (CloudCTI 4, LuxCloud 2.8).
     contingency: Mapping[str, ContingencyRoute] = field(default_factory=dict)

@@ -19,6 +19,7 @@ from tierdesk.domain.errors import Forbidden, Invalid, NotFound
 from tierdesk.domain.events import EventKind
 from tierdesk.domain.parties import (
     ROLE_PARTY,
+    OrganisationKind,
     Party,
     Role,
     party_of,
@@ -57,6 +58,15 @@ def level_scope(actor: User) -> LevelScope:
     return agent_scope(profiles.active().levels, members)
 
 
+def served_levels(actor: User) -> list[str]:
+    """The supplier-staffed levels of the profile a supplier contact works at."""
+    levels = profiles.active().levels
+    members = LevelMembership.objects.filter(user=actor).values_list("level", flat=True)
+    return sorted(
+        k for k in members if k in levels and levels[k].staffed_by is OrganisationKind.SUPPLIER
+    )
+
+
 def assignable(level: str | None = None) -> QuerySet[User]:
     """Who a ticket may be assigned to: the provider's active staff (the one rule the page
     offers and the action checks), the members of `level` first."""
@@ -84,8 +94,14 @@ def visible_tickets(actor: User) -> QuerySet[Ticket]:
     if party_of(role) is Party.REQUESTER and actor.organisation_id is not None:
         return tickets.filter(organisation_id=actor.organisation_id)
     if role is Role.SUPPLIER_CONTACT and actor.organisation_id is not None:
-        # A supplier sees the tickets handed to it (On-hold naming its organisation), no others.
-        return tickets.filter(supplier=actor.organisation.slug)
+        # A supplier sees the tickets handed to it (On-hold naming its organisation), and the
+        # tickets at a supplier-staffed level its contact serves that are not another
+        # supplier's (Zynstra: the console routes a failure straight to the vendor's L3).
+        slug = actor.organisation.slug
+        served = served_levels(actor)
+        if not served:
+            return tickets.filter(supplier=slug)
+        return tickets.filter(Q(supplier=slug) | Q(level__in=served, supplier__in=("", slug)))
     return tickets.none()
 
 

@@ -188,6 +188,25 @@ def _notification_rules(profile: Profile) -> list[dict[str, Any]]:
     return rows
 
 
+def _monitoring(profile: Profile) -> dict[str, Any] | None:
+    rules = profile.monitoring
+    if rules is None:
+        return None
+    severities = profile.severities
+
+    def label(key: str) -> str:
+        return severities[key].label if key in severities else key
+
+    return {
+        "group_by": rules.group_by,
+        "severity_label": rules.severity_label,
+        "severities": [(value, label(key)) for value, key in rules.severities.items()],
+        "default": label(rules.default_severity or profile.default_severity),
+        "account_label": rules.account_label,
+        "resolve": rules.resolve_on_resolved,
+    }
+
+
 def describe(profile: Profile, years: range) -> dict[str, Any]:
     """The profile's resolved content in labels and words, for the template."""
     levels = profile.levels
@@ -357,6 +376,11 @@ def describe(profile: Profile, years: range) -> dict[str, Any]:
             "maintenance_outside": page.maintenance_outside or "",
             "short_notice": SHORT_NOTICE.get(page.short_notice, page.short_notice),
         },
+        "monitoring": _monitoring(profile),
+        "inbound": [
+            {"source": source, "channel": CHANNELS.get(channel, channel)}
+            for source, channel in (profile.inbound.sources.items() if profile.inbound else ())
+        ],
         "notifications": _notification_rules(profile),
         "sla_notify": profile.sla_notify,
         "unknown_sender": profile.unknown_sender,

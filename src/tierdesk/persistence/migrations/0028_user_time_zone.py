@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tierdesk", "0023_live_sockets_and_chats"),
+        ("tierdesk", "0027_idempotency_keys"),
     ]
 
     operations = [
