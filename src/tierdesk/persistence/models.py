@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tierdesk.domain.parties import OrganisationKind, Role
 
@@ -64,6 +65,8 @@ class User(AbstractUser):
     )
     phone = models.CharField(max_length=40, blank=True)
     language = models.CharField(max_length=8, default="en")
+    # The zone the person reads times in (an IANA name); empty: the desk's own zone.
+    time_zone = models.CharField(max_length=64, blank=True, default="")
     # Optional second factor (RFC 6238). The secret is kept until enabled with a valid code.
     totp_secret = models.CharField(max_length=64, blank=True)
     totp_enabled = models.BooleanField(default=False)
@@ -513,17 +516,17 @@ class ArticleOpen(models.Model):
 # Status and maintenance -----------------------------------------------------------------------
 
 SERVICE_STATES = [
-    ("operational", "Operational"),
-    ("degraded", "Degraded performance"),
-    ("partial_outage", "Partial outage"),
-    ("major_outage", "Major outage"),
-    ("maintenance", "Under maintenance"),
+    ("operational", _("Operational")),
+    ("degraded", _("Degraded performance")),
+    ("partial_outage", _("Partial outage")),
+    ("major_outage", _("Major outage")),
+    ("maintenance", _("Under maintenance")),
 ]
 INCIDENT_STATES = [
-    ("investigating", "Investigating"),
-    ("identified", "Identified"),
-    ("monitoring", "Monitoring"),
-    ("resolved", "Resolved"),
+    ("investigating", _("Investigating")),
+    ("identified", _("Identified")),
+    ("monitoring", _("Monitoring")),
+    ("resolved", _("Resolved")),
 ]
 
 

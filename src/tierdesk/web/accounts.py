@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 
 from tierdesk import clock
 from tierdesk.actions import accounts as act
@@ -23,6 +24,7 @@ from tierdesk.actions.notify import system_notice
 from tierdesk.domain.errors import DomainError, NotFound
 from tierdesk.domain.parties import Party, Role, party_of
 from tierdesk.persistence.models import Organisation, OrganisationDomain, User
+from tierdesk.queries.zones import choosable, desk_zone
 from tierdesk.web.forms import show_errors
 
 PENDING = "tierdesk.pending_second_factor"
@@ -49,7 +51,7 @@ class LoginView(auth_views.LoginView):
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="Code from your authenticator app",
+        label=_("Code from your authenticator app"),
         max_length=10,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
@@ -76,16 +78,16 @@ def login_code(request: HttpRequest) -> HttpResponse:
             request.session.pop(PENDING, None)
             return redirect("login")
         request.session[PENDING] = {**pending, "tries": tries}
-        form.add_error("code", "is not valid; check the time on your device")
+        form.add_error("code", _("is not valid; check the time on your device"))
     return render(
         request, "tierdesk/login_code.html", {"form": form}, status=422 if form.errors else 200
     )
 
 
 class RegisterForm(forms.Form):
-    first_name = forms.CharField(label="First name", max_length=150)
-    last_name = forms.CharField(label="Last name", max_length=150, required=False)
-    email = forms.EmailField(label="Work e-mail address", max_length=254)
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Work e-mail address"), max_length=254)
 
 
 def register(request: HttpRequest) -> HttpResponse:
@@ -196,14 +198,27 @@ def account(request: HttpRequest) -> HttpResponse:
                 return redirect("account")
         except DomainError as exc:
             show_errors(form, exc)
+    zone_form = ZoneForm(
+        request.POST if request.POST.get("verb") == "zone" else None,
+        initial={"time_zone": user.time_zone},
+    )
+    if request.POST.get("verb") == "zone" and zone_form.is_valid():
+        try:
+            act.set_time_zone(user=user, zone=zone_form.cleaned_data["time_zone"])
+            return redirect("account")
+        except DomainError as exc:
+            show_errors(zone_form, exc)
     setting_up = bool(user.totp_secret) and not user.totp_enabled
     context = {
+        "zone_form": zone_form,
+        "desk_zone": desk_zone().key,
         "form": form,
         "setting_up": setting_up,
         "secret": user.totp_secret if setting_up else "",
         "uri": act.provisioning_uri(user) if setting_up else "",
     }
-    return render(request, "tierdesk/account.html", context, status=422 if form.errors else 200)
+    failed = form.errors or zone_form.errors
+    return render(request, "tierdesk/account.html", context, status=422 if failed else 200)
 
 
 def _organisation(request: HttpRequest) -> Organisation:
@@ -227,12 +242,21 @@ def _user_id(text: str) -> int:
     return int(text)
 
 
+class ZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(label=_("Show times in"), required=False, choices=())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        desk = _("The desk's time zone (%(zone)s)") % {"zone": desk_zone().key}
+        self.fields["time_zone"].choices = [("", desk)] + [(z, z) for z in choosable()]
+
+
 class DomainForm(forms.Form):
-    domain = forms.CharField(label="E-mail domain (e.g. example.com)", max_length=253)
+    domain = forms.CharField(label=_("E-mail domain (e.g. example.com)"), max_length=253)
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="CSV file: email, first_name, last_name, role")
+    file = forms.FileField(label=_("CSV file"))
 
 
 @login_required

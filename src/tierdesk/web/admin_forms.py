@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from tierdesk import profiles
 from tierdesk.domain.errors import DomainError
 from tierdesk.domain.parties import OrganisationKind, Role
+from tierdesk.web import words
 
 ROLE_LABELS = {
     Role.PARTNER_USER: _("Partner user"),
@@ -184,7 +185,9 @@ class SupplierForm(OrganisationForm):
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         profile = profiles.active()
-        self.fields["calendar"].choices = [("", "—")] + [(k, k) for k in profile.calendars]
+        self.fields["calendar"].choices = [("", "—")] + [
+            (k, words.calendar_label(profile, k)) for k in profile.calendars
+        ]
         for key, severity in profile.severities.items():
             self.fields[f"severity_map_{key}"] = forms.CharField(
                 label=_("Their severity for “%(label)s”") % {"label": severity.label},

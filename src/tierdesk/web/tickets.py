@@ -28,6 +28,7 @@ from tierdesk.queries import tickets as q
 from tierdesk.queries.administration import choosable_suppliers
 from tierdesk.queries.sla import ticket_sla
 from tierdesk.queries.status import current_incidents
+from tierdesk.web import words
 from tierdesk.web.forms import show_errors
 from tierdesk.web.timeline import describe, when
 
@@ -307,53 +308,18 @@ def _resolvable(profile: Any, status: str) -> bool:
     return spec is not None and any(profile.statuses[k].category == "resolved" for k in spec.to)
 
 
-STATES = {
-    "running": lambda label, at: _("%(target)s due by %(at)s") % {"target": label, "at": at},
-    "paused": lambda label, at: _("%(target)s: paused") % {"target": label},
-    "met": lambda label, at: (
-        _("%(target)s met at %(at)s") % {"target": label, "at": at}
-        if at
-        else _("%(target)s met") % {"target": label}
-    ),
-    "breached": lambda label, at: (
-        _("%(target)s breached at %(at)s") % {"target": label, "at": at}
-        if at
-        else _("%(target)s breached") % {"target": label}
-    ),
-    "not_guaranteed": lambda label, at: (
-        _("%(target)s: no guaranteed time for this language") % {"target": label}
-    ),
-    "not_started": lambda label, at: (
-        _("%(target)s starts %(at)s") % {"target": label, "at": at}
-        if at
-        else _("%(target)s not started yet") % {"target": label}
-    ),
-}
-
-
 def _sla_words(figures: list[dict[str, Any]], zone: Any) -> list[dict[str, Any]]:
-    """Each target's line in the viewer's language with the desk's zone named."""
+    """Each target's line in the viewer's language with the zone named."""
     out = []
     for t in figures:
-        moment = {
-            "running": t["due"],
-            "met": t["met_at"],
-            "breached": t["breached_at"],
-        }.get(t["state"])
-        words = STATES.get(t["state"], STATES["paused"])(str(t["label"]), when(moment, zone))
-        out.append({**t, "due_text": words})
+        moment = {"running": t["due"], "met": t["met_at"], "breached": t["breached_at"]}.get(
+            t["state"]
+        )
+        out.append({**t, "due_text": words.target_state(str(t["label"]), t["state"], moment, zone)})
     return out
 
 
-CHANNELS = {
-    "web": lambda: _("the portal"),
-    "portal": lambda: _("the portal"),
-    "email": lambda: _("e-mail"),
-    "phone": lambda: _("phone"),
-    "api": lambda: _("the API"),
-    "monitoring": lambda: _("monitoring"),
-    "chat": lambda: _("chat"),
-}
+CHANNELS = words.CHANNELS
 
 
 def _page(
@@ -379,7 +345,7 @@ def _page(
         suppliers = {user.organisation.slug: user.organisation.name}  # its own name, no other
     fields = disclosure.ticket_fields(user, ticket)
     labels = {f.key: f.label for f in profile.form}
-    zone = profile.calendars[profile.default_calendar].zone
+    zone = words.viewer_zone()
     events = [describe(e, profile, suppliers, zone) for e in visible]
     attachments = {a.pk: a for a in q.ticket_attachments(user, ticket)}
     conversation = [
