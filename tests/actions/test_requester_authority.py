@@ -183,3 +183,29 @@ def test_the_ticket_page_offers_the_validation_and_shows_errors_by_the_field(
     partner = Client()
     partner.force_login(desk.north_user)
     assert "Validate the requester" not in partner.get(f"/tickets/{t.number}/").content.decode()
+
+
+def test_only_a_waiting_flag_can_be_validated(desk: Desk) -> None:
+    listed(desk, "ned@example.com")
+    checked_ok = open_for_acme(desk)  # the rule found ned authorised: nothing waits
+    unlisted = desk.open(profile=ZYN, form=REPORT)  # no account: nobody was checked
+    api = ApiClient(desk.l1)
+    for t in (checked_ok, unlisted):
+        refused = api.post(f"/tickets/{t.number}/authority", {"authorised": False, "note": "x"})
+        assert refused.status_code == 409, refused.content
+        t.refresh_from_db()
+        assert t.status == "new"
+        assert not Event.objects.filter(ticket=t, kind="rejected").exists()
+    client = Client()
+    client.force_login(desk.l1)
+    posted = client.post(
+        f"/tickets/{checked_ok.number}/authority",
+        {"authority-authorised": "no", "authority-note": "x"},
+    )
+    assert posted.status_code == 404
+    # Once validated, the flag is gone: a second validation is refused too.
+    listed(desk, "nora@example.com")
+    flagged = open_for_acme(desk)
+    assert api.post(f"/tickets/{flagged.number}/authority", {"authorised": True}).status_code == 201
+    again = api.post(f"/tickets/{flagged.number}/authority", {"authorised": False, "note": "x"})
+    assert again.status_code == 409

@@ -162,8 +162,9 @@ def test_people_and_tokens(desk: Desk) -> None:
     assert agent.post("/admin/tokens", {"name": "x", "owner": "lena"}).status_code == 404
     theirs = tokens.create_token(user=desk.l2, name="l2", now=clock.now()).token.key_id
     assert agent.post(f"/admin/tokens/{theirs}/revoke").status_code == 404
+    # A time without a zone is the writer's, read in their zone (the desk's, Luxembourg).
     naive = agent.post("/admin/tokens", {"name": "x", "expires_at": "2030-01-01T00:00:00"})
-    assert naive.status_code == 422 and "expires_at" in naive.json()["fields"]
+    assert naive.status_code == 201 and naive.json()["expires_at"] == "2030-01-01T00:00:00+01:00"
 
 
 def test_the_last_administrator_stays(desk: Desk) -> None:
@@ -197,7 +198,7 @@ def test_changes_and_domains(desk: Desk) -> None:
         c["object_kind"] for c in admin.get("/admin/changes", kind="domain").json()["items"]
     ] == ["domain", "domain"]
     naive = admin.get("/admin/changes", since="2026-01-01T00:00:00")
-    assert naive.status_code == 422 and "since" in naive.json()["fields"]
+    assert naive.status_code == 200
 
 
 def test_import_endpoint_dry_run_then_apply(desk: Desk) -> None:

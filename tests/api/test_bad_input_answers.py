@@ -99,6 +99,7 @@ def test_permission_is_checked_before_the_input_is_read(desk: Desk) -> None:
             "requester": desk.north_user.username,
             "description": "The panel is down.",
             **{f"form_{k}": v for k, v in FORM.items()},
+            "customer_account": desk.acme.slug,
         },
     )
     assert response.status_code == 422 and "is not a date and time" in response.content.decode()

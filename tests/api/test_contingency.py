@@ -90,7 +90,7 @@ def test_an_expired_mttr_tells_the_partner_the_contingency_number(
     fixed_clock.at = due + timedelta(seconds=1)
     sweep(fixed_clock.at)
     assert [n.subject for n in told] == [f"[{t.number}] Contingency route: {t.subject}"]
-    assert "The resolution target of" in told[0].body
+    assert f"for {t.number} has passed" in told[0].body  # the target by the profile's label
     assert "24x7 contingency number: +31 (0) 35 699 02 44." in told[0].body
     routes = ApiClient(desk.north_user).get(f"/tickets/{t.number}").json()["contingency"]
     assert [r["because"] for r in routes] == [["expired:resolution"]]

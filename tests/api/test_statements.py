@@ -86,7 +86,7 @@ def test_a_reply_note_and_status_change_run_a_fixed_number_of_statements(desk: D
 # Every non-GET request runs in one transaction (RequestTransactionMiddleware): inside the
 # test's own transaction that is two savepoint statements more on each request below.
 OPEN_BY_API = 13
-OPEN_FROM_PORTAL = 19  # the page reads the active accounts and the upload rule as well
+OPEN_FROM_PORTAL = 20  # the page reads the active accounts, the one chosen, the upload rule
 OPEN_BY_MAIL = 23  # eight of them savepoint statements
 REPLY = 14  # and the last status change, to know whether a confirmation was asked for
 NOTE = 13
@@ -103,6 +103,7 @@ def test_opening_a_ticket_from_the_portal_and_by_mail_runs_a_fixed_number_of_sta
         "severity": "normal",
         "queue": "technical",
         **{f"form_{k}": v for k, v in FORM.items()},
+        "customer_account": desk.acme.slug,
     }
     with django_capture_on_commit_callbacks(execute=True):  # as after a committed first ticket
         assert portal.post("/tickets/new/", form).status_code == 302

@@ -12,7 +12,7 @@ from tests.conftest import Desk
 from tierdesk import clock
 from tierdesk.cli.main import main
 from tierdesk.jobs import outbox
-from tierdesk.jobs.outbox import MAX_ATTEMPTS, deliver
+from tierdesk.jobs.outbox import deliver, max_attempts
 from tierdesk.mail import outbound
 from tierdesk.persistence.models import Notification
 
@@ -42,13 +42,13 @@ def test_a_row_that_fails_to_build_or_send_is_parked_and_the_others_go_on(
     assert first.next_attempt_at > now and "LookupError" in first.last_error
     assert deliver(now).failed == 0  # backed off: not tried again at once
 
-    for _ in range(MAX_ATTEMPTS):
+    for _ in range(max_attempts()):
         now += timedelta(hours=7)
         deliver(now)
     for row in (first, second):
         row.refresh_from_db()
-        assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)
-        assert row.last_error.startswith(f"parked after {MAX_ATTEMPTS} attempts: ")
+        assert (row.status, row.attempts) == ("failed", max_attempts())
+        assert row.last_error.startswith(f"parked after {max_attempts()} attempts: ")
     assert "BadHeaderError" in second.last_error
     assert deliver(now + timedelta(days=1)).failed == 0  # parked rows stay parked
 

@@ -71,9 +71,27 @@ def test_breach_times_are_in_the_desks_zone_and_named(desk: Desk) -> None:
     sweep(clock.now() + timedelta(hours=2))
     bodies = {body for _, _, body in told(t, "sla_breach")}
     assert bodies == {
-        f"{t.number}: the first response target was due at "
-        "Tue 10 Mar 2026 11:00 CET (Europe/Luxembourg)."
+        f"{t.number}: First response was due at Tue 10 Mar 2026 11:00 CET (Europe/Luxembourg)."
     }
+
+
+def test_each_reader_gets_their_own_zone_and_language(desk: Desk) -> None:
+    """One clock per reader: an agent who reads in New York and German gets the breach in their
+    zone and words; the others (the desk's SLA contact) keep the desk's."""
+    desk.l1.time_zone, desk.l1.language = "America/New_York", "de"
+    desk.l1.save(update_fields=["time_zone", "language"])
+    t = desk.open(severity="high")
+    sweep(clock.now() + timedelta(hours=2))
+    by_reader = {to: (subject, body) for to, subject, body in told(t, "sla_breach")}
+    subject, body = by_reader["agent1@example.com"]
+    assert subject.startswith("SLA verletzt")
+    assert subject == "SLA verletzt"
+    assert (
+        body
+        == f"{t.number}: First response war fällig am Di 10 Mär 2026 06:00 EDT (America/New_York)."
+    ), body
+    others = [body for to, (_, body) in by_reader.items() if to != "agent1@example.com"]
+    assert others and all("11:00 CET (Europe/Luxembourg)" in body for body in others)
 
 
 def test_plain_text_carries_no_html_entities(desk: Desk) -> None:

@@ -202,14 +202,14 @@ def test_report_page_charts_and_csv(desk: Desk, fixed_clock) -> None:  # type: i
     page = manager.get("/reports/", {"from": "2026-03-01", "to": "2026-03-31"})
     text = page.content.decode()
     assert page.status_code == 200 and "<svg" in text
-    assert "high · first_response: 50.0 %" in text and "(below target)" in text  # words, not colour
+    assert "High · First response: 50.0 %" in text and "(below target)" in text  # words, not colour
     export = manager.get("/reports/", {"from": "2026-03-01", "to": "2026-03-31", "format": "csv"})
     assert export["Content-Disposition"].startswith("attachment;")
     assert any(
         r["section"] == "compliance" for r in csv.DictReader(io.StringIO(export.content.decode()))
     )
     wrong = manager.get("/reports/", {"from": "2026-03-31", "to": "2026-03-01"})
-    assert wrong.status_code == 400 and "must not be before from" in wrong.content.decode()
+    assert wrong.status_code == 400 and "must not be before the first day" in wrong.content.decode()
     partner = Client()
     partner.force_login(desk.north_user)
     assert partner.get("/reports/").status_code == 404

@@ -25,9 +25,9 @@ def test_queue_puts_overdue_first_then_next_deadline(desk: Desk, fixed_clock) ->
     sweep(clock.now())
     page = logged_in(desk.l1).get("/desk/").content.decode()
     assert _numbers_in_order(page) == [high.number, normal.number, low.number]
-    assert "⚠ Overdue" in page and "first response overdue by 10m" in page
+    assert "⚠ Overdue" in page and "First response overdue by 10 min" in page
     assert re.search(
-        r"first response due in \d+h \d+m", page
+        r"First response due in \d+ h \d+ min", page
     )  # countdown in words, not colour alone
     assert 'Support Level 1 <span class="count">3 open</span>' in page
     assert "1 overdue" in page

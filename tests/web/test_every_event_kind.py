@@ -4,10 +4,12 @@ fails here until it is covered."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.test import Client
 
 from tests.conftest import ApiClient, Desk
@@ -16,6 +18,9 @@ from tierdesk.actions import process
 from tierdesk.actions import status as status_actions
 from tierdesk.actions import tickets as act
 from tierdesk.actions.automatic import record_due
+from tierdesk.actions.organisations import edit_organisation
+from tierdesk.actions.record import append
+from tierdesk.domain import monitoring
 from tierdesk.domain.events import EventKind
 from tierdesk.persistence.models import Event, Notification, Service, Ticket, User
 
@@ -45,9 +50,17 @@ def _every_kind(desk: Desk, fixed_clock) -> Ticket:  # type: ignore[no-untyped-d
     desk.open(subject="Mail delivery to Gmail is delayed", severity="high")
     later()
     # The same subject again from the same partner: flagged as a possible duplicate.
+    # Acme lists who may raise requests for it; Ned is not on it, so the desk validates him.
+    edit_organisation(
+        actor=desk.admin, organisation=desk.acme, now=clock.now(),
+        changes={"authorised_requesters": ["nora@example.com"]},
+    )  # fmt: skip
+    desk.acme.refresh_from_db()
+    checking = dataclasses.replace(profiles.active(), requester_authority="flag")
     ticket = desk.open(
-        subject="Mail delivery to Gmail is delayed", severity="high", customer_account=desk.acme
-    )
+        subject="Mail delivery to Gmail is delayed", severity="high", customer_account=desk.acme,
+        profile=checking,
+    )  # fmt: skip
     number = ticket.number
     later()
     act.add_reply(
@@ -114,6 +127,7 @@ def _every_kind(desk: Desk, fixed_clock) -> Ticket:  # type: ignore[no-untyped-d
         now=clock.now(),
     )
     later()
+    _alerts(number)
     process.reject(
         actor=desk.l2, number=number, reason="multiple_issues", note="One issue per ticket, please.",
         now=clock.now(),
@@ -122,6 +136,26 @@ def _every_kind(desk: Desk, fixed_clock) -> Ticket:  # type: ignore[no-untyped-d
     # A reply to a closed ticket opens a follow-up with a new number.
     act.add_reply(actor=desk.north_user, number=number, body="It is back again.", now=clock.now())
     return Ticket.objects.get(number=number)
+
+
+def _alerts(number: str) -> None:
+    """A monitoring alert firing and resolved, recorded on the ticket as the receiver does."""
+    rules = profiles.active().monitoring
+    assert rules is not None
+    for state in ("firing", "resolved"):
+        alert = {
+            "status": state,
+            "labels": {"alertname": "MailQueueTooLong", "severity": "warning"},
+            "annotations": {"summary": "Outbound mail queue is long"},
+            "startsAt": "2026-03-10T09:00:00Z",
+            "generatorURL": "https://prometheus.example.com/graph?g0.expr=queue",
+        }
+        body = {"version": "4", "groupKey": "{}:{}", "status": state, "alerts": [alert]}
+        delivery = monitoring.read(rules, body)
+        with transaction.atomic():
+            locked = Ticket.objects.select_for_update().get(number=number)
+            change = monitoring.change(delivery.alerts[0], group_key=delivery.group_key)
+            append(locked, change, actor=None, now=clock.now())
 
 
 def test_a_ticket_with_every_event_kind_renders_for_every_role(desk: Desk, fixed_clock) -> None:  # type: ignore[no-untyped-def]

@@ -42,6 +42,7 @@ def test_a_malformed_attachment_content_type_opens_no_ticket(desk: Desk, content
         "severity": "high",
         "queue": "technical",
         **{f"form_{k}": v for k, v in FORM.items()},
+        "customer_account": desk.acme.slug,
     }
     response = client.post(
         "/tickets/new/",

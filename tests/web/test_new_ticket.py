@@ -22,8 +22,31 @@ def test_the_form_shows_the_profile(desk: Desk) -> None:
     assert desk.acme.name in page  # the partner's end-customer accounts
 
 
+def test_the_end_customer_is_chosen_from_the_accounts_not_typed_twice(desk: Desk) -> None:
+    """Northwind has end-customer accounts: the profile's Account field is the list of them,
+    required as the profile requires it; Contoso has none and types it."""
+    page = partner(desk).get("/tickets/new/").content.decode()
+    assert 'name="form_account"' not in page and 'name="customer_account"' in page
+    assert '<label for="id_customer_account">Account <span class="required">' in page
+    contoso = Client()
+    contoso.force_login(desk.contoso_user)
+    typed = contoso.get("/tickets/new/").content.decode()
+    assert 'name="form_account"' in typed and 'name="customer_account"' not in typed
+    refused = partner(desk).post("/tickets/new/", {"subject": "Panel down", "severity": "high"})
+    assert 'id="customer_account-error"' in refused.content.decode()
+
+
+def test_required_and_optional_fields_are_marked_and_severities_are_cards(desk: Desk) -> None:
+    page = partner(desk).get("/tickets/new/").content.decode()
+    assert page.count('class="severity-card"') == 3
+    assert '<span class="optional">optional</span>' in page
+    assert "<li>Password reset</li>" in page  # each example on its own line
+
+
 def test_errors_are_shown_next_to_each_field_and_nothing_typed_is_lost(desk: Desk) -> None:
-    response = partner(desk).post(
+    contoso = Client()
+    contoso.force_login(desk.contoso_user)
+    response = contoso.post(
         "/tickets/new/",
         {
             "subject": "Panel down",
@@ -56,7 +79,7 @@ def test_a_complete_form_opens_the_ticket_with_its_attachment(desk: Desk) -> Non
         "high",
         "portal",
         desk.acme,
-        "ACME-1",
+        "Acme",
     )
     assert Attachment.objects.get(ticket=ticket).original_name == "error.log"
 

@@ -38,6 +38,7 @@ def test_every_edge_takes_the_limit_and_refuses_one_byte_more(desk: Desk, settin
                 "severity": "high",
                 "queue": "technical",
                 **{f"form_{k}": v for k, v in FORM.items()},
+                "customer_account": desk.acme.slug,
                 "file": SimpleUploadedFile("new.log", data),
             },
         )

@@ -35,5 +35,5 @@ def test_home_shows_each_ticket_sla_in_words(desk: Desk) -> None:
     client = Client()
     client.force_login(desk.north_user)
     page = client.get("/").content.decode()
-    assert "First response due by Tue 11:00" in page
-    assert "Resolution due by Wed 10:00" in page
+    assert "First response due by Tue 10 Mar 11:00 CET" in page
+    assert "Resolution due by Wed 11 Mar 10:00 CET" in page

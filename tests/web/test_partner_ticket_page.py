@@ -53,3 +53,24 @@ def test_an_open_ticket_offers_the_partner_no_reopen(desk: Desk) -> None:
     client = Client()
     client.force_login(desk.north_user)
     assert client.post(f"/tickets/{ticket.number}/reopen", {"reopen-body": "x"}).status_code == 404
+
+
+def test_the_reopen_is_one_action_for_the_page_and_the_api(desk: Desk) -> None:
+    from tests.conftest import ApiClient
+
+    ticket = _resolved(desk)
+    # The desk changes statuses its own way; reopening is the requester's.
+    assert (
+        ApiClient(desk.l1).post(f"/tickets/{ticket.number}/reopen", {"body": "x"}).status_code
+        == 403
+    )
+    answer = ApiClient(desk.north_user).post(f"/tickets/{ticket.number}/reopen", {"body": "Thanks"})
+    assert answer.status_code == 201, answer.content
+    reopened = Ticket.objects.get(pk=ticket.pk)
+    assert reopened.status == "open"
+    move = Event.objects.filter(ticket=ticket, kind="status_changed").order_by("-seq").first()
+    assert move is not None and move.actor_id is None  # the desk's doing, as a reply's reopen
+    assert move.data["reason"] == "requester_reply"
+    # Open already: nothing more to reopen, the message is a plain reply.
+    again = ApiClient(desk.north_user).post(f"/tickets/{ticket.number}/reopen", {"body": "More"})
+    assert again.status_code == 201

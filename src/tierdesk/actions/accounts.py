@@ -391,3 +391,15 @@ def organisation_people(actor: User, organisation: Organisation) -> list[User]:
             "last_name", "first_name", "username"
         )
     )
+
+
+def set_time_zone(*, user: User, zone: str) -> User:
+    """The zone a person reads times in (an IANA name), or "" for the desk's own."""
+    from zoneinfo import available_timezones
+
+    zone = (zone or "").strip()
+    if zone and zone not in available_timezones():
+        raise Invalid("unknown time zone", fields={"time_zone": "is not a time zone"})
+    user.time_zone = zone
+    user.save(update_fields=["time_zone"])
+    return user

@@ -181,6 +181,7 @@ def token_snapshot(token: ApiToken) -> Snapshot:
         "owner": token.user.username,
         "expires_at": token.expires_at,
         "revoked_at": token.revoked_at,
+        "scope": token.scope,
     }
 
 

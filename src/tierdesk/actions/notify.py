@@ -4,12 +4,45 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import dateformat, translation
 
 from tierdesk import profiles
 from tierdesk.domain import notify
+from tierdesk.domain.parties import Party, Role, party_of
+from tierdesk.domain.profiles import Profile
 from tierdesk.persistence.models import Event, Notification, Ticket, User
+from tierdesk.queries.zones import zone_for
+
+# Languages the desk's catalogue does not carry, and the one their readers get instead
+# (Luxembourgish partners read German; docs/profiles.md says so).
+FALLBACK = {"lb": "de"}
+CATALOGUE = ("en", "de", "fr", "nl")
+
+
+def reader_language(user: User | None, profile: Profile) -> str:
+    """The language a notification is worded in for `user`: the desk's own people read their
+    own; everyone outside the desk (partners, suppliers, plain addresses) the profile's reply
+    language (LuxCloud 2.5: "responded to in English only")."""
+    staff = user is not None and bool(user.role) and party_of(Role(user.role)) is Party.PROVIDER
+    language = (user.language if user is not None and staff else "") or profile.languages.reply
+    language = FALLBACK.get(language, language)
+    return language if language in CATALOGUE else "en"
+
+
+def worded(notice: notify.Notice, user: User | None, profile: Profile) -> tuple[str, str]:
+    """A notice's subject and body in the recipient's language and zone."""
+    zone = zone_for(user)
+
+    def moment(at: datetime) -> str:
+        local = at.astimezone(zone)
+        named = f" ({zone.key})" if isinstance(zone, ZoneInfo) else ""
+        return dateformat.format(local, "D d M Y H:i T") + named
+
+    with translation.override(reader_language(user, profile)):
+        return notice.worded(translation.gettext, moment)
 
 
 def _level_agents(level: str) -> list[User]:
@@ -18,6 +51,11 @@ def _level_agents(level: str) -> list[User]:
         .exclude(email="")
         .order_by("pk")
     )
+
+
+# What a supplier's contacts serving a level are told as its people: a ticket opened at their
+# level and a hand-over to it. The partner's replies and the desk's SLA talk are not theirs.
+SUPPLIER_TOLD = frozenset({"created", "level_changed"})
 
 
 def _handed_over_by(ticket: Ticket) -> User | None:
@@ -61,13 +99,21 @@ def notifications_for(
         elif notice.role == notify.ASSIGNEE and ticket.assignee is not None:
             people = [(ticket.assignee.email, ticket.assignee)]
         elif notice.role == notify.LEVEL:
-            people = [(u.email, u) for u in level_agents(ticket.level)]
+            people = [
+                (u.email, u)
+                for u in level_agents(ticket.level)
+                if u.role != Role.SUPPLIER_CONTACT or event.kind in SUPPLIER_TOLD
+            ]
         elif notice.role == notify.TECHNICIANS:
             # The ticket's own technician when it has one, else every agent of its level.
             people = (
                 [(ticket.assignee.email, ticket.assignee)]
                 if ticket.assignee is not None
-                else [(u.email, u) for u in level_agents(ticket.level)]
+                else [
+                    (u.email, u)
+                    for u in level_agents(ticket.level)
+                    if u.role != Role.SUPPLIER_CONTACT or event.kind in SUPPLIER_TOLD
+                ]
             )
         elif notice.role == notify.HANDED_OVER_BY:
             agent = _handed_over_by(ticket)
@@ -86,14 +132,15 @@ def notifications_for(
             if not address or own or address in rows:
                 continue
             digest = hashlib.sha256(f"{event.pk}:{address}".encode()).hexdigest()[:20]
+            subject, body = worded(notice, user, profile)
             rows[address] = Notification(
                 ticket=ticket,
                 event=event,
                 kind=event.kind,
                 recipient=address,
                 recipient_user=user,
-                subject=f"[{ticket.number}] {notice.subject}"[:300],
-                body=notice.body,
+                subject=f"[{ticket.number}] {subject}"[:300],
+                body=body,
                 dedupe_key=f"event:{event.pk}:{address}"[:200],
                 message_id=f"<n.{digest}@{settings.TIERDESK['MAIL_DOMAIN']}>",
                 next_attempt_at=now,

@@ -74,13 +74,17 @@ def create_user(
         fields["role"] = f"a {role.value} belongs to a {ROLE_ORGANISATION[role].value} organisation"
     known_levels = profiles.active().levels
     levels = list(levels)
-    if levels and role is not Role.AGENT:
-        fields["levels"] = "only agents are members of support levels"
+    if levels and role not in (Role.AGENT, Role.SUPPLIER_CONTACT):
+        fields["levels"] = "only agents and supplier contacts are members of support levels"
     for level in levels:
         if level not in known_levels:
             fields["levels"] = (
                 f"{level!r} is not a support level; expected one of {', '.join(known_levels)}"
             )
+        elif role is Role.SUPPLIER_CONTACT and (
+            known_levels[level].staffed_by is not OrganisationKind.SUPPLIER
+        ):
+            fields["levels"] = f"{level!r} is not a level a supplier serves"
     user = User(
         username=username,
         email=email,

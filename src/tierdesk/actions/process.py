@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db import transaction
 
 from tierdesk import profiles
+from tierdesk.actions import tickets
 from tierdesk.actions.automatic import record_due
 from tierdesk.actions.record import append_many
 from tierdesk.actions.tickets import _party
@@ -99,6 +100,8 @@ def validate_authority(
     account; without it the ticket is rejected (no_authority)."""
 
     def verb(ticket: Ticket, profile: Profile, party: Party) -> list[Change]:
+        history = ticket.clock_history if ticket.clock_history is not None else clock_events(ticket)
+        awaiting = requester_authority.awaiting_validation((e.kind, e.data) for e in history)
         return requester_authority.validate(
             profile,
             state_of(ticket),
@@ -109,6 +112,21 @@ def validate_authority(
             authorised=authorised,
             note=note,
             party=party,
+            awaiting=awaiting,
         )
 
     return _run(actor, number, now, verb)
+
+
+def reopen(*, actor: User, number: str, body: str, now: datetime) -> Event:
+    """The partner's "not solved": its message and the reopening together, or neither."""
+    with transaction.atomic():
+        get_ticket(actor, number)  # an unseen ticket is NotFound before anything else
+        if _party(actor) is not Party.REQUESTER:
+            raise Forbidden("the requester reopens a resolved ticket; the desk changes its status")
+        event = tickets.add_reply(actor=actor, number=number, body=body, now=now)
+        ticket = get_ticket(actor, event.ticket.number, for_update=True)
+        change = process.requester_reopen(profiles.for_ticket(ticket.profile), state_of(ticket))
+        if change is not None:  # the desk's doing, as when a reply reopens it
+            append_many(ticket, [(change, now)], actor=None, now=now)
+        return event

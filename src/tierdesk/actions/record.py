@@ -13,6 +13,7 @@ from datetime import datetime
 from django.db import connection
 
 from tierdesk import profiles
+from tierdesk.actions.live import announce
 from tierdesk.actions.notify import notifications_for
 from tierdesk.domain import due, sla
 from tierdesk.domain import spans as stay
@@ -206,6 +207,8 @@ def write(batch: Sequence[Prepared], *, now: datetime) -> None:
     for p in batch:
         p.events = p.rows
         p.ticket.written = [*(p.ticket.written or ()), *p.rows]
+    # The live pages hear of it once the transaction commits (never of a rolled-back write).
+    announce([(p.ticket.pk, p.rows[-1].seq) for p in batch if p.rows])
 
 
 def _write_spans(batch: Sequence[Prepared]) -> None:

@@ -16,6 +16,9 @@ from tierdesk.domain.errors import Invalid, NotFound
 from tierdesk.persistence.models import ApiToken, User
 
 PREFIX = "tdk"
+# What a token opens: "" the whole API as its person; a scope only its own intake endpoint
+# (a monitoring system or a message bridge holds a token that reads nothing else).
+SCOPES = ("", "monitoring", "messages")
 
 
 @dataclass(frozen=True)
@@ -29,11 +32,21 @@ def _digest(secret: str) -> str:
 
 
 def create_token(
-    *, user: User, name: str, now: datetime, expires_at: datetime | None = None
+    *,
+    user: User,
+    name: str,
+    now: datetime,
+    expires_at: datetime | None = None,
+    scope: str = "",
 ) -> IssuedToken:
     name = name.strip()
     if not name or len(name) > 100:
         raise Invalid("a token needs a name", fields={"name": "1 to 100 characters"})
+    if scope not in SCOPES:
+        raise Invalid(
+            "no such scope",
+            fields={"scope": "expected one of " + ", ".join(s or '""' for s in SCOPES)},
+        )
     if expires_at is not None and expires_at <= now:
         raise Invalid("the expiry is in the past", fields={"expires_at": "must be in the future"})
     key_id = secrets.token_hex(6)
@@ -45,12 +58,14 @@ def create_token(
         key_hash=_digest(secret),
         created_at=now,
         expires_at=expires_at,
+        scope=scope,
     )
     return IssuedToken(token, secret)
 
 
-def authenticate(secret: str, *, now: datetime) -> User | None:
-    """The active user a presented token belongs to, or None. Constant-time comparison."""
+def authenticate(secret: str, *, now: datetime, scope: str = "") -> User | None:
+    """The active user a presented token of `scope` belongs to, or None (a token of another
+    scope opens nothing here). Constant-time comparison."""
     parts = secret.split("_", 2)
     if len(parts) != 3 or parts[0] != PREFIX or "\x00" in secret or len(parts[1]) > 16:
         return None  # not a token this desk issued (PostgreSQL refuses NUL even in a lookup)
@@ -60,6 +75,8 @@ def authenticate(secret: str, *, now: datetime) -> User | None:
         .first()
     )
     if token is None or not hmac.compare_digest(token.key_hash, _digest(secret)):
+        return None
+    if token.scope != scope:
         return None
     if token.expires_at is not None and token.expires_at <= now:
         return None
@@ -86,7 +103,13 @@ def may_sign_in(user: User) -> bool:
 
 
 def issue_token(
-    *, actor: User, owner: User, name: str, now: datetime, expires_at: datetime | None = None
+    *,
+    actor: User,
+    owner: User,
+    name: str,
+    now: datetime,
+    expires_at: datetime | None = None,
+    scope: str = "",
 ) -> IssuedToken:
     """A token for `owner` (oneself, or anyone for an administrator); the secret is in the
     answer once and nowhere else, the change log included."""
@@ -94,7 +117,7 @@ def issue_token(
     if not may_sign_in(owner):
         raise Invalid("a deactivated person gets no token", fields={"user": "is deactivated"})
     with transaction.atomic():
-        issued = create_token(user=owner, name=name, now=now, expires_at=expires_at)
+        issued = create_token(user=owner, name=name, now=now, expires_at=expires_at, scope=scope)
         log.record(
             actor=actor,
             now=now,

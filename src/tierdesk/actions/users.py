@@ -51,7 +51,16 @@ def _role(value: object, problems: dict[str, str]) -> Role | None:
         return None
 
 
-def _levels(value: object, problems: dict[str, str]) -> list[str]:
+def served_levels() -> list[str]:
+    """The profile's levels a supplier's contacts work in (Zynstra: the vendor's L3 and L4)."""
+    return [
+        key
+        for key, level in profiles.active().levels.items()
+        if level.staffed_by is OrganisationKind.SUPPLIER
+    ]
+
+
+def _levels(value: object, problems: dict[str, str], role: Role | None = None) -> list[str]:
     if value is None or value == "":
         return []
     items: Iterable[Any]
@@ -63,12 +72,13 @@ def _levels(value: object, problems: dict[str, str]) -> list[str]:
         problems["levels"] = "a list of level keys"
         return []
     levels = list(dict.fromkeys(str(v).strip() for v in items if str(v).strip()))
-    allowed = staffed_levels()
+    supplier = role is Role.SUPPLIER_CONTACT
+    allowed = served_levels() if supplier else staffed_levels()
     wrong = [lv for lv in levels if lv not in allowed]
     if wrong:
+        who = "a supplier serves" if supplier else "the provider staffs"
         problems["levels"] = (
-            f"{wrong[0][:40]!r} is not a level the provider staffs; expected any of "
-            f"{', '.join(allowed)}"
+            f"{wrong[0][:40]!r} is not a level {who}; expected any of {', '.join(allowed)}"
         )
     return levels
 
@@ -121,9 +131,13 @@ def clean_person(
                     f"not a {organisation.kind} one"
                 )
     if "levels" in values:
-        out["levels"] = _levels(values["levels"], problems)
-    if out.get("levels") and role is not Role.AGENT and "role" not in problems:
-        problems["levels"] = "only agents work in support levels"
+        out["levels"] = _levels(values["levels"], problems, role)
+    if (
+        out.get("levels")
+        and role not in (Role.AGENT, Role.SUPPLIER_CONTACT)
+        and "role" not in problems
+    ):
+        problems["levels"] = "only agents and supplier contacts work in support levels"
     if problems:
         raise Invalid("the person cannot be saved so", fields=problems)
     return out
@@ -303,7 +317,9 @@ def edit_person(
         user.role = role_after.value
         user.is_superuser = user.is_staff = role_after is Role.ADMINISTRATOR
         levels: list[str] = (
-            list(data.get("levels", before["levels"]) or []) if role_after is Role.AGENT else []
+            list(data.get("levels", before["levels"]) or [])
+            if role_after in (Role.AGENT, Role.SUPPLIER_CONTACT)
+            else []
         )
         after = {**log.person_snapshot(user), "levels": sorted(levels)}
         diff = log.changed(before, after)

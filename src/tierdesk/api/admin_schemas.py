@@ -4,7 +4,7 @@ for every schema of the API)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -180,6 +180,11 @@ class AdminTokenIn(Schema):
     name: Text = Field(max_length=100)
     owner: Text | None = Field(None, description="username; yourself when left out")
     expires_at: datetime | None = Field(None, description="with a time zone")
+    scope: Literal["", "monitoring", "messages"] = Field(
+        "",
+        description='"" a personal token for the whole API; "monitoring" only the Alertmanager '
+        'receiver; "messages" only the relayed-message webhook',
+    )
 
 
 class AdminTokenOut(Schema):
@@ -190,6 +195,7 @@ class AdminTokenOut(Schema):
     expires_at: datetime | None
     last_used_at: datetime | None
     revoked_at: datetime | None
+    scope: str
 
 
 class AdminIssuedTokenOut(AdminTokenOut):

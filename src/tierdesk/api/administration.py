@@ -20,6 +20,7 @@ from tierdesk.api import schemas
 from tierdesk.api.auth import actor
 from tierdesk.api.errors import PayloadTooLarge
 from tierdesk.domain.errors import Invalid, NotFound
+from tierdesk.domain.instants import aware
 from tierdesk.domain.parties import OrganisationKind
 from tierdesk.persistence.models import (
     AdminChange,
@@ -30,6 +31,7 @@ from tierdesk.persistence.models import (
     User,
 )
 from tierdesk.queries import administration as q
+from tierdesk.queries.zones import zone_for
 
 router = Router(tags=["administration"])
 ERRORS: dict[int, type[Schema]] = {c: schemas.ErrorOut for c in (400, 401, 403, 404, 409, 413, 422)}
@@ -108,6 +110,7 @@ def token_out(token: ApiToken) -> dict[str, Any]:
         "expires_at": token.expires_at,
         "last_used_at": token.last_used_at,
         "revoked_at": token.revoked_at,
+        "scope": token.scope,
     }
 
 
@@ -585,12 +588,15 @@ def create_token(request: HttpRequest, payload: s.AdminTokenIn) -> Any:
         if owner is None:
             raise Invalid("no such person", fields={"owner": f"no person {payload.owner!r}"})
     expires: datetime | None = payload.expires_at
-    if expires is not None and expires.tzinfo is None:
-        raise Invalid(
-            "times need a time zone", fields={"expires_at": "add a time zone, e.g. Z or +01:00"}
-        )
+    if expires is not None:
+        expires = aware(expires, zone_for(user))
     issued = tokens.issue_token(
-        actor=user, owner=owner, name=payload.name, now=clock.now(), expires_at=expires
+        actor=user,
+        owner=owner,
+        name=payload.name,
+        now=clock.now(),
+        expires_at=expires,
+        scope=payload.scope,
     )
     return Status(201, {**token_out(issued.token), "secret": issued.secret})
 
@@ -624,17 +630,17 @@ class AdminChangeQuery(Schema):
     summary="The administration change log, newest first",
 )
 def list_changes(request: HttpRequest, filters: Query[AdminChangeQuery]) -> Any:
-    for name in ("since", "until"):
-        value = getattr(filters, name)
-        if value is not None and value.tzinfo is None:
-            raise Invalid("times need a time zone", fields={name: "add a time zone, e.g. Z"})
+    who = actor(request)
+    since, until = (
+        aware(v, zone_for(who)) if v is not None else None for v in (filters.since, filters.until)
+    )
     page = q.changes(
-        actor(request),
+        who,
         kind=filters.kind,
         by=filters.actor,
         object_id=filters.object_id,
-        since=filters.since,
-        until=filters.until,
+        since=since,
+        until=until,
         before=filters.cursor,
         limit=filters.limit,
     )

@@ -8,12 +8,34 @@ from ninja.security import HttpBearer, SessionAuth
 
 from tierdesk import clock
 from tierdesk.actions.tokens import authenticate
+from tierdesk.domain.errors import Forbidden
 from tierdesk.persistence.models import User
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         user = authenticate(token, now=clock.now())
+        if user is not None:
+            request.user = user
+        return user
+
+
+class ScopedToken(HttpBearer):
+    """A token issued for one intake (`monitoring`, `messages`): it opens that endpoint and
+    nothing else, and a personal token does not open it."""
+
+    def __init__(self, scope: str) -> None:
+        super().__init__()
+        self.scope = scope
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        now = clock.now()
+        user = authenticate(token, now=now, scope=self.scope)
+        if user is None and authenticate(token, now=now) is not None:
+            raise Forbidden(
+                f"this is a personal token; this endpoint takes a token of scope {self.scope!r} "
+                f"(tierdesk token create --scope {self.scope})"
+            )
         if user is not None:
             request.user = user
         return user

@@ -11,8 +11,12 @@ from ninja.openapi.schema import OpenAPISchema
 from tierdesk import __version__
 from tierdesk.api import errors
 from tierdesk.api.administration import router as administration
+from tierdesk.api.alerts import router as alerts
 from tierdesk.api.auth import ActiveSession, BearerToken, actor
 from tierdesk.api.bulk import router as bulk
+from tierdesk.api.chat import router as chat
+from tierdesk.api.idempotency import document as document_idempotency
+from tierdesk.api.inbound import router as inbound
 from tierdesk.api.kb import router as kb
 from tierdesk.api.macros import router as macros
 from tierdesk.api.reports import router as reports
@@ -22,8 +26,10 @@ from tierdesk.api.tickets import router as tickets
 
 class DeskAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
-        """The document, with the error answers (one shape, `api/errors.py`) on every operation."""
+        """The document, with the error answers (one shape, `api/errors.py`) and the
+        Idempotency-Key header (honoured by a middleware) on every operation."""
         document: OpenAPISchema = errors.document(super().get_openapi_schema(**kwargs))
+        document_idempotency(document)  # in place
         return document
 
 
@@ -32,7 +38,8 @@ api = DeskAPI(
     version="1",
     urls_namespace="api-v1",
     description=f"Tierdesk {__version__}. Authenticate with `Authorization: Bearer <token>` "
-    "(create one with `tierdesk token create`) or the page session.",
+    "(create one with `tierdesk token create`) or the page session. Changing calls accept an "
+    "`Idempotency-Key` header, so a retried call is done once.",
     auth=[BearerToken(), ActiveSession()],
 )
 errors.install(api)
@@ -42,6 +49,9 @@ api.add_router("/", kb)
 api.add_router("/", status)
 api.add_router("/", reports)
 api.add_router("/", administration)
+api.add_router("/", alerts)
+api.add_router("/", inbound)
+api.add_router("/", chat)
 api.add_router("/", macros)
 
 

@@ -17,11 +17,13 @@ from tierdesk.api import schemas
 from tierdesk.api.auth import actor
 from tierdesk.api.errors import PayloadTooLarge
 from tierdesk.domain.errors import Invalid
+from tierdesk.domain.instants import aware
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
 from tierdesk.persistence.models import Attachment, Event, Organisation, Ticket, TicketLink, User
 from tierdesk.queries import contingency, disclosure
 from tierdesk.queries import tickets as q
 from tierdesk.queries.sla import ticket_sla
+from tierdesk.queries.zones import zone_for
 
 router = Router(tags=["tickets"])
 ERRORS: dict[int, type[Schema]] = {c: schemas.ErrorOut for c in (400, 401, 403, 404, 409, 413, 422)}
@@ -146,10 +148,8 @@ def list_tickets(request: HttpRequest, filters: Query[TicketQuery]) -> Any:
     elif filters.assignee:
         found = User.objects.filter(username=filters.assignee).values_list("pk", flat=True).first()
         assignee = found if found is not None else -1
-    if filters.updated_since is not None and filters.updated_since.tzinfo is None:
-        raise Invalid(
-            "times need a time zone", fields={"updated_since": "add a time zone, e.g. Z or +01:00"}
-        )
+    if filters.updated_since is not None:
+        filters.updated_since = aware(filters.updated_since, zone_for(user))
     page = q.list_tickets(
         user,
         filters=q.TicketFilter(
@@ -369,6 +369,16 @@ def reject(request: HttpRequest, number: str, payload: schemas.RejectIn) -> Any:
         note=payload.note,
         now=clock.now(),
     )
+    return Status(201, event_out(event))
+
+
+@router.post(
+    "/tickets/{number}/reopen",
+    response={201: schemas.EventOut, **ERRORS},
+    summary="Not solved: the requester's message, and a Resolved ticket back to Open",
+)
+def reopen(request: HttpRequest, number: str, payload: schemas.BodyIn) -> Any:
+    event = process.reopen(actor=actor(request), number=number, body=payload.body, now=clock.now())
     return Status(201, event_out(event))
 
 

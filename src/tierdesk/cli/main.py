@@ -38,39 +38,84 @@ def command(
     return register
 
 
+def _metrics_directory() -> str:
+    """gunicorn's workers count requests in files here, summed by /metrics (prometheus_client's
+    multiprocess mode). On this machine's own disk, one per server, removed when it stops; never
+    in the data directory, which several machines may share."""
+    import tempfile
+
+    directory = tempfile.mkdtemp(prefix="tierdesk-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    return directory
+
+
+def _web_worker_started(worker: object) -> None:
+    from tierdesk.actions.heartbeats import WEB, pulse
+
+    pulse(WEB).start()
+
+
+def _web_worker_stopping(server: object, worker: object) -> None:
+    from tierdesk.actions.heartbeats import WEB, pulse
+
+    pulse(WEB).stop()  # stopped on purpose: no stale heartbeat left behind
+
+
+def _web_worker_exited(server: object, worker: object) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(getattr(worker, "pid", 0))
+
+
 @command("serve")
 def serve(args: argparse.Namespace) -> int:
+    metrics = _metrics_directory()
     _setup()
     from django.core.management import call_command
     from gunicorn.app.base import BaseApplication
 
-    from tierdesk.config import env
-
     call_command("collectstatic", interactive=False, verbosity=0)
+
+    from django.conf import settings
+
+    # Without a broker the live sockets share one process's memory, so one worker serves them
+    # all (it is asynchronous: the sockets wait without threads, the pages run in its threads).
+    workers = args.workers if settings.TIERDESK["BROKER_URL"] else 1
 
     class Server(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{args.host}:{args.port}")
-            self.cfg.set("workers", args.workers)
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("threads", env.integer("WEB_THREADS", 4, low=1))
+            self.cfg.set("workers", workers)
+            self.cfg.set("worker_class", "uvicorn_worker.UvicornWorker")
             self.cfg.set("accesslog", "-" if args.access_log else None)
             self.cfg.set("timeout", 60)
             # Several desks (or a benchmark beside a running desk) share a machine: no shared socket.
             self.cfg.set("control_socket_disable", True)
+            # Each web worker writes its heartbeat (`tierdesk status`, /metrics).
+            self.cfg.set("post_worker_init", _web_worker_started)
+            self.cfg.set("worker_exit", _web_worker_stopping)
+            self.cfg.set("child_exit", _web_worker_exited)
+            # A worker forked from this process must not hold the scheduler's pipe open, or a
+            # killed server would leave the scheduler running as long as an orphaned worker.
+            self.cfg.set("post_fork", _close_in_worker)
 
         def load(self) -> object:
-            from tierdesk.config.wsgi import application
+            from tierdesk.config.asgi import application
 
             return application
 
-    from django.conf import settings
-
     scheduler = None
+    held: list[int] = []
+
+    def _close_in_worker(server: object, worker: object) -> None:
+        for fd in held:
+            os.close(fd)
+
     if not args.no_scheduler and not settings.TIERDESK["BROKER_URL"]:
         # The scheduler watches this pipe and stops when this process is gone, however it went,
         # so a killed server leaves no scheduler holding the desk's scheduler lock.
         watch_fd, _alive = os.pipe()
+        held.append(_alive)
         scheduler = subprocess.Popen(  # noqa: S603 - our own command
             [sys.executable, "-m", "tierdesk", "scheduler", "--parent-fd", str(watch_fd)],
             pass_fds=(watch_fd,),
@@ -85,6 +130,9 @@ def serve(args: argparse.Namespace) -> int:
         if scheduler is not None:
             scheduler.terminate()
             scheduler.wait(timeout=10)
+        import shutil
+
+        shutil.rmtree(metrics, ignore_errors=True)
     return 0
 
 
@@ -124,9 +172,13 @@ def scheduler(args: argparse.Namespace) -> int:
             if stop.wait(settings.TIERDESK["SCHEDULER_INTERVAL"]):
                 return 0
         log.warning("took over as the desk's scheduler")
+    from tierdesk.actions.heartbeats import SCHEDULER, pulse
+
+    beating = pulse(SCHEDULER).start()
     try:
         return _run_scheduler(lock, stop)
     finally:
+        beating.stop()
         lock.release()
 
 
@@ -202,6 +254,8 @@ def worker(args: argparse.Namespace) -> int:
     argv = ["worker", "--loglevel=INFO", f"--concurrency={args.concurrency}", "-Q", "tierdesk"]
     if args.pool:
         argv.append(f"--pool={args.pool}")
+    if args.hostname:
+        argv.append(f"--hostname={args.hostname}")
     app.worker_main(argv)
     return 0
 
@@ -298,7 +352,14 @@ def token_create(args: argparse.Namespace) -> int:
     expires = now + timedelta(days=args.expires_days) if args.expires_days else None
     try:
         # Logged as the owner's own change: whoever runs this holds the desk's shell.
-        issued = issue_token(actor=user, owner=user, name=args.name, now=now, expires_at=expires)
+        issued = issue_token(
+            actor=user,
+            owner=user,
+            name=args.name,
+            now=now,
+            expires_at=expires,
+            scope=args.scope or "",
+        )
     except Invalid as exc:
         return _refused(exc)
     print(issued.secret)
@@ -616,15 +677,20 @@ def mail_ingest(args: argparse.Namespace) -> int:
 def mail_serve(args: argparse.Namespace) -> int:
     """An SMTP (or LMTP) listener for the provider's mail server to deliver to."""
     _setup()
+    from tierdesk.actions.heartbeats import MAIL, pulse
     from tierdesk.mail.sources.smtp import serve_forever
 
-    serve_forever(
-        host=args.host,
-        port=args.port,
-        lmtp=args.lmtp,
-        workers=args.workers,
-        parent_fd=args.parent_fd,
-    )
+    beating = pulse(MAIL).start()
+    try:
+        serve_forever(
+            host=args.host,
+            port=args.port,
+            lmtp=args.lmtp,
+            workers=args.workers,
+            parent_fd=args.parent_fd,
+        )
+    finally:
+        beating.stop()
     return 0
 
 
@@ -704,7 +770,9 @@ def parser() -> argparse.ArgumentParser:
     )
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("serve", help="serve the desk with gunicorn and the in-process scheduler")
+    p = sub.add_parser(
+        "serve", help="serve the desk (gunicorn with uvicorn workers) and the in-process scheduler"
+    )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=int(os.environ.get("TIERDESK_WEB_WORKERS", "2")))
@@ -731,6 +799,11 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--concurrency", type=int, default=2)
     p.add_argument("--pool", choices=["prefork", "solo", "threads"], default=None)
+    p.add_argument(
+        "--hostname",
+        default=None,
+        help="the worker's name (default celery@HOST); unique per worker, shown by `tierdesk status`",
+    )
     p.set_defaults(handler="worker")
     p = sub.add_parser("migrate", help="create or update the database tables")
     p.add_argument("-v", "--verbose", action="store_true")
@@ -756,6 +829,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--user", required=True)
     p.add_argument("--name", default="cli")
     p.add_argument("--expires-days", type=int, default=None)
+    p.add_argument(
+        "--scope",
+        choices=["monitoring", "messages"],
+        default=None,
+        help="a token for one intake only: the Alertmanager receiver or the message webhook",
+    )
     p.set_defaults(handler="token create")
     p = token.add_parser("revoke", help="revoke a token by its id")
     p.add_argument("--user", required=True)
@@ -854,6 +933,12 @@ def parser() -> argparse.ArgumentParser:
     from tierdesk.cli.outbox import add_parser as add_outbox
 
     add_outbox(sub)
+    from tierdesk.cli.status import add_parser as add_status
+
+    add_status(sub)
+    from tierdesk.cli.backup import add_parsers as add_backup
+
+    add_backup(sub)
     from tierdesk.cli.admin import add_parsers as add_administration
 
     add_administration(sub)
@@ -874,6 +959,30 @@ def outbox(args: argparse.Namespace) -> int:
     from tierdesk.cli.outbox import run
 
     return run(args)
+
+
+@command("status")
+def status(args: argparse.Namespace) -> int:
+    _setup()
+    from tierdesk.cli.status import run
+
+    return run(args)
+
+
+@command("backup")
+def backup(args: argparse.Namespace) -> int:
+    _setup()
+    from tierdesk.cli.backup import run_backup
+
+    return run_backup(args)
+
+
+@command("restore")
+def restore(args: argparse.Namespace) -> int:
+    _setup()
+    from tierdesk.cli.backup import run_restore
+
+    return run_restore(args)
 
 
 @command("admin")

@@ -44,6 +44,16 @@ def integer(name: str, default: int, *, low: int = 0) -> int:
     return value
 
 
+def choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ConfigError(f"{PREFIX}{name}={raw!r} is not one of {', '.join(choices)}")
+    return value
+
+
 def listing(name: str, default: list[str]) -> list[str]:
     raw = get(name)
     if raw is None or raw.strip() == "":

@@ -10,11 +10,29 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from tierdesk.api.errors import error_response
 
 SAFE = ("GET", "HEAD", "OPTIONS", "TRACE")
+
+
+class TimeZoneMiddleware:
+    """Activates the one zone every time on the page is shown in: the signed-in person's own
+    (their account setting), else the desk's (the profile's default calendar)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from tierdesk.queries.zones import zone_for
+
+        timezone.activate(zone_for(getattr(request, "user", None)))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
 
 
 class RequestTransactionMiddleware:

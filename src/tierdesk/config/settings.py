@@ -8,7 +8,7 @@ from typing import Any
 
 import dj_database_url
 
-from tierdesk.config import env
+from tierdesk.config import env, logs
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = env.data_dir()
@@ -36,6 +36,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id and the request's log line cover everything below, redirects too.
+    "tierdesk.config.observe.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -46,10 +48,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tierdesk.config.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tierdesk.api.limits.UploadLimitMiddleware",
     "tierdesk.config.middleware.RefuseNulMiddleware",
+    # Just outside the request transaction: takes the key first, keeps the answer with the change.
+    "tierdesk.api.idempotency.IdempotencyMiddleware",
     "tierdesk.config.middleware.RequestTransactionMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lockout page.
     "axes.middleware.AxesMiddleware",
@@ -57,6 +62,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "tierdesk.config.urls"
 WSGI_APPLICATION = "tierdesk.config.wsgi.application"
+ASGI_APPLICATION = "tierdesk.config.asgi.application"
 
 TEMPLATES = [
     {
@@ -257,9 +263,34 @@ TIERDESK = {
     "MAX_UPLOAD_BYTES": env.integer("MAX_UPLOAD_BYTES", 20 * 1024 * 1024, low=1),
     "SCHEDULER_INTERVAL": env.integer("SCHEDULER_INTERVAL", 5, low=1),
     "SWEEP_LIMIT": env.integer("SWEEP_LIMIT", 10_000, low=1),
-    # How long a worker may hold claimed notifications before another takes them over.
-    "OUTBOX_LEASE_SECONDS": env.integer("OUTBOX_LEASE_SECONDS", 300, low=1),
+    # The outbox: how long a claim holds without renewal (renewed every third of it while a
+    # worker sends, so a dead worker's rows come back after one lease), how many rows one claim
+    # takes, the first retry's wait (doubled each time, capped) and the attempts before parking.
+    "OUTBOX_LEASE_SECONDS": env.integer("OUTBOX_LEASE_SECONDS", 15, low=1),
+    "OUTBOX_BATCH": env.integer("OUTBOX_BATCH", 10, low=1),
+    "OUTBOX_BACKOFF_SECONDS": env.integer("OUTBOX_BACKOFF_SECONDS", 120, low=1),
+    "OUTBOX_BACKOFF_MAX_SECONDS": env.integer("OUTBOX_BACKOFF_MAX_SECONDS", 6 * 3600, low=1),
+    "OUTBOX_MAX_ATTEMPTS": env.integer("OUTBOX_MAX_ATTEMPTS", 8, low=1),
+    # API calls with an Idempotency-Key: how long the first answer is kept, and how long a
+    # running first request holds the key before a retry may take it over (its process died).
+    "IDEMPOTENCY_KEEP_HOURS": env.integer("IDEMPOTENCY_KEEP_HOURS", 24, low=1),
+    "IDEMPOTENCY_IN_FLIGHT_SECONDS": env.integer("IDEMPOTENCY_IN_FLIGHT_SECONDS", 60, low=1),
     "BROKER_URL": env.get("BROKER_URL") or "",
+    # Redis redelivers a task not acknowledged within this many seconds (tasks are acknowledged
+    # when done, so this must exceed the longest sweep or outbox run).
+    "VISIBILITY_TIMEOUT": env.integer(
+        "VISIBILITY_TIMEOUT", env.integer("CELERY_VISIBILITY_TIMEOUT", 300, low=1), low=1
+    ),
+    # How often the IMAP mailboxes are polled.
+    "MAIL_POLL_SECONDS": env.integer("MAIL_POLL_SECONDS", 30, low=1),
+    # Every process writes its heartbeat this often; one unheard for STALE seconds (or a sweep or
+    # outbox run older than that) makes `tierdesk status` and the readiness check complain.
+    "HEARTBEAT_SECONDS": env.integer("HEARTBEAT_SECONDS", 15, low=1),
+    "HEARTBEAT_STALE_SECONDS": env.integer("HEARTBEAT_STALE_SECONDS", 60, low=1),
+    "HEARTBEAT_FORGET_HOURS": env.integer("HEARTBEAT_FORGET_HOURS", 24, low=1),
+    # /metrics answers a request bearing this token, or from these addresses (default: loopback).
+    "METRICS_TOKEN": env.get("METRICS_TOKEN") or "",
+    "METRICS_ALLOWED": env.listing("METRICS_ALLOWED", ["127.0.0.1/32", "::1/128"]),
     "MAIL_DOMAIN": env.get("MAIL_DOMAIN") or "tierdesk.localhost",
     # A sender writing more than this many messages in this many minutes is throttled, not answered.
     "MAIL_THROTTLE": (
@@ -271,6 +302,18 @@ TIERDESK = {
     # stopped in between) is taken up again by the periodic job.
     "MAIL_PENDING_SECONDS": env.integer("MAIL_PENDING_SECONDS", 60, low=1),
 }
+
+# The live pages and the chat (Django Channels): Redis when a broker is configured, so every web
+# process hears every other's broadcasts; in memory on the embedded default (one process).
+if TIERDESK["BROKER_URL"]:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [TIERDESK["BROKER_URL"]], "prefix": "tierdesk-live"},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # Outbound mail: TIERDESK_SMTP_URL (smtp://user:password@host:port, smtps:// for TLS); without
 # it, mail is written to files in the data directory, so nothing is lost and everything is seen.
@@ -288,11 +331,7 @@ else:
 # Attachments are streamed to disk beyond this size rather than held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.get("LOG_LEVEL") or "INFO"},
-    "loggers": {"django.request": {"level": "ERROR"}},
-}
+LOG_FORMAT = env.choice("LOG_FORMAT", "plain", ("plain", "json"))
+LOGGING = logs.config(LOG_FORMAT, env.get("LOG_LEVEL") or "INFO")
+# Load balancers and Prometheus probe over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]

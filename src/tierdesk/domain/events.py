@@ -35,6 +35,8 @@ class EventKind(StrEnum):
     DUPLICATE_SUSPECTED = "duplicate_suspected"
     INCIDENT_LINKED = "incident_linked"
     INCIDENT_RESOLVED = "incident_resolved"
+    ALERT_FIRING = "alert_firing"
+    ALERT_RESOLVED = "alert_resolved"
     AUTHORITY_CHECKED = "authority_checked"
     FORM_COMPLETED = "form_completed"
 

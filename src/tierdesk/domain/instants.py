@@ -1,4 +1,7 @@
-"""Reading an instant or a day someone typed: ISO 8601, bounded years, a missing zone is the desk's."""
+"""Reading an instant or a day someone typed: ISO 8601, bounded years.
+
+One rule for a time written without a zone, on every edge (pages, API, CLI): it is the writer's
+own time, read in their zone (their account's setting, else the desk's); `aware` applies it."""
 
 from __future__ import annotations
 
@@ -11,17 +14,22 @@ from tierdesk.domain.errors import Invalid
 EARLIEST, LATEST = date(1970, 1, 1), date(2199, 12, 31)
 
 
+def aware(value: datetime, zone: tzinfo) -> datetime:
+    """`value` as an instant: a time without a zone is the writer's, read in `zone`."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+
+
 def read_instant(text: str, zone: tzinfo) -> datetime | None:
     """An ISO 8601 date and time (a page's datetime-local field, or one with its offset), or
     None when the text is not one or falls outside the bounded years. A time without a zone is
-    read in `zone`, the desk's time zone."""
+    read in `zone`, the writer's (see `aware`)."""
     try:
         value = datetime.fromisoformat((text or "").strip())
     except ValueError:
         return None
     if not EARLIEST <= value.date() <= LATEST:
         return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+    return aware(value, zone)
 
 
 def check_days(first: date, last: date) -> None:

@@ -6,11 +6,10 @@ and the technicians), 2.8 (emergencies to the NOC), 3.6 and the escalation matri
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tierdesk.domain.contingency import routes_for_expiry
 from tierdesk.domain.events import EventKind
@@ -25,30 +24,75 @@ SLA_CONTACTS = "sla_contacts"  # whoever the profile names for warnings and brea
 TECHNICIANS = "technicians"  # the assignee, or the agents of the ticket's level when unassigned
 HANDED_OVER_BY = "handed_over_by"  # the agent who handed the ticket to its supplier
 
+
+def gettext_noop(message: str) -> str:
+    """Marks a message for the translation catalogue; the write path translates it per recipient
+    (the domain stays free of Django)."""
+    return message
+
+
+_ = gettext_noop
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message to be worded in each recipient's language: a catalogue message and the values
+    it names. A value may be another Text, an instant (shown in the recipient's zone, the zone
+    named) or plain text (a profile label, a ticket number, what someone wrote)."""
+
+    message: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
 # Why a status changed, in words (the reasons the desk records itself).
 REASONS = {
-    "solution_provided": "a solution has been provided",
-    "requester_confirmed": "confirmed by the requester",
-    "confirmation_timeout": "no answer to the request for confirmation",
-    "no_reply": "no reply to our question",
-    "resolved_timeout": "resolved long enough",
-    "awaiting_confirmation": "please confirm that it is solved",
-    "awaiting_reply": "waiting for your answer",
+    "solution_provided": _("a solution has been provided"),
+    "requester_confirmed": _("confirmed by the requester"),
+    "confirmation_timeout": _("no answer to the request for confirmation"),
+    "no_reply": _("no reply to our question"),
+    "resolved_timeout": _("resolved long enough"),
+    "awaiting_confirmation": _("please confirm that it is solved"),
+    "awaiting_reply": _("waiting for your answer"),
+    "alert_resolved": _("the monitoring alert is resolved"),
 }
 
 
-def when(instant: str | datetime, zone: ZoneInfo) -> str:
-    """An instant as the desk reads it: its local time, with the zone named."""
+def when(instant: str | datetime, zone: tzinfo) -> str:
+    """An instant as a reader reads it: its local time, with the zone named."""
     at = datetime.fromisoformat(instant) if isinstance(instant, str) else instant
     local = at.astimezone(zone)
-    return f"{local:%a %d %b %Y %H:%M} {local.tzname()} ({zone.key})"
+    key = getattr(zone, "key", None)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}" + (f" ({key})" if key else "")
 
 
 @dataclass(frozen=True)
 class Notice:
     role: str
-    subject: str  # without the [NUMBER] tag, which the outbox adds
-    body: str
+    title: Text  # the subject before the ticket's subject (and the [NUMBER] tag the outbox adds)
+    body: Text
+    subject: str = ""  # the ticket's subject, as written
+
+    def worded(
+        self, translate: Callable[[str], str], moment: Callable[[datetime], str]
+    ) -> tuple[str, str]:
+        """The subject and body in one recipient's words: `translate` looks a message up in
+        their language, `moment` shows an instant in their zone (the zone named)."""
+        title = word(self.title, translate, moment)
+        return f"{title}: {self.subject}", word(self.body, translate, moment)
+
+
+def word(text: Text, translate: Callable[[str], str], moment: Callable[[datetime], str]) -> str:
+    def value(v: Any) -> str:
+        if isinstance(v, Text):
+            return word(v, translate, moment)
+        if isinstance(v, datetime):
+            return moment(v)
+        return str(v)
+
+    message = translate(text.message) if text.message else ""
+    if not text.values:
+        return message
+    return message % {k: value(v) for k, v in text.values.items()}
 
 
 def notices(
@@ -63,15 +107,16 @@ def notices(
 ) -> list[Notice]:
     """The notices an event causes, by role. Internal events never reach the requester. The
     profile's notification rules say who confirms an opening, an update and a closure; its
-    labels name statuses, and its desk calendar's zone gives times."""
+    labels name statuses and targets; instants stay instants until worded for a reader."""
     out: list[Notice] = []
     rules = profile.notifications if profile is not None else NotificationRules()
-    zone = profile.calendars[profile.default_calendar].zone if profile is not None else None
 
-    def tell(role: str, title: str, body: str) -> None:
-        out.append(Notice(role, f"{title}: {subject}", body))
+    def tell(role: str, title: Text, body: Text) -> None:
+        out.append(Notice(role, title, body, subject))
 
-    def tell_all(roles: tuple[str, ...], requester: tuple[str, str], desk: tuple[str, str]) -> None:
+    def tell_all(
+        roles: tuple[str, ...], requester: tuple[Text, Text], desk: tuple[Text, Text]
+    ) -> None:
         for role in roles:
             tell(role, *(requester if role == REQUESTER else desk))
 
@@ -83,60 +128,106 @@ def notices(
         spec = profile.statuses.get(status) if profile is not None else None
         return spec.category if spec is not None else ""
 
-    def time(instant: Any) -> str:
-        return when(str(instant), zone) if zone is not None and instant else str(instant)
+    def target_label(target: str) -> Text | str:
+        if profile is not None:
+            for severity in profile.severities.values():
+                if target in severity.targets:
+                    return severity.targets[target].label
+        if target == "supplier":
+            return Text(_("supplier answer"))
+        return target.replace("_", " ")
+
+    def instant(value: Any) -> Any:
+        if isinstance(value, str) and value:
+            try:
+                return datetime.fromisoformat(value)
+            except ValueError:
+                return value
+        return value if value is not None else ""
+
+    def plain(body: str) -> Text:
+        return Text("%(text)s", {"text": body})
 
     if kind == EventKind.CREATED:
         if emergency:  # first, so the on-call agents get this one rather than the routine notice
-            tell(ON_CALL, "EMERGENCY", f"{number} was opened as an emergency: {subject}")
+            tell(
+                ON_CALL,
+                Text(_("EMERGENCY")),
+                Text(_("%(number)s was opened as an emergency: %(subject)s"),
+                     {"number": number, "subject": subject}),
+            )  # fmt: skip
         severity = str(data.get("severity"))
         spec = profile.severities.get(severity) if profile is not None else None
         tell_all(
             rules.opened,
             (
-                "Ticket received",
-                f"Your ticket {number} has been opened. We will answer within the "
-                "targets of your support agreement.",
+                Text(_("Ticket received")),
+                Text(
+                    _("Your ticket %(number)s has been opened. We will answer within the targets "
+                      "of your support agreement."),
+                    {"number": number},
+                ),
             ),
-            ("New ticket", f"{number} was opened ({spec.label if spec else severity})."),
-        )
+            (
+                Text(_("New ticket")),
+                Text(_("%(number)s was opened (%(severity)s)."),
+                     {"number": number, "severity": spec.label if spec else severity}),
+            ),
+        )  # fmt: skip
     elif kind == EventKind.REPLY and public:
-        body = str(data.get("body", ""))
+        body = plain(str(data.get("body", "")))
         if data.get("by") == "requester":
-            tell(ASSIGNEE, "Requester replied", body)
-            tell(LEVEL, "Requester replied", body)
+            tell(ASSIGNEE, Text(_("Requester replied")), body)
+            tell(LEVEL, Text(_("Requester replied")), body)
         else:
-            tell_all(rules.updated, ("Update", body), ("Update sent", body))
+            tell_all(rules.updated, (Text(_("Update")), body), (Text(_("Update sent")), body))
     elif kind == EventKind.REPLY and data.get("by") == "supplier":
-        tell(HANDED_OVER_BY, "Supplier replied", str(data.get("body", "")))
+        tell(HANDED_OVER_BY, Text(_("Supplier replied")), plain(str(data.get("body", ""))))
     elif kind == EventKind.STATUS_CHANGED and public:
         to, reason = str(data.get("to")), str(data.get("reason", ""))
         # A return to Open on the partner's own reply, and New -> Open at the desk's first work
         # (told by the work itself), are not news to the partner.
         if reason not in ("requester_reply", "work_started") and not reason.startswith("rejected:"):
-            why = REASONS.get(reason, reason)
-            text = f"{number} is now {label(to)}" + (f" ({why})." if why else ".")
+            why = REASONS.get(reason)
+            values: dict[str, Any] = {"number": number, "status": label(to)}
+            if why is not None:
+                text = Text(
+                    _("%(number)s is now %(status)s (%(why)s)."), {**values, "why": Text(why)}
+                )
+            elif reason:
+                text = Text(_("%(number)s is now %(status)s (%(why)s)."), {**values, "why": reason})
+            else:
+                text = Text(_("%(number)s is now %(status)s."), values)
             closing = category(to) in ("resolved", "closed")
             tell_all(
                 rules.closed if closing else rules.updated,
-                ("Status changed", text),
-                ("Status changed", text),
+                (Text(_("Status changed")), text),
+                (Text(_("Status changed")), text),
             )
     elif kind == EventKind.REJECTED:
+        note = str(data.get("note", "") or "").strip()
+        values = {"number": number, "reason": str(data.get("label", "")), "note": note}
         tell(
             REQUESTER,
-            "Ticket rejected",
-            f"{number} was rejected: {data.get('label')}. {data.get('note', '')}".strip(),
-        )
+            Text(_("Ticket rejected")),
+            Text(_("%(number)s was rejected: %(reason)s. %(note)s") if note
+                 else _("%(number)s was rejected: %(reason)s."), values),
+        )  # fmt: skip
     elif kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACH):
         target = str(data.get("target"))
         if kind == EventKind.SLA_BREACH:
-            title = "Chase the supplier" if target == "supplier" else "SLA breached"
-            due = time(data.get("due_at"))
-            text = f"{number}: the {target.replace('_', ' ')} target was due at {due}."
+            title = Text(_("Chase the supplier") if target == "supplier" else _("SLA breached"))
+            text = Text(
+                _("%(number)s: %(target)s was due at %(due)s."),
+                {"number": number, "target": target_label(target),
+                 "due": instant(data.get("due_at"))},
+            )  # fmt: skip
         else:
-            title = "SLA warning"
-            text = f"{number}: {data.get('percent')} % of the {target.replace('_', ' ')} target is used."
+            title = Text(_("SLA warning"))
+            text = Text(
+                _("%(number)s: %(percent)s %% of the time for %(target)s is used."),
+                {"number": number, "percent": data.get("percent"), "target": target_label(target)},
+            )
         routes = (
             routes_for_expiry(profile.contingency, STANDARD_TARGETS.get(target, target))
             if kind == EventKind.SLA_BREACH and profile is not None
@@ -144,36 +235,62 @@ def notices(
         )
         if routes:  # CloudCTI 4: an expired MTTR opens the contingency number to the partner
             offer = " ".join(f"{r.label}: {r.contact}." for r in routes)
-            text = f"{text} Contingency route offered to the partner: {offer}"
+            text = Text(
+                _("%(text)s Contingency route offered to the partner: %(offer)s"),
+                {"text": text, "offer": offer},
+            )
             tell(
                 REQUESTER,
-                "Contingency route",
-                f"The {target.replace('_', ' ')} target of {number} has passed. "
-                f"You can also reach us here: {offer}",
+                Text(_("Contingency route")),
+                Text(
+                    _(
+                        "%(target)s for %(number)s has passed. You can also reach us here: %(offer)s"
+                    ),
+                    {"target": target_label(target), "number": number, "offer": offer},
+                ),
             )
         tell(ASSIGNEE, title, text)
         tell(LEVEL, title, text)
         tell(SLA_CONTACTS, title, text)
     elif kind == EventKind.MANAGEMENT_ESCALATED:
-        text = (
-            f"{number} is escalated to {data.get('role')} (step {data.get('step')}). "
-            f"Reason: {data.get('reason') or 'SLA breached: ' + ', '.join(data.get('breached', []))}"
+        given = data.get("reason")
+        names = [
+            name if isinstance(name := target_label(str(t)), str) else str(t).replace("_", " ")
+            for t in data.get("breached", [])
+        ]
+        because: Text | str = (
+            str(given)
+            if given
+            else Text(_("SLA breached: %(targets)s"), {"targets": ", ".join(names)})
         )
-        tell(ESCALATION, "Escalation", text)
+        tell(
+            ESCALATION,
+            Text(_("Escalation")),
+            Text(_("%(number)s is escalated to %(role)s (step %(step)s). Reason: %(reason)s"),
+                 {"number": number, "role": data.get("role"), "step": data.get("step"),
+                  "reason": because}),
+        )  # fmt: skip
         tell(
             REQUESTER,
-            "Escalation received",
-            f"Your escalation of {number} has reached {data.get('routed_to')}.",
-        )
+            Text(_("Escalation received")),
+            Text(_("Your escalation of %(number)s has reached %(whom)s."),
+                 {"number": number, "whom": data.get("routed_to")}),
+        )  # fmt: skip
     elif kind == EventKind.INCIDENT_RESOLVED and data.get("notify"):
+        message = str(data.get("message", "") or "").strip()
         tell(
             REQUESTER,
-            "Incident resolved",
-            f"The incident linked to {number}, {data.get('title')}, is resolved. "
-            f"{data.get('message', '')}".strip(),
-        )
+            Text(_("Incident resolved")),
+            Text(_("The incident linked to %(number)s, %(title)s, is resolved. %(message)s")
+                 if message else _("The incident linked to %(number)s, %(title)s, is resolved."),
+                 {"number": number, "title": data.get("title"), "message": message}),
+        )  # fmt: skip
     elif kind == EventKind.LEVEL_CHANGED:
-        tell(LEVEL, "Handed over to your level", str(data.get("note", "")))
+        tell(LEVEL, Text(_("Handed over to your level")), plain(str(data.get("note", ""))))
     elif kind == EventKind.ASSIGNED and data.get("to"):
-        tell(ASSIGNEE, "Assigned to you", f"{number} is now yours.")
+        tell(
+            ASSIGNEE,
+            Text(_("Assigned to you")),
+            Text(_("%(number)s is now yours."), {"number": number}),
+        )
     return out

@@ -43,6 +43,33 @@ class ReplyEffect:
     confirmed: bool = False  # the reply answered a request for confirmation: it is solved
 
 
+def reopen_target(profile: Profile, status: str) -> str | None:
+    """The open status a requester may move a Resolved ticket back to ("not solved"), if any."""
+    spec = profile.statuses.get(status)
+    if spec is None or spec.category != "resolved":
+        return None
+    preferred = _status_in(profile, status, "open")
+    if preferred is not None and preferred in spec.requester_to:
+        return preferred
+    return next((k for k in spec.requester_to if profile.statuses[k].is_open), None)
+
+
+def requester_reopen(profile: Profile, state: TicketState) -> Change | None:
+    """LuxCloud 2.4.4: the partner says a Resolved ticket is not solved; it goes back to Open as
+    a reply would reopen it. None when it is no longer Resolved (its reply already reopened it);
+    refused where the process does not let the requester reopen."""
+    if profile.status(state.status).category != "resolved":
+        return None
+    target = reopen_target(profile, state.status)
+    if target is None:
+        raise Invalid(
+            "this ticket cannot be reopened by the requester",
+            fields={"body": "the process does not let the requester reopen it"},
+        )
+    data = {"from": state.status, "to": target, "reason": REQUESTER_REPLY, "by": "system"}
+    return Change(EventKind.STATUS_CHANGED, data, public=True)
+
+
 def requester_reply(
     profile: Profile, state: TicketState, body: str, *, asked_to_confirm: bool = False
 ) -> ReplyEffect:

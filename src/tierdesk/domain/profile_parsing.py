@@ -20,18 +20,22 @@ from tierdesk.domain.parties import OrganisationKind
 from tierdesk.domain.profiles import (
     CHANNELS,
     MILESTONE_STOPS,
+    MONITORING_GROUPING,
     NOTIFICATION_ROLES,
     STANDARD_TARGETS,
     STATUS_CATEGORIES,
     TARGET_KINDS,
     TARGET_STARTS,
+    ChatRules,
     ClosureRules,
     EmergencyRule,
     EscalationStep,
     FormField,
+    InboundRules,
     InvalidReason,
     Languages,
     Level,
+    MonitoringRules,
     NotificationRules,
     PerformanceTarget,
     Profile,
@@ -444,6 +448,133 @@ def _status_page(
     )
 
 
+LABEL_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")  # a Prometheus label name
+SOURCE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+# Relayed messages have no ticket form: they open tickets on channels that need none.
+INBOUND_CHANNELS = ("chat", "email", "monitoring")
+
+
+def _monitoring(
+    r: _Reader, data: Mapping[str, Any], severities: Mapping[str, Any], channels: tuple[str, ...]
+) -> MonitoringRules | None:
+    table = r.table(data, "", "monitoring", required=False)
+    if not table:
+        return None
+    path = "monitoring"
+    r.unknown(
+        table,
+        path,
+        (
+            "group_by",
+            "severity_label",
+            "severities",
+            "default_severity",
+            "resolve_on_resolved",
+            "account_label",
+            "source",
+        ),
+    )
+    if "monitoring" not in channels:
+        r.fail(path, 'needs the "monitoring" channel under tickets.channels')
+    group_by = r.text(table, path, "group_by", default="fingerprint")
+    if group_by not in MONITORING_GROUPING:
+        r.fail(f"{path}.group_by", f"{group_by!r} is not one of {', '.join(MONITORING_GROUPING)}")
+    label = r.text(
+        table,
+        path,
+        "severity_label",
+        default="severity",
+        pattern=LABEL_PATTERN,
+        expected="a label name (letters, digits and _)",
+    )
+    account = r.text(
+        table,
+        path,
+        "account_label",
+        default="account",
+        pattern=LABEL_PATTERN,
+        expected="a label name (letters, digits and _)",
+    )
+    mapping: dict[str, str] = {}
+    raw = table.get("severities", {})
+    if not isinstance(raw, Mapping):
+        r.fail(f"{path}.severities", f"{raw!r} is not a table of label values and severities")
+    else:
+        for value, severity in raw.items():
+            if not isinstance(severity, str) or severity not in severities:
+                r.fail(
+                    f"{path}.severities.{value}",
+                    f"{severity!r} is not a severity defined under severities",
+                )
+            else:
+                mapping[str(value)] = severity
+    default = r.text(table, path, "default_severity", default="")
+    if default and severities and default not in severities:
+        r.fail(
+            f"{path}.default_severity", f"{default!r} is not a severity defined under severities"
+        )
+    return MonitoringRules(
+        group_by=group_by,
+        severity_label=label,
+        severities=mapping,
+        default_severity=default,
+        resolve_on_resolved=r.flag(table, path, "resolve_on_resolved", default=False),
+        account_label=account,
+    )
+
+
+def _inbound(r: _Reader, data: Mapping[str, Any], channels: tuple[str, ...]) -> InboundRules | None:
+    table = r.table(data, "", "inbound", required=False)
+    if not table:
+        return None
+    path = "inbound"
+    r.unknown(table, path, ("sources", "source"))
+    sources: dict[str, str] = {}
+    raw = table.get("sources")
+    if not isinstance(raw, Mapping) or not raw:
+        r.fail(f"{path}.sources", f"{raw!r} is not a table of source names and channels")
+        return None
+    for name, channel in raw.items():
+        where = f"{path}.sources.{name}"
+        if not SOURCE_PATTERN.fullmatch(name):
+            r.fail(where, "is not a source name; expected lower-case letters, digits, - and _")
+        elif not isinstance(channel, str) or channel not in INBOUND_CHANNELS:
+            r.fail(where, f"{channel!r} is not one of {', '.join(INBOUND_CHANNELS)}")
+        elif channel not in channels:
+            r.fail(where, f"{channel!r} is not a channel listed under tickets.channels")
+        else:
+            sources[name] = channel
+    return InboundRules(sources)
+
+
+def _chat(
+    r: _Reader,
+    data: Mapping[str, Any],
+    calendars: Mapping[str, Calendar],
+    default_calendar: str,
+    levels: Mapping[str, Any],
+    severities: Mapping[str, Any],
+    queues: Mapping[str, Any],
+    channels: tuple[str, ...],
+) -> ChatRules | None:
+    section = r.table(data, "", "chat", required=False)
+    if not section:
+        return None
+    path = "chat"
+    r.unknown(section, path, ("calendar", "level", "severity", "queue"))
+    if "chat" not in channels:
+        r.fail(path, "the chat window needs 'chat' among tickets.channels")
+    calendar = r.text(section, path, "calendar", default=default_calendar)
+    r.reference(calendar, f"{path}.calendar", calendars, "calendars")
+    level = r.optional_text(section, path, "level")
+    r.reference(level, f"{path}.level", levels, "levels")
+    severity = r.optional_text(section, path, "severity")
+    r.reference(severity, f"{path}.severity", severities, "severities")
+    queue = r.optional_text(section, path, "queue")
+    r.reference(queue, f"{path}.queue", queues, "queues")
+    return ChatRules(calendar=calendar, level=level, severity=severity, queue=queue)
+
+
 def _contingency(
     r: _Reader,
     data: Mapping[str, Any],
@@ -543,6 +674,9 @@ def parse_profile(
             "escalation",
             "reporting",
             "status_page",
+            "monitoring",
+            "inbound",
+            "chat",
             "contingency",
         ),
     )
@@ -1023,6 +1157,9 @@ def parse_profile(
         )
 
     status_page = _status_page(r, data, severities, calendars, default_calendar)
+    monitoring = _monitoring(r, data, severities, channels)
+    inbound = _inbound(r, data, channels)
+    chat = _chat(r, data, calendars, default_calendar, levels, severities, queues, channels)
     contingency = _contingency(r, data, severities, calendars)
 
     profile = Profile(
@@ -1055,6 +1192,8 @@ def parse_profile(
         voicemail=tuple(voicemail_fields),
         notifications=notifications,
         form_missing=form_missing,
+        monitoring=monitoring,
+        inbound=inbound,
         emergency=emergency,
         closure=closure,
         email_queues=email_queues,
@@ -1068,6 +1207,7 @@ def parse_profile(
         unknown_sender=unknown_sender,
         registration_url=registration_url,
         channel_levels=channel_levels,
+        chat=chat,
         requester_authority=requester_authority,
         contingency=contingency,
     )

@@ -186,6 +186,18 @@ class PerformanceTarget:
 
 
 @dataclass(frozen=True)
+class ChatRules:
+    """The portal's chat window (`[chat]`): the calendar of its opening hours and what a chat's
+    ticket starts with. Outside those hours, or with no engineer of `level` available, the
+    window says so and the message becomes an ordinary ticket answered by e-mail."""
+
+    calendar: str
+    level: str | None = None  # the level whose engineers answer chats (default: intake routing)
+    severity: str | None = None  # the severity a chat's ticket opens with (default: the profile's)
+    queue: str | None = None
+
+
+@dataclass(frozen=True)
 class StatusPageRules:
     """The services a status page shows and the rules for announcing maintenance."""
 
@@ -197,6 +209,31 @@ class StatusPageRules:
     notice_calendar: str  # the calendar that notice is counted on
     maintenance_outside: str | None  # a calendar whose opening hours maintenance must avoid
     short_notice: str  # "flag" or "refuse" a window announced too late or inside those hours
+
+
+@dataclass(frozen=True)
+class MonitoringRules:
+    """How alerts from a monitoring system (Prometheus Alertmanager) become tickets: one ticket
+    per alert (`fingerprint`) or per Alertmanager group (`group`), its severity read from a
+    label, and whether a resolved alert resolves its ticket (Zynstra's Monitoring Console)."""
+
+    group_by: str  # fingerprint | group
+    severity_label: str
+    severities: Mapping[str, str]  # the label's value -> a severity key of the profile
+    default_severity: str
+    resolve_on_resolved: bool
+    account_label: str  # the label naming the end-customer account (its slug or reference)
+
+
+MONITORING_GROUPING = ("fingerprint", "group")
+
+
+@dataclass(frozen=True)
+class InboundRules:
+    """Messages relayed by a bridge (a chat, a social network's direct messages): which sources
+    the desk takes and the channel each source's tickets are opened on."""
+
+    sources: Mapping[str, str]  # source name -> channel
 
 
 @dataclass(frozen=True)
@@ -243,6 +280,9 @@ class Profile:
     # Per channel without a form (e-mail, chat): what a report lacking the form's required
     # fields gets: "ask" (opened, and an automatic question lists what is missing) or "flag".
     form_missing: Mapping[str, str] = field(default_factory=dict)
+    monitoring: MonitoringRules | None = None  # none: the desk takes no monitoring alerts
+    inbound: InboundRules | None = None  # none: the desk takes no relayed messages
+    chat: ChatRules | None = None  # no `[chat]`: the portal offers no chat window
     # Other ways to reach the provider while a condition holds (CloudCTI 4, LuxCloud 2.8).
     contingency: Mapping[str, ContingencyRoute] = field(default_factory=dict)
 

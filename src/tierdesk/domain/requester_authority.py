@@ -11,10 +11,10 @@ and the validation are recorded on the ticket as `authority_checked` events (int
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from tierdesk.domain import process
-from tierdesk.domain.errors import Forbidden, Invalid
+from tierdesk.domain.errors import Conflict, Forbidden, Invalid
 from tierdesk.domain.events import EventKind
 from tierdesk.domain.parties import Party
 from tierdesk.domain.profiles import Profile
@@ -80,11 +80,17 @@ def validate(
     authorised: bool,
     note: str,
     party: Party,
+    awaiting: Mapping[str, object] | None,
 ) -> list[Change]:
-    """The desk's validation of a flagged requester: recorded, and without authority the ticket
-    is rejected with the profile's `no_authority` reason."""
+    """The desk's validation of a flagged requester (`awaiting`: the check still waiting, from
+    `awaiting_validation`): recorded, and without authority the ticket is rejected with the
+    profile's `no_authority` reason. Nothing to validate is a conflict."""
     if party is not Party.PROVIDER:
         raise Forbidden("the desk validates a requester's authority")
+    if awaiting is None:
+        raise Conflict(
+            "no check of the requester's authority is waiting for the desk on this ticket"
+        )
     if not authorised and not note.strip():
         raise Invalid("say why", fields={"note": "is required when the requester has no authority"})
     if not authorised and NO_AUTHORITY not in profile.invalid_reasons:
@@ -109,11 +115,11 @@ def validate(
 
 
 def awaiting_validation(
-    records: Iterable[tuple[str, dict[str, object]]],
-) -> dict[str, object] | None:
+    records: Iterable[tuple[str, Mapping[str, object]]],
+) -> Mapping[str, object] | None:
     """The rule's flag still waiting for the desk: the last check, if it found no authority and
     the desk has not validated since. `records` are (kind, data) in order."""
-    last: dict[str, object] | None = None
+    last: Mapping[str, object] | None = None
     for kind, data in records:
         if kind == EventKind.AUTHORITY_CHECKED:
             last = data

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.sessions.models import Session
 
+from tierdesk.actions.heartbeats import SCHEDULER, forget, pulse
 from tierdesk.jobs.scheduler import Job
 
 
@@ -14,26 +16,40 @@ def clear_expired_sessions(now: datetime) -> int:
     return deleted
 
 
+def forget_idempotency_keys(now: datetime) -> int:
+    from tierdesk.actions.idempotency import forget_expired
+
+    return forget_expired(now)
+
+
 def run_sweep(now: datetime) -> int:
     from tierdesk.jobs.sweep import sweep
 
-    return sweep(now).events
+    done = sweep(now, limit=settings.TIERDESK["SWEEP_LIMIT"])
+    pulse(SCHEDULER).record("sweep", now, tickets=done.tickets, events=done.events)
+    return done.events
 
 
 def run_outbox(now: datetime) -> int:
     from tierdesk.jobs.outbox import deliver
 
-    return deliver(now).sent
+    done = deliver(now)
+    pulse(SCHEDULER).record("outbox", now, sent=done.sent, failed=done.failed)
+    return done.sent
+
+
+def forget_heartbeats(now: datetime) -> int:
+    return forget(now)
 
 
 def run_mail_poll(now: datetime) -> int:
-    from django.conf import settings
-
     if not settings.TIERDESK["IMAP"]:
         return 0
     from tierdesk.mail.sources.imap import poll_all
 
-    return len(poll_all(now=now))
+    fetched = len(poll_all(now=now))
+    pulse(SCHEDULER).record("mail_poll", now, messages=fetched)
+    return fetched
 
 
 def run_mail_pending(now: datetime) -> int:
@@ -46,7 +62,9 @@ def run_mail_pending(now: datetime) -> int:
 JOBS = [
     Job("sweep", timedelta(seconds=5), run_sweep),
     Job("outbox", timedelta(seconds=5), run_outbox),
-    Job("mail_poll", timedelta(seconds=30), run_mail_poll),
+    Job("mail_poll", timedelta(seconds=settings.TIERDESK["MAIL_POLL_SECONDS"]), run_mail_poll),
     Job("mail_pending", timedelta(seconds=30), run_mail_pending),
     Job("clear_expired_sessions", timedelta(hours=1), clear_expired_sessions),
+    Job("forget_idempotency_keys", timedelta(hours=1), forget_idempotency_keys),
+    Job("forget_heartbeats", timedelta(hours=1), forget_heartbeats),
 ]

@@ -10,7 +10,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import select_template
 
 from tierdesk import profiles
-from tierdesk.domain.parties import Party, Role, party_of
+from tierdesk.actions.notify import reader_language
 from tierdesk.persistence.models import InboundMessage, Notification
 
 MAX_REFERENCES = 20
@@ -48,9 +48,7 @@ def build(row: Notification, connection: BaseEmailBackend) -> EmailMultiAlternat
     ticket = row.ticket
     # LuxCloud 2.5: "Tickets will be responded to in English only": what reaches a partner (or
     # any address outside the desk) is in the reply language; the desk's own people read theirs.
-    user = row.recipient_user
-    staff = user is not None and bool(user.role) and party_of(Role(user.role)) is Party.PROVIDER
-    language = (user.language if user is not None and staff else "") or profile.languages.reply
+    language = reader_language(row.recipient_user, profile)
     context = {
         "body": row.body,
         "number": ticket.number if ticket else "",

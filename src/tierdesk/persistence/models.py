@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tierdesk.domain.parties import OrganisationKind, Role
 
@@ -64,6 +65,8 @@ class User(AbstractUser):
     )
     phone = models.CharField(max_length=40, blank=True)
     language = models.CharField(max_length=8, default="en")
+    # The zone the person reads times in (an IANA name); empty: the desk's own zone.
+    time_zone = models.CharField(max_length=64, blank=True, default="")
 
     @property
     def role_enum(self) -> Role:
@@ -246,6 +249,9 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # "" for a personal token (the whole API as its person); otherwise the one intake it opens:
+    # "monitoring" (the Alertmanager receiver) or "messages" (the relayed-message webhook).
+    scope = models.CharField(max_length=20, blank=True, default="", db_default="")
 
     def __str__(self) -> str:
         return f"{self.key_id} ({self.name})"
@@ -333,6 +339,8 @@ class Notification(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
     claimed_until = models.DateTimeField(null=True)
+    # Who holds the claim: each claim's own token, checked by every update its worker makes.
+    claim_token = models.CharField(max_length=32, blank=True, default="")
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True)
     last_error = models.TextField(blank=True)
@@ -505,17 +513,17 @@ class ArticleOpen(models.Model):
 # Status and maintenance -----------------------------------------------------------------------
 
 SERVICE_STATES = [
-    ("operational", "Operational"),
-    ("degraded", "Degraded performance"),
-    ("partial_outage", "Partial outage"),
-    ("major_outage", "Major outage"),
-    ("maintenance", "Under maintenance"),
+    ("operational", _("Operational")),
+    ("degraded", _("Degraded performance")),
+    ("partial_outage", _("Partial outage")),
+    ("major_outage", _("Major outage")),
+    ("maintenance", _("Under maintenance")),
 ]
 INCIDENT_STATES = [
-    ("investigating", "Investigating"),
-    ("identified", "Identified"),
-    ("monitoring", "Monitoring"),
-    ("resolved", "Resolved"),
+    ("investigating", _("Investigating")),
+    ("identified", _("Identified")),
+    ("monitoring", _("Monitoring")),
+    ("resolved", _("Resolved")),
 ]
 
 
@@ -726,6 +734,63 @@ class AdminChange(models.Model):
         return f"{self.verb} {self.object_kind} {self.object_label}"
 
 
+class IdempotencyKey(models.Model):
+    """An API call made with an `Idempotency-Key` header, and its answer once it succeeded.
+
+    One row per credential and key (`scope`: a digest of the presented token, or the session's
+    user). While the first request runs the row has no status and a short `locked_until`; its
+    answer is written in the same transaction as its change, so either both are kept or neither.
+    Kept for `IDEMPOTENCY_KEEP_HOURS`; older rows are forgotten on read and by an hourly job.
+    """
+
+    scope = models.CharField(max_length=80)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    status = models.PositiveSmallIntegerField(null=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(default=b"")
+    claim_token = models.CharField(max_length=32)
+    locked_until = models.DateTimeField(null=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} ({self.key})"
+
+
+class LiveSocket(models.Model):
+    """An open WebSocket of a member of the provider's staff, for the chat's "first available
+    agent": written when the socket opens, refreshed by its heartbeat, removed when it closes.
+    A row not seen for a while (a process that died) no longer counts."""
+
+    channel = models.CharField(max_length=200, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    opened_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.channel}"
+
+
+class Chat(models.Model):
+    """A ticket opened from the portal's chat window. `live`: an engineer could answer then
+    (within the chat's hours, one available); otherwise it is an ordinary ticket answered by
+    e-mail. The messages are the ticket's public replies: the transcript is the record."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="chat")
+    started_at = models.DateTimeField()
+    live = models.BooleanField()
+
+    def __str__(self) -> str:
+        return f"chat {self.ticket_id}"
+
+
 # Canned replies ------------------------------------------------------------------------------
 
 
@@ -765,6 +830,91 @@ class CannedReplyText(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reply_id} {self.language}"
+
+
+# Intake from other systems ---------------------------------------------------------------------
+
+
+class MonitoringAlert(models.Model):
+    """Which ticket an alert (by fingerprint, or its Alertmanager group) was opened as, per
+    organisation; a later firing of the same alert is added to that ticket while it is open."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=100)
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="monitoring_alerts")
+    opened_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "key", "ticket"], name="one_alert_row_per_ticket"
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "key", "-id"], name="alert_by_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key} -> {self.ticket_id}"
+
+
+class MonitoringDelivery(models.Model):
+    """One alert state received (fingerprint, startsAt and status): delivered again, it changes
+    nothing. Unique per organisation, so exactly once is a property of the database."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=64)
+    ticket = models.ForeignKey(Ticket, null=True, on_delete=models.PROTECT, related_name="+")
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="one_delivery_per_alert")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} at {self.received_at}"
+
+
+class InboundThread(models.Model):
+    """A conversation relayed by a bridge (source and its own thread id, per organisation of the
+    bridge's token) and the ticket it is."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=40)
+    thread = models.CharField(max_length=200)
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="inbound_threads")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "source", "thread"], name="one_ticket_per_thread"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.thread} -> {self.ticket_id}"
+
+
+class Heartbeat(models.Model):
+    """One running process of the desk (web, scheduler, worker, mail listener) and what it last
+    did: written every few seconds by the process itself, read by `tierdesk status`, the
+    readiness check and the metrics. Operational state, not part of any ticket's record."""
+
+    component = models.CharField(max_length=20)  # web, scheduler, worker, mail
+    instance = models.CharField(max_length=200)  # host:pid, or the Celery worker's --hostname
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField()
+    # What it last did, e.g. {"sweep": {"at": ISO, "tickets": 3, "events": 4}}.
+    did = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["component", "instance"], name="one_heartbeat_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.component} {self.instance}"
 
 
 # The second factor's device lives in its own module; imported here so Django finds the model.

@@ -31,6 +31,8 @@ def supplier_sees(actor: User, event: Event) -> bool:
     slug = _own_supplier(actor)
     if event.kind == EventKind.STATUS_CHANGED:
         return bool(slug) and event.data.get("supplier") == slug
+    if event.kind in (EventKind.ALERT_FIRING, EventKind.ALERT_RESOLVED):
+        return True  # the monitoring's own words about the fault the supplier is to fix
     if event.kind in (EventKind.REPLY, EventKind.ATTACHMENT_ADDED):
         author = event.actor
         return (

@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from tierdesk.domain.errors import Forbidden, Invalid, NotFound
 from tierdesk.domain.events import EventKind
 from tierdesk.domain.parties import (
     ROLE_PARTY,
+    OrganisationKind,
     Party,
     Role,
     party_of,
@@ -56,6 +58,15 @@ def level_scope(actor: User) -> LevelScope:
     return agent_scope(profiles.active().levels, members)
 
 
+def served_levels(actor: User) -> list[str]:
+    """The supplier-staffed levels of the profile a supplier contact works at."""
+    levels = profiles.active().levels
+    members = LevelMembership.objects.filter(user=actor).values_list("level", flat=True)
+    return sorted(
+        k for k in members if k in levels and levels[k].staffed_by is OrganisationKind.SUPPLIER
+    )
+
+
 def assignable(level: str | None = None) -> QuerySet[User]:
     """Who a ticket may be assigned to: the provider's active staff (the one rule the page
     offers and the action checks), the members of `level` first."""
@@ -83,8 +94,14 @@ def visible_tickets(actor: User) -> QuerySet[Ticket]:
     if party_of(role) is Party.REQUESTER and actor.organisation_id is not None:
         return tickets.filter(organisation_id=actor.organisation_id)
     if role is Role.SUPPLIER_CONTACT and actor.organisation_id is not None:
-        # A supplier sees the tickets handed to it (On-hold naming its organisation), no others.
-        return tickets.filter(supplier=actor.organisation.slug)
+        # A supplier sees the tickets handed to it (On-hold naming its organisation), and the
+        # tickets at a supplier-staffed level its contact serves that are not another
+        # supplier's (Zynstra: the console routes a failure straight to the vendor's L3).
+        slug = actor.organisation.slug
+        served = served_levels(actor)
+        if not served:
+            return tickets.filter(supplier=slug)
+        return tickets.filter(Q(supplier=slug) | Q(level__in=served, supplier__in=("", slug)))
     return tickets.none()
 
 
@@ -140,15 +157,21 @@ def ticket_record(
         events = list(Event.objects.filter(ticket=ticket).select_related("actor").order_by("seq"))
     for event in events:
         event.ticket = ticket  # each event names its ticket without asking the database again
-    role = Role(actor.role)
     record = [sla.ClockEvent(e.at, e.kind, e.data, e.public, e.seq) for e in events]
+    return record, visible_events(actor, events)
+
+
+def visible_events(actor: User, events: list[Event]) -> list[Event]:
+    """Of a ticket's events, those the actor may see, narrowed to what its side may read: the
+    timeline of the page, the API and the live sockets."""
+    role = Role(actor.role)
     if role is Role.SUPPLIER_CONTACT:
         visible = [e for e in events if disclosure.supplier_sees(actor, e)]
     elif sees_internal(role):
         visible = events
     else:
         visible = [e for e in events if e.public]
-    return record, disclosure.disclose_events(actor, visible)
+    return disclosure.disclose_events(actor, visible)
 
 
 def ticket_attachments(actor: User, ticket: Ticket) -> QuerySet[Attachment]:
@@ -279,7 +302,7 @@ def stored_targets(tickets: list[Ticket]) -> QuerySet[TicketTarget]:
     )
 
 
-def authority_awaiting(ticket: Ticket) -> dict[str, Any] | None:
+def authority_awaiting(ticket: Ticket) -> Mapping[str, Any] | None:
     """The requester-authority check still waiting for the desk (Zynstra first level): the
     profile's flag on a requester not listed for the end-customer account, not yet validated."""
     rows = Event.objects.filter(ticket=ticket, kind=EventKind.AUTHORITY_CHECKED).order_by("seq")

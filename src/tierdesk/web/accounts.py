@@ -25,6 +25,7 @@ from tierdesk.actions.notify import system_notice
 from tierdesk.domain.errors import DomainError, NotFound
 from tierdesk.domain.parties import Party, Role, party_of
 from tierdesk.persistence.models import Organisation, OrganisationDomain, User
+from tierdesk.queries.zones import choosable, desk_zone
 from tierdesk.web.forms import show_errors
 
 PENDING = "tierdesk.pending_second_factor"
@@ -90,9 +91,9 @@ def login_code(request: HttpRequest) -> HttpResponse:
 
 
 class RegisterForm(forms.Form):
-    first_name = forms.CharField(label="First name", max_length=150)
-    last_name = forms.CharField(label="Last name", max_length=150, required=False)
-    email = forms.EmailField(label="Work e-mail address", max_length=254)
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Work e-mail address"), max_length=254)
 
 
 def register(request: HttpRequest) -> HttpResponse:
@@ -215,8 +216,22 @@ def account(request: HttpRequest) -> HttpResponse:
             show_errors(form, exc)
         if form.errors:
             status = 422
+    zone_form = ZoneForm(
+        request.POST if request.POST.get("verb") == "zone" else None,
+        initial={"time_zone": user.time_zone},
+    )
+    if request.POST.get("verb") == "zone" and zone_form.is_valid():
+        try:
+            act.set_time_zone(user=user, zone=zone_form.cleaned_data["time_zone"])
+            return redirect("account")
+        except DomainError as exc:
+            show_errors(zone_form, exc)
+    if zone_form.errors:
+        status = 422
     on = second_factor.is_on(user)
     context = {
+        "zone_form": zone_form,
+        "desk_zone": desk_zone().key,
         "form": form,
         "on": on,
         "enrolment": None if on else second_factor.enrolment(user),
@@ -247,12 +262,21 @@ def _user_id(text: str) -> int:
     return int(text)
 
 
+class ZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(label=_("Show times in"), required=False, choices=())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        desk = _("The desk's time zone (%(zone)s)") % {"zone": desk_zone().key}
+        self.fields["time_zone"].choices = [("", desk)] + [(z, z) for z in choosable()]
+
+
 class DomainForm(forms.Form):
-    domain = forms.CharField(label="E-mail domain (e.g. example.com)", max_length=253)
+    domain = forms.CharField(label=_("E-mail domain (e.g. example.com)"), max_length=253)
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="CSV file: email, first_name, last_name, role")
+    file = forms.FileField(label=_("CSV file"))
 
 
 @login_required

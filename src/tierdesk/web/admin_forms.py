@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from tierdesk import profiles
 from tierdesk.domain.errors import DomainError
 from tierdesk.domain.parties import OrganisationKind, Role
+from tierdesk.web import words
 
 ROLE_LABELS = {
     Role.PARTNER_USER: _("Partner user"),
@@ -112,12 +113,14 @@ class DomainForm(AdminForm):
     domain = forms.CharField(label=_("E-mail domain (e.g. example.com)"), max_length=253)
 
 
-def _level_choices() -> list[tuple[str, str]]:
+def _level_choices(
+    staffed_by: OrganisationKind = OrganisationKind.PROVIDER,
+) -> list[tuple[str, str]]:
     profile = profiles.active()
     return [
         (key, level.label)
         for key, level in profile.levels.items()
-        if level.staffed_by is OrganisationKind.PROVIDER
+        if level.staffed_by is staffed_by
     ]
 
 
@@ -140,8 +143,15 @@ class PersonForm(AdminForm):
         super().__init__(*args, **kw)
         self.fields["language"].choices = list(settings.LANGUAGES)
         self.fields["role"].choices = [(r.value, ROLE_LABELS[r]) for r in ROLES_OF[kind]]
+        served = _level_choices(OrganisationKind.SUPPLIER)
         if kind is OrganisationKind.PROVIDER:
             self.fields["levels"].choices = _level_choices()
+        elif kind is OrganisationKind.SUPPLIER and served:
+            self.fields["levels"].choices = served
+            self.fields["levels"].help_text = _(
+                "The supplier-staffed levels this contact serves: tickets at them are shown and "
+                "announced to them."
+            )
         else:
             del self.fields["levels"]
         if editing:
@@ -175,7 +185,9 @@ class SupplierForm(OrganisationForm):
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         profile = profiles.active()
-        self.fields["calendar"].choices = [("", "—")] + [(k, k) for k in profile.calendars]
+        self.fields["calendar"].choices = [("", "—")] + [
+            (k, words.calendar_label(profile, k)) for k in profile.calendars
+        ]
         for key, severity in profile.severities.items():
             self.fields[f"severity_map_{key}"] = forms.CharField(
                 label=_("Their severity for “%(label)s”") % {"label": severity.label},
@@ -231,6 +243,15 @@ class TokenForm(AdminForm):
         required=False,
         initial=90,
         help_text=_("Leave empty for a token that does not expire."),
+    )
+    scope = forms.ChoiceField(
+        label=_("Opens"),
+        required=False,
+        choices=[
+            ("", _("The whole API as this person")),
+            ("monitoring", _("Only the Alertmanager receiver (monitoring)")),
+            ("messages", _("Only the relayed-message webhook (chat and social bridges)")),
+        ],
     )
 
 

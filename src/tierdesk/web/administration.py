@@ -606,6 +606,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
                     name=d["name"],
                     now=now,
                     expires_at=now + timedelta(days=days) if days else None,
+                    scope=d.get("scope") or "",
                 )
             except DomainError as exc:
                 show_action_errors(form, exc)

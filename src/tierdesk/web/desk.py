@@ -3,6 +3,7 @@ has a ticket open (the collision notice)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -25,6 +26,7 @@ from tierdesk.persistence.models import Organisation, SavedView, TicketPresence,
 from tierdesk.queries import desk as q
 from tierdesk.queries.administration import choosable_partners
 from tierdesk.queries.tickets import assignable, get_ticket
+from tierdesk.web import words
 from tierdesk.web.forms import show_errors
 
 PRESENT = timedelta(seconds=60)  # a page that polled within this is "open"
@@ -44,7 +46,11 @@ def _staff(request: HttpRequest) -> User:
 
 def _queue_context(user: User, g: Any) -> dict[str, Any]:
     profile = profiles.active()
-    tab_list = q.tabs(user, profile)
+    # The agent's own tab in the viewer's language (the levels' tabs carry the profile's labels).
+    tab_list = [
+        replace(t, label=str(_("Assigned to me"))) if t.key == "mine" else t
+        for t in q.tabs(user, profile)
+    ]
     level = g.get("level", "")
     if not any(k in g for k in FILTER_KEYS):
         # The first of the agent's levels, or its own tickets.
@@ -62,7 +68,15 @@ def _queue_context(user: User, g: Any) -> dict[str, Any]:
         page = max(1, int(g.get("page", "1")))
     except ValueError:
         page = 1
-    rows, more = q.queue(user, profile, f, clock.now(), page=page)
+    now = clock.now()
+    rows, more = q.queue(user, profile, f, now, page=page)
+    zone = words.viewer_zone()
+    for row in rows:
+        # The countdowns in the viewer's language and zone, each target by the profile's label.
+        row.countdowns = [
+            replace(c, words=words.countdown(profile, c.target, c.state, c.due, now, zone))
+            for c in row.countdowns
+        ]
     query = {k: v for k, v in g.items() if k in FILTER_KEYS and v}
     return {
         "rows": rows,
@@ -202,22 +216,22 @@ def delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 class PhoneForm(forms.Form):
     organisation = forms.ModelChoiceField(
-        Organisation.objects.none(), label="Partner", to_field_name="slug"
+        Organisation.objects.none(), label=_l("Partner"), to_field_name="slug"
     )
     requester = forms.ModelChoiceField(
-        User.objects.none(), label="Caller", required=False, to_field_name="username"
+        User.objects.none(), label=_l("Caller"), required=False, to_field_name="username"
     )
     called_at = forms.CharField(
-        label="Call made at (desk time)",
+        label=_l("Call made at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text="The clock starts at this instant",
+        help_text=_l("The clock starts at this instant, in your time zone"),
     )
-    voicemail = forms.BooleanField(label="Left as a voicemail", required=False)
+    voicemail = forms.BooleanField(label=_l("Left as a voicemail"), required=False)
     # A voicemail needs only the profile's voicemail form: the desk checks the rest per kind.
-    subject = forms.CharField(label="Subject", max_length=250, required=False)
-    severity = forms.ChoiceField(label="Severity")
+    subject = forms.CharField(label=_l("Subject"), max_length=250, required=False)
+    severity = forms.ChoiceField(label=_l("Severity"))
     description = forms.CharField(
-        label="What the caller said", widget=forms.Textarea(attrs={"rows": 5}), required=False
+        label=_l("What the caller said"), widget=forms.Textarea(attrs={"rows": 5}), required=False
     )
 
 
@@ -227,7 +241,7 @@ def phone(request: HttpRequest) -> HttpResponse:
     clock starts when the call was made."""
     user = _staff(request)
     profile = profiles.active()
-    zone = profile.calendars[profile.default_calendar].zone
+    zone = words.viewer_zone()  # a call's time is typed in the agent's own zone
     form = PhoneForm(
         request.POST or None,
         initial={
@@ -243,7 +257,7 @@ def phone(request: HttpRequest) -> HttpResponse:
     for spec in profile.voicemail:  # LuxCloud 2.7: what a voice message must carry
         form.fields[f"voicemail_{spec.key}"] = forms.CharField(
             label=spec.label,
-            help_text=spec.help or "Required for a voicemail",
+            help_text=spec.help or _("Required for a voicemail"),
             required=False,
             max_length=250,
         )
@@ -259,7 +273,7 @@ def phone(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         called = read_instant(d["called_at"], zone)
         if called is None:
-            form.add_error("called_at", "is not a date and time")
+            form.add_error("called_at", _("is not a date and time"))
         else:
             try:
                 ticket = act.log_call(

@@ -7,6 +7,8 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language_info
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from tierdesk import clock, profiles
@@ -82,18 +84,27 @@ def suggestions(request: HttpRequest) -> HttpResponse:
     )
 
 
+def language_name_local(code: str) -> str:
+    try:
+        return str(get_language_info(code)["name_local"])
+    except KeyError:
+        return code
+
+
 class ArticleForm(forms.Form):
-    title = forms.CharField(max_length=200, label="Title")
+    title = forms.CharField(max_length=200, label=_("Title"))
     body = forms.CharField(
-        label="Text (Markdown)", widget=forms.Textarea(attrs={"rows": 18}), max_length=200_000
+        label=_("Text (Markdown)"), widget=forms.Textarea(attrs={"rows": 18}), max_length=200_000
     )
-    language = forms.ChoiceField(label="Language", choices=[(c, c) for c in act.LANGUAGES])
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[(c, language_name_local(c)) for c in act.LANGUAGES]
+    )
     visibility = forms.ChoiceField(
-        label="Who may read it",
-        choices=[(Article.PARTNERS, "Partners only"), (Article.PUBLIC, "Everyone")],
+        label=_("Who may read it"),
+        choices=[(Article.PARTNERS, _("Partners only")), (Article.PUBLIC, _("Everyone"))],
     )
-    category = forms.ChoiceField(label="Category", required=False)
-    note = forms.CharField(label="What changed", required=False, max_length=200)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    note = forms.CharField(label=_("What changed"), required=False, max_length=200)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 
 from tierdesk import clock, profiles
 from tierdesk.actions import tickets as act
@@ -21,13 +22,15 @@ from tierdesk.queries.administration import choosable_accounts
 from tierdesk.queries.status import notices_for
 from tierdesk.web.forms import show_errors
 
+ACCOUNT_FIELDS = ("account", "customer")
+
 
 def ticket_form(profile: Profile, user: User, data: Any = None, files: Any = None) -> forms.Form:
     form = forms.Form(data, files)
     form.fields["subject"] = forms.CharField(
         max_length=250,
-        label="Subject",
-        help_text="A title that briefly describes the issue",
+        label=_("Subject"),
+        help_text=_("A title that briefly describes the issue"),
         # As the subject is typed, matching knowledge-base articles are suggested (HTMX).
         widget=forms.TextInput(
             attrs={
@@ -39,7 +42,7 @@ def ticket_form(profile: Profile, user: User, data: Any = None, files: Any = Non
         ),
     )
     form.fields["severity"] = forms.ChoiceField(
-        label="Severity",
+        label=_("Severity"),
         widget=forms.RadioSelect(
             attrs={"hx-get": "/tickets/new/notices", "hx-target": "#status-notices"}
         ),
@@ -48,16 +51,26 @@ def ticket_form(profile: Profile, user: User, data: Any = None, files: Any = Non
     )
     if len(profile.queues) > 1:
         form.fields["queue"] = forms.ChoiceField(
-            label="Queue",
+            label=_("Queue"),
             initial=profile.default_queue,
             choices=[(k, q.label) for k, q in profile.queues.items()],
         )
     accounts = choosable_accounts(user.organisation) if user.organisation is not None else None
-    if accounts is not None and accounts.exists():
+    asked = account_field(profile)
+    chosen = accounts is not None and accounts.exists()
+    if chosen:
+        # The end customer is chosen from the partner's accounts, not typed again in the
+        # profile's own account field.
         form.fields["customer_account"] = forms.ModelChoiceField(
-            accounts, required=False, to_field_name="slug", label="End-customer account"
+            accounts,
+            required=asked is not None and asked.required,
+            to_field_name="slug",
+            label=asked.label if asked is not None else _("End-customer account"),
+            help_text=_("One of your end-customer accounts"),
         )
     for spec in profile.form:
+        if chosen and asked is not None and spec.key == asked.key:
+            continue
         form.fields[f"form_{spec.key}"] = forms.CharField(
             label=spec.label,
             help_text=spec.help,
@@ -66,15 +79,35 @@ def ticket_form(profile: Profile, user: User, data: Any = None, files: Any = Non
             widget=forms.Textarea(attrs={"rows": 3}) if spec.multiline else forms.TextInput(),
         )
     form.fields["description"] = forms.CharField(
-        label="Anything else",
+        label=_("Anything else"),
         required=False,
         max_length=100_000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     form.fields["file"] = forms.FileField(
-        label="Attachment (error log, screenshot)", required=False
+        label=_("Attachment (error log, screenshot)"), required=False
     )
     return form
+
+
+def account_field(profile: Profile) -> Any:
+    """The profile's form field that names the end customer ("account", "customer"), if any."""
+    return next((f for f in profile.form if f.key in ACCOUNT_FIELDS), None)
+
+
+def _typed(profile: Profile, data: dict[str, Any]) -> dict[str, str]:
+    """The profile's form as the partner filled it; the end customer chosen from the list fills
+    the profile's own account field."""
+    typed = {
+        spec.key: data.get(f"form_{spec.key}", "")
+        for spec in profile.form
+        if data.get(f"form_{spec.key}")
+    }
+    asked, account = account_field(profile), data.get("customer_account")
+    if asked is not None and account is not None and not typed.get(asked.key):
+        ref = f" ({account.external_ref})" if account.external_ref else ""
+        typed[asked.key] = f"{account.name}{ref}"
+    return typed
 
 
 @login_required
@@ -109,11 +142,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
                     severity=data["severity"],
                     queue=data.get("queue"),
                     customer_account=data.get("customer_account"),
-                    form={
-                        spec.key: data.get(f"form_{spec.key}", "")
-                        for spec in profile.form
-                        if data.get(f"form_{spec.key}")
-                    },
+                    form=_typed(profile, data),
                 )
                 if upload is not None and checked is not None:
                     act.attach_file(

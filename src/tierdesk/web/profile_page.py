@@ -23,6 +23,7 @@ from tierdesk.domain.calendars import Calendar
 from tierdesk.domain.durations import Duration
 from tierdesk.domain.events import EventKind
 from tierdesk.domain.profiles import Profile, ProfileError
+from tierdesk.web import words
 from tierdesk.web.roles import is_administrator, reads_profile
 
 CATEGORIES = {
@@ -122,7 +123,7 @@ def _language(code: str) -> str:
         return code
 
 
-def calendar_view(cal: Calendar, years: range) -> dict[str, Any]:
+def calendar_view(cal: Calendar, years: range, profile: Profile) -> dict[str, Any]:
     holidays: list[dict[str, Any]] = [
         {"day": day, "name": cal.holiday_names.get(day, "")}
         for day in sorted(cal.holidays)
@@ -130,6 +131,7 @@ def calendar_view(cal: Calendar, years: range) -> dict[str, Any]:
     ]
     return {
         "key": cal.key,
+        "label": words.calendar_label(profile, cal.key),
         "timezone": cal.timezone,
         "always_open": cal.always_open,
         "week": [{"day": WEEKDAYS[d], "hours": _hours(cal.weekly[d])} for d in range(7)],
@@ -186,6 +188,25 @@ def _notification_rules(profile: Profile) -> list[dict[str, Any]]:
     return rows
 
 
+def _monitoring(profile: Profile) -> dict[str, Any] | None:
+    rules = profile.monitoring
+    if rules is None:
+        return None
+    severities = profile.severities
+
+    def label(key: str) -> str:
+        return severities[key].label if key in severities else key
+
+    return {
+        "group_by": rules.group_by,
+        "severity_label": rules.severity_label,
+        "severities": [(value, label(key)) for value, key in rules.severities.items()],
+        "default": label(rules.default_severity or profile.default_severity),
+        "account_label": rules.account_label,
+        "resolve": rules.resolve_on_resolved,
+    }
+
+
 def describe(profile: Profile, years: range) -> dict[str, Any]:
     """The profile's resolved content in labels and words, for the template."""
     levels = profile.levels
@@ -209,7 +230,7 @@ def describe(profile: Profile, years: range) -> dict[str, Any]:
     page = profile.status_page
     return {
         "sample_number": profile.format_number(1),
-        "calendars": [calendar_view(c, years) for c in profile.calendars.values()],
+        "calendars": [calendar_view(c, years, profile) for c in profile.calendars.values()],
         "default_calendar": profile.default_calendar,
         "levels": [
             {
@@ -217,7 +238,7 @@ def describe(profile: Profile, years: range) -> dict[str, Any]:
                 "label": lv.label,
                 "staffed_by": STAFFED_BY.get(lv.staffed_by.value, lv.staffed_by.value),
                 "escalates_to": [level_label(k) for k in lv.escalates_to],
-                "calendar": lv.calendar,
+                "calendar": words.calendar_label(profile, lv.calendar),
                 "initial": lv.key == profile.initial_level,
                 "reads": None if lv.reads is None else [level_label(k) for k in lv.reads],
                 "works": None if lv.works is None else [level_label(k) for k in lv.works],
@@ -237,7 +258,7 @@ def describe(profile: Profile, years: range) -> dict[str, Any]:
                         "label": t.label,
                         "kind": KINDS.get(t.kind, t.kind),
                         "within": duration_words(t.within),
-                        "calendar": t.calendar,
+                        "calendar": words.calendar_label(profile, t.calendar),
                         "starts": STARTS.get(t.starts, t.starts),
                         "stops_on": [STOPS.get(x, x) for x in t.stops_on],
                         "warn_at": [f"{round(w * 100)} %" for w in t.warn_at],
@@ -291,7 +312,7 @@ def describe(profile: Profile, years: range) -> dict[str, Any]:
         "closure": None
         if closure is None
         else {
-            "calendar": closure.calendar,
+            "calendar": words.calendar_label(profile, closure.calendar),
             "confirmation_timeout": duration_words(closure.confirmation_timeout),
             "no_reply_timeout": duration_words(closure.no_reply_timeout),
             "close_resolved_after": duration_words(closure.close_resolved_after),
@@ -308,7 +329,7 @@ def describe(profile: Profile, years: range) -> dict[str, Any]:
             "severity": severities[emergency.severity].label
             if emergency.severity in severities
             else emergency.severity,
-            "calendar": emergency.calendar or "",
+            "calendar": words.calendar_label(profile, emergency.calendar or ""),
             "level": level_label(emergency.level) if emergency.level else "",
             "notify": emergency.notify,
         },
@@ -318,7 +339,7 @@ def describe(profile: Profile, years: range) -> dict[str, Any]:
                 "role": e.role,
                 "contact": e.contact,
                 "after": duration_words(e.after) if e.after else "",
-                "calendar": e.calendar,
+                "calendar": words.calendar_label(profile, e.calendar),
             }
             for e in profile.escalation_matrix
         ],
@@ -355,6 +376,11 @@ def describe(profile: Profile, years: range) -> dict[str, Any]:
             "maintenance_outside": page.maintenance_outside or "",
             "short_notice": SHORT_NOTICE.get(page.short_notice, page.short_notice),
         },
+        "monitoring": _monitoring(profile),
+        "inbound": [
+            {"source": source, "channel": CHANNELS.get(channel, channel)}
+            for source, channel in (profile.inbound.sources.items() if profile.inbound else ())
+        ],
         "notifications": _notification_rules(profile),
         "sla_notify": profile.sla_notify,
         "unknown_sender": profile.unknown_sender,

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tierdesk import clock, profiles
 from tierdesk.domain.errors import Invalid
+from tierdesk.domain.profiles import Profile
 from tierdesk.queries import reports
+from tierdesk.web import words
+from tierdesk.web.words import CHANNELS
 
 BAR_WIDTH = 420
 
@@ -25,27 +31,31 @@ def _dates(request: HttpRequest) -> tuple[date, date, dict[str, str]]:
             request.GET.get("from") or (today - timedelta(days=30)).isoformat()
         )
     except ValueError:
-        errors["from"] = "is not a date such as 2026-01-31"
+        errors["from"] = _("is not a date such as 2026-01-31")
         start = today - timedelta(days=30)
     try:
         end = date.fromisoformat(request.GET.get("to") or today.isoformat())
     except ValueError:
-        errors["to"] = "is not a date such as 2026-01-31"
+        errors["to"] = _("is not a date such as 2026-01-31")
         end = today
     if end < start and not errors:
-        errors["to"] = "must not be before from"
+        errors["to"] = _("must not be before the first day")
     return start, end, errors
 
 
 def _bars(
-    rows: list[dict[str, Any]], label: str, value: str, *, share: bool = False
+    rows: list[dict[str, Any]],
+    label: Callable[[dict[str, Any]], str],
+    value: str,
+    *,
+    share: bool = False,
 ) -> list[dict[str, Any]]:
     top = 1.0 if share else max([r[value] or 0 for r in rows] + [1])
     return [
         {
-            "label": label.format(**r),
+            "label": label(r),
             "value": r[value],
-            "text": "no finished targets"
+            "text": _("no finished targets")
             if r[value] is None
             else (f"{r[value] * 100:.1f} %" if share else str(r[value])),
             "width": round(BAR_WIDTH * (r[value] or 0) / top, 1),
@@ -57,13 +67,113 @@ def _bars(
     ]
 
 
+SECTIONS = {
+    "volume": gettext_lazy("Volume"),
+    "backlog": gettext_lazy("Backlog"),
+    "compliance": gettext_lazy("SLA compliance"),
+    "time_in_status": gettext_lazy("Time in each status"),
+    "time_at_level": gettext_lazy("Time at each level"),
+    "escalations": gettext_lazy("Escalations"),
+    "reopens": gettext_lazy("Reopens"),
+    "rejections": gettext_lazy("Rejections"),
+    "deflections": gettext_lazy("Deflections"),
+}
+COLUMNS = {
+    "period": gettext_lazy("Period"),
+    "severity": gettext_lazy("Severity"),
+    "level": gettext_lazy("Level"),
+    "queue": gettext_lazy("Queue"),
+    "status": gettext_lazy("Status"),
+    "partner": gettext_lazy("Partner"),
+    "channel": gettext_lazy("Channel"),
+    "opened": gettext_lazy("Opened"),
+    "resolved": gettext_lazy("Resolved"),
+    "closed": gettext_lazy("Closed"),
+    "in_progress": gettext_lazy("In progress at the end"),
+    "age": gettext_lazy("Age"),
+    "open": gettext_lazy("Open"),
+    "target": gettext_lazy("Target"),
+    "kind": gettext_lazy("Kind"),
+    "tickets": gettext_lazy("Tickets"),
+    "met": gettext_lazy("Met"),
+    "breached": gettext_lazy("Breached"),
+    "pending": gettext_lazy("Pending"),
+    "share_met": gettext_lazy("Share met"),
+    "performance_target": gettext_lazy("Performance target"),
+    "meets_performance_target": gettext_lazy("Meets the performance target"),
+    "median_hours": gettext_lazy("Median (hours)"),
+    "p90_hours": gettext_lazy("90th percentile (hours)"),
+    "mean_hours": gettext_lazy("Mean (hours)"),
+    "spans": gettext_lazy("Stretches"),
+    "total_hours": gettext_lazy("Total (hours)"),
+    "to": gettext_lazy("To"),
+    "count": gettext_lazy("Count"),
+    "reopened": gettext_lazy("Reopened"),
+    "reopen_rate": gettext_lazy("Reopen rate"),
+    "reason": gettext_lazy("Reason"),
+    "suggested_opened": gettext_lazy("Suggested articles opened"),
+    "deflected": gettext_lazy("Not followed by a ticket"),
+    "deflection_rate": gettext_lazy("Deflection rate"),
+}
+KINDS = {
+    "business": gettext_lazy("business time"),
+    "calendar": gettext_lazy("calendar time"),
+    "functional": gettext_lazy("to another level"),
+    "management": gettext_lazy("to management"),
+    "response": gettext_lazy("response"),
+    "update": gettext_lazy("update"),
+    "resolution": gettext_lazy("resolution"),
+    "milestone": gettext_lazy("milestone"),
+}
+AGES = {
+    "under 1 day": gettext_lazy("under 1 day"),
+    "1 to 3 days": gettext_lazy("1 to 3 days"),
+    "3 to 7 days": gettext_lazy("3 to 7 days"),
+    "7 to 30 days": gettext_lazy("7 to 30 days"),
+    "over 30 days": gettext_lazy("over 30 days"),
+}
+SHARES = ("share_met", "performance_target", "reopen_rate", "deflection_rate")
+
+
+def _cell(profile: Profile, column: str, value: Any) -> str:
+    """A report figure as a person reads it: labels for keys, shares as percentages, yes/no."""
+    if value is None or value == "":
+        return "\u2013"
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if column in SHARES and isinstance(value, int | float):
+        return f"{value * 100:.1f} %"
+    table = {"severity": "severities", "level": "levels", "queue": "queues", "status": "statuses"}
+    if column in table:
+        return words.label(profile, table[column], value)
+    if column == "to" and str(value) in profile.levels:
+        return words.label(profile, "levels", value)
+    if column == "to" and value == "escalation matrix":
+        return str(_("the escalation matrix"))
+    if column == "target":
+        return words.target_label(profile, value)
+    if column == "reason":
+        return words.label(profile, "invalid_reasons", value)
+    if column == "kind" and str(value) in KINDS:
+        return str(KINDS[str(value)])
+    if column == "channel":
+        return CHANNELS.get(str(value), lambda: str(value))()
+    if column == "period" and value == "in progress at end":
+        return str(gettext_lazy("in progress at the end"))
+    if column == "age":
+        return str(AGES.get(str(value), value))
+    return str(value)
+
+
 def _tables(
-    sections: dict[str, list[dict[str, Any]]],
+    sections: dict[str, list[dict[str, Any]]], profile: Profile
 ) -> list[tuple[str, list[str], list[list[Any]]]]:
     out = []
     for name, rows in sections.items():
         columns = list(dict.fromkeys(k for r in rows for k in r))
-        out.append((name.replace("_", " "), columns, [[r.get(c) for c in columns] for r in rows]))
+        heads = [str(COLUMNS.get(c, c.replace("_", " ").capitalize())) for c in columns]
+        cells = [[_cell(profile, c, r.get(c)) for c in columns] for r in rows]
+        out.append((str(SECTIONS.get(name, name.replace("_", " "))), heads, cells))
     return out
 
 
@@ -103,9 +213,17 @@ def report_page(request: HttpRequest) -> HttpResponse:
     opened = [r for r in sections.get("volume", []) if r.get("opened") is not None]
     context = {
         "start": start, "end": end, "by": by, "every": every, "errors": errors,
-        "tables": _tables(sections), "profile": profile,
-        "compliance_bars": _bars(compliance, "{severity} · {target}", "share_met", share=True),
-        "volume_bars": _bars(opened, "{period} · " + "{" + by + "}", "opened"),
+        "tables": _tables(sections, profile), "profile": profile,
+        "compliance_bars": _bars(
+            compliance,
+            lambda r: f"{_cell(profile, 'severity', r['severity'])} · "
+            f"{_cell(profile, 'target', r['target'])}",
+            "share_met",
+            share=True,
+        ),
+        "volume_bars": _bars(
+            opened, lambda r: f"{r['period']} · {_cell(profile, by, r.get(by))}", "opened"
+        ),
         "bar_width": BAR_WIDTH,
         "compliance_height": 26 * len(compliance) + 8,
         "volume_height": 26 * len(opened) + 8,

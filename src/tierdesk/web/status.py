@@ -8,9 +8,11 @@ from datetime import datetime
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tierdesk import clock, profiles
+from tierdesk import clock
 from tierdesk.actions import status as act
 from tierdesk.domain.errors import DomainError
 from tierdesk.domain.instants import read_instant
@@ -20,9 +22,8 @@ from tierdesk.queries.status import status_page
 
 
 def _zone_instant(text: str) -> datetime | None:
-    """A datetime-local field, read in the desk's time zone."""
-    profile = profiles.active()
-    return read_instant(text, profile.calendars[profile.default_calendar].zone)
+    """A datetime-local field, read in the writer's zone (theirs, else the desk's)."""
+    return read_instant(text, timezone.get_current_timezone())
 
 
 def page(
@@ -127,7 +128,7 @@ def announce(request: HttpRequest) -> HttpResponse:
     starts, ends = _zone_instant(p.get("starts_at", "")), _zone_instant(p.get("ends_at", ""))
     if starts is None or ends is None:
         fields = {
-            k: "is not a date and time"
+            k: str(_("is not a date and time"))
             for k, v in (("starts_at", starts), ("ends_at", ends))
             if v is None
         }

@@ -20,7 +20,7 @@ from tierdesk.actions import process
 from tierdesk.actions import tickets as act
 from tierdesk.domain.errors import DomainError, Forbidden, Invalid, NotFound
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of, sees_internal
-from tierdesk.domain.process import confirmation_outcome
+from tierdesk.domain.process import confirmation_outcome, reopen_target
 from tierdesk.persistence.models import Organisation, SupportTerms, User
 from tierdesk.queries import contingency, disclosure
 from tierdesk.queries import macros as canned
@@ -28,6 +28,7 @@ from tierdesk.queries import tickets as q
 from tierdesk.queries.administration import choosable_suppliers
 from tierdesk.queries.sla import ticket_sla
 from tierdesk.queries.status import current_incidents
+from tierdesk.web import words
 from tierdesk.web.forms import show_errors
 from tierdesk.web.timeline import describe, when
 
@@ -182,7 +183,7 @@ STAFF_ONLY = (
 )
 # Forms that depend on the profile or the ticket (their choices, or whether they are offered at
 # all), built before binding and validating.
-DYNAMIC = ("status", "level", "severity", "assign", "hold", "reject", "reopen")
+DYNAMIC = ("status", "level", "severity", "assign", "hold", "reject", "reopen", "authority")
 
 
 def _user(request: HttpRequest) -> User:
@@ -283,7 +284,7 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
             ]
         if name == "authority" and q.authority_awaiting(ticket) is None:
             continue  # offered while the profile's check waits for the desk
-        if name == "reopen" and (staff or _reopens_to(profile, ticket.status) is None):
+        if name == "reopen" and (staff or reopen_target(profile, ticket.status) is None):
             continue
         if name == "escalate" and not staff:
             form.fields["reason"].label = _(
@@ -292,14 +293,6 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
             )
         built[name] = form
     return built
-
-
-def _reopens_to(profile: Any, status: str) -> str | None:
-    """The open status a requester may move a resolved ticket back to, if any."""
-    spec = profile.statuses.get(status)
-    if spec is None or spec.category != "resolved":
-        return None
-    return next((k for k in spec.requester_to if profile.statuses[k].is_open), None)
 
 
 def _waiting(profile: Any, status: str) -> str | None:
@@ -315,53 +308,18 @@ def _resolvable(profile: Any, status: str) -> bool:
     return spec is not None and any(profile.statuses[k].category == "resolved" for k in spec.to)
 
 
-STATES = {
-    "running": lambda label, at: _("%(target)s due by %(at)s") % {"target": label, "at": at},
-    "paused": lambda label, at: _("%(target)s: paused") % {"target": label},
-    "met": lambda label, at: (
-        _("%(target)s met at %(at)s") % {"target": label, "at": at}
-        if at
-        else _("%(target)s met") % {"target": label}
-    ),
-    "breached": lambda label, at: (
-        _("%(target)s breached at %(at)s") % {"target": label, "at": at}
-        if at
-        else _("%(target)s breached") % {"target": label}
-    ),
-    "not_guaranteed": lambda label, at: (
-        _("%(target)s: no guaranteed time for this language") % {"target": label}
-    ),
-    "not_started": lambda label, at: (
-        _("%(target)s starts %(at)s") % {"target": label, "at": at}
-        if at
-        else _("%(target)s not started yet") % {"target": label}
-    ),
-}
-
-
 def _sla_words(figures: list[dict[str, Any]], zone: Any) -> list[dict[str, Any]]:
-    """Each target's line in the viewer's language with the desk's zone named."""
+    """Each target's line in the viewer's language with the zone named."""
     out = []
     for t in figures:
-        moment = {
-            "running": t["due"],
-            "met": t["met_at"],
-            "breached": t["breached_at"],
-        }.get(t["state"])
-        words = STATES.get(t["state"], STATES["paused"])(str(t["label"]), when(moment, zone))
-        out.append({**t, "due_text": words})
+        moment = {"running": t["due"], "met": t["met_at"], "breached": t["breached_at"]}.get(
+            t["state"]
+        )
+        out.append({**t, "due_text": words.target_state(str(t["label"]), t["state"], moment, zone)})
     return out
 
 
-CHANNELS = {
-    "web": lambda: _("the portal"),
-    "portal": lambda: _("the portal"),
-    "email": lambda: _("e-mail"),
-    "phone": lambda: _("phone"),
-    "api": lambda: _("the API"),
-    "monitoring": lambda: _("monitoring"),
-    "chat": lambda: _("chat"),
-}
+CHANNELS = words.CHANNELS
 
 
 def _page(
@@ -387,7 +345,7 @@ def _page(
         suppliers = {user.organisation.slug: user.organisation.name}  # its own name, no other
     fields = disclosure.ticket_fields(user, ticket)
     labels = {f.key: f.label for f in profile.form}
-    zone = profile.calendars[profile.default_calendar].zone
+    zone = words.viewer_zone()
     events = [describe(e, profile, suppliers, zone) for e in visible]
     attachments = {a.pk: a for a in q.ticket_attachments(user, ticket)}
     conversation = [
@@ -512,14 +470,7 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
                     )
                 act.change_status(actor=user, number=number, to=waiting, now=now)
         elif verb == "reopen":
-            with transaction.atomic():  # the message and the reopening together, or neither
-                act.add_reply(actor=user, number=number, body=data["body"], now=now)
-                after = q.get_ticket(user, number)
-                target = _reopens_to(profile, after.status)
-                if target is not None:  # the reply itself may already have reopened it
-                    act.change_status(
-                        actor=user, number=number, to=target, reason="requester_reply", now=now
-                    )
+            process.reopen(actor=user, number=number, body=data["body"], now=now)
         elif verb == "reply":
             event = act.add_reply(actor=user, number=number, body=data["body"], now=now)
             number = event.ticket.number  # a reply to a closed ticket opens a follow-up

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from tierdesk.domain.events import EventKind
 from tierdesk.domain.profiles import Profile
+from tierdesk.domain.sanitise import safe_link
 from tierdesk.persistence.models import Event
 
 
@@ -24,6 +25,7 @@ class Entry:
     body: str  # the text the event carries (a reply, a note, a hand-off note), if any
     when: str = ""  # the moment in the desk's time zone, the zone named
     attachment: int | None = None  # the file this event added, shown with it
+    link: str = ""  # an http(s) address the event names (an alert's source), shown as a link
 
 
 def when(moment: datetime | None, zone: tzinfo | None) -> str:
@@ -58,6 +60,7 @@ REASONS = {
     "resolved_timeout": lambda: _("closed after the resolved period"),
     "work_started": lambda: _("the desk started work on it"),
     "handed to supplier": lambda: _("handed to the supplier"),
+    "alert_resolved": lambda: _("the monitoring alert is resolved"),
 }
 
 
@@ -156,6 +159,14 @@ def describe(
     elif kind == EventKind.INCIDENT_RESOLVED:
         what = _("the incident “%(title)s” is resolved") % {"title": d.get("title", "")}
         body = str(d.get("message", ""))
+    elif kind in (EventKind.ALERT_FIRING, EventKind.ALERT_RESOLVED):
+        name = {"name": d.get("alert", "")}
+        what = (
+            _("the monitoring alert “%(name)s” is firing") % name
+            if kind == EventKind.ALERT_FIRING
+            else _("the monitoring alert “%(name)s” is resolved") % name
+        )
+        body = _alert_text(d)
     elif kind == EventKind.FORM_COMPLETED:
         labels = {f.key: f.label for f in profile.form}
         given = d.get("fields") or {}
@@ -184,6 +195,7 @@ def describe(
     actor = event.actor
     who = (actor.get_full_name() or actor.username) if actor is not None else _("the desk")
     attachment = d.get("attachment") if kind == EventKind.ATTACHMENT_ADDED else None
+    link = str(d.get("generator_url", "")) if kind in ALERT_KINDS else ""
     return Entry(
         event=event,
         who=who,
@@ -191,4 +203,17 @@ def describe(
         body=body,
         when=when(event.at, zone),
         attachment=int(attachment) if isinstance(attachment, int) else None,
+        link=safe_link(link),
     )
+
+
+ALERT_KINDS = (EventKind.ALERT_FIRING, EventKind.ALERT_RESOLVED)
+
+
+def _alert_text(d: Mapping[str, Any]) -> str:
+    """An alert's annotations, then its labels, one per line (plain text: the page escapes it)."""
+    annotations = d.get("annotations") or {}
+    labels = d.get("labels") or {}
+    lines = [f"{v}" for k, v in annotations.items() if k in ("summary", "description")]
+    lines += [f"{k}: {v}" for k, v in labels.items()]
+    return "\n".join(lines)

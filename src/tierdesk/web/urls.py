@@ -6,6 +6,7 @@ from django.urls import path
 from tierdesk.web import (
     accounts,
     administration,
+    chat,
     desk,
     kb,
     macros,
@@ -41,6 +42,8 @@ urlpatterns = [
     path("desk/bulk", desk.bulk_change, name="desk_bulk"),
     path("desk/views/<int:pk>/delete", desk.delete_view, name="delete_view"),
     path("desk/phone/", desk.phone, name="phone"),
+    path("desk/chats/", chat.waiting, name="waiting_chats"),
+    path("desk/chats/<str:number>/take", chat.take, name="take_chat"),
     path("desk/replies/", macros.listing, name="macros"),
     path("desk/replies/new/", macros.new, name="macro_new"),
     path("desk/replies/<int:pk>/", macros.edit, name="macro"),

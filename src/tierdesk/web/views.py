@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from tierdesk import clock, profiles
 from tierdesk.api.errors import error_response
 from tierdesk.domain.errors import Invalid
-from tierdesk.persistence.models import TicketTarget
 from tierdesk.queries.tickets import TicketFilter, list_tickets, stored_targets
-
-
-def _sla_words(target: TicketTarget, zone: ZoneInfo, now: datetime) -> str:
-    """One target in words, from the figures stored at the ticket's last change."""
-    label = target.target.replace("_", " ").capitalize()
-    if target.state == "running" and target.due is not None:
-        verb = "overdue since" if target.due <= now else "due by"
-        return f"{label} {verb} {target.due.astimezone(zone):%a %H:%M}"
-    if target.state == "breached" and target.breached_at is not None:
-        return f"{label} breached {target.breached_at.astimezone(zone):%a %H:%M}"
-    return f"{label} {target.state.replace('_', ' ')}"
+from tierdesk.web import words as w
 
 
 @login_required
@@ -48,11 +35,14 @@ def home(request: HttpRequest) -> HttpResponse:
         page = list_tickets(request.user, filters=filters, limit=50, cursor=g.get("after") or None)
     except Invalid:
         page = list_tickets(request.user, filters=filters, limit=50)
-    zone = profile.calendars[profile.default_calendar].zone
+    zone = w.viewer_zone()
     now = clock.now()
+    by_ticket = {t.pk: t for t in page.items}
     words: dict[int, list[str]] = {}
     for target in stored_targets(page.items):
-        words.setdefault(target.ticket_id, []).append(_sla_words(target, zone, now))
+        ticket_profile = profiles.for_ticket(by_ticket[target.ticket_id].profile)
+        line = w.stored_target(ticket_profile, target, now, zone)
+        words.setdefault(target.ticket_id, []).append(line)
     rows = [(t, words.get(t.pk, [])) for t in page.items]
     context = {
         "rows": rows,
@@ -76,7 +66,7 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
         return error_response(
             404, "not_found", f"no such endpoint: {request.method} {request.path}"
         )
-    return render(request, "tierdesk/error.html", {"title": "Not found"}, status=404)
+    return render(request, "tierdesk/error.html", {"title": _("Not found")}, status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -84,4 +74,4 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return error_response(
             500, "server_error", "the desk failed to answer; the error has been logged"
         )
-    return render(request, "tierdesk/error.html", {"title": "Something went wrong"}, status=500)
+    return render(request, "tierdesk/error.html", {"title": _("Something went wrong")}, status=500)

@@ -125,7 +125,7 @@ def _person(p: Person, org: Organisation, admin: User, now: datetime) -> User:
         email=p.email or f"{p.username}@example.com",
         first_name=first,
         last_name=last,
-        levels=p.levels,
+        levels=(*p.levels, *p.serves),
         password=DEMO_PASSWORD,
         now=now,
     )

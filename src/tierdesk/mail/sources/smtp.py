@@ -22,6 +22,7 @@ from aiosmtpd.lmtp import LMTP
 from django.db import close_old_connections
 
 from tierdesk import clock
+from tierdesk.actions.heartbeats import MAIL, pulse
 from tierdesk.mail.intake import ingest, take_up_pending
 from tierdesk.mail.sources.supervisor import Supervisor, watch_parent
 
@@ -51,6 +52,7 @@ class IntakeHandler:
     @staticmethod
     def _ingest(raw: bytes, mail_from: str | None, rcpt_tos: list[str]) -> Any:
         close_old_connections()
+        pulse(MAIL).count("messages", clock.now())
         try:
             return ingest(
                 raw,

@@ -22,6 +22,7 @@ FIELDS = {
     "parent": gettext_lazy("Partner"),
     "contact_email": gettext_lazy("Contact e-mail"),
     "contact_phone": gettext_lazy("Contact phone"),
+    "authorised_requesters": gettext_lazy("Authorised requesters"),
     "active": gettext_lazy("Active"),
     "people": gettext_lazy("People"),
     "account": gettext_lazy("Account"),

@@ -117,3 +117,24 @@
     if (tab) { show(tab, false); }
   }, true);
 })();
+// The top bar's menu button: shown with scripts on narrow screens, it opens and closes the menu;
+// Escape closes it and gives the focus back to the button.
+(function () {
+  "use strict";
+  function ready() {
+    var bar = document.querySelector("header.bar");
+    var button = bar && bar.querySelector(".menu-button");
+    if (!button) { return; }
+    bar.classList.add("js");
+    button.hidden = false;
+    function set(open) {
+      bar.classList.toggle("open", open);
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    }
+    button.addEventListener("click", function () { set(button.getAttribute("aria-expanded") !== "true"); });
+    bar.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && bar.classList.contains("open")) { set(false); button.focus(); }
+    });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", ready); } else { ready(); }
+})();

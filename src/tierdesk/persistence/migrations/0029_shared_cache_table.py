@@ -13,7 +13,7 @@ def create_cache_table(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tierdesk", "0022_account_authorised_requesters"),
+        ("tierdesk", "0028_user_time_zone"),
     ]
 
     operations = [migrations.RunPython(create_cache_table, migrations.RunPython.noop)]

@@ -31,7 +31,7 @@ def move_secrets(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tierdesk", "0023_shared_cache_table"),
+        ("tierdesk", "0029_shared_cache_table"),
     ]
 
     operations = [

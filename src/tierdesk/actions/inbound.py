@@ -1,0 +1,105 @@
+"""Relayed messages into tickets: the first message of a bridge's thread opens a ticket on the
+profile's channel for its source, later ones are public replies from the requester.
+
+The bridge is a person with a `messages` token. A bridge of the provider (a social network's
+direct messages to the desk) relays only senders the desk knows: an active partner user with
+that address. A partner's own bridge relays for its organisation: a sender the desk does not
+know writes through the bridge's account, signed with their name. Threads are kept per
+organisation of the bridge, so one tenant's thread ids never reach another's tickets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+
+from tierdesk import profiles
+from tierdesk.actions.tickets import add_reply, open_ticket
+from tierdesk.domain import inbound
+from tierdesk.domain.errors import Forbidden, Invalid
+from tierdesk.domain.events import EventKind
+from tierdesk.domain.parties import Party, Role, party_of
+from tierdesk.persistence.models import Event, InboundThread, Organisation, Ticket, User
+
+PARTNER_ROLES = [r.value for r in Role if party_of(r) is Party.REQUESTER]
+
+
+@dataclass(frozen=True)
+class Received:
+    ticket: Ticket
+    event: Event
+    opened: bool
+
+
+def _sender(bridge: User, party: Party, message: inbound.Message) -> tuple[User, bool]:
+    """Who writes: the partner user with the sender's address, or (for a partner's bridge) the
+    bridge itself, signing with the sender's name."""
+    people = User.objects.filter(
+        email__iexact=message.sender_address,
+        is_active=True,
+        role__in=PARTNER_ROLES,
+        organisation__is_active=True,
+    ).select_related("organisation")
+    if party is Party.REQUESTER:
+        people = people.filter(organisation_id=bridge.organisation_id)
+    person = people.first()
+    if person is not None:
+        return person, True
+    if party is Party.REQUESTER:
+        return bridge, False
+    raise Invalid(
+        "the sender is not a person of a partner of this desk",
+        fields={"sender.address": "is not the address of an active partner user"},
+    )
+
+
+def receive(*, bridge: User, message: inbound.Message, now: datetime) -> Received:
+    if not bridge.is_active or not bridge.role or bridge.organisation is None:
+        raise Forbidden("this account may not relay messages")
+    party = party_of(Role(bridge.role))
+    if party not in (Party.PROVIDER, Party.REQUESTER):
+        raise Forbidden("a message bridge belongs to the provider or to a partner")
+    writer, known = _sender(bridge, party, message)
+    owner: Organisation = bridge.organisation
+    with transaction.atomic():
+        # One message at a time per bridge organisation: a thread's first two messages arriving
+        # together open one ticket, not two.
+        list(Organisation.objects.select_for_update().filter(pk=owner.pk))
+        thread = (
+            InboundThread.objects.select_for_update()
+            .filter(organisation=owner, source=message.source, thread=message.thread)
+            .select_related("ticket")
+            .first()
+        )
+        text = message.signed(known=known)
+        if thread is None:
+            ticket = open_ticket(
+                actor=writer,
+                now=now,
+                subject=message.opening_subject(),
+                description=text,
+                channel=message.channel,
+                profile=profiles.active(),
+            )
+            InboundThread.objects.create(
+                organisation=owner,
+                source=message.source,
+                thread=message.thread,
+                ticket=ticket,
+                created_at=now,
+                updated_at=now,
+            )
+            return Received(ticket, Event.objects.get(ticket=ticket, seq=1), True)
+        if writer.organisation_id != thread.ticket.organisation_id:
+            raise Invalid(
+                "the sender is not of the organisation of this thread's ticket",
+                fields={"sender.address": "is not a person of this thread's organisation"},
+            )
+        event = add_reply(actor=writer, number=thread.ticket.number, body=text, now=now)
+        if event.kind == EventKind.CREATED:
+            # A reply to a closed ticket opened a follow-up: the thread goes on there.
+            thread.ticket = event.ticket
+        thread.updated_at = now
+        thread.save(update_fields=["ticket", "updated_at"])
+        return Received(event.ticket, event, event.kind == EventKind.CREATED)

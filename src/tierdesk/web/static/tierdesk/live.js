@@ -1,0 +1,147 @@
+// Pages that update themselves: the ticket page's new events, who is writing, and the desk's
+// queues and waiting chats, over the desk's own WebSocket (no library). A lost connection is
+// opened again and catches up from the last event seen.
+(function () {
+  "use strict";
+
+  function socketUrl(path) {
+    return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + path;
+  }
+
+  // A socket that reconnects with backoff and sends a heartbeat; `path()` is asked each time.
+  function follow(path, onMessage) {
+    var delay = 1000, socket = null, beat = null;
+    function open() {
+      socket = new WebSocket(socketUrl(path()));
+      socket.onopen = function () {
+        delay = 1000;
+        beat = setInterval(function () { send({ type: "sync" }); }, 30000);
+      };
+      socket.onmessage = function (e) { onMessage(JSON.parse(e.data)); };
+      socket.onclose = function (e) {
+        clearInterval(beat);
+        if (e.code === 4403) { return; } // not (or no longer) this viewer's to follow
+        setTimeout(open, delay);
+        delay = Math.min(delay * 2, 30000);
+      };
+    }
+    function send(message) {
+      if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify(message)); }
+    }
+    open();
+    return { send: send };
+  }
+
+  function ticketPage(el) {
+    var after = parseInt(el.dataset.after || "0", 10);
+    var list = document.querySelector("ol.conversation");
+    var presence = document.getElementById("presence");
+    var said = document.getElementById("live-said");
+    var hideTyping = null;
+    var live = follow(function () { return el.dataset.socket + "?after=" + after; }, function (m) {
+      if (m.type === "events") {
+        m.events.forEach(function (ev) {
+          if (ev.html && list && !list.querySelector('[data-seq="' + ev.seq + '"]')) {
+            list.insertAdjacentHTML("beforeend", ev.html);
+            if (said) { said.textContent = ev.who + " " + ev.what; }
+          }
+        });
+        after = Math.max(after, m.head);
+      } else if (m.type === "typing" && presence) {
+        presence.textContent = el.dataset.tTyping.replace("%(name)s", m.who);
+        presence.classList.add("notice");
+        clearTimeout(hideTyping);
+        hideTyping = setTimeout(function () { presence.textContent = ""; presence.classList.remove("notice"); }, 6000);
+      }
+    });
+    var lastTyping = 0;
+    document.addEventListener("input", function (e) {
+      var box = e.target;
+      if (!(box instanceof HTMLTextAreaElement) || !box.closest(".composer")) { return; }
+      var now = Date.now();
+      if (now - lastTyping < 3000) { return; }
+      lastTyping = now;
+      live.send({ type: "typing", public: !box.closest("#pane-note") });
+    });
+  }
+
+  function deskPage(el) {
+    var pending = null;
+    var count = document.getElementById("chat-count");
+    var sound = document.getElementById("chat-sound");
+    var badge = document.getElementById("chat-badge");
+    var title = document.title;
+    var known = -1;
+    var pendingQueue = false;
+    document.addEventListener("change", function (e) {
+      var box = e.target;
+      var queue = document.getElementById("queue");
+      if (pendingQueue && queue && queue.contains(box) && !queue.querySelector("input[type=checkbox]:checked")) {
+        pendingQueue = false;
+        refreshQueue();
+      }
+    });
+    [sound, badge].forEach(function (box) {
+      if (!box) { return; }
+      var stored = localStorage.getItem("tierdesk." + box.id);
+      if (stored !== null) { box.checked = stored === "1"; }
+      box.addEventListener("change", function () {
+        localStorage.setItem("tierdesk." + box.id, box.checked ? "1" : "0");
+        showCount(known);
+      });
+    });
+    function beep() {
+      try {
+        var ctx = new (window.AudioContext || window.webkitAudioContext)();
+        var osc = ctx.createOscillator();
+        osc.frequency.value = 880;
+        osc.connect(ctx.destination);
+        osc.start();
+        osc.stop(ctx.currentTime + 0.15);
+      } catch (err) { /* no audio: the badge still shows */ }
+    }
+    function showCount(n) {
+      if (n < 0) { return; }
+      if (count) { count.textContent = String(n); }
+      document.title = (badge && badge.checked && n > 0 ? "(" + n + ") " : "") + title;
+    }
+    document.body.addEventListener("htmx:afterSwap", function (e) {
+      var box = e.target.querySelector && e.target.querySelector(".waiting-chats");
+      if (!box) { return; }
+      var n = parseInt(box.dataset.count || "0", 10);
+      if (known >= 0 && n > known && sound && sound.checked) { beep(); }
+      known = n;
+      showCount(n);
+    });
+    function refreshQueue() {
+      var queue = document.getElementById("queue");
+      if (!queue) { return; }
+      // Tickets picked for a bulk change stay picked: the queue waits until they are used.
+      if (queue.querySelector("input[type=checkbox]:checked")) { pendingQueue = true; return; }
+      fetch(location.href, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.getElementById("queue");
+        if (fresh) { queue.replaceWith(fresh); }
+        var tabs = document.querySelector("nav.tabs"), freshTabs = doc.querySelector("nav.tabs");
+        if (tabs && freshTabs) { tabs.replaceWith(freshTabs); } // the counts per queue
+      });
+    }
+    follow(function () { return el.dataset.socket; }, function (m) {
+      if (m.type !== "desk") { return; }
+      if (pending) { return; } // many changes at once: one refresh
+      pending = setTimeout(function () {
+        pending = null;
+        document.body.dispatchEvent(new CustomEvent("desk-changed"));
+        refreshQueue();
+      }, 1000);
+    });
+  }
+
+  function start() {
+    var ticket = document.getElementById("live-ticket");
+    if (ticket && window.WebSocket) { ticketPage(ticket); }
+    var desk = document.getElementById("live-desk");
+    if (desk && window.WebSocket) { deskPage(desk); }
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
+})();
