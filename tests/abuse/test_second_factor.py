@@ -182,12 +182,12 @@ def test_the_key_comes_from_the_environment_or_the_data_directory(
 
 
 def test_the_migration_seals_the_plain_secrets(transactional_db: None) -> None:
-    """Users with a plain secret before 0024 get a sealed device; the plain column is gone."""
+    """Users with a plain secret before 0030 get a sealed device; the plain column is gone."""
     from django.db.migrations.executor import MigrationExecutor
 
     executor = MigrationExecutor(connection)
-    before = [("tierdesk", "0023_shared_cache_table")]
-    after = [("tierdesk", "0024_second_factor_on_django_otp")]
+    before = [("tierdesk", "0029_shared_cache_table")]
+    after = [("tierdesk", "0030_second_factor_on_django_otp")]
     executor.migrate(before)
     old = executor.loader.project_state(before).apps
     OldUser = old.get_model("tierdesk", "User")
