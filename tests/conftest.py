@@ -70,6 +70,17 @@ FORM = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request: pytest.FixtureRequest) -> None:
+    """Rate-limit counts live in the cache table; a test's transaction takes them back, but tests
+    that commit (the browser's live server) would leave them for the next: cleared first."""
+    if {"transactional_db", "live_server"} & set(request.fixturenames):
+        from django.core.cache import cache
+
+        request.getfixturevalue("transactional_db")
+        cache.clear()
+
+
 @pytest.fixture
 def fixed_clock() -> Iterator[clock.FixedClock]:
     fake = clock.FixedClock(T0)

@@ -19,6 +19,13 @@ from tierdesk.persistence import numbers
 
 
 @pytest.fixture(autouse=True)
+def _no_rate_counting(settings: Any) -> None:
+    """The rate-limit counters' own statements (the cache) are pinned in tests/abuse; these
+    counts are the write paths' alone."""
+    settings.RATELIMIT_ENABLE = False
+
+
+@pytest.fixture(autouse=True)
 def _forget_sequences() -> Iterator[None]:
     yield
     numbers._known.clear()  # the test's transaction rolls back the sequence it remembered

@@ -1,5 +1,5 @@
 """Accounts: self-registration from approved domains (Cloudsoft), mass registration from CSV,
-a partner administrator's users and domains, and the optional TOTP second factor.
+a partner administrator's users and domains (the second factor: `actions/second_factor.py`).
 
 Registration never says whether an address already has an account: the answer on the page is
 always the same, and the mailbox learns the rest (a confirmation link, or a note that an
@@ -14,8 +14,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import pyotp
-from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -393,50 +391,6 @@ def organisation_people(actor: User, organisation: Organisation) -> list[User]:
             "last_name", "first_name", "username"
         )
     )
-
-
-# TOTP ------------------------------------------------------------------------------------------
-
-
-def start_totp(*, user: User) -> str:
-    """A new secret for the user to add to an authenticator app; active once a code is confirmed."""
-    if user.totp_enabled:
-        raise Invalid("the second factor is already on", fields={"code": "turn it off first"})
-    user.totp_secret = pyotp.random_base32()
-    user.save(update_fields=["totp_secret"])
-    return user.totp_secret
-
-
-def provisioning_uri(user: User) -> str:
-    return pyotp.TOTP(user.totp_secret).provisioning_uri(
-        name=user.email or user.username,
-        issuer_name=settings.TIERDESK.get("MAIL_DOMAIN", "tierdesk"),
-    )
-
-
-def code_is_valid(user: User, code: str, now: datetime) -> bool:
-    if not user.totp_secret:
-        return False
-    return pyotp.TOTP(user.totp_secret).verify(
-        re.sub(r"\s", "", code), for_time=now, valid_window=1
-    )
-
-
-def enable_totp(*, user: User, code: str, now: datetime) -> None:
-    if not code_is_valid(user, code, now):
-        raise Invalid(
-            "that code is not right; check the time on your device", fields={"code": "is not valid"}
-        )
-    user.totp_enabled = True
-    user.save(update_fields=["totp_enabled"])
-
-
-def disable_totp(*, user: User, code: str, now: datetime) -> None:
-    if not code_is_valid(user, code, now):
-        raise Invalid("that code is not right", fields={"code": "is not valid"})
-    user.totp_enabled = False
-    user.totp_secret = ""
-    user.save(update_fields=["totp_enabled", "totp_secret"])
 
 
 def set_time_zone(*, user: User, zone: str) -> User:

@@ -30,6 +30,58 @@ def error_response(
     return JsonResponse(body(code, message, fields), status=status)
 
 
+# The statuses any operation may answer with the error shape: bad input (400, 413, 422), no or
+# a wrong credential (401), not allowed (403), not there (404), against the state (409), too many
+# requests (429, with Retry-After).
+ERROR_STATUSES = {
+    "400": "The request cannot be read (e.g. a malformed body).",
+    "401": "No valid token or session.",
+    "403": "Not allowed for this caller.",
+    "404": "Not found, or not visible to this caller.",
+    "409": "Contradicts the current state.",
+    "413": "The request is larger than the upload limit.",
+    "422": "A field is invalid; `fields` names it.",
+    "429": "Too many requests; `Retry-After` says when to try again.",
+}
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "error": {"type": "string", "title": "Error"},
+        "message": {"type": "string", "title": "Message"},
+        "fields": {
+            "type": "object",
+            "title": "Fields",
+            "additionalProperties": {"type": "string"},
+        },
+    },
+    "required": ["error", "message", "fields"],
+}
+
+
+def document(schema: Any) -> Any:
+    """Adds the error answers every operation can give to each operation of an OpenAPI document
+    (one `Error` schema), keeping any an operation documents itself."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for item in schema.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in ("get", "put", "post", "delete", "patch", "head", "options"):
+                continue
+            responses = operation.setdefault("responses", {})
+            for status, description in ERROR_STATUSES.items():
+                answer: dict[str, Any] = {"description": description, "content": content}
+                if status == "429":
+                    answer["headers"] = {
+                        "Retry-After": {
+                            "description": "Seconds until the limit's window ends.",
+                            "schema": {"type": "integer", "minimum": 1},
+                        }
+                    }
+                responses.setdefault(status, answer)
+    return schema
+
+
 def _field_name(loc: list[Any]) -> str:
     # Drop the transport part ("body", "query", "path") and the schema's parameter name.
     parts = [str(p) for p in loc]

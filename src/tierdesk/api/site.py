@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
+from ninja.openapi.schema import OpenAPISchema
 
 from tierdesk import __version__
 from tierdesk.api import errors
@@ -23,13 +24,16 @@ from tierdesk.api.status import router as status
 from tierdesk.api.tickets import router as tickets
 
 
-class Api(NinjaAPI):
-    def get_openapi_schema(self, **kwargs: Any) -> Any:
-        # The Idempotency-Key header is honoured by a middleware: documented on every operation.
-        return document_idempotency(super().get_openapi_schema(**kwargs))
+class DeskAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
+        """The document, with the error answers (one shape, `api/errors.py`) and the
+        Idempotency-Key header (honoured by a middleware) on every operation."""
+        document: OpenAPISchema = errors.document(super().get_openapi_schema(**kwargs))
+        document_idempotency(document)  # in place
+        return document
 
 
-api = Api(
+api = DeskAPI(
     title="Tierdesk API",
     version="1",
     urls_namespace="api-v1",

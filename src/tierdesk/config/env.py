@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -60,6 +61,23 @@ def listing(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+RATE = re.compile(r"^[1-9]\d*/(?:[1-9]\d*)?[smhd]$")
+
+
+def rate(name: str, default: str) -> str:
+    """A rate limit such as 20/5m (20 requests in 5 minutes; s, m, h, d); "off" for none."""
+    raw = (get(name) or "").strip()
+    if raw == "":
+        return default
+    if raw.lower() == "off":
+        return ""
+    if not RATE.match(raw):
+        raise ConfigError(
+            f"{PREFIX}{name}={raw!r} is not a rate such as 20/5m (count/[n]s|m|h|d) or off"
+        )
+    return raw
+
+
 def data_dir() -> Path:
     path = Path(get("DATA_DIR") or Path.cwd() / "var").resolve()
     path.mkdir(parents=True, exist_ok=True)
@@ -79,6 +97,37 @@ def secret_key(directory: Path) -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(50))
     return path.read_text().strip()
+
+
+def otp_keys(directory: Path) -> list[str]:
+    """The keys that seal second-factor secrets at rest (Fernet keys, 32 url-safe base64 bytes).
+
+    TIERDESK_OTP_KEY: one key, or several separated by commas, the first sealing new secrets and
+    every one opening old ones (rotation); else a key generated once and kept (mode 0600) in the
+    data directory, like the secret key. Distinct from TIERDESK_SECRET_KEY on purpose: a leaked
+    session-signing key does not open the authenticator secrets, nor the other way round.
+    """
+    from cryptography.fernet import Fernet
+
+    given = get("OTP_KEY")
+    if given:
+        keys = [part.strip() for part in given.split(",") if part.strip()]
+        for key in keys:
+            try:
+                Fernet(key)
+            except ValueError:
+                raise ConfigError(
+                    f"{PREFIX}OTP_KEY holds a key that is not 32 url-safe base64-encoded bytes; "
+                    "make one with: python -c 'from cryptography.fernet import Fernet; "
+                    "print(Fernet.generate_key().decode())'"
+                ) from None
+        return keys
+    path = directory / "otp_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(Fernet.generate_key().decode())
+    return [path.read_text().strip()]
 
 
 def smtp(url: str | None) -> tuple[str, int, str, str, bool, bool] | None:

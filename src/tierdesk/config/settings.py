@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -25,7 +26,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_static",
     "tierdesk.persistence",
     "tierdesk.web",
     "tierdesk.mail",
@@ -35,9 +39,12 @@ MIDDLEWARE = [
     # First: the request id and the request's log line cover everything below, redirects too.
     "tierdesk.config.observe.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "tierdesk.config.throttle.RateLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -117,6 +124,16 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "tierdesk/locked.html"
 AXES_VERBOSE = False
 
+# Second factor (django-otp) -----------------------------------------------------------------------
+# Authenticator secrets are sealed at rest with these keys (TIERDESK_OTP_KEY, else generated into
+# the data directory); backup codes are django-otp's static tokens. Each wrong code doubles the
+# wait before the next is checked (1 s, 2 s, 4 s, ...), kept on the device across logins.
+TIERDESK_OTP_KEYS = env.otp_keys(DATA_DIR)
+OTP_TOTP_ISSUER = env.get("MAIL_DOMAIN") or "Tierdesk"
+OTP_TOTP_THROTTLE_FACTOR = env.integer("OTP_THROTTLE_FACTOR", 1, low=1)
+OTP_STATIC_THROTTLE_FACTOR = OTP_TOTP_THROTTLE_FACTOR
+# -------------------------------------------------------------------------------------------------
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -151,6 +168,43 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Security headers on every page and API answer ---------------------------------------------------
+# No inline script or style anywhere: scripts and styles come from the desk's own static files
+# (HTMX's indicator styles are in desk.css; base.html's htmx-config meta turns off its injected
+# <style>). 'self' in connect-src also covers same-origin ws:/wss: (CSP Level 3).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Features no page of the desk uses are turned off for it and anything it might embed.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    name: []
+    for name in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
+CSRF_COOKIE_HTTPONLY = True  # pages carry the token in the form and in HTMX's hx-headers
+# -------------------------------------------------------------------------------------------------
 if not ON_LOCALHOST:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -160,6 +214,49 @@ if not ON_LOCALHOST:
     if env.flag("BEHIND_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
         AXES_IPWARE_PROXY_COUNT = 1  # the client's address is the proxy's X-Forwarded-For
+
+# Cache and rate limits -------------------------------------------------------------------------
+# The cache holds the rate-limit counters, so it is shared by every process: the database on the
+# embedded desk (its table made by a migration), Redis when there is one (TIERDESK_CACHE_URL, else
+# a redis:// TIERDESK_BROKER_URL).
+_cache_url = env.get("CACHE_URL") or env.get("BROKER_URL") or ""
+CACHES: dict[str, dict[str, Any]]
+if _cache_url.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            "KEY_PREFIX": "tierdesk",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "tierdesk_cache",
+            # Room for the counters of many addresses before the oldest third is dropped.
+            "OPTIONS": {"MAX_ENTRIES": 20_000, "CULL_FREQUENCY": 3},
+        }
+    }
+# django-ratelimit warns that the database cache counts without an atomic increment: under
+# concurrent requests a count may come out a little low, which a per-address limit tolerates.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_ENABLE = env.flag("RATE_LIMITS", True)
+TIERDESK_BEHIND_PROXY = env.flag("BEHIND_PROXY", False)
+# Requests per window (count/[n]s|m|h|d; "off" for none), each counted per client address, the
+# API also per token (see tierdesk.config.throttle). Generous enough for an office of people behind
+# one address; django-axes still locks one username after a few failures.
+TIERDESK_RATE_LIMITS = {
+    "LOGIN": env.rate("RATE_LIMIT_LOGIN", "60/5m"),
+    "LOGIN_CODE": env.rate("RATE_LIMIT_LOGIN_CODE", "30/5m"),
+    "REGISTER": env.rate("RATE_LIMIT_REGISTER", "20/h"),
+    "PASSWORD_RESET": env.rate("RATE_LIMIT_PASSWORD_RESET", "20/h"),
+    "LINKS": env.rate("RATE_LIMIT_LINKS", "60/h"),
+    "API_TOKEN": env.rate("RATE_LIMIT_API_TOKEN", "600/m"),
+    "API_ADDRESS": env.rate("RATE_LIMIT_API_ADDRESS", "1200/m"),
+}
+# ------------------------------------------------------------------------------------------------
 
 TIERDESK = {
     "PROFILE": env.get("PROFILE") or "demo",

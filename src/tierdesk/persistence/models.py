@@ -67,9 +67,6 @@ class User(AbstractUser):
     language = models.CharField(max_length=8, default="en")
     # The zone the person reads times in (an IANA name); empty: the desk's own zone.
     time_zone = models.CharField(max_length=64, blank=True, default="")
-    # Optional second factor (RFC 6238). The secret is kept until enabled with a valid code.
-    totp_secret = models.CharField(max_length=64, blank=True)
-    totp_enabled = models.BooleanField(default=False)
 
     @property
     def role_enum(self) -> Role:
@@ -918,3 +915,7 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.component} {self.instance}"
+
+
+# The second factor's device lives in its own module; imported here so Django finds the model.
+from tierdesk.persistence.second_factor import AuthenticatorDevice  # noqa: E402, F401

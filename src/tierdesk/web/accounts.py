@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tierdesk import clock
 from tierdesk.actions import accounts as act
+from tierdesk.actions import second_factor
 from tierdesk.actions.notify import system_notice
 from tierdesk.domain.errors import DomainError, NotFound
 from tierdesk.domain.parties import Party, Role, party_of
@@ -43,7 +44,7 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         user = form.get_user()
-        if user.totp_enabled:
+        if second_factor.is_on(user):
             self.request.session[PENDING] = {"user": user.pk, "next": self.get_success_url()}
             return redirect("login_code")
         return super().form_valid(form)
@@ -51,10 +52,14 @@ class LoginView(auth_views.LoginView):
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label=_("Code from your authenticator app"),
-        max_length=10,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        label=_("Code from your authenticator app, or a backup code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
     )
+
+
+WRONG_CODE = _("is not valid; check the time on your device")
+THROTTLED = _("Too many wrong codes: wait a moment, then try again.")
 
 
 def login_code(request: HttpRequest) -> HttpResponse:
@@ -67,7 +72,8 @@ def login_code(request: HttpRequest) -> HttpResponse:
         return redirect("login")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if act.code_is_valid(user, form.cleaned_data["code"], clock.now()):
+        result = second_factor.check(user, form.cleaned_data["code"])
+        if result is second_factor.Check.ACCEPTED:
             request.session.pop(PENDING, None)
             login(request, user, backend=BACKEND)
             target = pending.get("next") or "/"
@@ -78,7 +84,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
             request.session.pop(PENDING, None)
             return redirect("login")
         request.session[PENDING] = {**pending, "tries": tries}
-        form.add_error("code", _("is not valid; check the time on your device"))
+        form.add_error("code", THROTTLED if result is second_factor.Check.THROTTLED else WRONG_CODE)
     return render(
         request, "tierdesk/login_code.html", {"form": form}, status=422 if form.errors else 200
     )
@@ -184,20 +190,32 @@ def account(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     form = CodeForm(request.POST or None)
+    codes: list[str] = []
+    status = 200
     if request.method == "POST":
         verb = request.POST.get("verb")
         try:
             if verb == "start":
-                act.start_totp(user=user)
+                second_factor.start(user=user)
                 form = CodeForm()
-            elif verb in ("enable", "disable") and form.is_valid():
+            elif verb in ("enable", "disable", "backup-codes") and form.is_valid():
+                code = form.cleaned_data["code"]
+                if verb == "disable":
+                    second_factor.disable(user=user, code=code)
+                    return redirect("account")
                 if verb == "enable":
-                    act.enable_totp(user=user, code=form.cleaned_data["code"], now=clock.now())
+                    codes = second_factor.enable(user=user, code=code)
                 else:
-                    act.disable_totp(user=user, code=form.cleaned_data["code"], now=clock.now())
-                return redirect("account")
+                    codes = second_factor.regenerate(user=user, code=code)
+                form = CodeForm()
+        except second_factor.Throttled:
+            form.add_error("code", THROTTLED)
+        except second_factor.WrongCode:
+            form.add_error("code", WRONG_CODE)
         except DomainError as exc:
             show_errors(form, exc)
+        if form.errors:
+            status = 422
     zone_form = ZoneForm(
         request.POST if request.POST.get("verb") == "zone" else None,
         initial={"time_zone": user.time_zone},
@@ -208,17 +226,19 @@ def account(request: HttpRequest) -> HttpResponse:
             return redirect("account")
         except DomainError as exc:
             show_errors(zone_form, exc)
-    setting_up = bool(user.totp_secret) and not user.totp_enabled
+    if zone_form.errors:
+        status = 422
+    on = second_factor.is_on(user)
     context = {
         "zone_form": zone_form,
         "desk_zone": desk_zone().key,
         "form": form,
-        "setting_up": setting_up,
-        "secret": user.totp_secret if setting_up else "",
-        "uri": act.provisioning_uri(user) if setting_up else "",
+        "on": on,
+        "enrolment": None if on else second_factor.enrolment(user),
+        "codes": codes,
+        "codes_left": second_factor.backup_codes_left(user) if on else 0,
     }
-    failed = form.errors or zone_form.errors
-    return render(request, "tierdesk/account.html", context, status=422 if failed else 200)
+    return render(request, "tierdesk/account.html", context, status=status)
 
 
 def _organisation(request: HttpRequest) -> Organisation:
