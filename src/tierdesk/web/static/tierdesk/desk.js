@@ -138,3 +138,31 @@
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", ready); } else { ready(); }
 })();
+
+// A table or card that scrolls sideways (a narrow screen) can be scrolled from the keyboard: it
+// takes focus when it overflows, and is checked again when the page changes or is resized.
+(function () {
+  "use strict";
+  var SELECTOR = "main table:not(.grid), main .scroll, main .table-scroll";
+  var pending = false;
+  function mark() {
+    pending = false;
+    Array.prototype.forEach.call(document.querySelectorAll(SELECTOR), function (el) {
+      if (el.scrollWidth > el.clientWidth + 1) {
+        if (!el.hasAttribute("tabindex")) { el.setAttribute("tabindex", "0"); el.setAttribute("data-scroll-focus", ""); }
+      } else if (el.hasAttribute("data-scroll-focus")) {
+        el.removeAttribute("tabindex"); el.removeAttribute("data-scroll-focus");
+      }
+    });
+  }
+  function later() { if (!pending) { pending = true; window.requestAnimationFrame(mark); } }
+  function ready() {
+    mark();
+    window.addEventListener("resize", later);
+    var main = document.querySelector("main");
+    if (main && window.MutationObserver) {
+      new MutationObserver(later).observe(main, { childList: true, subtree: true });
+    }
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", ready); } else { ready(); }
+})();
