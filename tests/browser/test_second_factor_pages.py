@@ -68,7 +68,7 @@ def test_setting_up_and_using_the_second_factor(
     _password(page, base, username)
     page.wait_for_url(re.compile(r".*/(desk/)?$"))
     page.goto(f"{base}/account/")
-    page.locator("main form button[type=submit]").click()
+    page.locator("main form:has(input[name=verb][value=start]) button[type=submit]").click()
     page.locator("img.qr").wait_for()
     assert page.evaluate("document.querySelector('img.qr').naturalWidth") > 0  # the QR drew
     name = f"account-second-factor-setup-{username}-{language}-{width}"
@@ -77,7 +77,7 @@ def test_setting_up_and_using_the_second_factor(
         check_accessibility(page, name)
     secret = page.locator("code.secret").inner_text().strip()
     page.locator("#id_code").fill(pyotp.TOTP(secret).at(clock.now()))
-    page.locator("main form button[type=submit]").click()
+    page.locator("main form:has(input[name=verb][value=enable]) button[type=submit]").click()
     page.locator(".backup-codes").wait_for()
     codes = page.locator(".codes code").all_inner_texts()
     assert len(codes) == 10
