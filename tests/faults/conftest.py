@@ -7,23 +7,19 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from django.db import connection
 
+from tests.processes import free_port, until
+
+__all__ = ["free_port", "until"]
+
 Processes = list[subprocess.Popen[bytes]]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def shared_database_url() -> str:
@@ -50,14 +46,6 @@ def desk_env(data_dir: Path, database_url: str | None = None, **extra: str) -> d
         if name not in extra:
             env.pop(name, None)
     return env
-
-
-def until(condition: Callable[[], object], timeout: float, what: str, step: float = 0.05) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(step)
 
 
 def children(pid: int) -> list[int]:

@@ -13,7 +13,6 @@ import asyncio
 import collections
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,6 +26,7 @@ from aiosmtpd.controller import Controller
 from django.db import connection
 
 from tests.conftest import Desk
+from tests.processes import free_port, until
 from tierdesk.persistence.models import Notification
 
 pytestmark = pytest.mark.skipif(
@@ -75,12 +75,6 @@ class Sink:
         return "250 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _database_url() -> str:
     s = connection.settings_dict
     return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
@@ -104,14 +98,6 @@ def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-c", WORKER], env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
     )
-
-
-def _until(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
@@ -146,13 +132,13 @@ def test_a_mail_server_slower_than_the_lease_still_gets_each_notification_once(
         desk.open(subject=f"Mailbox quota not applied {n}")  # two notifications each
     assert Notification.objects.filter(status=Notification.PENDING).count() == 6
     sink = Sink(delay=4)  # every message answered 4 s after its data: beyond the 3 s lease
-    port = _free_port()
+    port = free_port()
     server = Controller(sink, hostname="127.0.0.1", port=port)
     server.start()
     env = _environment(tmp_path, port, OUTBOX_LEASE_SECONDS="3", OUTBOX_BATCH="2")
     workers = [_worker(env, tmp_path / f"worker{i}.log") for i in (1, 2)]
     try:
-        _until(_all_sent, 90, "every notification to be sent")
+        until(_all_sent, 90, "every notification to be sent")
     finally:
         _stop(workers)
         server.stop()
@@ -169,21 +155,21 @@ def test_a_killed_workers_claims_are_sent_by_another_within_seconds_each_once(
     assert total == 10  # one claim's worth (OUTBOX_BATCH): the first worker takes them all
     sink = Sink()
     sink.stalled.set()  # the first worker's conversation hangs at MAIL FROM
-    port = _free_port()
+    port = free_port()
     server = Controller(sink, hostname="127.0.0.1", port=port)
     server.start()
     env = _environment(tmp_path, port)  # the shipped lease and batch
     first = _worker(env, tmp_path / "worker1.log")
     others: list[subprocess.Popen[bytes]] = []
     try:
-        _until(lambda: sink.conversations >= 1, 60, "the first worker to start sending")
+        until(lambda: sink.conversations >= 1, 60, "the first worker to start sending")
         claimed = Notification.objects.filter(status=Notification.SENDING).count()
         others = [_worker(env, tmp_path / f"worker{i}.log") for i in (2, 3)]  # idle: all claimed
         first.send_signal(signal.SIGKILL)
         first.wait()
         killed = time.monotonic()
         sink.stalled.clear()
-        _until(_all_sent, 90, "the killed worker's claims to be sent by the others")
+        until(_all_sent, 90, "the killed worker's claims to be sent by the others")
         recovered = time.monotonic() - killed
     finally:
         _stop([first, *others])

@@ -11,24 +11,18 @@ from __future__ import annotations
 import json
 import os
 import smtplib
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from tests.processes import free_port, until
+
 REDIS = os.environ.get("TIERDESK_TEST_REDIS_URL")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _env(data_dir: Path, **extra: str) -> dict[str, str]:
@@ -72,12 +66,7 @@ def _start(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes
 def _until(
     condition: Callable[[], object], timeout: float, what: str, log: Path | None = None
 ) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
-            raise AssertionError(f"timed out waiting for {what}\n{tail}")
-        time.sleep(0.3)
+    until(condition, timeout, what, step=0.3, log=log)
 
 
 def _get(url: str) -> tuple[int, bytes]:
@@ -125,7 +114,7 @@ def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
 def test_serve_and_the_mail_listener_report_their_heartbeats(tmp_path: Path) -> None:
     env = _env(tmp_path)
     assert _run(env, "migrate").returncode == 0
-    web, mail = _free_port(), _free_port()
+    web, mail = free_port(), free_port()
     log = tmp_path / "serve.log"
     procs = [
         _start(env, log, "serve", "--port", str(web), "--workers", "2"),
