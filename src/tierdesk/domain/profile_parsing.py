@@ -332,6 +332,7 @@ def _targets(
     calendars: Mapping[str, Calendar],
     default_calendar: str,
     warn_at: tuple[float, ...],
+    levels: Mapping[str, Level],
 ) -> dict[str, Target]:
     out: dict[str, Target] = {}
     for key, item in r.keyed(table, f"severities.{severity}.targets", required=False):
@@ -339,15 +340,33 @@ def _targets(
         r.unknown(
             item,
             path,
-            ("within", "kind", "label", "calendar", "starts", "stops_on", "warn_at", "source"),
+            (
+                "within",
+                "kind",
+                "label",
+                "calendar",
+                "starts",
+                "stops_on",
+                "warn_at",
+                "source",
+                "levels",
+            ),
         )
         kind = item.get("kind", STANDARD_TARGETS.get(key, ""))
-        if kind not in ("response", "update", "resolution", "milestone"):
+        if kind not in TARGET_KINDS:
             r.fail(
                 f"{path}.kind",
-                f"{kind!r} is not response, update, resolution or milestone "
+                f"{kind!r} is not response, update, resolution, milestone or progress "
                 "(a target named other than first_response, update or resolution needs one)",
             )
+        reporting = r.texts(item, path, "levels")
+        for level in reporting:
+            if levels and level not in levels:
+                r.fail(f"{path}.levels", f"{level!r} is not a level defined under levels")
+        if kind == "progress" and not reporting:
+            r.fail(f"{path}.levels", 'a progress target needs the levels that report, e.g. ["l3"]')
+        if kind != "progress" and reporting:
+            r.fail(f"{path}.levels", "only a progress target names reporting levels")
         within = r.duration(item, path, "within")
         calendar = r.text(
             item, path, "calendar", default=default_calendar, expected="a calendar key"
@@ -384,6 +403,7 @@ def _targets(
                 stops_on=stops_on,
                 warn_at=tuple(sorted(float(w) for w in warn)),
                 source=str(item.get("source", "")),
+                levels=reporting,
             )
     return out
 
@@ -787,6 +807,7 @@ def parse_profile(
             calendars=calendars,
             default_calendar=default_calendar,
             warn_at=warn_at,
+            levels=levels,
         )
         severities[key] = Severity(
             key,

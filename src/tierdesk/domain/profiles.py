@@ -17,7 +17,7 @@ from tierdesk.domain.parties import OrganisationKind
 
 STATUS_CATEGORIES = ("new", "open", "waiting", "on_hold", "resolved", "closed")
 CHANNELS = ("portal", "email", "phone", "api", "chat", "monitoring")
-TARGET_KINDS = ("response", "update", "resolution", "milestone")
+TARGET_KINDS = ("response", "update", "resolution", "milestone", "progress")
 STANDARD_TARGETS = {"first_response": "response", "update": "update", "resolution": "resolution"}
 TARGET_STARTS = ("opened", "next_working_day")
 MILESTONE_STOPS = ("reply", "note", "level_change", "resolved")
@@ -50,7 +50,7 @@ class Target:
     """One SLA target of a severity: how long, on which calendar, when its clock starts and stops."""
 
     key: str
-    kind: str  # response | update | resolution | milestone
+    kind: str  # response | update | resolution | milestone | progress
     label: str
     within: Duration
     calendar: str
@@ -58,6 +58,7 @@ class Target:
     stops_on: tuple[str, ...]  # milestone only
     warn_at: tuple[float, ...]
     source: str  # the sentence of the process this target comes from
+    levels: tuple[str, ...] = ()  # progress only: the levels that report while they work
 
 
 @dataclass(frozen=True)
