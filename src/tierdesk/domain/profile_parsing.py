@@ -49,6 +49,8 @@ from tierdesk.domain.profiles import (
 )
 from tierdesk.domain.requester_authority import NO_AUTHORITY
 from tierdesk.domain.requester_authority import RULES as AUTHORITY_RULES
+from tierdesk.domain.routing import RULES as ROUTING_RULES
+from tierdesk.domain.routing import RoutingRules
 
 HolidayLookup = Callable[[str, str | None, tuple[int, int]], Mapping[date, str]]
 
@@ -408,6 +410,29 @@ def _targets(
     return out
 
 
+def _routing(
+    r: _Reader, data: Mapping[str, Any], levels: Mapping[str, Level], channels: tuple[str, ...]
+) -> RoutingRules | None:
+    table = r.table(data, "", "routing", required=False)
+    if not table:
+        return None
+    r.unknown(table, "routing", ("rule", "levels", "channels", "source"))
+    rule = r.text(table, "routing", "rule", default="round_robin", expected="a routing rule")
+    if rule not in ROUTING_RULES:
+        r.fail("routing.rule", f"{rule!r} is not one of {', '.join(ROUTING_RULES)}")
+    routed_levels = r.texts(table, "routing", "levels")
+    for level in routed_levels:
+        if levels and level not in levels:
+            r.fail("routing.levels", f"{level!r} is not a level defined under levels")
+    routed_channels = r.texts(table, "routing", "channels")
+    for channel in routed_channels:
+        if channel not in channels:
+            r.fail("routing.channels", f"{channel!r} is not one of this desk's channels")
+    if not routed_levels and not routed_channels:
+        r.fail("routing", "names no levels and no channels whose new tickets are routed")
+    return RoutingRules(rule, routed_levels, routed_channels, source=str(table.get("source", "")))
+
+
 def _status_page(
     r: _Reader,
     data: Mapping[str, Any],
@@ -698,6 +723,7 @@ def parse_profile(
             "inbound",
             "chat",
             "contingency",
+            "routing",
         ),
     )
     meta = r.table(data, "", "profile")
@@ -1143,7 +1169,20 @@ def parse_profile(
         if not isinstance(step, Mapping):
             r.fail(path, "is not a table")
             continue
-        r.unknown(step, path, ("role", "contact", "after", "calendar", "source"))
+        r.unknown(
+            step,
+            path,
+            ("role", "contact", "after", "calendar", "source", "attempts", "attempts_over"),
+        )
+        attempts = step.get("attempts", 0)
+        if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 0:
+            r.fail(f"{path}.attempts", f"{attempts!r} is not a count of contact attempts, e.g. 2")
+            attempts = 0
+        if n == 1 and attempts:
+            r.fail(f"{path}.attempts", "the first step has no previous step to try to contact")
+        attempts_over = r.duration(step, path, "attempts_over", required=False)
+        if attempts_over is not None and not attempts:
+            r.fail(f"{path}.attempts_over", "needs attempts: how many contact attempts")
         step_calendar = r.text(
             step, path, "calendar", default=default_calendar, expected="a calendar key"
         )
@@ -1158,6 +1197,8 @@ def parse_profile(
                 r.text(step, path, "contact", default=""),
                 r.duration(step, path, "after", required=False),
                 step_calendar,
+                attempts=int(attempts),
+                attempts_over=attempts_over,
             )
         )
 
@@ -1231,6 +1272,7 @@ def parse_profile(
         chat=chat,
         requester_authority=requester_authority,
         contingency=contingency,
+        routing=_routing(r, data, levels, channels),
     )
     if r.problems:
         raise ProfileError(source, r.problems)

@@ -152,6 +152,12 @@ def describe(
             "role": d.get("routed_to") or d.get("role")
         }
         body = str(d.get("reason", ""))
+    elif kind == EventKind.CONTACT_ATTEMPTED:
+        what = _("tried to reach %(role)s (attempt %(attempt)s)") % {
+            "role": d.get("role", ""),
+            "attempt": d.get("attempt", 1),
+        }
+        body = str(d.get("note", ""))
     elif kind == EventKind.DUPLICATE_SUSPECTED:
         what = _("may duplicate %(number)s") % {"number": d.get("of")}
     elif kind == EventKind.INCIDENT_LINKED:
