@@ -16,6 +16,7 @@ from tierdesk import profiles
 from tierdesk.actions.automatic import record_due
 from tierdesk.actions.kb import ticket_followed
 from tierdesk.actions.record import append, append_many
+from tierdesk.actions.routing import route_new
 from tierdesk.domain import process, requester_authority, uploads
 from tierdesk.domain import ticket as decide
 from tierdesk.domain.errors import Forbidden, Invalid, NotFound
@@ -183,6 +184,8 @@ def open_ticket(
             _ask_for_missing(ticket, profile, data["missing"], now)
         if data["channel"] == "portal":
             ticket_followed(ticket=ticket, now=now)  # the knowledge base did not deflect this one
+        if not rejected:
+            route_new(ticket, profile, now)
     return ticket
 
 

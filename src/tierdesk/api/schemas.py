@@ -181,6 +181,12 @@ class EscalationIn(Schema):
     reason: Text = Field("", description="why; required when no SLA target is breached")
 
 
+class AvailabilityIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"available": False}]})
+
+    available: bool = Field(description="false: away, new tickets are not routed to me")
+
+
 class ContactAttemptIn(Schema):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"note": "Phoned the Head of Support; no answer."}]}

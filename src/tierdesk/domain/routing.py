@@ -58,6 +58,6 @@ def choose(rule: str, candidates: Sequence[Candidate]) -> Candidate | None:
     return min(candidates, key=turn)
 
 
-def routed(rule: str, level: str, chosen: Candidate) -> tuple[str, dict[str, Any]]:
+def routed(rule: str, level: str, chosen: Candidate) -> tuple[EventKind, dict[str, Any]]:
     """The assignment (kind and data of an internal event) naming the rule that made it."""
     return EventKind.ASSIGNED, {"from": None, "to": chosen.key, "rule": rule, "level": level}
