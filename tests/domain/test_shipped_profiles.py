@@ -137,7 +137,13 @@ def test_zynstra_levels_and_management_escalation() -> None:
         None,
         None,
         "1 working day",
-        "1 working day",
+        None,  # step 4 opens only by attempts "over a period of one working day"
+    ]
+    assert [(s.attempts, str(s.attempts_over or "")) for s in z.escalation_matrix] == [
+        (0, ""),
+        (0, ""),
+        (2, ""),
+        (2, "1 working day"),
     ]
 
 

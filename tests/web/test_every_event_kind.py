@@ -118,6 +118,9 @@ def _every_kind(desk: Desk, fixed_clock) -> Ticket:  # type: ignore[no-untyped-d
     process.escalate_management(
         actor=desk.north_admin, number=number, reason="No fix after two weeks", now=clock.now()
     )
+    process.record_contact_attempt(
+        actor=desk.l1, number=number, note="Phoned the manager: voicemail.", now=clock.now()
+    )
     status_actions.update_incident(
         actor=desk.l1,
         incident_id=incident.pk,

@@ -42,15 +42,17 @@ def _run(actor: User, number: str, now: datetime, verb: Verb) -> Event:
         return append_many(ticket, [(c, now) for c in changes], actor=actor, now=now)[0]
 
 
-def resolve(*, actor: User, number: str, solution: str, now: datetime) -> Event:
-    return _run(
-        actor,
-        number,
-        now,
-        lambda t, pr, pa: process.resolve_with_solution(
-            pr, state_of(t), solution=solution, party=pa
-        ),
-    )
+def resolve(
+    *, actor: User, number: str, solution: str, now: datetime, any_language: bool = False
+) -> Event:
+    """Resolve with the solution as the desk's public reply (in the reply language, unless
+    `any_language` says to send it anyway)."""
+
+    def verb(t: Ticket, pr: Profile, pa: Party) -> list[Change]:
+        tickets.check_reply_language(pr, pa, solution, any_language, "solution")
+        return list(process.resolve_with_solution(pr, state_of(t), solution=solution, party=pa))
+
+    return _run(actor, number, now, verb)
 
 
 def confirm(*, actor: User, number: str, now: datetime) -> Event:
@@ -89,6 +91,17 @@ def escalate_management(*, actor: User, number: str, reason: str, now: datetime)
         events = clock_events(ticket)
         clocks = due.plan(profile, events, now).clocks
         return [escalation.management_escalation(profile, events, clocks, now=now, reason=reason)]
+
+    return _run(actor, number, now, verb)
+
+
+def record_contact_attempt(*, actor: User, number: str, note: str, now: datetime) -> Event:
+    """Zynstra: the desk tried to reach the management step the ticket is escalated to."""
+
+    def verb(ticket: Ticket, profile: Profile, party: Party) -> list[Change]:
+        if party is not Party.PROVIDER:
+            raise Forbidden("contact attempts are recorded by the desk")
+        return [escalation.contact_attempt(profile, clock_events(ticket), note=note)]
 
     return _run(actor, number, now, verb)
 

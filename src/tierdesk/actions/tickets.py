@@ -16,10 +16,12 @@ from tierdesk import profiles
 from tierdesk.actions.automatic import record_due
 from tierdesk.actions.kb import ticket_followed
 from tierdesk.actions.record import append, append_many
+from tierdesk.actions.routing import route_new
 from tierdesk.domain import process, requester_authority, uploads
 from tierdesk.domain import ticket as decide
 from tierdesk.domain.errors import Forbidden, Invalid, NotFound
 from tierdesk.domain.events import EventKind
+from tierdesk.domain.language import OffReplyLanguage, off_reply_language
 from tierdesk.domain.language import decide as decide_language
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
 from tierdesk.domain.profiles import Profile
@@ -182,6 +184,8 @@ def open_ticket(
             _ask_for_missing(ticket, profile, data["missing"], now)
         if data["channel"] == "portal":
             ticket_followed(ticket=ticket, now=now)  # the knowledge base did not deflect this one
+        if not rejected:
+            route_new(ticket, profile, now)
     return ticket
 
 
@@ -352,14 +356,30 @@ def _profile_of(ticket: Ticket) -> Profile:
     return profiles.for_ticket(ticket.profile)
 
 
-def add_reply(*, actor: User, number: str, body: str, now: datetime) -> Event:
+def check_reply_language(
+    profile: Profile, party: Party, body: str, any_language: bool, field: str = "body"
+) -> None:
+    """LuxCloud 2.5 (English only): the desk's public reply in another language is held back
+    with a warning naming `field`, unless the agent chose to send it anyway."""
+    if party is not Party.PROVIDER or any_language:
+        return
+    written = off_reply_language(profile, detect_language(body))
+    if written is not None:
+        raise OffReplyLanguage(written, profile.languages.reply, field)
+
+
+def add_reply(
+    *, actor: User, number: str, body: str, now: datetime, any_language: bool = False
+) -> Event:
     """A public reply. From the requester it may return the ticket to Open, reopen it, or, on a
-    closed ticket, open a linked follow-up (whose `created` event is returned)."""
+    closed ticket, open a linked follow-up (whose `created` event is returned). The desk's reply
+    must be in the profile's reply language unless `any_language` says to send it anyway."""
     party = _party(actor)
     with transaction.atomic():
         ticket = get_ticket(actor, number, for_update=True)
         record_due(ticket, now)
         profile = _profile_of(ticket)
+        check_reply_language(profile, party, body, any_language)
         state = state_of(ticket)
         effect = (
             process.requester_reply(

@@ -59,6 +59,14 @@ class BodyIn(Schema):
     body: Text
 
 
+class ReplyIn(BodyIn):
+    any_language: bool = Field(
+        default=False,
+        description="send it even though it is not in the profile's reply language "
+        "(without it the desk's reply in another language is refused with 422 naming `body`)",
+    )
+
+
 class StatusIn(Schema):
     model_config = ConfigDict(
         json_schema_extra={
@@ -120,6 +128,11 @@ class SolutionIn(Schema):
     solution: Text = Field(
         description="the solution, noted in the ticket with the profile's resolved message"
     )
+    any_language: bool = Field(
+        default=False,
+        description="send it even though it is not in the profile's reply language "
+        "(without it such a solution is refused with 422 naming `solution`)",
+    )
 
 
 class AskIn(Schema):
@@ -166,6 +179,20 @@ class EscalationIn(Schema):
     )
 
     reason: Text = Field("", description="why; required when no SLA target is breached")
+
+
+class AvailabilityIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"available": False}]})
+
+    available: bool = Field(description="false: away, new tickets are not routed to me")
+
+
+class ContactAttemptIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"note": "Phoned the Head of Support; no answer."}]}
+    )
+
+    note: Text = Field("", description="how the contact was tried and what happened")
 
 
 class TicketLinkIn(Schema):

@@ -9,7 +9,8 @@ from ninja import NinjaAPI, Schema
 from ninja.openapi.schema import OpenAPISchema
 
 from tierdesk import __version__
-from tierdesk.api import errors
+from tierdesk.actions.routing import set_availability
+from tierdesk.api import errors, schemas
 from tierdesk.api.administration import router as administration
 from tierdesk.api.alerts import router as alerts
 from tierdesk.api.auth import ActiveSession, BearerToken, actor
@@ -22,6 +23,7 @@ from tierdesk.api.macros import router as macros
 from tierdesk.api.reports import router as reports
 from tierdesk.api.status import router as status
 from tierdesk.api.tickets import router as tickets
+from tierdesk.persistence.models import User
 
 
 class DeskAPI(NinjaAPI):
@@ -61,15 +63,33 @@ class MeOut(Schema):
     role: str
     organisation: str | None
     levels: list[str]
+    available: bool  # an agent who is away gets no routed tickets
+
+
+ERRORS: dict[int, type[Schema]] = {c: schemas.ErrorOut for c in (401, 403, 422)}
 
 
 @api.get("/me", response=MeOut, tags=["people"], summary="Who the token or session belongs to")
 def me(request: HttpRequest) -> dict[str, object]:
-    user = actor(request)
+    return _me(actor(request))
+
+
+@api.put(
+    "/me/availability",
+    response={200: MeOut, **ERRORS},
+    tags=["people"],
+    summary="An agent marks themselves available or away (routing passes over who is away)",
+)
+def availability(request: HttpRequest, payload: schemas.AvailabilityIn) -> dict[str, object]:
+    return _me(set_availability(actor=actor(request), available=payload.available))
+
+
+def _me(user: User) -> dict[str, object]:
     return {
         "username": user.username,
         "name": user.get_full_name(),
         "role": user.role,
         "organisation": user.organisation.slug if user.organisation else None,
         "levels": user.level_keys(),
+        "available": not user.away,
     }

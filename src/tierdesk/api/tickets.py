@@ -229,13 +229,15 @@ def get_ticket(request: HttpRequest, number: str) -> Any:
 @router.post(
     "/tickets/{number}/replies", response={201: schemas.EventOut, **ERRORS}, summary="Public reply"
 )
-def add_reply(request: HttpRequest, number: str, payload: schemas.BodyIn) -> Any:
-    return Status(
-        201,
-        event_out(
-            act.add_reply(actor=actor(request), number=number, body=payload.body, now=clock.now())
-        ),
+def add_reply(request: HttpRequest, number: str, payload: schemas.ReplyIn) -> Any:
+    event = act.add_reply(
+        actor=actor(request),
+        number=number,
+        body=payload.body,
+        now=clock.now(),
+        any_language=payload.any_language,
     )
+    return Status(201, event_out(event))
 
 
 @router.post(
@@ -324,7 +326,11 @@ def change_level(request: HttpRequest, number: str, payload: schemas.LevelIn) ->
 )
 def resolve(request: HttpRequest, number: str, payload: schemas.SolutionIn) -> Any:
     event = process.resolve(
-        actor=actor(request), number=number, solution=payload.solution, now=clock.now()
+        actor=actor(request),
+        number=number,
+        solution=payload.solution,
+        now=clock.now(),
+        any_language=payload.any_language,
     )
     return Status(201, event_out(event))
 
@@ -406,6 +412,18 @@ def validate_authority(request: HttpRequest, number: str, payload: schemas.Autho
 def escalate(request: HttpRequest, number: str, payload: schemas.EscalationIn) -> Any:
     event = process.escalate_management(
         actor=actor(request), number=number, reason=payload.reason, now=clock.now()
+    )
+    return Status(201, event_out(event))
+
+
+@router.post(
+    "/tickets/{number}/contact-attempts",
+    response={201: schemas.EventOut, **ERRORS},
+    summary="Record a try to reach the management step the ticket is escalated to (desk)",
+)
+def contact_attempt(request: HttpRequest, number: str, payload: schemas.ContactAttemptIn) -> Any:
+    event = process.record_contact_attempt(
+        actor=actor(request), number=number, note=payload.note, now=clock.now()
     )
     return Status(201, event_out(event))
 

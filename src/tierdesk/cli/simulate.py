@@ -26,6 +26,7 @@ ACTIONS = (
     "escalate",
     "supplier",
     "management_escalation",
+    "contact_attempt",
     "reject",
 )
 

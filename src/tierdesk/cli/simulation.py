@@ -179,6 +179,8 @@ class Simulation:
         elif do == "management_escalation":
             actor = self.requester if step.get("by", "requester") == "requester" else self.desk
             process.escalate_management(actor=actor, number=number, reason=text, now=now)
+        elif do == "contact_attempt":
+            process.record_contact_attempt(actor=self.desk, number=number, note=text, now=now)
         elif do == "reject":
             process.reject(
                 actor=self.desk, number=number, reason=str(step.get("reason")), note=text, now=now
@@ -271,6 +273,8 @@ class Simulation:
                 "role": d["role"],
                 "routed_to": d["routed_to"],
             }
+        if e.kind == "contact_attempted":
+            return {**out, "kind": "contact_attempted", "level": d["step"], "role": d["role"]}
         return {**out, "kind": e.kind}
 
     def _ticket(self, ref: str, number: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from tierdesk.domain.errors import Conflict, Invalid
 from tierdesk.domain.events import EventKind
-from tierdesk.domain.profiles import Profile
+from tierdesk.domain.profiles import EscalationStep, Profile
 from tierdesk.domain.sla import ClockEvent, ClockState
 from tierdesk.domain.ticket import Change
 
@@ -48,15 +48,24 @@ def management_escalation(
     if len(text) > 2000:
         raise Invalid("the reason is too long", fields={"reason": "at most 2000 characters"})
     since = done[-1].at if done else events[0].at
-    if step.after is not None:
-        calendar = profile.calendars[step.calendar]
-        possible = calendar.add(since, step.after.on(calendar.working_day_seconds))
-        if now < possible:
-            message = (
-                f"escalation to {step.role} is possible from {possible.astimezone(calendar.zone):%a %d %b %H:%M}"
-                f" ({step.after} after the {'previous escalation' if done else 'ticket was opened'})"
+    calendar = profile.calendars[step.calendar]
+    tried = attempts_on(events, len(done))
+    possible = opens_at(profile, step, since, tried)
+    if possible is None or now < possible:
+        reasons = []
+        if step.after is not None:
+            reasons.append(
+                f"{step.after} after the {'previous escalation' if done else 'ticket was opened'}"
             )
-            raise EscalationTooEarly(message, until=possible)
+        if step.attempts:
+            reasons.append(
+                f"{step.attempts} contact attempts on {matrix[len(done) - 1].role}"
+                + (f" over {step.attempts_over}" if step.attempts_over else "")
+                + f", {len(tried)} recorded"
+            )
+        when = f"from {possible.astimezone(calendar.zone):%a %d %b %H:%M}" if possible else "after"
+        message = f"escalation to {step.role} is possible {when} ({'; or '.join(reasons)})"
+        raise EscalationTooEarly(message, until=possible)
     routed_to, contact = step.role, step.contact
     if profile.escalation_hours is not None:
         hours = profile.calendars[profile.escalation_hours]
@@ -74,9 +83,64 @@ def management_escalation(
     return Change(EventKind.MANAGEMENT_ESCALATED, data, public=True)
 
 
+def attempts_on(events: Sequence[ClockEvent], step: int) -> list[datetime]:
+    """When the desk tried to reach step `step`'s contact (since the ticket was escalated to it)."""
+    return [
+        e.at
+        for e in events
+        if e.kind == EventKind.CONTACT_ATTEMPTED and int(e.data.get("step", 0)) == step
+    ]
+
+
+def opens_at(
+    profile: Profile, step: EscalationStep, since: datetime, tried: Sequence[datetime]
+) -> datetime | None:
+    """The first instant `step` may be escalated to: `after` its time since the previous
+    escalation, or once the previous step's contact was tried `attempts` times (and
+    `attempts_over` has passed since the first try); None while neither can happen yet."""
+    if step.after is None and not step.attempts:
+        return since
+    calendar = profile.calendars[step.calendar]
+    candidates = []
+    if step.after is not None:
+        candidates.append(calendar.add(since, step.after.on(calendar.working_day_seconds)))
+    if step.attempts and len(tried) >= step.attempts:
+        enough = tried[step.attempts - 1]
+        if step.attempts_over is not None:
+            over = calendar.add(tried[0], step.attempts_over.on(calendar.working_day_seconds))
+            enough = max(enough, over)
+        candidates.append(enough)
+    return min(candidates) if candidates else None
+
+
+def contact_attempt(profile: Profile, events: Sequence[ClockEvent], *, note: str) -> Change:
+    """Zynstra: the desk tried to reach the management step the ticket is escalated to; the
+    attempts may open the next step ("on more than one occasion")."""
+    matrix = profile.escalation_matrix
+    done = [e for e in events if e.kind == EventKind.MANAGEMENT_ESCALATED]
+    if not matrix or not done:
+        raise Conflict(
+            "the ticket is not escalated to management: there is no contact to try yet",
+            fields={"note": "escalate to management first"},
+        )
+    text = note.strip()
+    if len(text) > 2000:
+        raise Invalid("the note is too long", fields={"note": "at most 2000 characters"})
+    current = matrix[len(done) - 1]
+    tried = attempts_on(events, current.step)
+    data = {
+        "step": current.step,
+        "role": current.role,
+        "contact": current.contact,
+        "attempt": len(tried) + 1,
+        "note": text,
+    }
+    return Change(EventKind.CONTACT_ATTEMPTED, data, public=True)
+
+
 class EscalationTooEarly(Conflict):
     code = "escalation_too_early"
 
-    def __init__(self, message: str, *, until: datetime) -> None:
+    def __init__(self, message: str, *, until: datetime | None) -> None:
         super().__init__(message, fields={"reason": message})
         self.until = until

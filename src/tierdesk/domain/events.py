@@ -32,6 +32,7 @@ class EventKind(StrEnum):
     REJECTED = "rejected"
     FOLLOW_UP_OPENED = "follow_up_opened"
     MANAGEMENT_ESCALATED = "management_escalated"
+    CONTACT_ATTEMPTED = "contact_attempted"
     DUPLICATE_SUSPECTED = "duplicate_suspected"
     INCIDENT_LINKED = "incident_linked"
     INCIDENT_RESOLVED = "incident_resolved"

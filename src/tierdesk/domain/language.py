@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tierdesk.domain.errors import Invalid
 from tierdesk.domain.profiles import Profile
 
 _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
@@ -71,3 +72,35 @@ def decide(profile: Profile, detected: Detection) -> Decision:
     if code not in langs.all() and detected.probability >= CONFIDENT:
         return Decision(code, "rejected")
     return Decision(langs.standard, "accepted")
+
+
+# Languages the desk words alike: a reply language of Luxembourgish is worded in German.
+_ALIKE = {"lb": "de"}
+
+
+def off_reply_language(profile: Profile, detected: Detection) -> str | None:
+    """LuxCloud 2.5: the desk replies in its reply language. The language a reply is written in
+    when the detector is sure it is another one, else None (too little prose, unsure, or it is)."""
+    wanted = profile.languages.reply
+    code = detected.language
+    if not wanted or code is None or detected.probability < CONFIDENT:
+        return None
+    if _ALIKE.get(code, code) == _ALIKE.get(wanted, wanted):
+        return None
+    return code
+
+
+class OffReplyLanguage(Invalid):
+    """A desk reply that is not in the reply language; sent only when the agent says so."""
+
+    def __init__(self, written: str, wanted: str, field: str = "body") -> None:
+        self.written = written
+        self.wanted = wanted
+        self.field = field
+        super().__init__(
+            f"the reply reads as {written!r}, not the desk's reply language {wanted!r}",
+            fields={
+                field: f"written in {written!r}; this desk replies in {wanted!r}",
+                "any_language": "set it to send the reply in this language anyway",
+            },
+        )

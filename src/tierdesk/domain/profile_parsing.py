@@ -49,6 +49,8 @@ from tierdesk.domain.profiles import (
 )
 from tierdesk.domain.requester_authority import NO_AUTHORITY
 from tierdesk.domain.requester_authority import RULES as AUTHORITY_RULES
+from tierdesk.domain.routing import RULES as ROUTING_RULES
+from tierdesk.domain.routing import RoutingRules
 
 HolidayLookup = Callable[[str, str | None, tuple[int, int]], Mapping[date, str]]
 
@@ -332,6 +334,7 @@ def _targets(
     calendars: Mapping[str, Calendar],
     default_calendar: str,
     warn_at: tuple[float, ...],
+    levels: Mapping[str, Level],
 ) -> dict[str, Target]:
     out: dict[str, Target] = {}
     for key, item in r.keyed(table, f"severities.{severity}.targets", required=False):
@@ -339,15 +342,33 @@ def _targets(
         r.unknown(
             item,
             path,
-            ("within", "kind", "label", "calendar", "starts", "stops_on", "warn_at", "source"),
+            (
+                "within",
+                "kind",
+                "label",
+                "calendar",
+                "starts",
+                "stops_on",
+                "warn_at",
+                "source",
+                "levels",
+            ),
         )
         kind = item.get("kind", STANDARD_TARGETS.get(key, ""))
-        if kind not in ("response", "update", "resolution", "milestone"):
+        if kind not in TARGET_KINDS:
             r.fail(
                 f"{path}.kind",
-                f"{kind!r} is not response, update, resolution or milestone "
+                f"{kind!r} is not response, update, resolution, milestone or progress "
                 "(a target named other than first_response, update or resolution needs one)",
             )
+        reporting = r.texts(item, path, "levels")
+        for level in reporting:
+            if levels and level not in levels:
+                r.fail(f"{path}.levels", f"{level!r} is not a level defined under levels")
+        if kind == "progress" and not reporting:
+            r.fail(f"{path}.levels", 'a progress target needs the levels that report, e.g. ["l3"]')
+        if kind != "progress" and reporting:
+            r.fail(f"{path}.levels", "only a progress target names reporting levels")
         within = r.duration(item, path, "within")
         calendar = r.text(
             item, path, "calendar", default=default_calendar, expected="a calendar key"
@@ -384,8 +405,32 @@ def _targets(
                 stops_on=stops_on,
                 warn_at=tuple(sorted(float(w) for w in warn)),
                 source=str(item.get("source", "")),
+                levels=reporting,
             )
     return out
+
+
+def _routing(
+    r: _Reader, data: Mapping[str, Any], levels: Mapping[str, Level], channels: tuple[str, ...]
+) -> RoutingRules | None:
+    table = r.table(data, "", "routing", required=False)
+    if not table:
+        return None
+    r.unknown(table, "routing", ("rule", "levels", "channels", "source"))
+    rule = r.text(table, "routing", "rule", default="round_robin", expected="a routing rule")
+    if rule not in ROUTING_RULES:
+        r.fail("routing.rule", f"{rule!r} is not one of {', '.join(ROUTING_RULES)}")
+    routed_levels = r.texts(table, "routing", "levels")
+    for level in routed_levels:
+        if levels and level not in levels:
+            r.fail("routing.levels", f"{level!r} is not a level defined under levels")
+    routed_channels = r.texts(table, "routing", "channels")
+    for channel in routed_channels:
+        if channel not in channels:
+            r.fail("routing.channels", f"{channel!r} is not one of this desk's channels")
+    if not routed_levels and not routed_channels:
+        r.fail("routing", "names no levels and no channels whose new tickets are routed")
+    return RoutingRules(rule, routed_levels, routed_channels, source=str(table.get("source", "")))
 
 
 def _status_page(
@@ -678,6 +723,7 @@ def parse_profile(
             "inbound",
             "chat",
             "contingency",
+            "routing",
         ),
     )
     meta = r.table(data, "", "profile")
@@ -787,6 +833,7 @@ def parse_profile(
             calendars=calendars,
             default_calendar=default_calendar,
             warn_at=warn_at,
+            levels=levels,
         )
         severities[key] = Severity(
             key,
@@ -1122,7 +1169,20 @@ def parse_profile(
         if not isinstance(step, Mapping):
             r.fail(path, "is not a table")
             continue
-        r.unknown(step, path, ("role", "contact", "after", "calendar", "source"))
+        r.unknown(
+            step,
+            path,
+            ("role", "contact", "after", "calendar", "source", "attempts", "attempts_over"),
+        )
+        attempts = step.get("attempts", 0)
+        if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 0:
+            r.fail(f"{path}.attempts", f"{attempts!r} is not a count of contact attempts, e.g. 2")
+            attempts = 0
+        if n == 1 and attempts:
+            r.fail(f"{path}.attempts", "the first step has no previous step to try to contact")
+        attempts_over = r.duration(step, path, "attempts_over", required=False)
+        if attempts_over is not None and not attempts:
+            r.fail(f"{path}.attempts_over", "needs attempts: how many contact attempts")
         step_calendar = r.text(
             step, path, "calendar", default=default_calendar, expected="a calendar key"
         )
@@ -1137,6 +1197,8 @@ def parse_profile(
                 r.text(step, path, "contact", default=""),
                 r.duration(step, path, "after", required=False),
                 step_calendar,
+                attempts=int(attempts),
+                attempts_over=attempts_over,
             )
         )
 
@@ -1210,6 +1272,7 @@ def parse_profile(
         chat=chat,
         requester_authority=requester_authority,
         contingency=contingency,
+        routing=_routing(r, data, levels, channels),
     )
     if r.problems:
         raise ProfileError(source, r.problems)

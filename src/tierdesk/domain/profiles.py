@@ -14,10 +14,11 @@ from tierdesk.domain.calendars import Calendar
 from tierdesk.domain.contingency import ContingencyRoute
 from tierdesk.domain.durations import Duration
 from tierdesk.domain.parties import OrganisationKind
+from tierdesk.domain.routing import RoutingRules
 
 STATUS_CATEGORIES = ("new", "open", "waiting", "on_hold", "resolved", "closed")
 CHANNELS = ("portal", "email", "phone", "api", "chat", "monitoring")
-TARGET_KINDS = ("response", "update", "resolution", "milestone")
+TARGET_KINDS = ("response", "update", "resolution", "milestone", "progress")
 STANDARD_TARGETS = {"first_response": "response", "update": "update", "resolution": "resolution"}
 TARGET_STARTS = ("opened", "next_working_day")
 MILESTONE_STOPS = ("reply", "note", "level_change", "resolved")
@@ -50,7 +51,7 @@ class Target:
     """One SLA target of a severity: how long, on which calendar, when its clock starts and stops."""
 
     key: str
-    kind: str  # response | update | resolution | milestone
+    kind: str  # response | update | resolution | milestone | progress
     label: str
     within: Duration
     calendar: str
@@ -58,6 +59,7 @@ class Target:
     stops_on: tuple[str, ...]  # milestone only
     warn_at: tuple[float, ...]
     source: str  # the sentence of the process this target comes from
+    levels: tuple[str, ...] = ()  # progress only: the levels that report while they work
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,11 @@ class EscalationStep:
     contact: str
     after: Duration | None  # how long the previous step must have had
     calendar: str
+    # Zynstra "unable to contact ... on more than one occasion": this many contact attempts on
+    # the previous step also open this one (0: attempts do not count), once `attempts_over` has
+    # passed since the first of them (None: at once).
+    attempts: int = 0
+    attempts_over: Duration | None = None
 
 
 @dataclass(frozen=True)
@@ -285,6 +292,8 @@ class Profile:
     chat: ChatRules | None = None  # no `[chat]`: the portal offers no chat window
     # Other ways to reach the provider while a condition holds (CloudCTI 4, LuxCloud 2.8).
     contingency: Mapping[str, ContingencyRoute] = field(default_factory=dict)
+    # New tickets of these levels or channels go to an available agent of their level.
+    routing: RoutingRules | None = None
 
     def status(self, key: str) -> Status:
         return self.statuses[key]

@@ -18,9 +18,10 @@ from tierdesk.domain.calendars import Calendar, from_us, to_us
 from tierdesk.domain.durations import DurationError, parse_duration
 from tierdesk.domain.events import EventKind
 from tierdesk.domain.profiles import Profile, SupplierDefaults, Target
+from tierdesk.domain.target_policies import CLOSED_CATEGORIES as CLOSED_CATEGORIES
+from tierdesk.domain.target_policies import Step, policy_for
 
 US = 1_000_000
-CLOSED_CATEGORIES = ("resolved", "closed")
 
 
 @dataclass(frozen=True)
@@ -85,15 +86,6 @@ class ClockState:
         return next(t for t in self.targets if t.key == key)
 
 
-def _is_provider_reply(event: ClockEvent) -> bool:
-    return (
-        event.kind == EventKind.REPLY
-        and event.public
-        and event.data.get("by") in ("provider", "system")
-        and not event.data.get("automatic")  # an automatic question is not the desk's answer
-    )
-
-
 def _recorded(events: Sequence[ClockEvent]) -> set[tuple[str, int, float]]:
     """The (target, cycle, share) of every warning and breach already in the record."""
     done = set()
@@ -113,12 +105,15 @@ def _target_clock(
     timeline: Sequence[ClockEvent],
     now: datetime,
     recorded: set[tuple[str, int, float]],
+    level: str = "",
 ) -> TargetClock:
+    """Walk the record for one target; what its kind counts is its policy's."""
+    policy = policy_for(target)
     limit_us = target.within.on(calendar.working_day_seconds) * US
     start = opened if target.starts == "opened" else calendar.next_working_day_start(opened)
     status = profile.initial_status
     stopped_at: datetime | None = None  # response and milestone clocks stop for good
-    supplier_left: datetime | None = None  # when the ticket last came back from a supplier
+    left_at: datetime | None = None  # when the wait the kind counts last ended (supplier, level)
     closed_at: datetime | None = None  # when the ticket was last resolved or closed
     breached_at: datetime | None = None
     used = cycle = 0
@@ -138,20 +133,7 @@ def _target_clock(
         spec = profile.statuses.get(key)
         if spec is None:
             return None
-        if target.kind == "supplier":
-            return None if spec.category == "on_hold" else "stopped: not with a supplier"
-        if target.key in spec.pauses or "*" in spec.pauses:
-            return f"paused while {spec.label}"
-        if spec.category in CLOSED_CATEGORIES and target.kind in ("update", "resolution"):
-            return f"stopped while {spec.label}"
-        if (
-            spec.category == "on_hold"
-            and target.kind == "resolution"
-            and profile.suppliers is not None
-            and profile.suppliers.customer_clock_pauses
-        ):
-            return f"paused while {spec.label} (waiting on a supplier)"
-        return None
+        return policy.held(target, profile, spec, level)
 
     def breach(deadline: Deadline) -> None:
         nonlocal breached_at, cycle_breached
@@ -205,64 +187,31 @@ def _target_clock(
             settle()
             run(cursor, event.at)
             cursor = event.at
-        before = status
+        before, level_before = status, level
         if event.kind == EventKind.STATUS_CHANGED:
             status = str(event.data["to"])
-        closing = (
-            category(status) in CLOSED_CATEGORIES and category(before) not in CLOSED_CATEGORIES
+        if event.kind == EventKind.LEVEL_CHANGED:
+            level = str(event.data["to"])
+        step = Step(
+            at=event.at,
+            kind=event.kind,
+            data=event.data,
+            public=event.public,
+            before=category(before),
+            after=category(status),
+            level_before=level_before,
+            level=level,
         )
-        reopening = (
-            category(before) in CLOSED_CATEGORIES and category(status) not in CLOSED_CATEGORIES
-        )
-        if closing:
+        if step.closing:
             closed_at = event.at
-        if stopped_at is None and (
-            (target.kind == "response" and (_is_provider_reply(event) or closing))
-            or (
-                target.kind == "milestone"
-                and (
-                    ("reply" in target.stops_on and _is_provider_reply(event))
-                    or ("note" in target.stops_on and event.kind == EventKind.NOTE)
-                    or ("level_change" in target.stops_on and event.kind == EventKind.LEVEL_CHANGED)
-                    or ("resolved" in target.stops_on and closing)
-                )
-            )
-        ):
+        if stopped_at is None and policy.stops(target, step):
             stopped_at = max(event.at, start)
-        on_time = (
-            stopped_at is not None
-            or (closing and target.kind in ("update", "resolution"))
-            or (target.kind == "update" and _is_provider_reply(event))
-            or (
-                target.kind == "supplier"
-                and category(before) == "on_hold"
-                and category(status) != "on_hold"
-            )
-        )
-        edge_met = edge_met or on_time
-        if (
-            target.kind == "supplier"
-            and category(status) == "on_hold"
-            and category(before) != "on_hold"
-        ):
-            cycle, used, cycle_breached = (
-                cycle + 1,
-                0,
-                False,
-            )  # each hand-over to a supplier is a new wait
-            supplier_left = None
-        if (
-            target.kind == "supplier"
-            and category(before) == "on_hold"
-            and category(status) != "on_hold"
-        ):
-            supplier_left = event.at
-        if target.kind == "update" and (_is_provider_reply(event) or reopening):
-            cycle, used, cycle_breached = (
-                cycle + 1,
-                0,
-                False,
-            )  # a public update or a reopen starts a new wait
+        edge_met = edge_met or stopped_at is not None or policy.meets(target, step)
+        if policy.restarts(target, step):
+            cycle, used, cycle_breached = cycle + 1, 0, False  # a new wait
+            left_at = None
+        if policy.leaves(target, step):
+            left_at = event.at
     if now > cursor:
         settle()
         run(cursor, now)
@@ -278,12 +227,12 @@ def _target_clock(
         state = "not_started"
         due = from_us(calendar.add_us(to_us(start), limit_us))
         deadlines.append(Deadline(target.key, cycle, 1.0, due))
-    elif target.kind == "supplier" and held:
+    elif policy.hold_ends_wait and held and not held.startswith("paused"):
         state = "breached" if cycle_breached else "met"
-        finished = supplier_left
+        finished = left_at if not policy.stops_while_closed else (left_at or closed_at)
         met_at = finished if state == "met" else None
     elif stopped_at is not None or (
-        target.kind in ("resolution", "update") and held and held.startswith("stopped")
+        policy.stops_while_closed and held and held.startswith("stopped")
     ):
         state = "breached" if breached_at is not None else "met"
         finished = stopped_at or closed_at
@@ -315,7 +264,7 @@ def _target_clock(
     ]
     if state not in ("running", "not_started"):
         pending = [d for d in pending if d.at <= now]  # only what happened and is not yet recorded
-    if target.kind == "update" and state in ("met", "paused"):
+    if policy.quiet_when_met and state in ("met", "paused"):
         pending = [d for d in pending if d.share >= 1]
     why = (
         f"{target.label}: {target.within} on calendar {calendar.key!r}"
@@ -400,6 +349,24 @@ def _supplier_target(
     return target, first
 
 
+def _first_at_levels(
+    level: str,
+    levels: tuple[str, ...],
+    opened: datetime,
+    timeline: Sequence[ClockEvent],
+    now: datetime,
+) -> datetime | None:
+    """When the ticket first stood at one of `levels` (by `now`), or None if it never has."""
+    if level in levels:
+        return opened
+    for e in timeline:
+        if e.at > now:
+            break
+        if e.kind == EventKind.LEVEL_CHANGED and str(e.data.get("to")) in levels:
+            return e.at
+    return None
+
+
 def clocks(
     profile: Profile,
     events: Sequence[ClockEvent],
@@ -430,6 +397,7 @@ def clocks(
     emergency = (
         bool(created.data.get("emergency")) and rule is not None and severity == rule.severity
     )
+    level = str(created.data.get("level", ""))
     recorded = _recorded(events)
     timeline = [
         e for e in events[1:] if e.kind not in (EventKind.SLA_WARNING, EventKind.SLA_BREACH)
@@ -461,15 +429,23 @@ def clocks(
                 )
             )
             continue
+        starts_at = opened
+        if target.kind == "progress":
+            # A progress report is due only once the ticket reaches a reporting level.
+            reached = _first_at_levels(level, target.levels, opened, timeline, now)
+            if reached is None:
+                continue
+            starts_at = reached
         result.append(
             _target_clock(
                 profile,
                 target,
                 calendar,
-                opened=opened,
+                opened=starts_at,
                 timeline=timeline,
                 now=now,
                 recorded=recorded,
+                level=level,
             )
         )
     supplier = _supplier_target(profile, timeline, supplier_terms or {})
@@ -484,6 +460,7 @@ def clocks(
                 timeline=timeline,
                 now=now,
                 recorded=recorded,
+                level=level,
             )
         )
     upcoming = [d for t in result for d in t.deadlines]

@@ -67,6 +67,10 @@ class User(AbstractUser):
     language = models.CharField(max_length=8, default="en")
     # The zone the person reads times in (an IANA name); empty: the desk's own zone.
     time_zone = models.CharField(max_length=64, blank=True, default="")
+    # An agent marks themselves away (routing passes them over) or available again.
+    away = models.BooleanField(default=False)
+    # When a new ticket was last routed to them (round robin takes the longest-waiting first).
+    routed_at = models.DateTimeField(null=True, blank=True)
 
     @property
     def role_enum(self) -> Role:

@@ -1,10 +1,9 @@
 """The chat's reads: whether the chat is open now, who is available, the waiting chats.
 
-Routing is deliberately simple until the desk has availability and routing of its own: an
-engineer is available when they are an active agent of the chat's level with a live socket open
-on the desk (a page of the desk in a browser, its heartbeat seen within `ALIVE`), and
-`available_agent` answers the first of them (the longest connected). This is the one function to
-replace when real availability (shifts, capacity, absence) arrives.
+An engineer is available for a chat when they are an agent of the chat's level who has not
+marked themselves away (`queries/availability.py`, the same answer routing uses) and is connected:
+a page of the desk open in a browser, its heartbeat seen within `ALIVE`. `available_agent`
+answers the longest connected of them.
 """
 
 from __future__ import annotations
@@ -16,9 +15,9 @@ from django.db.models import QuerySet
 from tierdesk import profiles
 from tierdesk.domain.errors import NotFound
 from tierdesk.domain.events import EventKind
-from tierdesk.domain.parties import Role
 from tierdesk.domain.profiles import Profile, ProfileError
-from tierdesk.persistence.models import Chat, Event, LevelMembership, LiveSocket, Ticket, User
+from tierdesk.persistence.models import Chat, Event, LiveSocket, Ticket, User
+from tierdesk.queries.availability import available_agents
 from tierdesk.queries.tickets import get_ticket, visible_tickets
 
 ALIVE = timedelta(seconds=90)  # a socket's heartbeat comes every 30 s
@@ -36,12 +35,8 @@ def within_hours(profile: Profile, now: datetime) -> bool:
 
 def available_agent(profile: Profile, now: datetime) -> User | None:
     """The first available engineer of the chat's level (see the module's note), or None."""
-    level = level_of(profile)
     sockets = LiveSocket.objects.filter(
-        seen_at__gte=now - ALIVE,
-        user__is_active=True,
-        user__role=Role.AGENT,
-        user__in=LevelMembership.objects.filter(level=level).values("user"),
+        seen_at__gte=now - ALIVE, user__in=available_agents(level_of(profile))
     ).order_by("opened_at", "pk")
     first = sockets.select_related("user").first()
     return first.user if first is not None else None

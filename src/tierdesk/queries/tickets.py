@@ -315,3 +315,15 @@ def missing_information(ticket: Ticket) -> list[str]:
         ticket=ticket, kind__in=(EventKind.CREATED, EventKind.FORM_COMPLETED)
     ).order_by("seq")
     return still_missing([(e.kind, e.data) for e in rows.only("kind", "data")])
+
+
+def escalated_to(ticket: Ticket) -> Mapping[str, Any] | None:
+    """The management step the ticket was last escalated to (its `management_escalated` data),
+    or None if it never was: where the desk's contact attempts go."""
+    row = (
+        Event.objects.filter(ticket=ticket, kind=EventKind.MANAGEMENT_ESCALATED)
+        .order_by("-seq")
+        .only("data")
+        .first()
+    )
+    return row.data if row is not None else None

@@ -19,12 +19,14 @@ from django.views.decorators.http import require_POST
 from tierdesk import clock, profiles
 from tierdesk.actions import bulk
 from tierdesk.actions import tickets as act
+from tierdesk.actions.routing import set_availability
 from tierdesk.domain.errors import DomainError, NotFound
 from tierdesk.domain.instants import read_instant
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
 from tierdesk.persistence.models import Organisation, SavedView, TicketPresence, User
 from tierdesk.queries import desk as q
 from tierdesk.queries.administration import choosable_partners
+from tierdesk.queries.availability import desk_availability
 from tierdesk.queries.tickets import assignable, get_ticket
 from tierdesk.web import words
 from tierdesk.web.forms import show_errors
@@ -89,7 +91,23 @@ def _queue_context(user: User, g: Any) -> dict[str, Any]:
         "views": SavedView.objects.filter(user=user),
         "query": urlencode(query),
         "bulk": bulk_form(profile, query=urlencode(query)),
+        "is_agent": user.role == Role.AGENT,
+        "me_available": not user.away,
+        "availability": desk_availability(profile),
+        "routing": profile.routing,
     }
+
+
+@login_required
+@require_POST
+def availability(request: HttpRequest) -> HttpResponse:
+    """The agent's own "available" / "away" switch in the desk's header."""
+    user = _staff(request)
+    try:
+        set_availability(actor=user, available=request.POST.get("available") == "1")
+    except DomainError:
+        raise Http404("only agents mark themselves available or away") from None
+    return redirect("desk")
 
 
 @login_required

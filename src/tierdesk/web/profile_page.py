@@ -22,7 +22,7 @@ from tierdesk.domain import notify
 from tierdesk.domain.calendars import Calendar
 from tierdesk.domain.durations import Duration
 from tierdesk.domain.events import EventKind
-from tierdesk.domain.profiles import Profile, ProfileError
+from tierdesk.domain.profiles import Profile, ProfileError, Target
 from tierdesk.web import words
 from tierdesk.web.roles import is_administrator, reads_profile
 
@@ -39,6 +39,7 @@ KINDS = {
     "update": _("Update"),
     "resolution": _("Resolution"),
     "milestone": _("Milestone"),
+    "progress": _("Progress report"),
 }
 STARTS = {
     "opened": _("when the ticket is opened"),
@@ -50,6 +51,15 @@ STOPS = {
     "level_change": _("a hand-over to another level"),
     "resolved": _("the ticket is resolved"),
 }
+
+
+def _met_by(target: Target) -> tuple[str, ...]:
+    """What meets a target, as the profile page lists it (a progress report: a note or a hand-back)."""
+    if target.kind == "progress":
+        return ("note", "level_change", "resolved")
+    return target.stops_on
+
+
 CHANNELS = {
     "portal": _("Portal"),
     "email": _("E-mail"),
@@ -260,7 +270,7 @@ def describe(profile: Profile, years: range) -> dict[str, Any]:
                         "within": duration_words(t.within),
                         "calendar": words.calendar_label(profile, t.calendar),
                         "starts": STARTS.get(t.starts, t.starts),
-                        "stops_on": [STOPS.get(x, x) for x in t.stops_on],
+                        "stops_on": [STOPS.get(x, x) for x in _met_by(t)],
                         "warn_at": [f"{round(w * 100)} %" for w in t.warn_at],
                         "source": t.source,
                     }

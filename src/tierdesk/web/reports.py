@@ -124,6 +124,7 @@ KINDS = {
     "update": gettext_lazy("update"),
     "resolution": gettext_lazy("resolution"),
     "milestone": gettext_lazy("milestone"),
+    "progress": gettext_lazy("progress report"),
 }
 AGES = {
     "under 1 day": gettext_lazy("under 1 day"),

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
@@ -19,6 +20,7 @@ from tierdesk import clock, profiles
 from tierdesk.actions import process
 from tierdesk.actions import tickets as act
 from tierdesk.domain.errors import DomainError, Forbidden, Invalid, NotFound
+from tierdesk.domain.language import OffReplyLanguage
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of, sees_internal
 from tierdesk.domain.process import confirmation_outcome, reopen_target
 from tierdesk.persistence.models import Organisation, SupportTerms, User
@@ -41,6 +43,10 @@ class ReplyForm(forms.Form):
     then = forms.ChoiceField(
         required=False,
         choices=[("", ""), ("pending", "pending"), ("resolve", "resolve")],
+    )
+    # Shown once the reply was held back for not being in the desk's reply language.
+    any_language = forms.BooleanField(
+        required=False, label=_l("Send it anyway, in the language it is written in")
     )
 
 
@@ -66,6 +72,9 @@ class ResolveForm(forms.Form):
     solution = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), max_length=100_000, label=_l("Solution")
     )
+    any_language = forms.BooleanField(
+        required=False, label=_l("Send it anyway, in the language it is written in")
+    )
 
 
 class EscalateForm(forms.Form):
@@ -74,6 +83,15 @@ class EscalateForm(forms.Form):
         required=False,
         max_length=2000,
         label=_l("Reason (required when no target is breached)"),
+    )
+
+
+class ContactForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+        label=_l("How you tried, and what happened"),
     )
 
 
@@ -167,6 +185,7 @@ FORMS: dict[str, type[forms.Form]] = {
     "link": LinkForm,
     "authority": AuthorityForm,
     "reopen": ReopenForm,
+    "contact": ContactForm,
 }
 STAFF_ONLY = (
     "note",
@@ -180,10 +199,21 @@ STAFF_ONLY = (
     "reject",
     "link",
     "authority",
+    "contact",
 )
 # Forms that depend on the profile or the ticket (their choices, or whether they are offered at
 # all), built before binding and validating.
-DYNAMIC = ("status", "level", "severity", "assign", "hold", "reject", "reopen", "authority")
+DYNAMIC = (
+    "status",
+    "level",
+    "severity",
+    "assign",
+    "hold",
+    "reject",
+    "reopen",
+    "authority",
+    "contact",
+)
 
 
 def _user(request: HttpRequest) -> User:
@@ -282,6 +312,8 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
             form.fields["reason"].choices = [
                 (k, r.label) for k, r in profile.invalid_reasons.items()
             ]
+        if name == "contact" and q.escalated_to(ticket) is None:
+            continue  # offered once the ticket is escalated to a management step
         if name == "authority" and q.authority_awaiting(ticket) is None:
             continue  # offered while the profile's check waits for the desk
         if name == "reopen" and (staff or reopen_target(profile, ticket.status) is None):
@@ -382,6 +414,7 @@ def _page(
             "waiting_label": _label(profile.statuses, waiting) if waiting else "",
             "can_resolve": staff and _resolvable(profile, ticket.status),
             "authority_flag": q.authority_awaiting(ticket) if staff else None,
+            "contact_role": (q.escalated_to(ticket) or {}).get("role", "") if staff else "",
             "missing_information": [labels.get(k, k) for k in q.missing_information(ticket)]
             if party_of(role) is not Party.SUPPLIER
             else [],
@@ -390,7 +423,7 @@ def _page(
             else "",
             "menu": [
                 (n, built[n])
-                for n in ("reopen", "reject", "link", "hold", "escalate", "attach")
+                for n in ("reopen", "reject", "link", "hold", "escalate", "contact", "attach")
                 if n in built
             ],
             "confirms_to": confirmation_outcome(profile, ticket.status)
@@ -421,6 +454,29 @@ def _page(
 def _picked(request: HttpRequest, picks: list[dict[str, Any]]) -> dict[str, Any] | None:
     wanted = request.GET.get("macro", "")
     return next((m for m in picks if str(m["id"]) == wanted), None) if wanted else None
+
+
+def _language_warning(exc: OffReplyLanguage, field: str) -> Invalid:
+    """The reply-language warning in the reader's language, next to the text and the choice."""
+    written, wanted = _language_name(exc.written), _language_name(exc.wanted)
+    return Invalid(
+        exc.message,
+        fields={
+            field: _(
+                "This reads as %(written)s; this desk replies in %(wanted)s. Rewrite it, "
+                "or send it anyway."
+            )
+            % {"written": written, "wanted": wanted},
+            "any_language": _("Tick this to send it in %(written)s anyway.") % {"written": written},
+        },
+    )
+
+
+def _language_name(code: str) -> str:
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
 
 
 @login_required
@@ -456,10 +512,16 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
     try:
         if verb == "reply" and data.get("then") == "resolve":
             # The reply is the solution: one action records both, in one transaction.
-            process.resolve(actor=user, number=number, solution=data["body"], now=now)
+            process.resolve(
+                actor=user, number=number, solution=data["body"], now=now,
+                any_language=data["any_language"],
+            )  # fmt: skip
         elif verb == "reply" and data.get("then") == "pending":
             with transaction.atomic():  # a refused status change takes the reply back with it
-                event = act.add_reply(actor=user, number=number, body=data["body"], now=now)
+                event = act.add_reply(
+                    actor=user, number=number, body=data["body"], now=now,
+                    any_language=data["any_language"],
+                )  # fmt: skip
                 number = event.ticket.number
                 after = q.get_ticket(user, number)
                 waiting = _waiting(profile, after.status)
@@ -472,7 +534,10 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
         elif verb == "reopen":
             process.reopen(actor=user, number=number, body=data["body"], now=now)
         elif verb == "reply":
-            event = act.add_reply(actor=user, number=number, body=data["body"], now=now)
+            event = act.add_reply(
+                actor=user, number=number, body=data["body"], now=now,
+                any_language=data["any_language"],
+            )  # fmt: skip
             number = event.ticket.number  # a reply to a closed ticket opens a follow-up
         elif (
             (verb == "status" and data["status"] == ticket.status)
@@ -491,7 +556,12 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
                 actor=user, number=number, to=data["level"], note=data["note"], now=now
             )
         elif verb == "resolve":
-            process.resolve(actor=user, number=number, solution=data["solution"], now=now)
+            process.resolve(
+                actor=user, number=number, solution=data["solution"], now=now,
+                any_language=data["any_language"],
+            )  # fmt: skip
+        elif verb == "contact":
+            process.record_contact_attempt(actor=user, number=number, note=data["note"], now=now)
         elif verb == "escalate":
             process.escalate_management(actor=user, number=number, reason=data["reason"], now=now)
         elif verb == "confirm":
@@ -550,6 +620,8 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
     except DomainError as exc:
         if form is None:
             form = EscalateForm(prefix="escalate")
+        if isinstance(exc, OffReplyLanguage):
+            exc = _language_warning(exc, "body" if verb == "reply" else "solution")
         show_errors(form, exc)
         code = 403 if isinstance(exc, Forbidden) else 422 if isinstance(exc, Invalid) else 409
         return _page(

@@ -113,6 +113,12 @@ def describe(
             "to": _label(profile.severities, d.get("to")),
         }
         body = str(d.get("reason", ""))
+    elif kind == EventKind.ASSIGNED and d.get("rule"):
+        rules = {"round_robin": _("in turn"), "least_open": _("fewest open tickets")}
+        what = _("routed to an available agent of %(level)s (%(rule)s)") % {
+            "level": _label(profile.levels, d.get("level")),
+            "rule": rules.get(str(d.get("rule")), str(d.get("rule"))),
+        }
     elif kind == EventKind.ASSIGNED:
         what = _("changed the assignee") if d.get("to") else _("removed the assignee")
     elif kind == EventKind.LEVEL_CHANGED:
@@ -152,6 +158,12 @@ def describe(
             "role": d.get("routed_to") or d.get("role")
         }
         body = str(d.get("reason", ""))
+    elif kind == EventKind.CONTACT_ATTEMPTED:
+        what = _("tried to reach %(role)s (attempt %(attempt)s)") % {
+            "role": d.get("role", ""),
+            "attempt": d.get("attempt", 1),
+        }
+        body = str(d.get("note", ""))
     elif kind == EventKind.DUPLICATE_SUSPECTED:
         what = _("may duplicate %(number)s") % {"number": d.get("of")}
     elif kind == EventKind.INCIDENT_LINKED:

@@ -39,6 +39,7 @@ urlpatterns = [
     path("healthz", views.health, name="health"),
     path("desk/", desk.queue_page, name="desk"),
     path("desk/views", desk.save_view, name="save_view"),
+    path("desk/availability", desk.availability, name="availability"),
     path("desk/bulk", desk.bulk_change, name="desk_bulk"),
     path("desk/views/<int:pk>/delete", desk.delete_view, name="delete_view"),
     path("desk/phone/", desk.phone, name="phone"),
