@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
-from tierdesk import clock, profiles
+from tierdesk import clock, profiles, refusals
 from tierdesk.actions import bulk
 from tierdesk.actions import tickets as act
 from tierdesk.domain.errors import DomainError, NotFound
@@ -146,7 +146,7 @@ def _refusal(outcome: bulk.Outcome, profile: Any, value: str) -> str:
         return _("no such ticket, or not one you may see")
     if outcome.code == "forbidden":
         return _("you may not change this ticket")
-    return _("refused: %(why)s") % {"why": outcome.message}
+    return _("refused: %(why)s") % {"why": refusals.say(outcome.message)}
 
 
 @login_required
@@ -171,7 +171,7 @@ def bulk_change(request: HttpRequest) -> HttpResponse:
                 value=value, note=d["note"], now=clock.now(),
             )  # fmt: skip
         except DomainError as exc:
-            for name, message in exc.fields.items():
+            for name, message in refusals.fields(exc).items():
                 field = {"value": d["operation"] if d["operation"] != "assign" else "assignee"}.get(
                     name, name
                 )

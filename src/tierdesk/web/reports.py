@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tierdesk import clock, profiles
+from tierdesk import clock, profiles, refusals
 from tierdesk.domain.errors import Invalid
 from tierdesk.domain.profiles import Profile
 from tierdesk.queries import reports
@@ -197,7 +197,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
                 every=every,
             ).sections
         except Invalid as exc:
-            errors = exc.fields
+            errors = refusals.fields(exc)
     if request.GET.get("format") == "csv" and not errors:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (
