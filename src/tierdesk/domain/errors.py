@@ -53,7 +53,7 @@ class IllegalTransition(Conflict):
         if why:
             message = N_(
                 "a ticket cannot move from '%(from_status)s' to '%(to_status)s': %(why)s",
-                why=why if isinstance(why, Phrase) else Phrase(why, {}),  # worded in turn
+                why=why if isinstance(why, Phrase) else Phrase(why, {}),
                 **values,
             )
         super().__init__(message, fields={"status": message})

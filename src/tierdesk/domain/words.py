@@ -3,9 +3,10 @@ the translation catalogue here, without Django (the domain stays pure). The edge
 the reader's language (`tierdesk/refusals.py`).
 
 `N_("the reply is empty")` marks a fixed message; `N_("%(to)s is not a status", to=to)` keeps
-the values apart from the message, so a translation can place them. Either way the result is the
-English text (a `str`), so logs, the CLI and API clients that ask for no language read exactly
-what they read before; `Phrase` only remembers the message and the values beside it."""
+the values apart from the message, so a translation can place them (a value may itself be a
+`Phrase`, worded in turn). Either way the result is the English text (a `str`), so logs, the CLI
+and API clients that ask for no language read exactly what they read before; `Phrase` only
+remembers the message and the values beside it."""
 
 from __future__ import annotations
 
@@ -30,6 +31,6 @@ class Phrase(str):
 
 
 def N_(message: str, **values: Any) -> str:
-    """Marks `message` for extraction (xgettext keyword `N_`); with `values`, a `Phrase` whose
-    English text is `message % values`."""
-    return Phrase(message, values) if values else message
+    """Marks `message` for extraction (xgettext keyword `N_`): a `Phrase` whose English text is
+    `message % values` (or `message` itself without values), worded again inside another."""
+    return Phrase(message, values)
