@@ -206,6 +206,7 @@ def log_call(
     severity: str | None = None,
     form: Mapping[str, str] | None = None,
     message: Mapping[str, str] | None = None,
+    customer_account: Organisation | None = None,
 ) -> Ticket:
     """LuxCloud 2.7: the desk logs a partner's call or voicemail. The ticket has channel phone
     and opens at the instant of the call, so its clocks start then. A voicemail needs only the
@@ -244,6 +245,7 @@ def log_call(
         severity=severity,
         organisation=organisation,
         requester=requester,
+        customer_account=customer_account,
         form=form,
         profile=profile,
     )

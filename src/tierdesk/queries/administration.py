@@ -217,6 +217,31 @@ def choosable_accounts(partner: Organisation) -> QuerySet:
     ).order_by("name")
 
 
+def choosable_all_accounts() -> QuerySet:
+    """Every partner's choosable end-customer accounts, for the desk logging a call."""
+    return (
+        Organisation.objects.filter(
+            kind=OrganisationKind.CUSTOMER, is_active=True, parent__is_active=True
+        )
+        .select_related("parent")
+        .order_by("name")
+    )
+
+
+def choosable_subscriptions(partner: Organisation | None = None) -> QuerySet:
+    """The subscriptions a form may offer: active ones of the active end-customer accounts of an
+    active partner (of `partner` when named), with their account."""
+    found = Subscription.objects.filter(
+        is_active=True,
+        account__kind=OrganisationKind.CUSTOMER,
+        account__is_active=True,
+        account__parent__is_active=True,
+    )
+    if partner is not None:
+        found = found.filter(account__parent=partner)
+    return found.select_related("account", "account__parent").order_by("account__name", "reference")
+
+
 def choosable_partners() -> QuerySet:
     return Organisation.objects.filter(kind=OrganisationKind.PARTNER, is_active=True).order_by(
         "name"
