@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -57,7 +58,7 @@ def _bars(
             "value": r[value],
             "text": _("no finished targets")
             if r[value] is None
-            else (f"{r[value] * 100:.1f} %" if share else str(r[value])),
+            else (f"{number_format(r[value] * 100, 1)} %" if share else str(r[value])),
             "width": round(BAR_WIDTH * (r[value] or 0) / top, 1),
             "y": i * 26,
             "text_x": round(BAR_WIDTH * (r[value] or 0) / top, 1) + 206,
