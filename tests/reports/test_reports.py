@@ -231,5 +231,5 @@ def test_the_charts_keep_their_coordinates_in_german(desk: Desk, fixed_clock) ->
     assert charts
     for chart in charts:
         assert not re.findall(r'\b(?:x|y|width|height)="[^"]*,', chart)
-        assert not re.findall(r'translate\([^)]*\d,\d[^)]*,', chart)
+        assert not re.findall(r"translate\([^)]*\d,\d[^)]*,", chart)
     assert "High · First response: 50,0 %" in text
