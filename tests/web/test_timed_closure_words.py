@@ -42,3 +42,29 @@ def test_periods_in_words() -> None:
         assert timeline.period(parse_duration("1h30m")) == "1 hour and 30 minutes"
     with translation.override("de"):
         assert timeline.period(parse_duration("5 business days")) == "5 Geschäftstagen"
+
+
+@pytest.mark.parametrize("name", profiles.builtin_names())
+def test_the_closure_notice_names_the_profiles_period(name: str) -> None:
+    from tierdesk.domain.events import EventKind
+    from tierdesk.domain.notify import notices
+
+    profile = profiles.for_ticket(name)
+    closure = profile.closure
+    assert closure is not None
+    closed = next(k for k, s in profile.statuses.items() if s.category == "closed")
+    told = notices(
+        EventKind.STATUS_CHANGED,
+        {"from": "resolved", "to": closed, "reason": "resolved_timeout"},
+        public=True,
+        subject="Panel down",
+        number="X-1",
+        emergency=False,
+        profile=profile,
+    )
+    bodies = {n.worded(lambda m: m, str)[1] for n in told}
+    after = closure.close_resolved_after
+    assert bodies, "nobody is told of the closure"
+    if after is not None:
+        expected = f"no answer within {after.days:g} business days of the resolution"
+        assert all(expected in body for body in bodies), bodies
