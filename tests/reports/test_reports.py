@@ -213,3 +213,23 @@ def test_report_page_charts_and_csv(desk: Desk, fixed_clock) -> None:  # type: i
     partner = Client()
     partner.force_login(desk.north_user)
     assert partner.get("/reports/").status_code == 404
+
+
+def test_the_charts_keep_their_coordinates_in_german(desk: Desk, fixed_clock) -> None:  # type: ignore[no-untyped-def]
+    """German writes 50,0 %; an SVG coordinate written "206,5" is no number and put every share
+    on top of its label (seen at 390 px on the zynstra desk)."""
+    import re
+
+    from django.test import Client
+
+    _history(desk, fixed_clock)
+    manager = Client(HTTP_ACCEPT_LANGUAGE="de")
+    manager.cookies["django_language"] = "de"
+    manager.force_login(desk.manager)
+    text = manager.get("/reports/", {"from": "2026-03-01", "to": "2026-03-31"}).content.decode()
+    charts = re.findall(r"<svg.*?</svg>", text, flags=re.S)
+    assert charts
+    for chart in charts:
+        assert not re.findall(r'\b(?:x|y|width|height)="[^"]*,', chart)
+        assert not re.findall(r"translate\([^)]*\d,\d[^)]*,", chart)
+    assert "High · First response: 50,0 %" in text

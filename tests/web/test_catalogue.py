@@ -72,9 +72,9 @@ def used(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
 
     here = os.getcwd()
     os.chdir(work)
-    # The desk's modules also call gettext_lazy as `_l`.
+    # The desk's modules also call gettext_lazy as `_l`, and the domain marks its words with `N_`.
     options = makemessages.Command.xgettext_options
-    makemessages.Command.xgettext_options = [*options, "--keyword=_l"]
+    makemessages.Command.xgettext_options = [*options, "--keyword=_l", "--keyword=N_"]
     try:
         with override_settings(LOCALE_PATHS=[str(work / "locale")]):
             call_command(

@@ -27,6 +27,7 @@ from tierdesk.actions.people import create_user
 from tierdesk.domain.authority import Target, Thing, administers, may_manage
 from tierdesk.domain.errors import Forbidden, Invalid, NotFound
 from tierdesk.domain.parties import OrganisationKind, Role
+from tierdesk.domain.words import N_
 from tierdesk.persistence.models import Organisation, OrganisationDomain, User
 
 SALT = "tierdesk.registration"
@@ -57,26 +58,29 @@ def approve_domain(
             actor_of(actor),
             Target(Thing.ORGANISATION, OrganisationKind(organisation.kind), organisation.pk),
         ):
-            raise NotFound("no such organisation")
+            raise NotFound(N_("no such organisation"))
         raise Invalid(
-            "only partners register themselves", fields={"organisation": "is not a partner"}
+            N_("only partners register themselves"), fields={"organisation": N_("is not a partner")}
         )
     if not may_manage(
         actor_of(actor), Target(Thing.DOMAIN, OrganisationKind.PARTNER, organisation.pk)
     ):
-        raise NotFound("no such organisation")
+        raise NotFound(N_("no such organisation"))
     name = domain.strip().lower().lstrip("@")
     if not DOMAIN.match(name):
         raise Invalid(
-            "not a domain",
-            fields={"domain": f"{domain[:80]!r} is not a domain such as example.com"},
+            N_("not a domain"),
+            fields={
+                "domain": N_("%(value)r is not a domain such as example.com", value=domain[:80])
+            },
         )
     existing = OrganisationDomain.objects.filter(domain=name).first()
     if existing is not None:
         if existing.organisation_id == organisation.pk:
             return existing
         raise Invalid(
-            "domain taken", fields={"domain": "is already approved for another organisation"}
+            N_("domain taken"),
+            fields={"domain": N_("is already approved for another organisation")},
         )
     with transaction.atomic():
         approved = OrganisationDomain.objects.create(
@@ -102,7 +106,7 @@ def remove_domain(
     if organisation.kind != OrganisationKind.PARTNER or not may_manage(
         actor_of(actor), Target(Thing.DOMAIN, OrganisationKind.PARTNER, organisation.pk)
     ):
-        raise NotFound("no such organisation")
+        raise NotFound(N_("no such organisation"))
     with transaction.atomic():
         for approved in OrganisationDomain.objects.filter(
             organisation=organisation, domain=domain.strip().lower()
@@ -138,11 +142,11 @@ def request_registration(
     try:
         validate_email(address)
     except ValidationError:
-        problems["email"] = "is not an e-mail address"
+        problems["email"] = N_("is not an e-mail address")
     if not first_name.strip():
-        problems["first_name"] = "is required"
+        problems["first_name"] = N_("is required")
     if problems:
-        raise Invalid("the registration cannot start", fields=problems)
+        raise Invalid(N_("the registration cannot start"), fields=problems)
     approved = (
         OrganisationDomain.objects.filter(domain=domain_of(address))
         .select_related("organisation")
@@ -150,9 +154,11 @@ def request_registration(
     )
     if approved is None:
         raise Invalid(
-            "registration is open to the approved domains of partner organisations",
+            N_("registration is open to the approved domains of partner organisations"),
             fields={
-                "email": "its domain is not open to registration; ask your organisation's administrator to invite you"
+                "email": N_(
+                    "its domain is not open to registration; ask your organisation's administrator to invite you"
+                )
             },
         )
     stamp = now.isoformat()
@@ -204,15 +210,15 @@ def read_link(token: str) -> Pending:
         data = _signer().unsign_object(token, max_age=LINK_HOURS * 3600)
     except signing.SignatureExpired as exc:
         raise Invalid(
-            "this link has expired; register again", fields={"token": "has expired"}
+            N_("this link has expired; register again"), fields={"token": N_("has expired")}
         ) from exc
     except signing.BadSignature as exc:
-        raise NotFound("no such registration") from exc
+        raise NotFound(N_("no such registration")) from exc
     organisation = Organisation.objects.filter(
         pk=data.get("o"), kind=OrganisationKind.PARTNER
     ).first()
     if organisation is None:
-        raise NotFound("no such registration")
+        raise NotFound(N_("no such registration"))
     return Pending(str(data["e"]), organisation, str(data.get("f", "")), str(data.get("l", "")))
 
 
@@ -221,7 +227,8 @@ def confirm_registration(*, token: str, password: str, now: datetime) -> User:
     with transaction.atomic():
         if User.objects.filter(email__iexact=pending.email).exists():
             raise Invalid(
-                "this link was used already; log in instead", fields={"token": "was used already"}
+                N_("this link was used already; log in instead"),
+                fields={"token": N_("was used already")},
             )
         return create_user(
             username=pending.email.lower(),
@@ -263,22 +270,25 @@ def mass_register(
     users get a link to choose their password."""
     if not administers(actor_of(actor)):
         raise Forbidden(
-            "only partner administrators and the provider's administrators register users"
+            N_("only partner administrators and the provider's administrators register users")
         )
     for number, content in enumerate(text.splitlines(), start=1):
         if "\x00" in content:  # checked for every row before the first is written
             raise Invalid(
-                "the CSV contains a NUL character",
-                fields={"file": f"contains a NUL character on line {number}"},
+                N_("the CSV contains a NUL character"),
+                fields={"file": N_("contains a NUL character on line %(number)s", number=number)},
             )
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     if not rows or "email" not in (rows[0].keys() if rows else ()):
         raise Invalid(
-            "the CSV needs a header row with at least an 'email' column",
-            fields={"file": "has no 'email' column"},
+            N_("the CSV needs a header row with at least an 'email' column"),
+            fields={"file": N_("has no 'email' column")},
         )
     if len(rows) > MAX_CSV_ROWS:
-        raise Invalid("too many rows", fields={"file": f"has more than {MAX_CSV_ROWS} rows"})
+        raise Invalid(
+            N_("too many rows"),
+            fields={"file": N_("has more than %(MAX_CSV_ROWS)s rows", MAX_CSV_ROWS=MAX_CSV_ROWS)},
+        )
     with transaction.atomic():  # every row, or none when one fails unexpectedly
         return _register_rows(actor, rows, organisation, base_url, now)
 
@@ -376,7 +386,7 @@ def set_active(*, actor: User, user_id: int, active: bool, now: datetime | None 
 
     user = User.objects.filter(pk=user_id).select_related("organisation").first()
     if user is None or user.organisation is None:
-        raise NotFound("no such user")
+        raise NotFound(N_("no such user"))
     change = reactivate_person if active else deactivate_person
     edited = change(actor=actor, person=user, now=now or clock.now())
     result: User = edited.obj
@@ -385,7 +395,7 @@ def set_active(*, actor: User, user_id: int, active: bool, now: datetime | None 
 
 def organisation_people(actor: User, organisation: Organisation) -> list[User]:
     if not _manages(actor, organisation):
-        raise NotFound("no such organisation")
+        raise NotFound(N_("no such organisation"))
     return list(
         User.objects.filter(organisation=organisation).order_by(
             "last_name", "first_name", "username"
@@ -399,7 +409,7 @@ def set_time_zone(*, user: User, zone: str) -> User:
 
     zone = (zone or "").strip()
     if zone and zone not in available_timezones():
-        raise Invalid("unknown time zone", fields={"time_zone": "is not a time zone"})
+        raise Invalid(N_("unknown time zone"), fields={"time_zone": N_("is not a time zone")})
     user.time_zone = zone
     user.save(update_fields=["time_zone"])
     return user

@@ -13,6 +13,7 @@ from django.db import transaction
 from tierdesk import profiles
 from tierdesk.actions import tickets as act
 from tierdesk.domain.errors import DomainError, Invalid
+from tierdesk.domain.words import N_
 from tierdesk.persistence.models import User
 from tierdesk.queries.tickets import assignable, get_ticket
 
@@ -38,21 +39,23 @@ def _check(
     problems: dict[str, str] = {}
     wanted = list(dict.fromkeys(n.strip().upper() for n in numbers if n.strip()))
     if not wanted:
-        problems["tickets"] = "select at least one ticket"
+        problems["tickets"] = N_("select at least one ticket")
     elif len(wanted) > MAX_TICKETS:
-        problems["tickets"] = f"at most {MAX_TICKETS} tickets at a time"
+        problems["tickets"] = N_(
+            "at most %(MAX_TICKETS)s tickets at a time", MAX_TICKETS=MAX_TICKETS
+        )
     if operation not in OPERATIONS:
-        problems["operation"] = "must be one of: " + ", ".join(OPERATIONS)
+        problems["operation"] = N_("must be one of: %(choices)s", choices=", ".join(OPERATIONS))
     elif operation == "status" and value not in profile.statuses:
-        problems["value"] = "expected one of " + ", ".join(profile.statuses)
+        problems["value"] = N_("expected one of %(choices)s", choices=", ".join(profile.statuses))
     elif operation == "level" and value not in profile.levels:
-        problems["value"] = "expected one of " + ", ".join(profile.levels)
+        problems["value"] = N_("expected one of %(choices)s", choices=", ".join(profile.levels))
     elif operation == "level" and not note.strip():
-        problems["note"] = "a hand-off note is required"
+        problems["note"] = N_("a hand-off note is required")
     elif operation == "assign" and value and not assignable().filter(username=value).exists():
-        problems["value"] = "is not an active agent of the provider"
+        problems["value"] = N_("is not an active agent of the provider")
     if problems:
-        raise Invalid("the bulk change has invalid fields", fields=problems)
+        raise Invalid(N_("the bulk change has invalid fields"), fields=problems)
     return wanted
 
 

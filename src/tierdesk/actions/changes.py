@@ -14,6 +14,7 @@ from typing import Any
 from tierdesk.domain.authority import Actor, Target, Thing, may_manage
 from tierdesk.domain.errors import NotFound
 from tierdesk.domain.parties import OrganisationKind, Role
+from tierdesk.domain.words import N_
 from tierdesk.persistence.models import (
     AdminChange,
     ApiToken,
@@ -62,7 +63,7 @@ def target_of(thing: Thing, obj: Any) -> Target:
 def require(actor: User, thing: Thing, obj: Any) -> None:
     """Refuse unless the actor manages the object: 404 when they may not even know of it."""
     if not may_manage(actor_of(actor), target_of(thing, obj)):
-        raise NotFound(f"no such {thing.value}")
+        raise NotFound(N_("no such %(value)s", value=thing.value))
 
 
 def _plain(value: Any) -> Any:

@@ -14,6 +14,7 @@ from tierdesk import profiles
 from tierdesk.actions import tickets as act
 from tierdesk.domain.errors import Conflict, Forbidden, Invalid
 from tierdesk.domain.parties import Party, Role, party_of
+from tierdesk.domain.words import N_
 from tierdesk.persistence.models import Chat, Event, Ticket, User
 from tierdesk.queries import chat as chats
 from tierdesk.queries.tickets import get_ticket
@@ -37,14 +38,14 @@ def start_chat(*, actor: User, body: str, now: datetime) -> Started:
     """A partner user's first message: a ticket with the profile's chat defaults, live when the
     chat is within its hours and an engineer of its level is available (`queries.chat`)."""
     if not actor.role or party_of(Role(actor.role)) is not Party.REQUESTER:
-        raise Forbidden("the chat is for partner users")
+        raise Forbidden(N_("the chat is for partner users"))
     profile = profiles.active()
     rules = profile.chat
     if rules is None:
-        raise Forbidden("this desk offers no chat")
+        raise Forbidden(N_("this desk offers no chat"))
     text = body.strip()
     if not text:
-        raise Invalid("a chat starts with a message", fields={"body": "must not be empty"})
+        raise Invalid(N_("a chat starts with a message"), fields={"body": N_("must not be empty")})
     if not chats.within_hours(profile, now):
         live, reason = False, "closed"
     elif chats.available_agent(profile, now) is None:
@@ -78,5 +79,5 @@ def take(*, actor: User, number: str, now: datetime) -> Event:
         chats.chat_ticket(actor, number)
         ticket = get_ticket(actor, number, for_update=True)
         if ticket.assignee_id is not None and ticket.assignee_id != actor.pk:
-            raise Conflict("another engineer has taken this chat")
+            raise Conflict(N_("another engineer has taken this chat"))
         return act.assign(actor=actor, number=number, assignee=actor, now=now)

@@ -24,6 +24,7 @@ from tierdesk.actions import users
 from tierdesk.domain.authority import Thing
 from tierdesk.domain.errors import DomainError, Forbidden, Invalid, NotFound
 from tierdesk.domain.parties import OrganisationKind, Role
+from tierdesk.domain.words import N_
 from tierdesk.persistence.models import Organisation, Subscription, User
 from tierdesk.queries import administration
 
@@ -85,46 +86,67 @@ class _RowRefused(Exception):
 def read_csv(data: bytes, kind: str) -> list[dict[str, str]]:
     """The rows of a CSV file, or Invalid naming `file` (or the column) for the whole file."""
     if kind not in KINDS:
-        raise Invalid("no such import", fields={"kind": f"expected one of {', '.join(KINDS)}"})
+        raise Invalid(
+            N_("no such import"),
+            fields={"kind": N_("expected one of %(value)s", value=", ".join(KINDS))},
+        )
     if len(data) > MAX_BYTES:
-        raise Invalid("the file is too large", fields={"file": f"is larger than {MAX_BYTES} bytes"})
+        raise Invalid(
+            N_("the file is too large"),
+            fields={"file": N_("is larger than %(MAX_BYTES)s bytes", MAX_BYTES=MAX_BYTES)},
+        )
     if b"\x00" in data:
-        raise Invalid("the file is not text", fields={"file": "holds a NUL byte; not a CSV file"})
+        raise Invalid(
+            N_("the file is not text"), fields={"file": N_("holds a NUL byte; not a CSV file")}
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise Invalid(
-            "the file is not UTF-8 text",
-            fields={"file": f"is not UTF-8 (byte {exc.start}); save it as CSV UTF-8"},
+            N_("the file is not UTF-8 text"),
+            fields={
+                "file": N_("is not UTF-8 (byte %(start)s); save it as CSV UTF-8", start=exc.start)
+            },
         ) from exc
     try:
         reader = csv.reader(io.StringIO(text, newline=""), strict=True)
         table = list(reader)
     except csv.Error as exc:
-        raise Invalid("the file is not CSV", fields={"file": f"is not CSV: {exc}"}) from exc
+        raise Invalid(
+            N_("the file is not CSV"), fields={"file": N_("is not CSV: %(exc)s", exc=exc)}
+        ) from exc
     if not table or not any(cell.strip() for cell in table[0]):
-        raise Invalid("the file is empty", fields={"file": "has no header row"})
+        raise Invalid(N_("the file is empty"), fields={"file": N_("has no header row")})
     header = [h.strip().lower() for h in table[0]]
     required, optional = COLUMNS[kind]
     missing = [c for c in required if c not in header]
     if missing:
         raise Invalid(
-            "the header lacks columns",
-            fields={"file": f"has no {', '.join(repr(c) for c in missing)} column"},
+            N_("the header lacks columns"),
+            fields={
+                "file": N_("has no %(value)s column", value=", ".join(repr(c) for c in missing))
+            },
         )
     unknown = [h for h in header if h not in required + optional]
     if unknown:
         raise Invalid(
-            "the header has columns this import does not know",
+            N_("the header has columns this import does not know"),
             fields={
-                "file": f"column {unknown[0][:40]!r} is not one of {', '.join(required + optional)}"
+                "file": N_(
+                    "column %(value)r is not one of %(value2)s",
+                    value=unknown[0][:40],
+                    value2=", ".join(required + optional),
+                )
             },
         )
     if len(set(header)) != len(header):
-        raise Invalid("a column is named twice", fields={"file": "a column is named twice"})
+        raise Invalid(N_("a column is named twice"), fields={"file": N_("a column is named twice")})
     body = table[1:]
     if len(body) > MAX_ROWS:
-        raise Invalid("too many rows", fields={"file": f"has more than {MAX_ROWS} rows"})
+        raise Invalid(
+            N_("too many rows"),
+            fields={"file": N_("has more than %(MAX_ROWS)s rows", MAX_ROWS=MAX_ROWS)},
+        )
     rows = []
     for cells in body:
         if len(cells) > len(header):
@@ -142,9 +164,9 @@ def run_import(
         Role.ADMINISTRATOR,
         Role.PARTNER_ADMIN,
     ):
-        raise Forbidden("imports are for administrators")
+        raise Forbidden(N_("imports are for administrators"))
     if kind == "organisations" and actor.role != Role.ADMINISTRATOR:
-        raise Forbidden("only the provider's administrators import partner organisations")
+        raise Forbidden(N_("only the provider's administrators import partner organisations"))
     rows = read_csv(data, kind)
     handler = HANDLERS[kind]
     report = ImportReport(kind=kind, applied=apply)

@@ -20,6 +20,7 @@ from tierdesk.domain import inbound
 from tierdesk.domain.errors import Forbidden, Invalid
 from tierdesk.domain.events import EventKind
 from tierdesk.domain.parties import Party, Role, party_of
+from tierdesk.domain.words import N_
 from tierdesk.persistence.models import Event, InboundThread, Organisation, Ticket, User
 
 PARTNER_ROLES = [r.value for r in Role if party_of(r) is Party.REQUESTER]
@@ -49,17 +50,17 @@ def _sender(bridge: User, party: Party, message: inbound.Message) -> tuple[User,
     if party is Party.REQUESTER:
         return bridge, False
     raise Invalid(
-        "the sender is not a person of a partner of this desk",
-        fields={"sender.address": "is not the address of an active partner user"},
+        N_("the sender is not a person of a partner of this desk"),
+        fields={"sender.address": N_("is not the address of an active partner user")},
     )
 
 
 def receive(*, bridge: User, message: inbound.Message, now: datetime) -> Received:
     if not bridge.is_active or not bridge.role or bridge.organisation is None:
-        raise Forbidden("this account may not relay messages")
+        raise Forbidden(N_("this account may not relay messages"))
     party = party_of(Role(bridge.role))
     if party not in (Party.PROVIDER, Party.REQUESTER):
-        raise Forbidden("a message bridge belongs to the provider or to a partner")
+        raise Forbidden(N_("a message bridge belongs to the provider or to a partner"))
     writer, known = _sender(bridge, party, message)
     owner: Organisation = bridge.organisation
     with transaction.atomic():
@@ -93,8 +94,8 @@ def receive(*, bridge: User, message: inbound.Message, now: datetime) -> Receive
             return Received(ticket, Event.objects.get(ticket=ticket, seq=1), True)
         if writer.organisation_id != thread.ticket.organisation_id:
             raise Invalid(
-                "the sender is not of the organisation of this thread's ticket",
-                fields={"sender.address": "is not a person of this thread's organisation"},
+                N_("the sender is not of the organisation of this thread's ticket"),
+                fields={"sender.address": N_("is not a person of this thread's organisation")},
             )
         event = add_reply(actor=writer, number=thread.ticket.number, body=text, now=now)
         if event.kind == EventKind.CREATED:

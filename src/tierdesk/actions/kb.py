@@ -10,6 +10,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 
 from tierdesk.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from tierdesk.domain.words import N_
 from tierdesk.persistence.models import (
     Article,
     ArticleCategory,
@@ -33,17 +34,17 @@ def slugify(title: str) -> str:
 def _check(title: str, body: str, language: str, visibility: str) -> dict[str, str]:
     problems = {}
     if not title.strip():
-        problems["title"] = "is required"
+        problems["title"] = N_("is required")
     elif len(title) > 200:
-        problems["title"] = "is longer than 200 characters"
+        problems["title"] = N_("is longer than 200 characters")
     if not body.strip():
-        problems["body"] = "is required"
+        problems["body"] = N_("is required")
     elif len(body) > 200_000:
-        problems["body"] = "is longer than 200,000 characters"
+        problems["body"] = N_("is longer than 200,000 characters")
     if language not in LANGUAGES:
-        problems["language"] = "expected one of " + ", ".join(LANGUAGES)
+        problems["language"] = N_("expected one of %(choices)s", choices=", ".join(LANGUAGES))
     if visibility not in (Article.PUBLIC, Article.PARTNERS):
-        problems["visibility"] = "expected public or partners"
+        problems["visibility"] = N_("expected public or partners")
     return problems
 
 
@@ -52,15 +53,18 @@ def _category(slug: str) -> ArticleCategory | None:
         return None
     found = ArticleCategory.objects.filter(slug=slug).first()
     if found is None:
-        raise Invalid("no such category", fields={"category": f"{slug[:60]!r} is not a category"})
+        raise Invalid(
+            N_("no such category"),
+            fields={"category": N_("%(value)r is not a category", value=slug[:60])},
+        )
     return found
 
 
 def save_category(*, actor: User, slug: str, name: str, position: int = 0) -> ArticleCategory:
     if not is_author(actor):
-        raise Forbidden("only the provider's staff edit the knowledge base")
+        raise Forbidden(N_("only the provider's staff edit the knowledge base"))
     if not name.strip():
-        raise Invalid("a category needs a name", fields={"name": "is required"})
+        raise Invalid(N_("a category needs a name"), fields={"name": N_("is required")})
     category, _ = ArticleCategory.objects.update_or_create(
         slug=slug or slugify(name), defaults={"name": name.strip(), "position": position}
     )
@@ -83,15 +87,15 @@ def write_article(
 ) -> Article:
     """A new article, as a draft, with its first revision."""
     if not is_author(actor):
-        raise Forbidden("only the provider's staff write articles")
+        raise Forbidden(N_("only the provider's staff write articles"))
     problems = _check(title, body, language, visibility)
     if problems:
-        raise Invalid("the article cannot be saved", fields=problems)
+        raise Invalid(N_("the article cannot be saved"), fields=problems)
     original = None
     if translation_of:
         original = Article.objects.filter(slug=translation_of).first()
         if original is None:
-            raise Invalid("no such article", fields={"translation_of": "is not an article"})
+            raise Invalid(N_("no such article"), fields={"translation_of": N_("is not an article")})
     with transaction.atomic():
         base = slugify(slug or title)
         chosen = base
@@ -135,17 +139,20 @@ def edit_article(
 ) -> Article:
     """Save a new version; `version` is the one the author started from (lost updates refused)."""
     if not is_author(actor):
-        raise Forbidden("only the provider's staff edit articles")
+        raise Forbidden(N_("only the provider's staff edit articles"))
     with transaction.atomic():
         article = Article.objects.select_for_update().filter(slug=slug).first()
         if article is None:
-            raise NotFound(f"no article {slug[:60]!r}")
+            raise NotFound(N_("no article %(value)r", value=slug[:60]))
         problems = _check(title, body, article.language, visibility or article.visibility)
         if problems:
-            raise Invalid("the article cannot be saved", fields=problems)
+            raise Invalid(N_("the article cannot be saved"), fields=problems)
         if version != article.version:
             raise Conflict(
-                f"the article was changed meanwhile (now version {article.version}); reload it"
+                N_(
+                    "the article was changed meanwhile (now version %(version)s); reload it",
+                    version=article.version,
+                )
             )
         article.title, article.body = title.strip(), body
         if visibility is not None:
@@ -161,17 +168,17 @@ def edit_article(
                 author=actor, at=now, note=note,
             )  # fmt: skip
         except IntegrityError as exc:  # pragma: no cover - the row lock prevents it
-            raise Conflict("the article was changed meanwhile; reload it") from exc
+            raise Conflict(N_("the article was changed meanwhile; reload it")) from exc
     return article
 
 
 def publish(*, actor: User, slug: str, now: datetime, published: bool = True) -> Article:
     if not is_author(actor):
-        raise Forbidden("only the provider's staff publish articles")
+        raise Forbidden(N_("only the provider's staff publish articles"))
     with transaction.atomic():
         article = Article.objects.select_for_update().filter(slug=slug).first()
         if article is None:
-            raise NotFound(f"no article {slug[:60]!r}")
+            raise NotFound(N_("no article %(value)r", value=slug[:60]))
         article.state = Article.PUBLISHED if published else Article.DRAFT
         if published and article.published_at is None:
             article.published_at = now
@@ -185,7 +192,7 @@ def article_from_ticket(*, actor: User, number: str, now: datetime) -> Article:
     public reply from the provider). Nothing about the requester is copied."""
     ticket = get_ticket(actor, number)  # a ticket the actor may not see does not exist
     if not is_author(actor):
-        raise Forbidden("only the provider's staff write articles")
+        raise Forbidden(N_("only the provider's staff write articles"))
     solution = (
         Event.objects.filter(ticket=ticket, kind="reply", public=True, data__by="provider")
         .order_by("-seq")
@@ -194,8 +201,8 @@ def article_from_ticket(*, actor: User, number: str, now: datetime) -> Article:
     )
     if solution is None:
         raise Invalid(
-            "this ticket has no public answer from the desk to turn into an article",
-            fields={"number": "has no solution yet"},
+            N_("this ticket has no public answer from the desk to turn into an article"),
+            fields={"number": N_("has no solution yet")},
         )
     body = f"## Problem\n\n{ticket.description.strip() or ticket.subject}\n\n## Solution\n\n{solution['body'].strip()}\n"
     return write_article(

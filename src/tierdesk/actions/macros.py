@@ -16,6 +16,7 @@ from tierdesk.domain import macros
 from tierdesk.domain.authority import Thing
 from tierdesk.domain.errors import Forbidden, NotFound
 from tierdesk.domain.parties import Role
+from tierdesk.domain.words import N_
 from tierdesk.persistence.models import CannedReply, CannedReplyText, User
 
 
@@ -44,11 +45,11 @@ def snapshot(reply: CannedReply) -> log.Snapshot:
 def _require(actor: User, reply: CannedReply) -> None:
     role = _role(actor)
     if not macros.may_use(role) or reply.profile != profiles.active().name:
-        raise NotFound("no such canned reply")
+        raise NotFound(N_("no such canned reply"))
     if not macros.may_manage(role, actor.pk, reply.owner_id):
         if reply.owner_id is not None:  # someone else's personal reply: not even known
-            raise NotFound("no such canned reply")
-        raise Forbidden("only managers and administrators change the shared canned replies")
+            raise NotFound(N_("no such canned reply"))
+        raise Forbidden(N_("only managers and administrators change the shared canned replies"))
 
 
 def _write_texts(reply: CannedReply, texts: Mapping[str, str]) -> None:
@@ -73,11 +74,11 @@ def create(
     role = _role(actor)
     owner_id = actor.pk if personal else None
     if not macros.may_use(role):
-        raise NotFound("no such page")
+        raise NotFound(N_("no such page"))
     if not macros.may_manage(role, actor.pk, owner_id):
         raise Forbidden(
-            "only managers and administrators add shared canned replies; keep it as your own",
-            fields={"personal": "agents keep their canned replies as their own"},
+            N_("only managers and administrators add shared canned replies; keep it as your own"),
+            fields={"personal": N_("agents keep their canned replies as their own")},
         )
     profile = profiles.active().name
     draft = macros.Draft(title=title, texts=dict(texts), suggests=suggests)

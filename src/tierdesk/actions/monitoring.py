@@ -25,6 +25,7 @@ from tierdesk.domain import monitoring as alerts
 from tierdesk.domain.errors import Forbidden, Invalid, NotFound
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
 from tierdesk.domain.profiles import MonitoringRules, Profile
+from tierdesk.domain.words import N_
 from tierdesk.persistence.mapping import state_of
 from tierdesk.persistence.models import (
     MonitoringAlert,
@@ -48,16 +49,16 @@ class Outcome:
 
 def rules_of(profile: Profile) -> MonitoringRules:
     if profile.monitoring is None or "monitoring" not in profile.channels:
-        raise NotFound("this desk takes no monitoring alerts (its profile has no [monitoring])")
+        raise NotFound(N_("this desk takes no monitoring alerts (its profile has no [monitoring])"))
     return profile.monitoring
 
 
 def _source_party(source: User) -> Party:
     if not source.is_active or not source.role:
-        raise Forbidden("this account may not open tickets")
+        raise Forbidden(N_("this account may not open tickets"))
     party = party_of(Role(source.role))
     if party not in (Party.PROVIDER, Party.REQUESTER) or source.organisation is None:
-        raise Forbidden("a monitoring source belongs to the provider or to a partner")
+        raise Forbidden(N_("a monitoring source belongs to the provider or to a partner"))
     return party
 
 
@@ -87,23 +88,23 @@ def _accounts(
         where = f"alerts.{i}.labels.{rules.account_label}"
         account = found.get(name)
         if name and account is None:
-            fields[where] = "names no end-customer account of this monitoring source"
+            fields[where] = N_("names no end-customer account of this monitoring source")
         elif party is Party.REQUESTER:
             assert source.organisation is not None
             out[alert.delivery] = (source.organisation, account)
         elif account is None:
-            fields[where] = (
+            fields[where] = N_(
                 "is required: the provider's monitoring names the end-customer account "
                 "(its slug or reference)"
             )
         else:
             assert account.parent is not None
             if not account.parent.is_active:
-                fields[where] = "names an account of a deactivated partner"
+                fields[where] = N_("names an account of a deactivated partner")
             out[alert.delivery] = (account.parent, account)
     if fields:
         raise Invalid(
-            "the alerts name accounts this source may not raise tickets for", fields=fields
+            N_("the alerts name accounts this source may not raise tickets for"), fields=fields
         )
     return out
 

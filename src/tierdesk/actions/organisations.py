@@ -23,6 +23,7 @@ from tierdesk.domain import requester_authority
 from tierdesk.domain.authority import Target, Thing, may_manage
 from tierdesk.domain.errors import Conflict, Invalid, NotFound
 from tierdesk.domain.parties import OrganisationKind
+from tierdesk.domain.words import N_
 from tierdesk.persistence.models import AdminChange, Organisation, Subscription, User
 
 SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
@@ -49,9 +50,9 @@ def thing_of(org: Organisation) -> Thing:
 def _text(value: object, field: str, limit: int, problems: dict[str, str]) -> str:
     text = "" if value is None else str(value)
     if "\x00" in text:
-        problems[field] = "must not contain NUL characters"
+        problems[field] = N_("must not contain NUL characters")
     elif len(text) > limit:
-        problems[field] = f"at most {limit} characters"
+        problems[field] = N_("at most %(limit)s characters", limit=limit)
     return text.strip()
 
 
@@ -61,10 +62,12 @@ def check_contact(values: Mapping[str, object], problems: dict[str, str]) -> Non
         try:
             validate_email(email)
         except ValidationError:
-            problems["contact_email"] = f"{email[:60]!r} is not an e-mail address"
+            problems["contact_email"] = N_("%(value)r is not an e-mail address", value=email[:60])
     phone = str(values.get("contact_phone") or "").strip()
     if phone and not PHONE.match(phone):
-        problems["contact_phone"] = f"{phone[:60]!r} is not a phone number such as +352 2612 3456"
+        problems["contact_phone"] = N_(
+            "%(value)r is not a phone number such as +352 2612 3456", value=phone[:60]
+        )
 
 
 def clean_organisation(
@@ -81,15 +84,15 @@ def clean_organisation(
         for k in values
         if k not in ORGANISATION_FIELDS and not (listed and k == "authorised_requesters")
     ]
-    problems: dict[str, str] = {k: "is not a field that can be set here" for k in unknown}
+    problems: dict[str, str] = {k: N_("is not a field that can be set here") for k in unknown}
     out: dict[str, Any] = {}
     if listed:
         raw = values["authorised_requesters"]
         entries = raw.splitlines() if isinstance(raw, str) else raw
         if not isinstance(entries, list | tuple) or not all(isinstance(e, str) for e in entries):
-            problems["authorised_requesters"] = "is not a list of e-mail addresses and @domains"
+            problems["authorised_requesters"] = N_("is not a list of e-mail addresses and @domains")
         elif any("\x00" in e for e in entries):
-            problems["authorised_requesters"] = "must not contain NUL characters"
+            problems["authorised_requesters"] = N_("must not contain NUL characters")
         else:
             cleaned, problem = requester_authority.normalise(entries)
             if problem:
@@ -107,7 +110,7 @@ def clean_organisation(
         if name in values:
             out[name] = _text(values[name], name, limits[name], problems)
     if "name" in out and not out["name"] and "name" not in problems:
-        problems["name"] = "is required"
+        problems["name"] = N_("is required")
     if out.get("slug") and "slug" not in problems:
         slug = out["slug"]
         if (
@@ -117,9 +120,9 @@ def clean_organisation(
         ):
             # Tickets and their hand-offs name a supplier by its slug: renamed, it would lose
             # them, and whoever took the old slug next would read them.
-            problems["slug"] = "a supplier keeps its slug; the tickets handed to it name it so"
+            problems["slug"] = N_("a supplier keeps its slug; the tickets handed to it name it so")
         elif not SLUG.match(slug):
-            problems["slug"] = (
+            problems["slug"] = N_(
                 "lower-case letters, digits and single hyphens or underscores, e.g. north-wind"
             )
         elif (
@@ -127,10 +130,10 @@ def clean_organisation(
             .exclude(pk=current.pk if current else None)
             .exists()
         ):
-            problems["slug"] = f"{slug!r} is already used by another organisation"
+            problems["slug"] = N_("%(slug)r is already used by another organisation", slug=slug)
     check_contact(out, problems)
     if problems:
-        raise Invalid("the organisation cannot be saved so", fields=problems)
+        raise Invalid(N_("the organisation cannot be saved so"), fields=problems)
     return out
 
 
@@ -142,7 +145,7 @@ def may_manage_accounts_of(actor: User, partner: Organisation) -> bool:
 
 def require_new(actor: User, target: Target) -> None:
     if not may_manage(log.actor_of(actor), target):
-        raise NotFound(f"no such {target.thing.value}")
+        raise NotFound(N_("no such %(value)s", value=target.thing.value))
 
 
 def new_organisation(
@@ -216,13 +219,14 @@ def create_account(
     """A new end-customer account of a partner: administrators, or that partner's admins."""
     if partner.kind != OrganisationKind.PARTNER:
         raise Invalid(
-            "an end-customer account belongs to a partner",
-            fields={"partner": "is not a partner organisation"},
+            N_("an end-customer account belongs to a partner"),
+            fields={"partner": N_("is not a partner organisation")},
         )
     require_new(actor, Target(Thing.ACCOUNT, OrganisationKind.PARTNER, partner.pk))
     if not partner.is_active:
         raise Invalid(
-            "the partner is deactivated", fields={"partner": "is deactivated; reactivate it first"}
+            N_("the partner is deactivated"),
+            fields={"partner": N_("is deactivated; reactivate it first")},
         )
     values = {
         "name": name,
@@ -276,15 +280,15 @@ def _set_active(*, actor: User, organisation: Organisation, active: bool, now: d
     log.require(actor, thing, organisation)
     if organisation.kind == OrganisationKind.PROVIDER:
         raise Conflict(
-            "the provider's own organisation is never deactivated",
-            fields={"organisation": "is the provider"},
+            N_("the provider's own organisation is never deactivated"),
+            fields={"organisation": N_("is the provider")},
         )
     with transaction.atomic():
         org = Organisation.objects.select_for_update().get(pk=organisation.pk)
         if active and org.parent is not None and not org.parent.is_active:
             raise Conflict(
-                "its partner is deactivated; reactivate the partner first",
-                fields={"partner": "is deactivated"},
+                N_("its partner is deactivated; reactivate the partner first"),
+                fields={"partner": N_("is deactivated")},
             )
         if org.is_active == active:
             return Edited(org, {})
@@ -351,7 +355,7 @@ def _date(value: object, field: str, problems: dict[str, str]) -> date | None:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        problems[field] = f"{str(value)[:40]!r} is not a date such as 2026-01-31"
+        problems[field] = N_("%(value)r is not a date such as 2026-01-31", value=str(value)[:40])
         return None
 
 
@@ -363,7 +367,7 @@ def _flag(value: object, field: str, problems: dict[str, str]) -> bool:
         return True
     if text in ("0", "false", "no", "n", "inactive", "off"):
         return False
-    problems[field] = f"{str(value)[:20]!r} is not yes or no"
+    problems[field] = N_("%(value)r is not yes or no", value=str(value)[:20])
     return True
 
 
@@ -377,19 +381,20 @@ def clean_subscription(
     if "reference" in values:
         out["reference"] = _text(values["reference"], "reference", 100, problems)
         if not out["reference"] and "reference" not in problems:
-            problems["reference"] = "is required"
+            problems["reference"] = N_("is required")
         elif (
             Subscription.objects.filter(account=account, reference=out["reference"])
             .exclude(pk=current.pk if current else None)
             .exists()
         ):
-            problems["reference"] = (
-                f"{out['reference']!r} is already a subscription of this account"
+            problems["reference"] = N_(
+                "%(reference)r is already a subscription of this account",
+                reference=out["reference"],
             )
     if "product" in values:
         out["product"] = _text(values["product"], "product", 200, problems)
         if not out["product"] and "product" not in problems:
-            problems["product"] = "is required"
+            problems["product"] = N_("is required")
     for name in ("starts_on", "ends_on"):
         if name in values:
             out[name] = _date(values[name], name, problems)
@@ -398,9 +403,9 @@ def clean_subscription(
     starts = out.get("starts_on", current.starts_on if current else None)
     ends = out.get("ends_on", current.ends_on if current else None)
     if starts and ends and ends < starts and "ends_on" not in problems:
-        problems["ends_on"] = "is before the start"
+        problems["ends_on"] = N_("is before the start")
     if problems:
-        raise Invalid("the subscription cannot be saved so", fields=problems)
+        raise Invalid(N_("the subscription cannot be saved so"), fields=problems)
     return out
 
 
@@ -417,8 +422,8 @@ def add_subscription(
 ) -> Subscription:
     if account.kind != OrganisationKind.CUSTOMER:
         raise Invalid(
-            "subscriptions belong to end-customer accounts",
-            fields={"account": "is not an end-customer account"},
+            N_("subscriptions belong to end-customer accounts"),
+            fields={"account": N_("is not an end-customer account")},
         )
     log.require(actor, Thing.ACCOUNT, account)
     data = clean_subscription(

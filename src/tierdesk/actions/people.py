@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from tierdesk import profiles
 from tierdesk.domain.errors import Invalid
 from tierdesk.domain.parties import ROLE_ORGANISATION, OrganisationKind, Role
+from tierdesk.domain.words import N_
 from tierdesk.persistence.models import LevelMembership, Organisation, User
 
 
@@ -28,20 +29,20 @@ def create_organisation(
     fields: dict[str, str] = {}
     name = name.strip()
     if not name:
-        fields["name"] = "is required"
+        fields["name"] = N_("is required")
     slug = slug or slugify(name)[:80]
     if not slug:
-        fields["slug"] = "cannot be derived from the name; give one"
+        fields["slug"] = N_("cannot be derived from the name; give one")
     elif Organisation.objects.filter(slug=slug).exists():
-        fields["slug"] = f"{slug!r} is already used by another organisation"
+        fields["slug"] = N_("%(slug)r is already used by another organisation", slug=slug)
     if kind is OrganisationKind.CUSTOMER and (
         parent is None or parent.kind != OrganisationKind.PARTNER
     ):
-        fields["parent"] = "an end-customer account belongs to a partner organisation"
+        fields["parent"] = N_("an end-customer account belongs to a partner organisation")
     if kind is not OrganisationKind.CUSTOMER and parent is not None:
-        fields["parent"] = "only end-customer accounts have a parent organisation"
+        fields["parent"] = N_("only end-customer accounts have a parent organisation")
     if fields:
-        raise Invalid("the organisation cannot be created so", fields=fields)
+        raise Invalid(N_("the organisation cannot be created so"), fields=fields)
     return Organisation.objects.create(
         name=name,
         kind=kind.value,
@@ -67,24 +68,30 @@ def create_user(
 ) -> User:
     fields: dict[str, str] = {}
     if not username.strip():
-        fields["username"] = "is required"
+        fields["username"] = N_("is required")
     elif User.objects.filter(username=username).exists():
-        fields["username"] = "is taken"
+        fields["username"] = N_("is taken")
     if organisation.kind != ROLE_ORGANISATION[role]:
-        fields["role"] = f"a {role.value} belongs to a {ROLE_ORGANISATION[role].value} organisation"
+        fields["role"] = N_(
+            "a %(value)s belongs to a %(value2)s organisation",
+            value=role.value,
+            value2=ROLE_ORGANISATION[role].value,
+        )
     known_levels = profiles.active().levels
     levels = list(levels)
     if levels and role not in (Role.AGENT, Role.SUPPLIER_CONTACT):
-        fields["levels"] = "only agents and supplier contacts are members of support levels"
+        fields["levels"] = N_("only agents and supplier contacts are members of support levels")
     for level in levels:
         if level not in known_levels:
-            fields["levels"] = (
-                f"{level!r} is not a support level; expected one of {', '.join(known_levels)}"
+            fields["levels"] = N_(
+                "%(level)r is not a support level; expected one of %(value)s",
+                level=level,
+                value=", ".join(known_levels),
             )
         elif role is Role.SUPPLIER_CONTACT and (
             known_levels[level].staffed_by is not OrganisationKind.SUPPLIER
         ):
-            fields["levels"] = f"{level!r} is not a level a supplier serves"
+            fields["levels"] = N_("%(level)r is not a level a supplier serves", level=level)
     user = User(
         username=username,
         email=email,
@@ -102,7 +109,7 @@ def create_user(
         except ValidationError as exc:
             fields["password"] = " ".join(exc.messages)
     if fields:
-        raise Invalid("the user cannot be created so", fields=fields)
+        raise Invalid(N_("the user cannot be created so"), fields=fields)
     with transaction.atomic():
         if password is None:
             user.set_unusable_password()

@@ -18,6 +18,7 @@ from tierdesk.domain.errors import Forbidden
 from tierdesk.domain.parties import Party
 from tierdesk.domain.profiles import Profile
 from tierdesk.domain.ticket import Change
+from tierdesk.domain.words import N_
 from tierdesk.persistence.clocks import clock_events
 from tierdesk.persistence.mapping import state_of
 from tierdesk.persistence.models import Event, Ticket, User
@@ -87,7 +88,7 @@ def reject(*, actor: User, number: str, reason: str, note: str = "", now: dateti
 def escalate_management(*, actor: User, number: str, reason: str, now: datetime) -> Event:
     def verb(ticket: Ticket, profile: Profile, party: Party) -> list[Change]:
         if party not in (Party.REQUESTER, Party.PROVIDER):
-            raise Forbidden("management escalation is for the requester and the provider")
+            raise Forbidden(N_("management escalation is for the requester and the provider"))
         events = clock_events(ticket)
         clocks = due.plan(profile, events, now).clocks
         return [escalation.management_escalation(profile, events, clocks, now=now, reason=reason)]
@@ -136,7 +137,9 @@ def reopen(*, actor: User, number: str, body: str, now: datetime) -> Event:
     with transaction.atomic():
         get_ticket(actor, number)  # an unseen ticket is NotFound before anything else
         if _party(actor) is not Party.REQUESTER:
-            raise Forbidden("the requester reopens a resolved ticket; the desk changes its status")
+            raise Forbidden(
+                N_("the requester reopens a resolved ticket; the desk changes its status")
+            )
         event = tickets.add_reply(actor=actor, number=number, body=body, now=now)
         ticket = get_ticket(actor, event.ticket.number, for_update=True)
         change = process.requester_reopen(profiles.for_ticket(ticket.profile), state_of(ticket))

@@ -20,6 +20,7 @@ from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from tierdesk.domain.errors import Invalid
+from tierdesk.domain.words import N_
 from tierdesk.persistence.models import User
 from tierdesk.persistence.sealing import seal
 from tierdesk.persistence.second_factor import AuthenticatorDevice
@@ -65,7 +66,9 @@ def backup_codes_left(user: User) -> int:
 def start(*, user: User) -> Enrolment:
     """A new secret for the user's app; the second factor is on once a code from it is entered."""
     if is_on(user):
-        raise Invalid("the second factor is already on", fields={"code": "turn it off first"})
+        raise Invalid(
+            N_("the second factor is already on"), fields={"code": N_("turn it off first")}
+        )
     with transaction.atomic():
         AuthenticatorDevice.objects.filter(user=user, confirmed=False).delete()
         AuthenticatorDevice.objects.create(
@@ -131,7 +134,7 @@ def enable(*, user: User, code: str) -> list[str]:
             .first()
         )
         if device is None:
-            raise Invalid("set up the second factor first", fields={"code": "start again"})
+            raise Invalid(N_("set up the second factor first"), fields={"code": N_("start again")})
         allowed, _ = device.verify_is_allowed()
         if not allowed:
             _refuse(Check.THROTTLED)

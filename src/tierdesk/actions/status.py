@@ -16,6 +16,7 @@ from tierdesk.domain import ticket as decide
 from tierdesk.domain.errors import Forbidden, Invalid, NotFound
 from tierdesk.domain.events import EventKind
 from tierdesk.domain.profiles import Profile
+from tierdesk.domain.words import N_
 from tierdesk.persistence.models import (
     INCIDENT_STATES,
     SERVICE_STATES,
@@ -36,7 +37,7 @@ INCIDENT = {k for k, _ in INCIDENT_STATES}
 
 def _staff(actor: User) -> None:
     if not is_author(actor):
-        raise Forbidden("only the provider's staff change the status page")
+        raise Forbidden(N_("only the provider's staff change the status page"))
 
 
 def sync_services(profile: Profile, now: datetime) -> int:
@@ -61,17 +62,20 @@ def _aware(**instants: datetime | None) -> None:
         if v is not None and v.tzinfo is None
     }
     if naive:
-        raise Invalid("an instant without a time zone is ambiguous", fields=naive)
+        raise Invalid(N_("an instant without a time zone is ambiguous"), fields=naive)
 
 
 def _services(slugs: Iterable[str]) -> list[Service]:
     wanted = list(dict.fromkeys(slugs))
     if not wanted:
-        raise Invalid("name at least one service", fields={"services": "is required"})
+        raise Invalid(N_("name at least one service"), fields={"services": N_("is required")})
     found = list(Service.objects.filter(slug__in=wanted))
     missing = sorted(set(wanted) - {s.slug for s in found})
     if missing:
-        raise Invalid("unknown service", fields={"services": f"no service {missing[0]!r}"})
+        raise Invalid(
+            N_("unknown service"),
+            fields={"services": N_("no service %(service)r", service=missing[0])},
+        )
     return found
 
 
@@ -79,11 +83,12 @@ def set_service_state(*, actor: User, slug: str, state: str, now: datetime) -> S
     _staff(actor)
     if state not in STATES:
         raise Invalid(
-            "unknown state", fields={"state": "expected one of " + ", ".join(sorted(STATES))}
+            N_("unknown state"),
+            fields={"state": N_("expected one of %(choices)s", choices=", ".join(sorted(STATES)))},
         )
     updated = Service.objects.filter(slug=slug).update(state=state, updated_at=now)
     if not updated:
-        raise NotFound(f"no service {slug[:60]!r}")
+        raise NotFound(N_("no service %(value)r", value=slug[:60]))
     return Service.objects.get(slug=slug)
 
 
@@ -101,15 +106,17 @@ def open_incident(
     _aware(started_at=started_at)
     problems = {}
     if not title.strip():
-        problems["title"] = "is required"
+        problems["title"] = N_("is required")
     if impact not in STATES - {"operational"}:
-        problems["impact"] = "expected one of degraded, partial_outage, major_outage, maintenance"
+        problems["impact"] = N_(
+            "expected one of degraded, partial_outage, major_outage, maintenance"
+        )
     if not message.strip():
-        problems["message"] = "is required: say what is known"
+        problems["message"] = N_("is required: say what is known")
     if started_at is not None and started_at > now:
-        problems["started_at"] = "is in the future"
+        problems["started_at"] = N_("is in the future")
     if problems:
-        raise Invalid("the incident cannot be opened", fields=problems)
+        raise Invalid(N_("the incident cannot be opened"), fields=problems)
     with transaction.atomic():
         chosen = _services(services)
         incident = Incident.objects.create(
@@ -135,16 +142,21 @@ def update_incident(
     _staff(actor)
     if state not in INCIDENT:
         raise Invalid(
-            "unknown state", fields={"state": "expected one of " + ", ".join(sorted(INCIDENT))}
+            N_("unknown state"),
+            fields={
+                "state": N_("expected one of %(choices)s", choices=", ".join(sorted(INCIDENT)))
+            },
         )
     if not message.strip():
-        raise Invalid("an update says what changed", fields={"message": "is required"})
+        raise Invalid(N_("an update says what changed"), fields={"message": N_("is required")})
     with transaction.atomic():
         incident = Incident.objects.select_for_update().filter(pk=incident_id).first()
         if incident is None:
-            raise NotFound(f"no incident {incident_id}")
+            raise NotFound(N_("no incident %(incident_id)s", incident_id=incident_id))
         if incident.resolved_at is not None:
-            raise Invalid("the incident is resolved", fields={"state": "the incident is closed"})
+            raise Invalid(
+                N_("the incident is resolved"), fields={"state": N_("the incident is closed")}
+            )
         IncidentUpdate.objects.create(
             incident=incident, at=now, state=state, message=message, author=actor
         )
@@ -179,7 +191,7 @@ def link_tickets(*, actor: User, incident_id: int, numbers: Iterable[str], now: 
     were newly linked; tickets already linked are left as they are."""
     incident = Incident.objects.filter(pk=incident_id).first()
     if incident is None:
-        raise NotFound(f"no incident {incident_id}")
+        raise NotFound(N_("no incident %(incident_id)s", incident_id=incident_id))
     linked = 0
     with transaction.atomic():
         for number in dict.fromkeys(numbers):
@@ -223,7 +235,7 @@ def plan_maintenance(
     _staff(actor)
     _aware(starts_at=starts_at, ends_at=ends_at)
     if not title.strip():
-        raise Invalid("the window needs a title", fields={"title": "is required"})
+        raise Invalid(N_("the window needs a title"), fields={"title": N_("is required")})
     problems = maintenance.check_window(
         profile or profiles.active(), announced_at=now, starts_at=starts_at, ends_at=ends_at
     )
@@ -246,7 +258,9 @@ def cancel_maintenance(*, actor: User, maintenance_id: int, now: datetime) -> Ma
     _staff(actor)
     window = Maintenance.objects.filter(pk=maintenance_id).first()
     if window is None:
-        raise NotFound(f"no maintenance window {maintenance_id}")
+        raise NotFound(
+            N_("no maintenance window %(maintenance_id)s", maintenance_id=maintenance_id)
+        )
     window.cancelled_at = window.cancelled_at or now
     window.save(update_fields=["cancelled_at"])
     return window

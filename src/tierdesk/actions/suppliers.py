@@ -17,6 +17,7 @@ from tierdesk.domain import support_terms
 from tierdesk.domain.authority import Target, Thing
 from tierdesk.domain.errors import Invalid
 from tierdesk.domain.parties import OrganisationKind
+from tierdesk.domain.words import N_
 from tierdesk.persistence.models import Organisation, SupportTerms, User
 
 TERMS_FIELDS = (
@@ -39,8 +40,8 @@ def _contacts(value: object) -> tuple[str, ...]:
         parts = [str(v) for v in value]
     else:
         raise Invalid(
-            "escalation contacts are a list",
-            fields={"escalation_contacts": "a list of addresses, URLs or phone numbers"},
+            N_("escalation contacts are a list"),
+            fields={"escalation_contacts": N_("a list of addresses, URLs or phone numbers")},
         )
     return tuple(p.strip() for p in parts if p.strip())
 
@@ -53,23 +54,25 @@ def _severity_map(value: object) -> dict[str, str]:
         pairs = [p.split("=", 1) for p in value.replace("\n", ";").split(";") if p.strip()]
         if any(len(p) != 2 for p in pairs):
             raise Invalid(
-                "the severity mapping is not understood",
-                fields={"severity_map": "write it as p1=Their label; p2=Other label"},
+                N_("the severity mapping is not understood"),
+                fields={"severity_map": N_("write it as p1=Their label; p2=Other label")},
             )
         return {k.strip(): v.strip() for k, v in pairs}
     if isinstance(value, Mapping):
         return {str(k): str(v) for k, v in value.items()}
     raise Invalid(
-        "the severity mapping is a table",
-        fields={"severity_map": "a table of our severity key -> the supplier's label"},
+        N_("the severity mapping is a table"),
+        fields={"severity_map": N_("a table of our severity key -> the supplier's label")},
     )
 
 
 def clean_terms(values: Mapping[str, object], current: SupportTerms | None) -> dict[str, Any]:
     """The terms after applying `values` to the current ones, checked against the profile."""
-    unknown = {k: "is not a field of the support terms" for k in values if k not in TERMS_FIELDS}
+    unknown = {
+        k: N_("is not a field of the support terms") for k in values if k not in TERMS_FIELDS
+    }
     if unknown:
-        raise Invalid("the support terms cannot be saved so", fields=unknown)
+        raise Invalid(N_("the support terms cannot be saved so"), fields=unknown)
     base = log.terms_snapshot(current) or {
         "method": "",
         "contact": "",
@@ -84,7 +87,9 @@ def clean_terms(values: Mapping[str, object], current: SupportTerms | None) -> d
         if name in values:
             text = "" if values[name] is None else str(values[name])
             if "\x00" in text:
-                raise Invalid("no NUL characters", fields={name: "must not contain NUL characters"})
+                raise Invalid(
+                    N_("no NUL characters"), fields={name: N_("must not contain NUL characters")}
+                )
             merged[name] = text.strip()
     merged["method"] = merged["method"].lower()
     if "severity_map" in values:
@@ -96,7 +101,9 @@ def clean_terms(values: Mapping[str, object], current: SupportTerms | None) -> d
         ("escalation_contacts", merged["escalation_contacts"]),
     ):
         if any("\x00" in text for text in texts):
-            raise Invalid("no NUL characters", fields={name: "must not contain NUL characters"})
+            raise Invalid(
+                N_("no NUL characters"), fields={name: N_("must not contain NUL characters")}
+            )
     limits = {"contact": 300, "ola_target": 60, "calendar": 40}
     problems = {k: f"at most {n} characters" for k, n in limits.items() if len(merged[k]) > n}
     profile = profiles.active()
@@ -116,7 +123,7 @@ def clean_terms(values: Mapping[str, object], current: SupportTerms | None) -> d
         )
     )
     if problems:
-        raise Invalid("the support terms cannot be saved so", fields=problems)
+        raise Invalid(N_("the support terms cannot be saved so"), fields=problems)
     return merged
 
 

@@ -27,6 +27,7 @@ from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
 from tierdesk.domain.profiles import Profile
 from tierdesk.domain.ticket import TicketState
 from tierdesk.domain.uploads import Upload
+from tierdesk.domain.words import N_
 from tierdesk.language import detect as detect_language
 from tierdesk.persistence import numbers
 from tierdesk.persistence.clocks import clock_events
@@ -45,7 +46,7 @@ from tierdesk.queries.tickets import assignable, get_ticket
 
 def _party(actor: User) -> Party:
     if not actor.is_active or not actor.role:
-        raise Forbidden("this account may not act on tickets")
+        raise Forbidden(N_("this account may not act on tickets"))
     return party_of(Role(actor.role))
 
 
@@ -72,26 +73,28 @@ def open_ticket(
     fields: dict[str, str] = {}
     if party is Party.REQUESTER:
         if organisation is not None and organisation.pk != actor.organisation_id:
-            raise NotFound("no such organisation")
+            raise NotFound(N_("no such organisation"))
         organisation = actor.organisation
         if requester is not None and requester.pk != actor.pk:
-            fields["requester"] = "partners open tickets in their own name"
+            fields["requester"] = N_("partners open tickets in their own name")
         requester = actor
     elif party is Party.PROVIDER:
         if organisation is None:
-            fields["organisation"] = "is required when the provider opens a ticket for a partner"
+            fields["organisation"] = N_(
+                "is required when the provider opens a ticket for a partner"
+            )
         elif organisation.kind != OrganisationKind.PARTNER:
-            fields["organisation"] = "must be a partner organisation"
+            fields["organisation"] = N_("must be a partner organisation")
         elif not organisation.is_active:
-            fields["organisation"] = "is deactivated"
+            fields["organisation"] = N_("is deactivated")
         if (
             requester is not None
             and organisation is not None
             and requester.organisation_id != organisation.pk
         ):
-            fields["requester"] = "must be a user of the ticket's organisation"
+            fields["requester"] = N_("must be a user of the ticket's organisation")
     else:
-        raise Forbidden("suppliers do not open tickets at this desk")
+        raise Forbidden(N_("suppliers do not open tickets at this desk"))
     if (
         customer_account is not None
         and organisation is not None
@@ -100,9 +103,11 @@ def open_ticket(
             or customer_account.parent_id != organisation.pk
         )
     ):
-        fields["customer_account"] = "is not an end-customer account of the ticket's organisation"
+        fields["customer_account"] = N_(
+            "is not an end-customer account of the ticket's organisation"
+        )
     elif customer_account is not None and not customer_account.is_active:
-        fields["customer_account"] = "is deactivated"
+        fields["customer_account"] = N_("is deactivated")
     draft = decide.Draft(
         subject=subject,
         description=description,
@@ -129,7 +134,7 @@ def open_ticket(
         exc.fields.update(fields)
         raise
     if fields:
-        raise Invalid("the ticket cannot be opened so", fields=fields)
+        raise Invalid(N_("the ticket cannot be opened so"), fields=fields)
     assert organisation is not None
 
     data = dict(change.data)
@@ -205,17 +210,20 @@ def log_call(
     severity: str | None = None,
     form: Mapping[str, str] | None = None,
     message: Mapping[str, str] | None = None,
+    customer_account: Organisation | None = None,
 ) -> Ticket:
     """LuxCloud 2.7: the desk logs a partner's call or voicemail. The ticket has channel phone
     and opens at the instant of the call, so its clocks start then. A voicemail needs only the
     profile's voicemail form (`message`: the caller's name, the number to call back); what the
     ticket form still lacks is listed, to be asked when the desk calls back."""
     if called_at > now:
-        raise Invalid("the call cannot be in the future", fields={"called_at": "is in the future"})
+        raise Invalid(
+            N_("the call cannot be in the future"), fields={"called_at": N_("is in the future")}
+        )
     if now - called_at > CALL_LOG_LIMIT:
         raise Invalid(
-            "the call is too old to open a ticket for",
-            fields={"called_at": "is more than a week ago; log older calls as a note"},
+            N_("the call is too old to open a ticket for"),
+            fields={"called_at": N_("is more than a week ago; log older calls as a note")},
         )
     profile = profiles.active()
     zone = profile.calendars[profile.default_calendar].zone
@@ -241,6 +249,7 @@ def log_call(
         severity=severity,
         organisation=organisation,
         requester=requester,
+        customer_account=customer_account,
         form=form,
         profile=profile,
     )
@@ -494,8 +503,8 @@ def change_status(
 ) -> Event:
     if supplier is not None and supplier.kind != OrganisationKind.SUPPLIER:
         raise Invalid(
-            "not a supplier",
-            fields={"supplier": f"{supplier.slug!r} is not a supplier organisation"},
+            N_("not a supplier"),
+            fields={"supplier": N_("%(slug)r is not a supplier organisation", slug=supplier.slug)},
         )
     key = supplier.slug if supplier is not None else None
     ola: tuple[str, str] | None = None
@@ -552,8 +561,8 @@ def assign(*, actor: User, number: str, assignee: User | str | None, now: dateti
             found = assignable().filter(username=username).values_list("pk", flat=True).first()
             if found is None:
                 raise Invalid(
-                    "tickets are assigned to the provider's active support staff",
-                    fields={"assignee": "is not an active agent of the provider"},
+                    N_("tickets are assigned to the provider's active support staff"),
+                    fields={"assignee": N_("is not an active agent of the provider")},
                 )
             target = str(found)
         elif assignee is not None:
@@ -571,7 +580,10 @@ def link(*, actor: User, number: str, target: str, kind: str, now: datetime) -> 
         try:
             other = get_ticket(actor, target)
         except NotFound:
-            raise Invalid(f"no ticket {target}", fields={"target": f"no ticket {target}"}) from None
+            raise Invalid(
+                N_("no ticket %(target)s", target=target),
+                fields={"target": N_("no ticket %(target)s", target=target)},
+            ) from None
         change = decide.link(
             kind=kind,
             target=other.number,
@@ -580,7 +592,9 @@ def link(*, actor: User, number: str, target: str, kind: str, now: datetime) -> 
             same_organisation=other.organisation_id == ticket.organisation_id,
         )
         if TicketLink.objects.filter(ticket=ticket, target=other, kind=kind).exists():
-            raise Invalid("the tickets are already linked so", fields={"target": "already linked"})
+            raise Invalid(
+                N_("the tickets are already linked so"), fields={"target": N_("already linked")}
+            )
         TicketLink.objects.create(ticket=ticket, target=other, kind=kind, created_at=now)
         return append(ticket, change, actor=actor, now=now)
 
@@ -639,7 +653,7 @@ def attach_file(
         if party is Party.SUPPLIER:
             public = False  # the domain decides the same; the stored row must agree with it
         elif not public and party is not Party.PROVIDER:
-            raise Forbidden("only the provider's support staff may add internal attachments")
+            raise Forbidden(N_("only the provider's support staff may add internal attachments"))
         attachment = Attachment(
             ticket=ticket,
             original_name=display,

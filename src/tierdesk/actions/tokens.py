@@ -13,6 +13,7 @@ from django.db import transaction
 from tierdesk.actions import changes as log
 from tierdesk.domain.authority import Thing
 from tierdesk.domain.errors import Invalid, NotFound
+from tierdesk.domain.words import N_
 from tierdesk.persistence.models import ApiToken, User
 
 PREFIX = "tdk"
@@ -41,14 +42,20 @@ def create_token(
 ) -> IssuedToken:
     name = name.strip()
     if not name or len(name) > 100:
-        raise Invalid("a token needs a name", fields={"name": "1 to 100 characters"})
+        raise Invalid(N_("a token needs a name"), fields={"name": N_("1 to 100 characters")})
     if scope not in SCOPES:
         raise Invalid(
-            "no such scope",
-            fields={"scope": "expected one of " + ", ".join(s or '""' for s in SCOPES)},
+            N_("no such scope"),
+            fields={
+                "scope": N_(
+                    "expected one of %(choices)s", choices=", ".join(s or '""' for s in SCOPES)
+                )
+            },
         )
     if expires_at is not None and expires_at <= now:
-        raise Invalid("the expiry is in the past", fields={"expires_at": "must be in the future"})
+        raise Invalid(
+            N_("the expiry is in the past"), fields={"expires_at": N_("must be in the future")}
+        )
     key_id = secrets.token_hex(6)
     secret = f"{PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(
@@ -93,7 +100,9 @@ def revoke_token(*, user: User, key_id: str, now: datetime) -> None:
         revoked_at=now
     )
     if not updated:
-        raise Invalid("no such active token", fields={"key_id": "no active token with this id"})
+        raise Invalid(
+            N_("no such active token"), fields={"key_id": N_("no active token with this id")}
+        )
 
 
 def may_sign_in(user: User) -> bool:
@@ -115,7 +124,9 @@ def issue_token(
     answer once and nowhere else, the change log included."""
     log.require(actor, Thing.TOKEN, ApiToken(user=owner))
     if not may_sign_in(owner):
-        raise Invalid("a deactivated person gets no token", fields={"user": "is deactivated"})
+        raise Invalid(
+            N_("a deactivated person gets no token"), fields={"user": N_("is deactivated")}
+        )
     with transaction.atomic():
         issued = create_token(user=owner, name=name, now=now, expires_at=expires_at, scope=scope)
         log.record(
@@ -140,10 +151,12 @@ def withdraw_token(*, actor: User, key_id: str, now: datetime) -> ApiToken:
         else None
     )
     if token is None:
-        raise NotFound("no such token")
+        raise NotFound(N_("no such token"))
     log.require(actor, Thing.TOKEN, token)
     if token.revoked_at is not None:
-        raise Invalid("the token is already revoked", fields={"key_id": "is already revoked"})
+        raise Invalid(
+            N_("the token is already revoked"), fields={"key_id": N_("is already revoked")}
+        )
     with transaction.atomic():
         before = log.token_snapshot(token)
         revoke_token(user=token.user, key_id=key_id, now=now)

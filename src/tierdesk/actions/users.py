@@ -25,6 +25,7 @@ from tierdesk.actions.people import create_user
 from tierdesk.domain.authority import Target, Thing, keeps_an_administrator
 from tierdesk.domain.errors import Conflict, Invalid, NotFound
 from tierdesk.domain.parties import ROLE_ORGANISATION, OrganisationKind, Role
+from tierdesk.domain.words import N_
 from tierdesk.persistence.models import LevelMembership, Organisation, User
 
 PERSON_FIELDS = ("first_name", "last_name", "email", "phone", "language", "role", "levels")
@@ -47,7 +48,11 @@ def _role(value: object, problems: dict[str, str]) -> Role | None:
     try:
         return Role(str(value).strip())
     except ValueError:
-        problems["role"] = f"{str(value)[:40]!r} is not one of {', '.join(r.value for r in Role)}"
+        problems["role"] = N_(
+            "%(value)r is not one of %(value2)s",
+            value=str(value)[:40],
+            value2=", ".join(r.value for r in Role),
+        )
         return None
 
 
@@ -69,7 +74,7 @@ def _levels(value: object, problems: dict[str, str], role: Role | None = None) -
     elif isinstance(value, list | tuple | set):
         items = value
     else:
-        problems["levels"] = "a list of level keys"
+        problems["levels"] = N_("a list of level keys")
         return []
     levels = list(dict.fromkeys(str(v).strip() for v in items if str(v).strip()))
     supplier = role is Role.SUPPLIER_CONTACT
@@ -77,8 +82,11 @@ def _levels(value: object, problems: dict[str, str], role: Role | None = None) -
     wrong = [lv for lv in levels if lv not in allowed]
     if wrong:
         who = "a supplier serves" if supplier else "the provider staffs"
-        problems["levels"] = (
-            f"{wrong[0][:40]!r} is not a level {who}; expected any of {', '.join(allowed)}"
+        problems["levels"] = N_(
+            "%(value)r is not a level %(who)s; expected any of %(value2)s",
+            value=wrong[0][:40],
+            who=who,
+            value2=", ".join(allowed),
         )
     return levels
 
@@ -95,30 +103,32 @@ def clean_person(
         if name in values:
             text = "" if values[name] is None else str(values[name])
             if "\x00" in text:
-                problems[name] = "must not contain NUL characters"
+                problems[name] = N_("must not contain NUL characters")
             elif len(text) > limit:
-                problems[name] = f"at most {limit} characters"
+                problems[name] = N_("at most %(limit)s characters", limit=limit)
             out[name] = text.strip()
     if "email" in out and "email" not in problems:
         if not out["email"]:
-            problems["email"] = "is required"
+            problems["email"] = N_("is required")
         else:
             try:
                 validate_email(out["email"])
             except ValidationError:
-                problems["email"] = f"{out['email'][:60]!r} is not an e-mail address"
+                problems["email"] = N_(
+                    "%(value)r is not an e-mail address", value=out["email"][:60]
+                )
             else:
                 taken = User.objects.filter(email__iexact=out["email"]).exclude(
                     pk=current.pk if current else None
                 )
                 if taken.exists():
-                    problems["email"] = "is already the address of another person"
+                    problems["email"] = N_("is already the address of another person")
     if out.get("phone") and not PHONE.match(out["phone"]):
-        problems["phone"] = f"{out['phone'][:40]!r} is not a phone number"
+        problems["phone"] = N_("%(value)r is not a phone number", value=out["phone"][:40])
     if "language" in out:
         out["language"] = out["language"] or "en"
         if out["language"] not in _languages():
-            problems["language"] = f"expected one of {', '.join(_languages())}"
+            problems["language"] = N_("expected one of %(value)s", value=", ".join(_languages()))
     role = Role(current.role) if current is not None and current.role else None
     if "role" in values:
         role = _role(values["role"], problems)
@@ -126,9 +136,11 @@ def clean_person(
             out["role"] = role
             expected = ROLE_ORGANISATION[role]
             if organisation.kind != expected:
-                problems["role"] = (
-                    f"a {role.value} belongs to a {expected.value} organisation, "
-                    f"not a {organisation.kind} one"
+                problems["role"] = N_(
+                    "a %(value)s belongs to a %(value2)s organisation, not a %(kind)s one",
+                    value=role.value,
+                    value2=expected.value,
+                    kind=organisation.kind,
                 )
     if "levels" in values:
         out["levels"] = _levels(values["levels"], problems, role)
@@ -137,9 +149,9 @@ def clean_person(
         and role not in (Role.AGENT, Role.SUPPLIER_CONTACT)
         and "role" not in problems
     ):
-        problems["levels"] = "only agents and supplier contacts work in support levels"
+        problems["levels"] = N_("only agents and supplier contacts work in support levels")
     if problems:
-        raise Invalid("the person cannot be saved so", fields=problems)
+        raise Invalid(N_("the person cannot be saved so"), fields=problems)
     return out
 
 
@@ -168,14 +180,18 @@ def create_person(
     problems: dict[str, str] = {}
     role_value = _role(role, problems)
     if role_value is None:
-        raise Invalid("the person cannot be saved so", fields=problems)
+        raise Invalid(N_("the person cannot be saved so"), fields=problems)
     expected = ROLE_ORGANISATION[role_value]
     if organisation.kind != expected:
         raise Invalid(
-            "the person cannot be saved so",
+            N_("the person cannot be saved so"),
             fields={
-                "role": f"a {role_value.value} belongs to a {expected.value} organisation, "
-                f"not a {organisation.kind} one"
+                "role": N_(
+                    "a %(value)s belongs to a %(value2)s organisation, not a %(kind)s one",
+                    value=role_value.value,
+                    value2=expected.value,
+                    kind=organisation.kind,
+                )
             },
         )
     require_new(
@@ -184,19 +200,19 @@ def create_person(
     )
     if not organisation.is_active:
         raise Invalid(
-            "the organisation is deactivated",
-            fields={"organisation": "is deactivated; reactivate it first"},
+            N_("the organisation is deactivated"),
+            fields={"organisation": N_("is deactivated; reactivate it first")},
         )
     username = (username or "").strip()
     if not username:
-        problems["username"] = "is required"
+        problems["username"] = N_("is required")
     elif len(username) > 150:
-        problems["username"] = "at most 150 characters"
+        problems["username"] = N_("at most 150 characters")
     else:
         try:
             UnicodeUsernameValidator()(username)
         except ValidationError:
-            problems["username"] = "letters, digits and @ . + - _ only"
+            problems["username"] = N_("letters, digits and @ . + - _ only")
     try:
         data = clean_person(
             {
@@ -215,7 +231,7 @@ def create_person(
         problems.update(exc.fields)
         data = {}
     if problems:
-        raise Invalid("the person cannot be saved so", fields=problems)
+        raise Invalid(N_("the person cannot be saved so"), fields=problems)
     with transaction.atomic():
         user = create_user(
             username=username,
@@ -278,8 +294,8 @@ def _check_administrators_remain(
     others = [pk for pk in administrators if pk != person.pk]
     if not keeps_an_administrator(len(others)):
         raise Conflict(
-            "the desk would be left without an active administrator; appoint another first",
-            fields={"role" if active_after else "active": "is the last active administrator"},
+            N_("the desk would be left without an active administrator; appoint another first"),
+            fields={"role" if active_after else "active": N_("is the last active administrator")},
         )
 
 
@@ -290,12 +306,13 @@ def edit_person(
     log.require(actor, Thing.PERSON, person)
     organisation = person.organisation
     if organisation is None:
-        raise NotFound("no such person")
+        raise NotFound(N_("no such person"))
     data = clean_person(changes, current=person, organisation=organisation)
     if "role" in data:
         if data["role"] != person.role and person.pk == actor.pk:
             raise Conflict(
-                "nobody changes their own role", fields={"role": "ask another administrator"}
+                N_("nobody changes their own role"),
+                fields={"role": N_("ask another administrator")},
             )
         require_new(
             actor,
@@ -351,7 +368,7 @@ def _set_active(*, actor: User, person: User, active: bool, now: datetime) -> Ed
     log.require(actor, Thing.PERSON, person)
     if person.pk == actor.pk:
         raise Conflict(
-            "nobody deactivates themselves", fields={"active": "ask another administrator"}
+            N_("nobody deactivates themselves"), fields={"active": N_("ask another administrator")}
         )
     with transaction.atomic():
         administrators = _lock_administrators(person)
@@ -360,8 +377,8 @@ def _set_active(*, actor: User, person: User, active: bool, now: datetime) -> Ed
             return Edited(user, {})
         if active and user.organisation is not None and not user.organisation.is_active:
             raise Conflict(
-                "their organisation is deactivated; reactivate it first",
-                fields={"organisation": "is deactivated"},
+                N_("their organisation is deactivated; reactivate it first"),
+                fields={"organisation": N_("is deactivated")},
             )
         _check_administrators_remain(
             user, administrators, role_after=user.role, active_after=active

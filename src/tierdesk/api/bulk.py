@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
 
-from tierdesk import clock
+from tierdesk import clock, refusals
 from tierdesk.actions import bulk
 from tierdesk.api import schemas
 from tierdesk.api.auth import actor
@@ -70,8 +70,8 @@ def bulk_change(request: HttpRequest, payload: BulkIn) -> Any:
                 "done": o.done,
                 "outcome": o.code if o.done else "refused",
                 "error": None if o.done else o.code,
-                "message": o.message or None,
-                "fields": o.fields or {},
+                "message": refusals.say(o.message) or None,
+                "fields": {k: refusals.say(v) for k, v in (o.fields or {}).items()},
             }
             for o in outcomes
         ],

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from tierdesk import refusals
 from tierdesk.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
 STATUS = {NotFound: 404, Forbidden: 403, Invalid: 422, Conflict: 409}
@@ -96,7 +97,9 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
-        return api.create_response(request, body(exc.code, exc.message, exc.fields), status=status)
+        return api.create_response(
+            request, body(exc.code, refusals.message(exc), refusals.fields(exc)), status=status
+        )
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from tierdesk.domain.words import N_, Phrase
+
 
 class DomainError(Exception):
     """A request the desk refuses for a business reason."""
@@ -46,9 +48,14 @@ class IllegalTransition(Conflict):
     code = "illegal_transition"
 
     def __init__(self, from_status: str, to_status: str, why: str = "") -> None:
-        message = f"a ticket cannot move from '{from_status}' to '{to_status}'"
+        values = {"from_status": from_status, "to_status": to_status}
+        message = N_("a ticket cannot move from '%(from_status)s' to '%(to_status)s'", **values)
         if why:
-            message = f"{message}: {why}"
+            message = N_(
+                "a ticket cannot move from '%(from_status)s' to '%(to_status)s': %(why)s",
+                why=why if isinstance(why, Phrase) else Phrase(why, {}),
+                **values,
+            )
         super().__init__(message, fields={"status": message})
         self.from_status = from_status
         self.to_status = to_status

@@ -16,6 +16,7 @@ from tierdesk.domain.events import EventKind
 from tierdesk.domain.profiles import EscalationStep, Profile
 from tierdesk.domain.sla import ClockEvent, ClockState
 from tierdesk.domain.ticket import Change
+from tierdesk.domain.words import N_
 
 
 def management_escalation(
@@ -29,24 +30,27 @@ def management_escalation(
     matrix = profile.escalation_matrix
     if not matrix:
         raise Invalid(
-            "this desk has no escalation matrix", fields={"reason": "no management escalation here"}
+            N_("this desk has no escalation matrix"),
+            fields={"reason": N_("no management escalation here")},
         )
     done = [e for e in events if e.kind == EventKind.MANAGEMENT_ESCALATED]
     if len(done) >= len(matrix):
         raise Conflict(
-            "the ticket is already escalated to the highest level",
-            fields={"reason": f"already at {matrix[-1].role}"},
+            N_("the ticket is already escalated to the highest level"),
+            fields={"reason": N_("already at %(role)s", role=matrix[-1].role)},
         )
     step = matrix[len(done)]
     breached = [t.key for t in clocks.targets if t.state == "breached"]
     text = reason.strip()
     if not breached and not text:
         raise Invalid(
-            "say why the ticket is not progressing (no SLA target is breached)",
-            fields={"reason": "required when no target is breached"},
+            N_("say why the ticket is not progressing (no SLA target is breached)"),
+            fields={"reason": N_("required when no target is breached")},
         )
     if len(text) > 2000:
-        raise Invalid("the reason is too long", fields={"reason": "at most 2000 characters"})
+        raise Invalid(
+            N_("the reason is too long"), fields={"reason": N_("at most 2000 characters")}
+        )
     since = done[-1].at if done else events[0].at
     calendar = profile.calendars[step.calendar]
     tried = attempts_on(events, len(done))

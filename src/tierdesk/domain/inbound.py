@@ -11,6 +11,7 @@ from tierdesk.domain.errors import Invalid, NotFound
 from tierdesk.domain.profiles import Profile
 from tierdesk.domain.sanitise import clean_text
 from tierdesk.domain.ticket import BODY_MAX, SUBJECT_MAX
+from tierdesk.domain.words import N_
 
 THREAD = re.compile(r"^[\x21-\x7e]{1,200}$")  # printable ASCII without spaces
 NAME_MAX = 200
@@ -58,29 +59,32 @@ def read(
     """The message in the desk's terms, or Invalid naming every field that is wrong."""
     rules = profile.inbound
     if rules is None:
-        raise NotFound("this desk takes no relayed messages (its profile has no [inbound])")
+        raise NotFound(N_("this desk takes no relayed messages (its profile has no [inbound])"))
     fields: dict[str, str] = {}
     channel = rules.sources.get(source, "")
     if not channel:
-        fields["source"] = "is not a source this desk takes; expected one of " + ", ".join(
-            rules.sources
+        fields["source"] = N_(
+            "is not a source this desk takes; expected one of %(choices)s",
+            choices=", ".join(rules.sources),
         )
     name = clean_text(sender_name, limit=NAME_MAX, single_line=True)
     address = clean_text(sender_address, limit=ADDRESS_MAX + 1, single_line=True)
     if not address:
-        fields["sender.address"] = "is required"
+        fields["sender.address"] = N_("is required")
     elif len(address) > ADDRESS_MAX or " " in address:
-        fields["sender.address"] = f"must be one word of at most {ADDRESS_MAX} characters"
+        fields["sender.address"] = N_(
+            "must be one word of at most %(ADDRESS_MAX)s characters", ADDRESS_MAX=ADDRESS_MAX
+        )
     body = clean_text(text, limit=BODY_MAX + 1)
     if not body:
-        fields["text"] = "is required"
+        fields["text"] = N_("is required")
     elif len(body) > BODY_MAX:
-        fields["text"] = f"is longer than {BODY_MAX} characters"
+        fields["text"] = N_("is longer than %(BODY_MAX)s characters", BODY_MAX=BODY_MAX)
     if not THREAD.fullmatch(thread):
-        fields["thread_id"] = "must be 1 to 200 printable characters without spaces"
+        fields["thread_id"] = N_("must be 1 to 200 printable characters without spaces")
     title = clean_text(subject or "", limit=SUBJECT_MAX + 1, single_line=True)
     if len(title) > SUBJECT_MAX:
-        fields["subject"] = f"is longer than {SUBJECT_MAX} characters"
+        fields["subject"] = N_("is longer than %(SUBJECT_MAX)s characters", SUBJECT_MAX=SUBJECT_MAX)
     if fields:
-        raise Invalid("the message has invalid fields", fields=fields)
+        raise Invalid(N_("the message has invalid fields"), fields=fields)
     return Message(source, channel, name, address, body, thread, title)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, tzinfo
 
 from tierdesk.domain.errors import Invalid
+from tierdesk.domain.words import N_
 
 # Far enough for any ticket, report or maintenance window; near enough that adding a day or a
 # year of business time never leaves the calendar.
@@ -35,6 +36,11 @@ def read_instant(text: str, zone: tzinfo) -> datetime | None:
 def check_days(first: date, last: date) -> None:
     """Invalid, naming `from` or `to`, for a period of days outside the bounded years."""
     if first < EARLIEST:
-        raise Invalid("the period starts too early", fields={"from": f"is before {EARLIEST}"})
+        raise Invalid(
+            N_("the period starts too early"),
+            fields={"from": N_("is before %(EARLIEST)s", EARLIEST=EARLIEST)},
+        )
     if last > LATEST:
-        raise Invalid("the period ends too late", fields={"to": f"is after {LATEST}"})
+        raise Invalid(
+            N_("the period ends too late"), fields={"to": N_("is after %(LATEST)s", LATEST=LATEST)}
+        )

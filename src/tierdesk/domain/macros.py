@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from tierdesk.domain.errors import Invalid
 from tierdesk.domain.parties import Role
+from tierdesk.domain.words import N_
 
 # Anything between double braces is meant as a placeholder; a lone brace is text.
 PATTERN = re.compile(r"\{\{\s*(.*?)\s*\}\}", re.DOTALL)
@@ -74,20 +75,22 @@ def check(draft: Draft, *, languages: Iterable[str]) -> dict[str, str]:
     problems: dict[str, str] = {}
     title = draft.title.strip()
     if not title:
-        problems["title"] = "is required"
+        problems["title"] = N_("is required")
     elif len(title) > TITLE_MAX:
-        problems["title"] = f"must be at most {TITLE_MAX} characters"
+        problems["title"] = N_("must be at most %(TITLE_MAX)s characters", TITLE_MAX=TITLE_MAX)
     if draft.suggests not in SUGGESTIONS:
-        problems["suggests"] = "must be one of: none, waiting, resolved"
+        problems["suggests"] = N_("must be one of: none, waiting, resolved")
     texts = {lang: body for lang, body in draft.texts.items() if body.strip()}
     if not texts:
-        problems["texts"] = "needs a text in at least one language"
+        problems["texts"] = N_("needs a text in at least one language")
     for lang, body in draft.texts.items():
         where = f"texts.{lang}"
         if lang not in allowed:
-            problems[where] = "is not a language of the profile: " + ", ".join(allowed)
+            problems[where] = N_(
+                "is not a language of the profile: %(choices)s", choices=", ".join(allowed)
+            )
         elif len(body) > BODY_MAX:
-            problems[where] = f"must be at most {BODY_MAX} characters"
+            problems[where] = N_("must be at most %(BODY_MAX)s characters", BODY_MAX=BODY_MAX)
         elif unknown := unknown_placeholders(body):
             problems[where] = (
                 "unknown placeholder "
@@ -96,14 +99,14 @@ def check(draft: Draft, *, languages: Iterable[str]) -> dict[str, str]:
                 + ", ".join("{{" + name + "}}" for name in PLACEHOLDERS)
             )
         elif unclosed(body):
-            problems[where] = "has a '{{' without its closing '}}'"
+            problems[where] = N_("has a '{{' without its closing '}}'")
     return problems
 
 
 def require_valid(draft: Draft, *, languages: Iterable[str]) -> None:
     problems = check(draft, languages=languages)
     if problems:
-        raise Invalid("the canned reply has invalid fields", fields=problems)
+        raise Invalid(N_("the canned reply has invalid fields"), fields=problems)
 
 
 def fill(text: str, values: Mapping[str, str]) -> str:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from tierdesk.domain.errors import Invalid
 from tierdesk.domain.profiles import Profile
+from tierdesk.domain.words import N_
 
 # A maintenance window is hours, at most days; a longer one is a typing error, and bounding it
 # keeps the working-hours count small whatever is typed.
@@ -22,13 +23,13 @@ def notice_problems(
     """
     if ends_at <= starts_at:
         raise Invalid(
-            "a maintenance window ends after it starts",
-            fields={"ends_at": "must be after starts_at"},
+            N_("a maintenance window ends after it starts"),
+            fields={"ends_at": N_("must be after starts_at")},
         )
     if ends_at - starts_at > MAX_WINDOW:
         raise Invalid(
-            "a maintenance window lasts at most 31 days",
-            fields={"ends_at": "is more than 31 days after starts_at"},
+            N_("a maintenance window lasts at most 31 days"),
+            fields={"ends_at": N_("is more than 31 days after starts_at")},
         )
     rules = profile.status_page
     if rules is None:
@@ -48,17 +49,25 @@ def notice_problems(
         )
         if not enough:
             problems.append(
-                f"announced with {given / 3600:.1f} business hours of notice; "
-                f"the profile asks for {rules.maintenance_notice} on the "
-                f"{rules.notice_calendar!r} calendar"
+                N_(
+                    "announced with %(hours).1f business hours of notice; the profile asks for "
+                    "%(notice)s on the %(calendar)r calendar",
+                    hours=given / 3600,
+                    notice=str(rules.maintenance_notice),
+                    calendar=rules.notice_calendar,
+                )
             )
     if rules.maintenance_outside is not None:
         hours = profile.calendars[rules.maintenance_outside]
         inside = hours.business_seconds(starts_at, ends_at)
         if inside > 0:
             problems.append(
-                f"{inside / 3600:.1f} hours of the window fall inside the "
-                f"{rules.maintenance_outside!r} calendar's working hours"
+                N_(
+                    "%(hours).1f hours of the window fall inside the %(calendar)r calendar's "
+                    "working hours",
+                    hours=inside / 3600,
+                    calendar=rules.maintenance_outside,
+                )
             )
     return problems
 
@@ -76,7 +85,10 @@ def check_window(
         and profile.status_page.short_notice == "refuse"
     ):
         raise Invalid(
-            "this maintenance window breaks the profile's notice rules: " + "; ".join(problems),
+            N_(
+                "this maintenance window breaks the profile's notice rules: %(choices)s",
+                choices="; ".join(problems),
+            ),
             fields={"starts_at": problems[0]},
         )
     return problems

@@ -20,6 +20,7 @@ from tierdesk.domain.events import EventKind
 from tierdesk.domain.profiles import MonitoringRules, Profile
 from tierdesk.domain.sanitise import clean_text, safe_link
 from tierdesk.domain.ticket import SUBJECT_MAX, Change, TicketState
+from tierdesk.domain.words import N_
 
 FIRING, RESOLVED = "firing", "resolved"
 STATUSES = (FIRING, RESOLVED)
@@ -60,17 +61,21 @@ def _pairs(raw: object, where: str, fields: dict[str, str]) -> dict[str, str]:
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
-        fields[where] = "must be an object of names and text"
+        fields[where] = N_("must be an object of names and text")
         return {}
     if len(raw) > MAX_PAIRS:
-        fields[where] = f"has {len(raw)} entries; at most {MAX_PAIRS} are taken"
+        fields[where] = N_(
+            "has %(len)s entries; at most %(MAX_PAIRS)s are taken",
+            len=len(raw),
+            MAX_PAIRS=MAX_PAIRS,
+        )
         return {}
     out: dict[str, str] = {}
     for name, value in raw.items():
         if not isinstance(name, str) or not LABEL_NAME.fullmatch(name):
-            fields[f"{where}.{str(name)[:40]}"] = "is not a label name (letters, digits and _)"
+            fields[f"{where}.{str(name)[:40]}"] = N_("is not a label name (letters, digits and _)")
         elif not isinstance(value, str):
-            fields[f"{where}.{name}"] = "must be text"
+            fields[f"{where}.{name}"] = N_("must be text")
         else:
             out[name] = clean_text(value, limit=VALUE_MAX)
     return dict(sorted(out.items()))
@@ -79,16 +84,16 @@ def _pairs(raw: object, where: str, fields: dict[str, str]) -> dict[str, str]:
 def _instant(raw: object, where: str, fields: dict[str, str], *, required: bool) -> datetime | None:
     if raw is None or raw == "":
         if required:
-            fields[where] = "is required: an RFC 3339 instant"
+            fields[where] = N_("is required: an RFC 3339 instant")
         return None
     if isinstance(raw, str):
         try:
             raw = datetime.fromisoformat(raw.replace("Z", "+00:00"))
         except ValueError:
-            fields[where] = "is not an RFC 3339 instant"
+            fields[where] = N_("is not an RFC 3339 instant")
             return None
     if not isinstance(raw, datetime) or raw.tzinfo is None:
-        fields[where] = "is not an RFC 3339 instant with its offset"
+        fields[where] = N_("is not an RFC 3339 instant with its offset")
         return None
     if raw.year <= 1:
         return None  # Alertmanager's "zero time": not set
@@ -105,50 +110,56 @@ def read(rules: MonitoringRules, payload: Mapping[str, Any]) -> Delivery:
     """The alerts of one webhook delivery, or Invalid naming every field that is wrong."""
     fields: dict[str, str] = {}
     if str(payload.get("version", "")) != "4":
-        fields["version"] = 'must be "4", the Alertmanager webhook version this desk reads'
+        fields["version"] = N_('must be "4", the Alertmanager webhook version this desk reads')
     status = payload.get("status")
     if status not in STATUSES:
-        fields["status"] = f"must be one of {', '.join(STATUSES)}"
+        fields["status"] = N_("must be one of %(value)s", value=", ".join(STATUSES))
     group_key = payload.get("groupKey")
     if not isinstance(group_key, str) or not group_key.strip():
-        fields["groupKey"] = "is required"
+        fields["groupKey"] = N_("is required")
         group_key = ""
     elif len(group_key) > GROUP_KEY_MAX or "\x00" in group_key:
-        fields["groupKey"] = f"must be text of at most {GROUP_KEY_MAX} characters"
+        fields["groupKey"] = N_(
+            "must be text of at most %(GROUP_KEY_MAX)s characters", GROUP_KEY_MAX=GROUP_KEY_MAX
+        )
     raw_alerts = payload.get("alerts")
     alerts: list[Alert] = []
     if not isinstance(raw_alerts, Sequence) or isinstance(raw_alerts, str) or not raw_alerts:
-        fields["alerts"] = "must list at least one alert"
+        fields["alerts"] = N_("must list at least one alert")
         raw_alerts = []
     elif len(raw_alerts) > MAX_ALERTS:
-        fields["alerts"] = f"lists {len(raw_alerts)} alerts; at most {MAX_ALERTS} are taken at once"
+        fields["alerts"] = N_(
+            "lists %(len)s alerts; at most %(MAX_ALERTS)s are taken at once",
+            len=len(raw_alerts),
+            MAX_ALERTS=MAX_ALERTS,
+        )
         raw_alerts = []
     group = "group:" + hashlib.sha256(str(group_key).encode()).hexdigest()[:40]
     for i, raw in enumerate(raw_alerts):
         where = f"alerts.{i}"
         if not isinstance(raw, Mapping):
-            fields[where] = "must be an object"
+            fields[where] = N_("must be an object")
             continue
         before = len(fields)
         alert_status = raw.get("status") or status  # older senders give only the group's
         if alert_status not in STATUSES:
-            fields[f"{where}.status"] = f"must be one of {', '.join(STATUSES)}"
+            fields[f"{where}.status"] = N_("must be one of %(value)s", value=", ".join(STATUSES))
         labels = _pairs(raw.get("labels"), f"{where}.labels", fields)
         if raw.get("labels") is None:
-            fields[f"{where}.labels"] = "is required"
+            fields[f"{where}.labels"] = N_("is required")
         annotations = _pairs(raw.get("annotations"), f"{where}.annotations", fields)
         starts = _instant(raw.get("startsAt"), f"{where}.startsAt", fields, required=True)
         ends = _instant(raw.get("endsAt"), f"{where}.endsAt", fields, required=False)
         given = raw.get("fingerprint") or ""
         if not isinstance(given, str) or (given and not FINGERPRINT.fullmatch(given)):
-            fields[f"{where}.fingerprint"] = "is not a fingerprint (letters, digits, . _ : -)"
+            fields[f"{where}.fingerprint"] = N_("is not a fingerprint (letters, digits, . _ : -)")
         url = raw.get("generatorURL") or ""
         if not isinstance(url, str):
-            fields[f"{where}.generatorURL"] = "must be text"
+            fields[f"{where}.generatorURL"] = N_("must be text")
             url = ""
         if len(fields) > before or starts is None:
             if starts is None and f"{where}.startsAt" not in fields:
-                fields[f"{where}.startsAt"] = "is required: an RFC 3339 instant"
+                fields[f"{where}.startsAt"] = N_("is required: an RFC 3339 instant")
             continue
         fingerprint = str(given) or fingerprint_of(labels)
         name = labels.get("alertname") or fingerprint
@@ -171,7 +182,7 @@ def read(rules: MonitoringRules, payload: Mapping[str, Any]) -> Delivery:
             )
         )
     if fields:
-        raise Invalid("the alert delivery has invalid fields", fields=fields)
+        raise Invalid(N_("the alert delivery has invalid fields"), fields=fields)
     return Delivery(status=str(status), group_key=str(group_key), alerts=tuple(alerts))
 
 

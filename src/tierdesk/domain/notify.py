@@ -95,6 +95,42 @@ def word(text: Text, translate: Callable[[str], str], moment: Callable[[datetime
     return message % {k: value(v) for k, v in text.values.items()}
 
 
+def _days(duration: Any) -> Text | None:
+    """A period of whole working days in words; None for any other (hours read as "4h")."""
+    if duration is None or duration.seconds or not duration.days:
+        return None
+    if duration.days == 1:
+        return Text(_("1 business day"))
+    return Text(_("%(count)s business days"), {"count": f"{duration.days:g}"})
+
+
+def _timed(profile: Profile | None, reason: str) -> Text | None:
+    """A closure or resolution the desk made when the profile's own period ran out, worded with
+    that period (as the ticket's timeline words it)."""
+    closure = profile.closure if profile is not None else None
+    if closure is None:
+        return None
+    periods = {
+        "resolved_timeout": (
+            closure.close_resolved_after,
+            _("closed automatically: no answer within %(period)s of the resolution"),
+        ),
+        "no_reply": (
+            closure.no_reply_timeout,
+            _("resolved automatically: no answer to the question within %(period)s"),
+        ),
+        "confirmation_timeout": (
+            closure.confirmation_timeout,
+            _("resolved automatically: not confirmed within %(period)s"),
+        ),
+    }
+    if reason not in periods:
+        return None
+    duration, message = periods[reason]
+    period = _days(duration)
+    return Text(message, {"period": period}) if period is not None else None
+
+
 def notices(
     kind: str,
     data: Mapping[str, Any],
@@ -190,7 +226,10 @@ def notices(
         if reason not in ("requester_reply", "work_started") and not reason.startswith("rejected:"):
             why = REASONS.get(reason)
             values: dict[str, Any] = {"number": number, "status": label(to)}
-            if why is not None:
+            timed = _timed(profile, reason)
+            if timed is not None:
+                text = Text(_("%(number)s is now %(status)s (%(why)s)."), {**values, "why": timed})
+            elif why is not None:
                 text = Text(
                     _("%(number)s is now %(status)s (%(why)s)."), {**values, "why": Text(why)}
                 )

@@ -13,6 +13,7 @@ from tierdesk.domain.parties import Party
 from tierdesk.domain.profiles import Profile
 from tierdesk.domain.replies import confirms_solved, is_thank_you
 from tierdesk.domain.ticket import Change, TicketState
+from tierdesk.domain.words import N_
 
 REQUESTER_REPLY = "requester_reply"
 SOLUTION_PROVIDED = "solution_provided"
@@ -63,8 +64,8 @@ def requester_reopen(profile: Profile, state: TicketState) -> Change | None:
     target = reopen_target(profile, state.status)
     if target is None:
         raise Invalid(
-            "this ticket cannot be reopened by the requester",
-            fields={"body": "the process does not let the requester reopen it"},
+            N_("this ticket cannot be reopened by the requester"),
+            fields={"body": N_("the process does not let the requester reopen it")},
         )
     data = {"from": state.status, "to": target, "reason": REQUESTER_REPLY, "by": "system"}
     return Change(EventKind.STATUS_CHANGED, data, public=True)
@@ -117,17 +118,17 @@ def resolve_with_solution(
     """LuxCloud 2.4.3 b: the provider notes the solution (with the profile's message) and resolves."""
     if party not in (Party.PROVIDER, Party.SYSTEM):
         raise Forbidden(
-            "only the provider resolves a ticket on its own initiative; confirm it instead"
+            N_("only the provider resolves a ticket on its own initiative; confirm it instead")
         )
     target = _status_in(profile, state.status, "resolved")
     if target is None:
         raise Invalid(
-            f"a ticket in '{state.status}' cannot be resolved",
-            fields={"status": "cannot resolve from here"},
+            N_("a ticket in '%(status)s' cannot be resolved", status=state.status),
+            fields={"status": N_("cannot resolve from here")},
         )
     text = solution.strip()
     if not text:
-        raise Invalid("a solution is required", fields={"solution": "is required"})
+        raise Invalid(N_("a solution is required"), fields={"solution": N_("is required")})
     message = profile.closure.resolved_message if profile.closure else ""
     body = f"{text}\n\n{message}" if message else text
     reply = Change(EventKind.REPLY, {"body": body, "by": "provider"}, public=True)
@@ -150,11 +151,11 @@ def confirm_resolution(profile: Profile, state: TicketState, *, party: Party) ->
         target = _status_in(profile, state.status, "resolved")
         allowed = spec.requester_to if party is Party.REQUESTER else spec.to
     if party is Party.SUPPLIER:
-        raise Forbidden("only the requester or the provider confirms a resolution")
+        raise Forbidden(N_("only the requester or the provider confirms a resolution"))
     if target is None or target not in allowed:
         raise Invalid(
-            f"a ticket in '{state.status}' cannot be confirmed as resolved",
-            fields={"status": "nothing to confirm"},
+            N_("a ticket in '%(status)s' cannot be confirmed as resolved", status=state.status),
+            fields={"status": N_("nothing to confirm")},
         )
     return Change(
         EventKind.STATUS_CHANGED,
@@ -180,15 +181,17 @@ def ask(
 ) -> tuple[Change, Change]:
     """Ask the requester a question, or to confirm a fix: a public reply and a move to waiting."""
     if party not in (Party.PROVIDER, Party.SYSTEM):
-        raise Forbidden("only the provider asks the requester to confirm or answer")
+        raise Forbidden(N_("only the provider asks the requester to confirm or answer"))
     target = _status_in(profile, state.status, "waiting")
     if target is None:
         raise Invalid(
-            f"a ticket in '{state.status}' cannot wait on the requester",
-            fields={"status": "cannot wait from here"},
+            N_("a ticket in '%(status)s' cannot wait on the requester", status=state.status),
+            fields={"status": N_("cannot wait from here")},
         )
     if not text.strip():
-        raise Invalid("the message to the requester is empty", fields={"body": "is required"})
+        raise Invalid(
+            N_("the message to the requester is empty"), fields={"body": N_("is required")}
+        )
     reply = Change(EventKind.REPLY, {"body": text.strip(), "by": "provider"}, public=True)
     reason = AWAITING_CONFIRMATION if confirmation else AWAITING_REPLY
     return reply, Change(
@@ -203,20 +206,26 @@ def reject(
 ) -> tuple[Change, Change]:
     """LuxCloud 2.6: an invalid ticket is rejected with one of the profile's reasons."""
     if party not in (Party.PROVIDER, Party.SYSTEM):
-        raise Forbidden("only the provider rejects tickets")
+        raise Forbidden(N_("only the provider rejects tickets"))
     if reason not in profile.invalid_reasons:
         raise Invalid(
-            f"{reason!r} is not a reason of this desk",
-            fields={"reason": "expected one of " + ", ".join(profile.invalid_reasons)},
+            N_("%(reason)r is not a reason of this desk", reason=reason),
+            fields={
+                "reason": N_(
+                    "expected one of %(choices)s", choices=", ".join(profile.invalid_reasons)
+                )
+            },
         )
     if profile.status(state.status).category in ("resolved", "closed"):
         raise Invalid(
-            "only an open ticket can be rejected", fields={"reason": "the ticket is no longer open"}
+            N_("only an open ticket can be rejected"),
+            fields={"reason": N_("the ticket is no longer open")},
         )
     closed = _any_status(profile, "closed")
     if closed is None:
         raise Invalid(
-            "this desk has no closed status to reject into", fields={"reason": "no closed status"}
+            N_("this desk has no closed status to reject into"),
+            fields={"reason": N_("no closed status")},
         )
     label = profile.invalid_reasons[reason].label
     rejected = Change(

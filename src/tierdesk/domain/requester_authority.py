@@ -19,6 +19,7 @@ from tierdesk.domain.events import EventKind
 from tierdesk.domain.parties import Party
 from tierdesk.domain.profiles import Profile
 from tierdesk.domain.ticket import Change, TicketState
+from tierdesk.domain.words import N_
 
 FLAG, REJECT = "flag", "reject"
 RULES = (FLAG, REJECT)
@@ -37,11 +38,11 @@ def normalise(entries: Iterable[str]) -> tuple[list[str], str | None]:
         if not entry:
             continue
         if not (_ADDRESS.fullmatch(entry) or _DOMAIN.fullmatch(entry)):
-            return [], f"{raw.strip()!r} is not an e-mail address or an @domain"
+            return [], N_("%(entry)r is not an e-mail address or an @domain", entry=raw.strip())
         if entry not in out:
             out.append(entry)
     if len(out) > MAX_ENTRIES:
-        return [], f"at most {MAX_ENTRIES} entries"
+        return [], N_("at most %(count)s entries", count=MAX_ENTRIES)
     return out, None
 
 
@@ -86,17 +87,23 @@ def validate(
     `awaiting_validation`): recorded, and without authority the ticket is rejected with the
     profile's `no_authority` reason. Nothing to validate is a conflict."""
     if party is not Party.PROVIDER:
-        raise Forbidden("the desk validates a requester's authority")
+        raise Forbidden(N_("the desk validates a requester's authority"))
     if awaiting is None:
         raise Conflict(
-            "no check of the requester's authority is waiting for the desk on this ticket"
+            N_("no check of the requester's authority is waiting for the desk on this ticket")
         )
     if not authorised and not note.strip():
-        raise Invalid("say why", fields={"note": "is required when the requester has no authority"})
+        raise Invalid(
+            N_("say why"), fields={"note": N_("is required when the requester has no authority")}
+        )
     if not authorised and NO_AUTHORITY not in profile.invalid_reasons:
         raise Invalid(
-            "this desk has no reason to reject for",
-            fields={"authorised": f"the profile has no invalid reason {NO_AUTHORITY!r}"},
+            N_("this desk has no reason to reject for"),
+            fields={
+                "authorised": N_(
+                    "the profile has no invalid reason %(NO_AUTHORITY)r", NO_AUTHORITY=NO_AUTHORITY
+                )
+            },
         )
     data = {
         "account": account[0],

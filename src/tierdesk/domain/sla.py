@@ -15,11 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from tierdesk.domain.calendars import Calendar, from_us, to_us
-from tierdesk.domain.durations import DurationError, parse_duration
+from tierdesk.domain.durations import Duration, DurationError, parse_duration
 from tierdesk.domain.events import EventKind
 from tierdesk.domain.profiles import Profile, SupplierDefaults, Target
 from tierdesk.domain.target_policies import CLOSED_CATEGORIES as CLOSED_CATEGORIES
 from tierdesk.domain.target_policies import Step, policy_for
+from tierdesk.domain.words import N_
 
 US = 1_000_000
 
@@ -84,6 +85,16 @@ class ClockState:
 
     def target(self, key: str) -> TargetClock:
         return next(t for t in self.targets if t.key == key)
+
+
+def _within(duration: Duration) -> str:
+    """A target's time in words, as `Duration` writes it: whole working days are worded for
+    translation; hours and minutes ("4h", "1h30m") read the same in every language."""
+    if duration.days and not duration.seconds:
+        if duration.days == 1:
+            return N_("1 working day")
+        return N_("%(count)g working days", count=duration.days)
+    return str(duration)
 
 
 def _recorded(events: Sequence[ClockEvent]) -> set[tuple[str, int, float]]:
@@ -266,10 +277,23 @@ def _target_clock(
         pending = [d for d in pending if d.at <= now]  # only what happened and is not yet recorded
     if policy.quiet_when_met and state in ("met", "paused"):
         pending = [d for d in pending if d.share >= 1]
+    values = {
+        "target": target.label,
+        "within": _within(target.within),
+        "calendar": calendar.key,
+        "hours": used / US / 3600,
+    }
     why = (
-        f"{target.label}: {target.within} on calendar {calendar.key!r}"
-        f"{', from the opening of the next working day' if target.starts == 'next_working_day' else ''}"
-        f"; {used / US / 3600:.2f} business hours counted"
+        N_(
+            "%(target)s: %(within)s on calendar %(calendar)r, from the opening of the next "
+            "working day; %(hours).2f business hours counted",
+            **values,
+        )
+        if target.starts == "next_working_day"
+        else N_(
+            "%(target)s: %(within)s on calendar %(calendar)r; %(hours).2f business hours counted",
+            **values,
+        )
     )
     return TargetClock(
         key=target.key,

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from tierdesk.domain.durations import DurationError, parse_duration
+from tierdesk.domain.words import N_
 
 METHODS = ("email", "portal", "phone")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -29,18 +30,18 @@ class Terms:
 def contact_problem(method: str, contact: str) -> str | None:
     """What is wrong with a contact for a request method, if anything."""
     if method == "email" and not _EMAIL.match(contact):
-        return "an e-mail request needs an address such as support@vendor.example"
+        return N_("an e-mail request needs an address such as support@vendor.example")
     if method == "portal" and not _URL.match(contact):
-        return "a portal request needs the portal's URL, starting with https://"
+        return N_("a portal request needs the portal's URL, starting with https://")
     if method == "phone" and not _PHONE.match(contact):
-        return "a telephone request needs a phone number such as +44 20 7946 0000"
+        return N_("a telephone request needs a phone number such as +44 20 7946 0000")
     return None
 
 
 def _contact_kind_problem(contact: str) -> str | None:
     if _EMAIL.match(contact) or _URL.match(contact) or _PHONE.match(contact):
         return None
-    return f"{contact[:60]!r} is not an e-mail address, a URL or a phone number"
+    return N_("%(contact)r is not an e-mail address, a URL or a phone number", contact=contact[:60])
 
 
 def problems(
@@ -51,38 +52,42 @@ def problems(
     severities = list(severities)
     calendars = list(calendars)
     if terms.method not in METHODS:
-        found["method"] = f"{terms.method[:40]!r} is not one of {', '.join(METHODS)}"
+        found["method"] = N_(
+            "%(value)r is not one of %(value2)s", value=terms.method[:40], value2=", ".join(METHODS)
+        )
     elif not terms.contact.strip():
-        found["contact"] = "is required"
+        found["contact"] = N_("is required")
     else:
         problem = contact_problem(terms.method, terms.contact.strip())
         if problem:
             found["contact"] = problem
     for key, label in terms.severity_map.items():
         if key not in severities:
-            found[f"severity_map.{key}"[:80]] = (
-                f"{key[:40]!r} is not a severity of the profile; expected one of "
-                f"{', '.join(severities)}"
+            found[f"severity_map.{key}"[:80]] = N_(
+                "%(value)r is not a severity of the profile; expected one of %(value2)s",
+                value=key[:40],
+                value2=", ".join(severities),
             )
         elif not str(label).strip() or len(str(label)) > 60:
-            found[f"severity_map.{key}"] = "the supplier's label: 1 to 60 characters"
+            found[f"severity_map.{key}"] = N_("the supplier's label: 1 to 60 characters")
     if terms.ola_target.strip():
         try:
             parse_duration(terms.ola_target)
         except DurationError as exc:
             found["ola_target"] = str(exc)
     if terms.calendar and terms.calendar not in calendars:
-        found["calendar"] = (
-            f"{terms.calendar[:40]!r} is not a calendar of the profile; expected one of "
-            f"{', '.join(calendars)}"
+        found["calendar"] = N_(
+            "%(value)r is not a calendar of the profile; expected one of %(value2)s",
+            value=terms.calendar[:40],
+            value2=", ".join(calendars),
         )
     if len(terms.escalation_contacts) > MAX_CONTACTS:
-        found["escalation_contacts"] = f"at most {MAX_CONTACTS}"
+        found["escalation_contacts"] = N_("at most %(MAX_CONTACTS)s", MAX_CONTACTS=MAX_CONTACTS)
     for contact in terms.escalation_contacts:
         problem = _contact_kind_problem(contact)
         if problem:
             found["escalation_contacts"] = problem
             break
     if len(terms.notes) > 5000:
-        found["notes"] = "at most 5000 characters"
+        found["notes"] = N_("at most 5000 characters")
     return found

@@ -17,6 +17,7 @@ from tierdesk.domain.errors import Conflict, Forbidden, IllegalTransition, Inval
 from tierdesk.domain.events import EventKind, is_json_value
 from tierdesk.domain.parties import Party
 from tierdesk.domain.profiles import Profile
+from tierdesk.domain.words import N_
 
 SUBJECT_MAX = 250
 FORM_CHANNELS = ("portal", "api", "phone")
@@ -78,15 +79,19 @@ def _text(
 ) -> str:
     cleaned = value.replace("\x00", "").strip()
     if required and not cleaned:
-        fields[name] = "is required"
+        fields[name] = N_("is required")
     elif len(cleaned) > limit:
-        fields[name] = f"is {len(cleaned)} characters long; at most {limit} are allowed"
+        fields[name] = N_(
+            "is %(len)s characters long; at most %(limit)s are allowed",
+            len=len(cleaned),
+            limit=limit,
+        )
     return cleaned
 
 
-def _provider_only(party: Party, what: str) -> None:
+def _provider_only(party: Party, refusal: str) -> None:
     if party not in (Party.PROVIDER, Party.SYSTEM):
-        raise Forbidden(f"only the provider's support staff may {what}")
+        raise Forbidden(refusal)
 
 
 def open_ticket(profile: Profile, draft: Draft, *, party: Party) -> tuple[TicketState, Change]:
@@ -94,7 +99,7 @@ def open_ticket(profile: Profile, draft: Draft, *, party: Party) -> tuple[Ticket
     fields: dict[str, str] = {}
     subject = _text(fields, "subject", draft.subject, limit=SUBJECT_MAX)
     if "\n" in subject or "\r" in subject:
-        fields["subject"] = "must be a single line"
+        fields["subject"] = N_("must be a single line")
     description = _text(fields, "description", draft.description, limit=BODY_MAX, required=False)
 
     severity = profile.default_severity
@@ -107,38 +112,43 @@ def open_ticket(profile: Profile, draft: Draft, *, party: Party) -> tuple[Ticket
     if draft.severity is not None:
         found = profile.severity_key(draft.severity)
         if found is None:
-            fields["severity"] = (
-                f"{draft.severity!r} is not a severity of this desk; expected one of "
-                + ", ".join(profile.severities)
+            fields["severity"] = N_(
+                "%(severity)r is not a severity of this desk; expected one of %(choices)s",
+                severity=draft.severity,
+                choices=", ".join(profile.severities),
             )
         else:
             severity = found
     queue = draft.queue or profile.default_queue
     if queue not in profile.queues:
-        fields["queue"] = f"{queue!r} is not a queue of this desk; expected one of " + ", ".join(
-            profile.queues
+        fields["queue"] = N_(
+            "%(queue)r is not a queue of this desk; expected one of %(choices)s",
+            queue=queue,
+            choices=", ".join(profile.queues),
         )
     if draft.channel not in profile.channels:
-        fields["channel"] = (
-            f"{draft.channel!r} is not a channel of this desk; expected one of "
-            + ", ".join(profile.channels)
+        fields["channel"] = N_(
+            "%(channel)r is not a channel of this desk; expected one of %(choices)s",
+            channel=draft.channel,
+            choices=", ".join(profile.channels),
         )
     elif draft.channel == "phone" and party is not Party.PROVIDER:
-        fields["channel"] = "phone tickets are logged by the provider's agents"
+        fields["channel"] = N_("phone tickets are logged by the provider's agents")
     language = draft.language or profile.languages.standard
     if not draft.language_detected and language not in profile.languages.all():
-        fields["language"] = (
-            f"{language!r} is not a language this desk accepts; expected one of "
-            + ", ".join(profile.languages.all())
+        fields["language"] = N_(
+            "%(language)r is not a language this desk accepts; expected one of %(choices)s",
+            language=language,
+            choices=", ".join(profile.languages.all()),
         )
 
     form: dict[str, str] = {}
     known = {f.key: f for f in profile.form}
     for key, value in draft.form.items():
         if key not in known:
-            fields[f"form.{key}"] = "is not a field of this desk's ticket form"
+            fields[f"form.{key}"] = N_("is not a field of this desk's ticket form")
         elif not isinstance(value, str):
-            fields[f"form.{key}"] = "must be text"
+            fields[f"form.{key}"] = N_("must be text")
         else:
             form[key] = _text(fields, f"form.{key}", value, limit=FORM_VALUE_MAX, required=False)
     # A voicemail (LuxCloud 2.7) needs only what the profile's voicemail form asks; the ticket
@@ -151,14 +161,16 @@ def open_ticket(profile: Profile, draft: Draft, *, party: Party) -> tuple[Ticket
         specs = {f.key: f for f in profile.voicemail}
         for key, value in given.items():
             if key not in specs:
-                fields[f"voicemail.{key}"] = "is not a field of this desk's voicemail form"
+                fields[f"voicemail.{key}"] = N_("is not a field of this desk's voicemail form")
             elif isinstance(value, str):
                 message[key] = _text(
                     fields, f"voicemail.{key}", value, limit=SUBJECT_MAX, required=False
                 )
         for spec in profile.voicemail:
             if spec.required and not message.get(spec.key):
-                fields.setdefault(f"voicemail.{spec.key}", f"{spec.label} is required")
+                fields.setdefault(
+                    f"voicemail.{spec.key}", N_("%(label)s is required", label=spec.label)
+                )
         missing = [spec.key for spec in profile.form if spec.required and not form.get(spec.key)]
     # A mail or a chat has no form: where the profile says, its fields are read from lines that
     # follow the template ("Log files: ...") and what is still missing is recorded (CloudCTI 1.3:
@@ -177,9 +189,9 @@ def open_ticket(profile: Profile, draft: Draft, *, party: Party) -> tuple[Ticket
     # The form's required fields bind where a form is filled in; a mail or an alert has none.
     for spec in profile.form if draft.channel in FORM_CHANNELS and not by_voicemail else ():
         if spec.required and not form.get(spec.key):
-            fields.setdefault(f"form.{spec.key}", f"{spec.label} is required")
+            fields.setdefault(f"form.{spec.key}", N_("%(label)s is required", label=spec.label))
     if fields:
-        raise Invalid("the ticket is not complete", fields=fields)
+        raise Invalid(N_("the ticket is not complete"), fields=fields)
 
     # The emergency keyword (LuxCloud 2.8) sets the severity and, where the profile says, the level.
     emergency = bool(subject) and profile.is_emergency(subject)
@@ -274,11 +286,11 @@ def reply(
     fields: dict[str, str] = {}
     text = _text(fields, "body", body, limit=BODY_MAX)
     if fields:
-        raise Invalid("the reply is empty or too long", fields=fields)
+        raise Invalid(N_("the reply is empty or too long"), fields=fields)
     if profile.status(state.status).category == "closed" and not allow_closed:
         raise Conflict(
-            "the ticket is closed; it takes no more replies",
-            fields={"body": "the ticket is closed"},
+            N_("the ticket is closed; it takes no more replies"),
+            fields={"body": N_("the ticket is closed")},
         )
     # A supplier works for the provider: its replies reach the desk, not the requester.
     return Change(
@@ -287,11 +299,11 @@ def reply(
 
 
 def note(state: TicketState, *, body: str, party: Party) -> Change:
-    _provider_only(party, "write internal notes")
+    _provider_only(party, N_("only the provider's support staff may write internal notes"))
     fields: dict[str, str] = {}
     text = _text(fields, "body", body, limit=BODY_MAX)
     if fields:
-        raise Invalid("the note is empty or too long", fields=fields)
+        raise Invalid(N_("the note is empty or too long"), fields=fields)
     return Change(EventKind.NOTE, {"body": text}, public=False)
 
 
@@ -313,12 +325,14 @@ def change_status(
     hand-off so the clock reads the terms in force then."""
     if to not in profile.statuses:
         raise Invalid(
-            f"{to!r} is not a status of this desk",
-            fields={"status": "expected one of " + ", ".join(profile.statuses)},
+            N_("%(to)r is not a status of this desk", to=to),
+            fields={
+                "status": N_("expected one of %(choices)s", choices=", ".join(profile.statuses))
+            },
         )
     current = profile.status(state.status)
     if to == state.status:
-        raise IllegalTransition(state.status, to, "the ticket already has that status")
+        raise IllegalTransition(state.status, to, N_("the ticket already has that status"))
     if party in (Party.PROVIDER, Party.SYSTEM):
         allowed = current.to
     elif party is Party.REQUESTER:
@@ -327,33 +341,33 @@ def change_status(
         allowed = ()
     if to not in allowed:
         why = (
-            "not allowed by this desk's process"
+            N_("not allowed by this desk's process")
             if to not in current.to
-            else "only the provider may do that"
+            else N_("only the provider may do that")
         )
         raise IllegalTransition(state.status, to, why)
     if len(reason) > 500:
-        raise Invalid("the reason is too long", fields={"reason": "at most 500 characters"})
+        raise Invalid(N_("the reason is too long"), fields={"reason": N_("at most 500 characters")})
     data: dict[str, Any] = {"from": state.status, "to": to, "reason": reason.strip()}
     if note.strip() and supplier is None:
         raise Invalid(
-            "a hand-off note goes with a supplier", fields={"note": "name the supplier too"}
+            N_("a hand-off note goes with a supplier"), fields={"note": N_("name the supplier too")}
         )
     if supplier is not None or supplier_ref:
         if profile.status(to).category != "on_hold":
             raise Invalid(
-                "only an on-hold status names a supplier",
-                fields={"supplier": f"'{to}' is not an on-hold status"},
+                N_("only an on-hold status names a supplier"),
+                fields={"supplier": N_("'%(to)s' is not an on-hold status", to=to)},
             )
         if party is not Party.PROVIDER and party is not Party.SYSTEM:
-            raise Forbidden("only the provider hands tickets to suppliers")
+            raise Forbidden(N_("only the provider hands tickets to suppliers"))
         if len(supplier_ref) > 100:
             raise Invalid(
-                "the supplier's reference is too long",
-                fields={"supplier_ref": "at most 100 characters"},
+                N_("the supplier's reference is too long"),
+                fields={"supplier_ref": N_("at most 100 characters")},
             )
         if len(note) > BODY_MAX:
-            raise Invalid("the hand-off note is too long", fields={"note": "too long"})
+            raise Invalid(N_("the hand-off note is too long"), fields={"note": N_("too long")})
         data["supplier"] = supplier
         data["supplier_ref"] = supplier_ref.strip()
         if note.strip():
@@ -366,15 +380,20 @@ def change_status(
 def change_severity(
     state: TicketState, profile: Profile, *, to: str, party: Party, reason: str = ""
 ) -> Change:
-    _provider_only(party, "change a ticket's severity")
+    _provider_only(party, N_("only the provider's support staff may change a ticket's severity"))
     key = profile.severity_key(to)
     if key is None:
         raise Invalid(
-            f"{to!r} is not a severity of this desk",
-            fields={"severity": "expected one of " + ", ".join(profile.severities)},
+            N_("%(to)r is not a severity of this desk", to=to),
+            fields={
+                "severity": N_("expected one of %(choices)s", choices=", ".join(profile.severities))
+            },
         )
     if key == state.severity:
-        raise Conflict(f"the ticket already has severity '{key}'", fields={"severity": "unchanged"})
+        raise Conflict(
+            N_("the ticket already has severity '%(key)s'", key=key),
+            fields={"severity": N_("unchanged")},
+        )
     return Change(
         EventKind.SEVERITY_CHANGED,
         {"from": state.severity, "to": key, "reason": reason.strip()},
@@ -383,35 +402,47 @@ def change_severity(
 
 
 def assign(state: TicketState, *, assignee: str | None, party: Party) -> Change:
-    _provider_only(party, "assign tickets")
+    _provider_only(party, N_("only the provider's support staff may assign tickets"))
     if assignee == state.assignee:
-        raise Conflict("the ticket is already assigned so", fields={"assignee": "unchanged"})
+        raise Conflict(
+            N_("the ticket is already assigned so"), fields={"assignee": N_("unchanged")}
+        )
     return Change(EventKind.ASSIGNED, {"from": state.assignee, "to": assignee}, public=False)
 
 
 def change_level(
     state: TicketState, profile: Profile, *, to: str, party: Party, note: str
 ) -> Change:
-    _provider_only(party, "move tickets between support levels")
+    _provider_only(
+        party, N_("only the provider's support staff may move tickets between support levels")
+    )
     if to not in profile.levels:
         raise Invalid(
-            f"{to!r} is not a support level of this desk",
-            fields={"level": "expected one of " + ", ".join(profile.levels)},
+            N_("%(to)r is not a support level of this desk", to=to),
+            fields={"level": N_("expected one of %(choices)s", choices=", ".join(profile.levels))},
         )
     if to == state.level:
-        raise Conflict(f"the ticket is already at level '{to}'", fields={"level": "unchanged"})
+        raise Conflict(
+            N_("the ticket is already at level '%(to)s'", to=to), fields={"level": N_("unchanged")}
+        )
     allowed = profile.levels[state.level].escalates_to if state.level in profile.levels else ()
     if to not in allowed:
         raise Conflict(
-            f"this desk's process does not move tickets from '{state.level}' to '{to}'",
-            fields={"level": "allowed from here: " + (", ".join(allowed) or "none")},
+            N_(
+                "this desk's process does not move tickets from '%(level)s' to '%(to)s'",
+                level=state.level,
+                to=to,
+            ),
+            fields={
+                "level": N_("allowed from here: %(levels)s", levels=", ".join(allowed) or "none")
+            },
         )
     fields: dict[str, str] = {}
     text = _text(fields, "note", note, limit=BODY_MAX)
     if fields:
         raise Invalid(
-            "a hand-off note is required when a ticket changes level",
-            fields={"note": "a hand-off note is required"},
+            N_("a hand-off note is required when a ticket changes level"),
+            fields={"note": N_("a hand-off note is required")},
         )
     return Change(
         EventKind.LEVEL_CHANGED, {"from": state.level, "to": to, "note": text}, public=False
@@ -422,14 +453,16 @@ def link(
     *, kind: str, target: str, party: Party, own_number: str, same_organisation: bool
 ) -> Change:
     """A link between two tickets; visible to the requester only when both tickets are theirs."""
-    _provider_only(party, "link tickets")
+    _provider_only(party, N_("only the provider's support staff may link tickets"))
     if kind not in LINK_KINDS:
         raise Invalid(
-            f"{kind!r} is not a kind of link",
-            fields={"kind": "expected one of " + ", ".join(LINK_KINDS)},
+            N_("%(kind)r is not a kind of link", kind=kind),
+            fields={"kind": N_("expected one of %(choices)s", choices=", ".join(LINK_KINDS))},
         )
     if target == own_number:
-        raise Invalid("a ticket cannot be linked to itself", fields={"target": "is this ticket"})
+        raise Invalid(
+            N_("a ticket cannot be linked to itself"), fields={"target": N_("is this ticket")}
+        )
     return Change(EventKind.LINKED, {"kind": kind, "target": target}, public=same_organisation)
 
 
@@ -446,7 +479,7 @@ def attachment(
     if party is Party.SUPPLIER:
         public = False  # like its replies, a supplier's files reach the desk, not the requester
     elif not public:
-        _provider_only(party, "add internal attachments")
+        _provider_only(party, N_("only the provider's support staff may add internal attachments"))
     data = {
         "attachment": attachment_id,
         "name": name,

@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from tierdesk.domain.errors import Invalid
+from tierdesk.domain.words import N_
 
 # RFC 6838 type and subtype names; anything else a client declares is not kept.
 _MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
@@ -45,8 +46,8 @@ def check_upload(*, name: str, size: int, content_type: str | None, limit: int) 
     """The upload as the desk stores it, or Invalid naming the `file` field."""
     if size > limit:
         raise Invalid(
-            f"the file is larger than the limit of {limit} bytes",
-            fields={"file": f"at most {limit} bytes"},
+            N_("the file is larger than the limit of %(limit)s bytes", limit=limit),
+            fields={"file": N_("at most %(limit)s bytes", limit=limit)},
         )
     display = clean_filename(name)
     return Upload(display, content_type_of(content_type, display), size)

@@ -13,6 +13,7 @@ from tierdesk.actions.changes import actor_of
 from tierdesk.domain.authority import administers
 from tierdesk.domain.errors import Forbidden, Invalid, NotFound
 from tierdesk.domain.parties import OrganisationKind, Role
+from tierdesk.domain.words import N_
 from tierdesk.persistence.models import (
     AdminChange,
     ApiToken,
@@ -28,19 +29,21 @@ MAX_PAGE = 200
 def _text(value: str | None, field: str) -> str | None:
     # PostgreSQL refuses NUL in text even in a WHERE clause: a field error, not a failed query.
     if value is not None and "\x00" in value:
-        raise Invalid("no NUL characters", fields={field: "must not contain NUL characters"})
+        raise Invalid(
+            N_("no NUL characters"), fields={field: N_("must not contain NUL characters")}
+        )
     return value
 
 
 def _key(value: str, what: str) -> str:
     if "\x00" in value:
-        raise NotFound(f"no such {what}")
+        raise NotFound(N_("no such %(what)s", what=what))
     return value
 
 
 def _reader(actor: User) -> Role:
     if not administers(actor_of(actor)):
-        raise Forbidden("administration is for administrators")
+        raise Forbidden(N_("administration is for administrators"))
     return Role(actor.role)
 
 
@@ -87,7 +90,7 @@ def accounts(
 
 def suppliers(actor: User, *, active: bool | None = None, q: str | None = None) -> QuerySet:
     if not _is_admin(actor):
-        raise Forbidden("suppliers are for the provider's administrators")
+        raise Forbidden(N_("suppliers are for the provider's administrators"))
     qs = Organisation.objects.filter(kind=OrganisationKind.SUPPLIER).select_related("support_terms")
     return _search(_active(qs, active), q, "name", "slug").order_by("name", "pk")
 
@@ -101,13 +104,13 @@ def organisation(actor: User, slug: str) -> Organisation:
         .first()
     )
     if org is None:
-        raise NotFound("no such organisation")
+        raise NotFound(N_("no such organisation"))
     if role is Role.ADMINISTRATOR:
         return org
     own = actor.organisation_id
     if org.pk == own or (org.kind == OrganisationKind.CUSTOMER and org.parent_id == own):
         return org
-    raise NotFound("no such organisation")
+    raise NotFound(N_("no such organisation"))
 
 
 def subscriptions(actor: User, account: Organisation) -> QuerySet:
@@ -118,7 +121,7 @@ def subscriptions(actor: User, account: Organisation) -> QuerySet:
 def subscription(actor: User, account: Organisation, reference: str) -> Subscription:
     found = subscriptions(actor, account).filter(reference=_key(reference, "subscription")).first()
     if found is None:
-        raise NotFound("no such subscription")
+        raise NotFound(N_("no such subscription"))
     return found
 
 
@@ -149,7 +152,7 @@ def people(
 def person(actor: User, username: str) -> User:
     found = people(actor).filter(username=_key(username, "person")).first()
     if found is None:
-        raise NotFound("no such person")
+        raise NotFound(N_("no such person"))
     return found
 
 
@@ -212,6 +215,31 @@ def choosable_accounts(partner: Organisation) -> QuerySet:
     return Organisation.objects.filter(
         kind=OrganisationKind.CUSTOMER, parent=partner, is_active=True, parent__is_active=True
     ).order_by("name")
+
+
+def choosable_all_accounts() -> QuerySet:
+    """Every partner's choosable end-customer accounts, for the desk logging a call."""
+    return (
+        Organisation.objects.filter(
+            kind=OrganisationKind.CUSTOMER, is_active=True, parent__is_active=True
+        )
+        .select_related("parent")
+        .order_by("name")
+    )
+
+
+def choosable_subscriptions(partner: Organisation | None = None) -> QuerySet:
+    """The subscriptions a form may offer: active ones of the active end-customer accounts of an
+    active partner (of `partner` when named), with their account."""
+    found = Subscription.objects.filter(
+        is_active=True,
+        account__kind=OrganisationKind.CUSTOMER,
+        account__is_active=True,
+        account__parent__is_active=True,
+    )
+    if partner is not None:
+        found = found.filter(account__parent=partner)
+    return found.select_related("account", "account__parent").order_by("account__name", "reference")
 
 
 def choosable_partners() -> QuerySet:

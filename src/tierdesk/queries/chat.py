@@ -16,6 +16,7 @@ from tierdesk import profiles
 from tierdesk.domain.errors import NotFound
 from tierdesk.domain.events import EventKind
 from tierdesk.domain.profiles import Profile, ProfileError
+from tierdesk.domain.words import N_
 from tierdesk.persistence.models import Chat, Event, LiveSocket, Ticket, User
 from tierdesk.queries.availability import available_agents
 from tierdesk.queries.tickets import get_ticket, visible_tickets
@@ -66,7 +67,7 @@ def chat_ticket(actor: User, number: str) -> Ticket:
     """A chat's ticket as the actor may see it (NotFound for any other ticket, as the API says)."""
     ticket = get_ticket(actor, number)
     if not Chat.objects.filter(ticket=ticket).exists():
-        raise NotFound(f"{number} is not a chat")
+        raise NotFound(N_("%(number)s is not a chat", number=number))
     return ticket
 
 

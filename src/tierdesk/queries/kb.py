@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 
 from tierdesk.domain.errors import NotFound
 from tierdesk.domain.parties import Party, Role, party_of
+from tierdesk.domain.words import N_
 from tierdesk.persistence.models import Article, User
 
 WORD = re.compile(r"\w+", re.UNICODE)
@@ -52,7 +53,7 @@ def visible_articles(actor: User | AnonymousUser) -> QuerySet[Article]:
 def get_article(actor: User | AnonymousUser, slug: str) -> Article:
     found = visible_articles(actor).filter(slug=slug[:120]).first()
     if found is None:
-        raise NotFound(f"no article {slug[:60]!r}")
+        raise NotFound(N_("no article %(value)r", value=slug[:60]))
     return found
 
 

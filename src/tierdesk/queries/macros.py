@@ -13,6 +13,7 @@ from tierdesk import profiles
 from tierdesk.domain import macros
 from tierdesk.domain.errors import NotFound
 from tierdesk.domain.parties import Role
+from tierdesk.domain.words import N_
 from tierdesk.persistence.models import CannedReply, Ticket, User
 from tierdesk.queries.sla import ticket_sla
 
@@ -54,7 +55,7 @@ def listing(user: User, *, active: bool | None = None, q: str = "") -> QuerySet[
 def get(user: User, pk: int) -> CannedReply:
     reply = readable(user).filter(pk=pk).first()
     if reply is None:
-        raise NotFound("no such canned reply")
+        raise NotFound(N_("no such canned reply"))
     return reply
 
 

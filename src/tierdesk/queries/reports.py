@@ -37,6 +37,7 @@ from tierdesk.domain.errors import Invalid
 from tierdesk.domain.instants import check_days
 from tierdesk.domain.parties import Party, Role, party_of, sees_everything
 from tierdesk.domain.profiles import Profile
+from tierdesk.domain.words import N_
 from tierdesk.persistence.models import ArticleOpen, Event, Ticket, TicketSpan, TicketTarget, User
 from tierdesk.queries.kb import DEFLECTION_WINDOW
 from tierdesk.queries.tickets import visible_tickets
@@ -60,7 +61,9 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.end <= self.start:
-            raise Invalid("the period ends before it starts", fields={"to": "must be after from"})
+            raise Invalid(
+                N_("the period ends before it starts"), fields={"to": N_("must be after from")}
+            )
 
     @classmethod
     def of_days(cls, first: date, last: date) -> Period:
@@ -109,9 +112,15 @@ def volume(
     """Tickets opened, resolved and closed per period and group, and those still in progress at
     the period's end."""
     if by not in GROUPS:
-        raise Invalid("unknown grouping", fields={"by": "expected one of " + ", ".join(GROUPS)})
+        raise Invalid(
+            N_("unknown grouping"),
+            fields={"by": N_("expected one of %(choices)s", choices=", ".join(GROUPS))},
+        )
     if every not in PERIODS:
-        raise Invalid("unknown period", fields={"every": "expected one of " + ", ".join(PERIODS)})
+        raise Invalid(
+            N_("unknown period"),
+            fields={"every": N_("expected one of %(choices)s", choices=", ".join(PERIODS))},
+        )
     trunc = PERIODS[every]
     group = GROUPS[by]
     opened = (

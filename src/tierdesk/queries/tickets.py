@@ -29,6 +29,7 @@ from tierdesk.domain.parties import (
 from tierdesk.domain.requester_authority import awaiting_validation
 from tierdesk.domain.ticket import still_missing
 from tierdesk.domain.visibility import EVERYTHING, LevelScope, agent_scope
+from tierdesk.domain.words import N_
 from tierdesk.persistence.models import (
     Attachment,
     Event,
@@ -110,7 +111,7 @@ NUMBER_PATTERN = re.compile(r"[A-Z][A-Z0-9]{0,7}-[0-9]{1,12}")
 
 def get_ticket(actor: User, number: str, *, for_update: bool = False) -> Ticket:
     if not NUMBER_PATTERN.fullmatch(number):
-        raise NotFound(f"no ticket {number[:40]!r}")
+        raise NotFound(N_("no ticket %(value)r", value=number[:40]))
     tickets = visible_tickets(actor)
     if for_update:
         tickets = tickets.select_for_update(of=("self",))
@@ -120,12 +121,14 @@ def get_ticket(actor: User, number: str, *, for_update: bool = False) -> Ticket:
         )
     ticket = tickets.filter(number=number).first()
     if ticket is None:
-        raise NotFound(f"no ticket {number}")
+        raise NotFound(N_("no ticket %(number)s", number=number))
     if for_update and not may_work(actor, ticket):
         level = profiles.active().levels.get(ticket.level)
         raise Forbidden(
-            f"your level may read this ticket but not work it while it is with "
-            f"{level.label if level else ticket.level}"
+            N_(
+                "your level may read this ticket but not work it while it is with %(value)s",
+                value=level.label if level else ticket.level,
+            )
         )
     return ticket
 
@@ -191,7 +194,13 @@ def get_attachment(actor: User, number: str, attachment_id: int) -> Attachment:
     ticket = get_ticket(actor, number)
     attachment = ticket_attachments(actor, ticket).filter(id=attachment_id).first()
     if attachment is None:
-        raise NotFound(f"no attachment {attachment_id} on ticket {number}")
+        raise NotFound(
+            N_(
+                "no attachment %(attachment_id)s on ticket %(number)s",
+                attachment_id=attachment_id,
+                number=number,
+            )
+        )
     return attachment
 
 
@@ -231,8 +240,8 @@ def _decode_cursor(cursor: str, ordering: str) -> tuple[object, int]:
         return value, pk
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError, UnicodeDecodeError):
         raise Invalid(
-            "the cursor is not one this list gave out",
-            fields={"cursor": "is not valid for this ordering; start again without it"},
+            N_("the cursor is not one this list gave out"),
+            fields={"cursor": N_("is not valid for this ordering; start again without it")},
         ) from None
 
 
@@ -247,7 +256,8 @@ def list_tickets(
     """One page of the actor's tickets, keyset-paginated so pages stay fast however deep."""
     if ordering not in ORDERINGS:
         raise Invalid(
-            "unknown ordering", fields={"ordering": "expected one of " + ", ".join(ORDERINGS)}
+            N_("unknown ordering"),
+            fields={"ordering": N_("expected one of %(choices)s", choices=", ".join(ORDERINGS))},
         )
     tickets = visible_tickets(actor).select_related("organisation", "requester", "assignee")
     if filters.status:

@@ -18,7 +18,7 @@ from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
-from tierdesk import clock
+from tierdesk import clock, refusals
 from tierdesk.actions import accounts as act
 from tierdesk.actions import second_factor
 from tierdesk.actions.notify import system_notice
@@ -125,7 +125,7 @@ def register_confirm(request: HttpRequest, token: str) -> HttpResponse:
     except NotFound as exc:
         raise Http404("no such registration") from exc
     except DomainError as exc:
-        return render(request, "tierdesk/error.html", {"title": exc.message}, status=410)
+        return render(request, "tierdesk/error.html", {"title": refusals.message(exc)}, status=410)
     # SetPasswordForm validates against a user; a stand-in with the registration's details.
     candidate = User(email=pending.email, username=pending.email, first_name=pending.first_name)
     form = PasswordForm(candidate, request.POST or None)

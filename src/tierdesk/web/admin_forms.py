@@ -12,7 +12,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from tierdesk import profiles
+from tierdesk import profiles, refusals
 from tierdesk.domain.errors import DomainError
 from tierdesk.domain.parties import OrganisationKind, Role
 from tierdesk.web import words
@@ -38,7 +38,7 @@ def show_action_errors(form: forms.Form, exc: DomainError) -> None:
     """Each refused field's message next to that field ("severity_map.p1" is the form's
     `severity_map_p1`); what names no field of the form goes above it."""
     placed = False
-    for name, message in exc.fields.items():
+    for name, message in refusals.fields(exc).items():
         field = name.replace(".", "_")
         if field in form.fields:
             form.add_error(field, message)
@@ -47,7 +47,7 @@ def show_action_errors(form: forms.Form, exc: DomainError) -> None:
             form.add_error(None, f"{name}: {message}" if name else message)
             placed = True
     if not placed:
-        form.add_error(None, exc.message)
+        form.add_error(None, refusals.message(exc))
 
 
 class AdminForm(forms.Form):

@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from tierdesk import clock, profiles
+from tierdesk import clock, profiles, refusals
 from tierdesk.actions import accounts as domains
 from tierdesk.actions import imports, tokens
 from tierdesk.actions import organisations as orgs
@@ -329,7 +329,7 @@ def organisation_state(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             action(actor=actor, organisation=org, now=clock.now())
         except DomainError as exc:
-            error = exc.message
+            error = refusals.message(exc)
         else:
             return redirect(back, slug=org.slug)
     context = {
@@ -565,7 +565,7 @@ def person_state(request: HttpRequest, username: str) -> HttpResponse:
         try:
             action(actor=actor, person=who, now=clock.now())
         except DomainError as exc:
-            error = exc.message
+            error = refusals.message(exc)
         else:
             return redirect("admin_person", username=who.username)
     context = {
@@ -652,7 +652,7 @@ def token_revoke(request: HttpRequest, key_id: str) -> HttpResponse:
         try:
             tokens.withdraw_token(actor=actor, key_id=token.key_id, now=clock.now())
         except DomainError as exc:
-            error = exc.message
+            error = refusals.message(exc)
         else:
             return redirect("admin_tokens")
     context = {"section": "tokens", "token": token, "error": error}
@@ -770,7 +770,7 @@ def csv_import(request: HttpRequest) -> HttpResponse:
                     actor=actor, kind=kind, data=data, now=clock.now(), apply=True
                 )
             except DomainError as exc:
-                apply_error = exc.message
+                apply_error = refusals.message(exc)
         status = 422 if apply_error else 200
     elif request.method == "POST":
         if form.is_valid():

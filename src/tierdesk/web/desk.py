@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
-from tierdesk import clock, profiles
+from tierdesk import clock, profiles, refusals
 from tierdesk.actions import bulk
 from tierdesk.actions import tickets as act
 from tierdesk.actions.routing import set_availability
@@ -25,11 +25,21 @@ from tierdesk.domain.instants import read_instant
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
 from tierdesk.persistence.models import Organisation, SavedView, TicketPresence, User
 from tierdesk.queries import desk as q
-from tierdesk.queries.administration import choosable_partners
+from tierdesk.queries.administration import (
+    choosable_all_accounts,
+    choosable_partners,
+    choosable_subscriptions,
+)
 from tierdesk.queries.availability import desk_availability
 from tierdesk.queries.tickets import assignable, get_ticket
 from tierdesk.web import words
 from tierdesk.web.forms import show_errors
+from tierdesk.web.new_ticket import (
+    SUBSCRIPTION_FIELDS,
+    account_field,
+    check_subscription,
+    subscription_choice,
+)
 
 PRESENT = timedelta(seconds=60)  # a page that polled within this is "open"
 FILTER_KEYS = ("level", "queue", "mine", "unassigned", "severity", "status", "q")
@@ -164,7 +174,7 @@ def _refusal(outcome: bulk.Outcome, profile: Any, value: str) -> str:
         return _("no such ticket, or not one you may see")
     if outcome.code == "forbidden":
         return _("you may not change this ticket")
-    return _("refused: %(why)s") % {"why": outcome.message}
+    return _("refused: %(why)s") % {"why": refusals.say(outcome.message)}
 
 
 @login_required
@@ -189,7 +199,7 @@ def bulk_change(request: HttpRequest) -> HttpResponse:
                 value=value, note=d["note"], now=clock.now(),
             )  # fmt: skip
         except DomainError as exc:
-            for name, message in exc.fields.items():
+            for name, message in refusals.fields(exc).items():
                 field = {"value": d["operation"] if d["operation"] != "assign" else "assignee"}.get(
                     name, name
                 )
@@ -239,6 +249,13 @@ class PhoneForm(forms.Form):
     requester = forms.ModelChoiceField(
         User.objects.none(), label=_l("Caller"), required=False, to_field_name="username"
     )
+    customer_account = forms.ModelChoiceField(
+        Organisation.objects.none(),
+        label=_l("End-customer account"),
+        required=False,
+        to_field_name="slug",
+        help_text=_l("One of the partner's end-customer accounts"),
+    )
     called_at = forms.CharField(
         label=_l("Call made at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
@@ -268,6 +285,11 @@ def phone(request: HttpRequest) -> HttpResponse:
         },
     )
     form.fields["organisation"].queryset = choosable_partners()
+    accounts = choosable_all_accounts()
+    form.fields["customer_account"].queryset = accounts
+    form.fields["customer_account"].label_from_instance = lambda a: f"{a.name} ({a.parent.name})"
+    subscriptions = list(choosable_subscriptions())
+    asked = account_field(profile)
     form.fields["requester"].queryset = User.objects.filter(
         organisation__kind=OrganisationKind.PARTNER, is_active=True
     ).order_by("username")
@@ -280,6 +302,11 @@ def phone(request: HttpRequest) -> HttpResponse:
             max_length=250,
         )
     for spec in profile.form:  # the profile's ticket form applies to calls as well
+        if spec.key in SUBSCRIPTION_FIELDS and subscriptions:
+            form.fields[f"form_{spec.key}"] = subscription_choice(
+                spec, subscriptions, required=False
+            )
+            continue
         form.fields[f"form_{spec.key}"] = forms.CharField(
             label=spec.label,
             help_text=spec.help,
@@ -288,7 +315,20 @@ def phone(request: HttpRequest) -> HttpResponse:
             widget=forms.Textarea(attrs={"rows": 2}) if spec.multiline else forms.TextInput(),
         )
     if request.method == "POST" and form.is_valid():
+        account, partner = form.cleaned_data["customer_account"], form.cleaned_data["organisation"]
+        if account is not None and account.parent_id != partner.pk:
+            form.add_error("customer_account", _("is not an end-customer account of this partner"))
+        check_subscription(form, profile, subscriptions)
+    if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
+        typed = {s.key: d[f"form_{s.key}"] for s in profile.form if d.get(f"form_{s.key}")}
+        if asked is not None and d["customer_account"] is not None and not typed.get(asked.key):
+            # The account chosen fills the profile's own account field (typed only for an
+            # end customer the desk does not know yet).
+            chosen = d["customer_account"]
+            typed[asked.key] = chosen.name + (
+                f" ({chosen.external_ref})" if chosen.external_ref else ""
+            )
         called = read_instant(d["called_at"], zone)
         if called is None:
             form.add_error("called_at", _("is not a date and time"))
@@ -298,7 +338,7 @@ def phone(request: HttpRequest) -> HttpResponse:
                     actor=user, now=clock.now(), called_at=called, voicemail=d["voicemail"],
                     subject=d["subject"], description=d["description"], severity=d["severity"],
                     organisation=d["organisation"], requester=d["requester"],
-                    form={s.key: d[f"form_{s.key}"] for s in profile.form if d.get(f"form_{s.key}")},
+                    customer_account=d["customer_account"], form=typed,
                     message={s.key: d[f"voicemail_{s.key}"] for s in profile.voicemail},
                 )  # fmt: skip
             except DomainError as exc:

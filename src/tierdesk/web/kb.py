@@ -11,7 +11,7 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from tierdesk import clock, profiles
+from tierdesk import clock, profiles, refusals
 from tierdesk.actions import kb as act
 from tierdesk.domain.errors import DomainError, NotFound
 from tierdesk.markup import plain_excerpt, render_markdown
@@ -187,5 +187,5 @@ def article_from_ticket(request: HttpRequest, number: str) -> HttpResponse:
     except NotFound as exc:
         raise Http404(str(exc)) from exc
     except DomainError as exc:
-        return render(request, "tierdesk/error.html", {"title": exc.message}, status=400)
+        return render(request, "tierdesk/error.html", {"title": refusals.message(exc)}, status=400)
     return redirect("kb_edit", slug=article.slug)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
-from tierdesk import clock, profiles
+from tierdesk import clock, profiles, refusals
 from tierdesk.actions import macros as act
 from tierdesk.domain import macros
 from tierdesk.domain.errors import DomainError, Forbidden, NotFound
@@ -118,13 +118,13 @@ class CannedReplyForm(forms.Form):
 
     def show(self, exc: DomainError) -> None:
         """Each refusal next to its field: `texts.de` is the German text's box."""
-        for name, message in exc.fields.items():
+        for name, message in refusals.fields(exc).items():
             field = name.replace("texts.", "text_", 1) if name.startswith("texts.") else name
             if name == "texts" and self.languages:
                 field = f"text_{self.languages[0]}"
             self.add_error(field if field in self.fields else None, message)
-        if not exc.fields:
-            self.add_error(None, exc.message)
+        if not refusals.fields(exc):
+            self.add_error(None, refusals.message(exc))
 
 
 def _context(user: User, **extra: Any) -> dict[str, Any]:
@@ -262,5 +262,5 @@ def state(request: HttpRequest, pk: int) -> HttpResponse:
             actor=user, reply=reply, now=clock.now(), active=request.POST.get("active") == "1"
         )
     except Forbidden as exc:
-        raise PermissionDenied(exc.message) from None
+        raise PermissionDenied(refusals.message(exc)) from None
     return redirect("macro", pk=reply.pk)

@@ -18,11 +18,43 @@ from tierdesk.domain.errors import DomainError
 from tierdesk.domain.parties import Party, Role, party_of
 from tierdesk.domain.profiles import Profile
 from tierdesk.persistence.models import User
-from tierdesk.queries.administration import choosable_accounts
+from tierdesk.queries.administration import choosable_accounts, choosable_subscriptions
 from tierdesk.queries.status import notices_for
 from tierdesk.web.forms import show_errors
 
 ACCOUNT_FIELDS = ("account", "customer")
+SUBSCRIPTION_FIELDS = ("subscription",)
+
+
+def subscription_choice(spec: Any, subscriptions: Any, *, required: bool) -> forms.ChoiceField:
+    """The profile's subscription field as a choice of the subscriptions that exist (the
+    reference is what the ticket's form records), instead of an identifier typed from memory."""
+    return forms.ChoiceField(
+        label=spec.label,
+        help_text=spec.help,
+        required=required,
+        choices=[("", "—")]
+        + [(s.reference, f"{s.reference} · {s.product} ({s.account.name})") for s in subscriptions],
+    )
+
+
+def check_subscription(form: forms.Form, profile: Profile, subscriptions: Any) -> None:
+    """A chosen subscription belongs to the chosen end-customer account (and so to the partner);
+    the refusal is shown next to the subscription."""
+    data = form.cleaned_data
+    account = data.get("customer_account")
+    partner = data.get("organisation")
+    for spec in profile.form:
+        name = f"form_{spec.key}"
+        if spec.key not in SUBSCRIPTION_FIELDS or not data.get(name):
+            continue
+        if not isinstance(form.fields.get(name), forms.ChoiceField):
+            continue  # no subscription registered: the reference is typed
+        owners = [s.account for s in subscriptions if s.reference == data[name]]
+        if account is not None and all(o.pk != account.pk for o in owners):
+            form.add_error(name, _("is not a subscription of the chosen end-customer account"))
+        elif partner is not None and all(o.parent_id != partner.pk for o in owners):
+            form.add_error(name, _("is not a subscription of this partner"))
 
 
 def ticket_form(profile: Profile, user: User, data: Any = None, files: Any = None) -> forms.Form:
@@ -68,8 +100,16 @@ def ticket_form(profile: Profile, user: User, data: Any = None, files: Any = Non
             label=asked.label if asked is not None else _("End-customer account"),
             help_text=_("One of your end-customer accounts"),
         )
+    subscriptions = (
+        list(choosable_subscriptions(user.organisation)) if user.organisation is not None else []
+    )
     for spec in profile.form:
         if chosen and asked is not None and spec.key == asked.key:
+            continue
+        if spec.key in SUBSCRIPTION_FIELDS and subscriptions:
+            form.fields[f"form_{spec.key}"] = subscription_choice(
+                spec, subscriptions, required=spec.required
+            )
             continue
         form.fields[f"form_{spec.key}"] = forms.CharField(
             label=spec.label,
@@ -118,6 +158,8 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
         raise Http404("agents log tickets for a partner through the API or the desk")
     profile = profiles.active()
     form = ticket_form(profile, user, request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid() and user.organisation is not None:
+        check_subscription(form, profile, list(choosable_subscriptions(user.organisation)))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         upload = data.get("file")

@@ -10,10 +10,11 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tierdesk import clock, profiles
+from tierdesk import clock, profiles, refusals
 from tierdesk.domain.errors import Invalid
 from tierdesk.domain.profiles import Profile
 from tierdesk.queries import reports
@@ -57,7 +58,7 @@ def _bars(
             "value": r[value],
             "text": _("no finished targets")
             if r[value] is None
-            else (f"{r[value] * 100:.1f} %" if share else str(r[value])),
+            else (f"{number_format(r[value] * 100, 1)} %" if share else str(r[value])),
             "width": round(BAR_WIDTH * (r[value] or 0) / top, 1),
             "y": i * 26,
             "text_x": round(BAR_WIDTH * (r[value] or 0) / top, 1) + 206,
@@ -198,7 +199,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
                 every=every,
             ).sections
         except Invalid as exc:
-            errors = exc.fields
+            errors = refusals.fields(exc)
     if request.GET.get("format") == "csv" and not errors:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (

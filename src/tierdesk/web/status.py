@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tierdesk import clock
+from tierdesk import clock, refusals
 from tierdesk.actions import status as act
 from tierdesk.domain.errors import DomainError
 from tierdesk.domain.instants import read_instant
@@ -55,7 +55,9 @@ def _run(request: HttpRequest, work: Callable[[], object]) -> HttpResponse:
     try:
         work()
     except DomainError as exc:
-        return page(request, errors=exc.fields or {"general": exc.message}, status=400)
+        return page(
+            request, errors=refusals.fields(exc) or {"general": refusals.message(exc)}, status=400
+        )
     return redirect("status")
 
 

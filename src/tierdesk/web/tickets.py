@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
-from tierdesk import clock, profiles
+from tierdesk import clock, profiles, refusals
 from tierdesk.actions import process
 from tierdesk.actions import tickets as act
 from tierdesk.domain.errors import DomainError, Forbidden, Invalid, NotFound
@@ -347,7 +347,8 @@ def _sla_words(figures: list[dict[str, Any]], zone: Any) -> list[dict[str, Any]]
         moment = {"running": t["due"], "met": t["met_at"], "breached": t["breached_at"]}.get(
             t["state"]
         )
-        out.append({**t, "due_text": words.target_state(str(t["label"]), t["state"], moment, zone)})
+        due_text = words.target_state(str(t["label"]), t["state"], moment, zone)
+        out.append({**t, "due_text": due_text, "why": refusals.say(t.get("why"))})
     return out
 
 

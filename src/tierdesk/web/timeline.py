@@ -10,7 +10,9 @@ from typing import Any
 
 from django.utils import dateformat
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from tierdesk.domain.durations import Duration
 from tierdesk.domain.events import EventKind
 from tierdesk.domain.profiles import Profile
 from tierdesk.domain.sanitise import safe_link
@@ -57,15 +59,61 @@ REASONS = {
     "awaiting_reply": lambda: _("waiting for an answer"),
     "no_reply": lambda: _("no reply within the closure time"),
     "confirmation_timeout": lambda: _("not confirmed within the closure time"),
-    "resolved_timeout": lambda: _("closed after the resolved period"),
+    "resolved_timeout": lambda: _("closed automatically some time after the resolution"),
     "work_started": lambda: _("the desk started work on it"),
     "handed to supplier": lambda: _("handed to the supplier"),
     "alert_resolved": lambda: _("the monitoring alert is resolved"),
 }
 
 
+def period(duration: Duration) -> str:
+    """A profile's period in words: "5 business days", "4 hours", "1 business day and 2 hours"
+    (days are the closure calendar's working days)."""
+    parts = []
+    if duration.days:
+        days = duration.days
+        count = int(days) if float(days).is_integer() else days
+        parts.append(
+            ngettext("%(count)s business day", "%(count)s business days", int(days) or 1)
+            % {"count": count}
+        )
+    hours, rest = divmod(duration.seconds, 3600)
+    if hours:
+        parts.append(ngettext("%(count)s hour", "%(count)s hours", hours) % {"count": hours})
+    if rest // 60 or not parts:
+        minutes = rest // 60
+        parts.append(
+            ngettext("%(count)s minute", "%(count)s minutes", minutes) % {"count": minutes}
+        )
+    return _(" and ").join(parts)
+
+
+def _timed(profile: Profile, reason: str) -> str | None:
+    """A closure or resolution the desk made when the profile's own period ran out, worded with
+    that period; None when the profile (no longer) names one."""
+    closure = profile.closure
+    if closure is None:
+        return None
+    if reason == "resolved_timeout" and closure.close_resolved_after is not None:
+        return _("closed automatically: no answer within %(period)s of the resolution") % {
+            "period": period(closure.close_resolved_after)
+        }
+    if reason == "no_reply" and closure.no_reply_timeout is not None:
+        return _("resolved automatically: no answer to the question within %(period)s") % {
+            "period": period(closure.no_reply_timeout)
+        }
+    if reason == "confirmation_timeout" and closure.confirmation_timeout is not None:
+        return _("resolved automatically: not confirmed within %(period)s") % {
+            "period": period(closure.confirmation_timeout)
+        }
+    return None
+
+
 def _reason(profile: Profile, reason: object) -> str:
     text = str(reason or "")
+    timed = _timed(profile, text)
+    if timed is not None:
+        return timed
     if text.startswith("rejected:"):
         return _("rejected: %(label)s") % {"label": _label(profile.invalid_reasons, text[9:])}
     maker = REASONS.get(text)
