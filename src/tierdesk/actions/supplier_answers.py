@@ -163,12 +163,13 @@ def receive(
 def solved(*, actor: User, number: str, note: str = "", now: datetime) -> Event:
     """The agent's word that the supplier solved it: the ticket returns to the status and level
     that handed it over, with the agent's note of the supplier's answer."""
-    if party_of(Role(actor.role)) is not Party.PROVIDER:
-        raise Forbidden("only the provider takes a ticket back from its supplier")
-    if len(note) > BODY_MAX:
-        raise Invalid("the note is too long", fields={"note": f"at most {BODY_MAX} characters"})
     with transaction.atomic():
+        # The ticket is looked up first: one the actor may not see is NotFound, not Forbidden.
         ticket = get_ticket(actor, number, for_update=True)
+        if party_of(Role(actor.role)) is not Party.PROVIDER:
+            raise Forbidden("only the provider takes a ticket back from its supplier")
+        if len(note) > BODY_MAX:
+            raise Invalid("the note is too long", fields={"note": f"at most {BODY_MAX} characters"})
         record_due(ticket, now)
         handed = last_handoff(ticket)
         if handed is None:
