@@ -268,3 +268,46 @@ def test_a_mail_from_the_supplier_for_no_ticket_is_quarantined(desk: Desk) -> No
     register(desk)
     raw = supplier_mail("[VND-1] Hello", "Who are you?").as_bytes()
     assert ingest(raw, source="smtp", now=clock.now()).outcome == "quarantined"
+
+
+@pytest.mark.django_db
+def test_the_report_counts_each_suppliers_hand_offs_in_its_business_time(
+    desk: Desk, fixed_clock: Any
+) -> None:
+    """Handed over Tuesday 09:00 UTC (04:00 in New York): the supplier's day starts 08:00 there
+    (12:00 UTC). It answers at 13:00 UTC (one business hour) and solves it at 15:00 UTC (three);
+    a response target of 2 hours and an OLA of 1 business day are met. On another supplier's
+    terms (a 24x7 desk promising 2 hours) the same hand-off breaches."""
+    from datetime import date
+
+    from tierdesk.actions.organisations import create_organisation
+    from tierdesk.domain.parties import OrganisationKind
+    from tierdesk.queries import supplier_reports
+    from tierdesk.queries.reports import Period, full_report
+    from tierdesk.profiles import active
+
+    register(desk)
+    other = create_organisation(name="Fast Vendor", kind=OrganisationKind.SUPPLIER, now=clock.now())
+    set_terms(actor=desk.admin, supplier=other, now=clock.now(),
+              changes={"method": "phone", "contact": "+1 212 555 0100", "ola_target": "2h",
+                       "response_target": "30m", "time_zone": "UTC", "hours": "24x7"})  # fmt: skip
+    ticket = hand_off(desk)
+    terms = supplier_answers.supplier_of("support@vendor.example")
+    assert terms is not None
+    fixed_clock.advance(timedelta(hours=4))
+    supplier_answers.receive(ticket, terms, sender="support@vendor.example", subject="[VND-7] ok",
+                             body="Looking at it.", machine="", now=clock.now())  # fmt: skip
+    fixed_clock.advance(timedelta(hours=2))
+    supplier_answers.receive(ticket, terms, sender="support@vendor.example", subject="[VND-7]",
+                             body="Status: Solved", machine="", now=clock.now())  # fmt: skip
+    period = Period.of_days(date(2026, 3, 1), date(2026, 3, 31))
+    [row] = supplier_reports.suppliers(desk.manager, period, active(), clock.now())
+    assert row["supplier"] == "Vendor" and row["handoffs"] == 1 and row["returned"] == 1
+    assert (row["mean_response_hours"], row["mean_resolution_hours"]) == (1.0, 3.0)
+    assert (row["response_met"], row["ola_met"], row["ola_breached"]) == (1, 1, 0)
+    assert full_report(desk.north_admin, period, active(), clock.now()).sections["suppliers"] == []
+    mine, theirs = supplier_reports.what_if(
+        desk.manager, period, active(), clock.now(), supplier=desk.supplier.slug, as_if=other.slug
+    )
+    assert (mine["ola_met"], theirs["ola_met"], theirs["ola_breached"]) == (1, 0, 1)
+    assert theirs["mean_resolution_hours"] == 6.0  # around the clock

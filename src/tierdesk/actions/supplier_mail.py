@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +20,7 @@ from tierdesk.domain.errors import Invalid
 from tierdesk.domain.events import EventKind
 from tierdesk.domain.profiles import Profile
 from tierdesk.persistence.models import Attachment, Event, Notification, SupportTerms, Ticket
+from tierdesk.queries.supplier_calendar import own_calendar_spec
 
 # The ticket's own fields an agent may add to a hand-off mail beyond what the profile shares.
 PRIVATE_FIELDS = ("description", "organisation", "requester", "customer_account")
@@ -31,22 +32,6 @@ def supplier_address(profile: Profile) -> str:
     """The desk's supplier-facing address (`[suppliers] address`), else its own sender."""
     address = profile.suppliers.address if profile.suppliers is not None else ""
     return address or str(settings.DEFAULT_FROM_EMAIL)
-
-
-def own_calendar_spec(terms: SupportTerms, on: date) -> dict[str, Any] | None:
-    """The supplier's own calendar as a hand-off records it: zone, weekly hours and its country's
-    holidays this year and next (so the record alone replays the OLA)."""
-    if not terms.time_zone:
-        return None
-    days: list[str] = []
-    if terms.holiday_country:
-        country, _sep, region = terms.holiday_country.partition("-")
-        try:
-            found = profiles.public_holidays(country, region or None, (on.year, on.year + 1))
-        except (KeyError, NotImplementedError, ValueError, AttributeError):
-            found = {}
-        days = sorted(d.isoformat() for d in found)
-    return {"timezone": terms.time_zone, "hours": terms.hours or "24x7", "holidays": days}
 
 
 def shareable_extras(ticket: Ticket) -> list[str]:
