@@ -282,9 +282,9 @@ def test_the_report_counts_each_suppliers_hand_offs_in_its_business_time(
 
     from tierdesk.actions.organisations import create_organisation
     from tierdesk.domain.parties import OrganisationKind
+    from tierdesk.profiles import active
     from tierdesk.queries import supplier_reports
     from tierdesk.queries.reports import Period, full_report
-    from tierdesk.profiles import active
 
     register(desk)
     other = create_organisation(name="Fast Vendor", kind=OrganisationKind.SUPPLIER, now=clock.now())

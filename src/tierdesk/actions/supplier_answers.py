@@ -37,22 +37,29 @@ BODY_MAX = 100_000
 
 
 def supplier_of(address: str) -> SupportTerms | None:
-    """The supplier (with terms by e-mail) an address writes for: its request address, one of its
-    contacts or escalation contacts, or an address at the request address's domain."""
+    """The supplier an address writes for: its request address (e-mail method), one of its
+    contacts or escalation contacts (whatever its method: a supplier asked on its portal still
+    answers by mail), or an address at its request address's domain."""
     address = (address or "").strip().lower()
     if "@" not in address:
         return None
     domain = address.rsplit("@", 1)[1]
-    candidates = SupportTerms.objects.filter(
-        method=SupportTerms.EMAIL, organisation__is_active=True
-    ).select_related("organisation")
+    candidates = SupportTerms.objects.filter(organisation__is_active=True).select_related(
+        "organisation"
+    )
     by_domain = None
     for terms in candidates:
-        known = {terms.contact.lower(), *(str(c).lower() for c in terms.contacts),
+        known = {*(str(c).lower() for c in terms.contacts),
                  *(str(c).lower() for c in terms.escalation_contacts)}  # fmt: skip
+        if terms.method == SupportTerms.EMAIL:
+            known.add(terms.contact.lower())
         if address in known:
             return terms
-        if terms.contact.lower().rsplit("@", 1)[-1] == domain and by_domain is None:
+        if (
+            terms.method == SupportTerms.EMAIL
+            and terms.contact.lower().rsplit("@", 1)[-1] == domain
+            and by_domain is None
+        ):
             by_domain = terms
     return by_domain
 
