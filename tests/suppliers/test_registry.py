@@ -91,3 +91,27 @@ def test_the_ola_runs_on_the_suppliers_own_calendar(desk: Desk, fixed_clock) -> 
     ola = TicketTarget.objects.get(ticket=ticket, target="supplier")
     # Monday 6 July 08:00 EDT (12:00 UTC) + 4 hours
     assert ola.due == datetime(2026, 7, 6, 16, 0, tzinfo=UTC)
+
+
+def test_the_command_line_keeps_the_suppliers_own_desk(desk: Desk, capsys) -> None:  # type: ignore[no-untyped-def]
+    from tierdesk.cli.main import main
+
+    code = main(["supplier", "create", "Platform Vendor", "--method", "email",
+                 "--contact", "support@platform.example", "--response", "2h", "--ola", "8h",
+                 "--time-zone", "America/New_York", "--hours", "mon-fri 08:00-20:00",
+                 "--holidays", "US", "--reference-pattern", r"\[Case (\d+)\]",
+                 "--scale", "Critical", "--scale", "Major", "--severity", "high=Critical",
+                 "--solved", "Case status: Solved", "--also-contact", "duty@platform.example"])  # fmt: skip
+    assert code == 0, capsys.readouterr()
+    terms = SupportTerms.objects.get(organisation__slug="platform-vendor")
+    assert (terms.time_zone, terms.hours, terms.holiday_country) == (
+        "America/New_York",
+        "mon-fri 08:00-20:00",
+        "US",
+    )
+    assert terms.severity_scale == ["Critical", "Major"] and terms.contacts == [
+        "duty@platform.example"
+    ]
+    assert terms.solved_phrases == ["Case status: Solved"] and terms.response_target == "2h"
+    assert main(["supplier", "edit", "platform-vendor", "--reference-pattern", "(("]) != 0
+    assert "reference_pattern" in capsys.readouterr().err
