@@ -29,6 +29,7 @@ WALK: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "tickets/{number}/attachments"): {"file": True},
     ("POST", "tickets/{number}/resolve"): {"json": {"solution": "fixed"}},
     ("POST", "tickets/{number}/confirm"): {"json": {}},
+    ("POST", "tickets/{number}/supplier-solved"): {"json": {"note": "fixed by the vendor"}},
     ("POST", "tickets/{number}/ask"): {"json": {"body": "which mailbox?"}},
     ("POST", "tickets/{number}/reject"): {"json": {"reason": "duplicate"}},
     ("POST", "tickets/{number}/reopen"): {"json": {"body": "still broken"}},

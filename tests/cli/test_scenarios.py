@@ -175,3 +175,35 @@ def test_the_command_runs_on_a_throwaway_database(tmp_path: Path) -> None:
     out = json.loads(done.stdout)
     assert out["profile"] == "cloudsoft" and out["tickets"]["sev1"]["number"] == "CS-000001"
     assert not (tmp_path / "untouched" / "tierdesk.sqlite3").exists()
+
+
+@pytest.mark.django_db
+def test_luxcloud_hands_off_to_its_platform_vendor_by_mail() -> None:
+    """Issue 18, LuxCloud 1.1.4: the vendor's own desk by e-mail, its OLA on New York hours."""
+    [ticket] = simulate("luxcloud-platform-vendor").values()
+    mails = [e for e in ticket["events"] if e["kind"] == "supplier_mail"]
+    assert [(m["automatic"], m.get("reference"), m.get("solved")) for m in mails] == [
+        (True, "00431877", None),  # its acknowledgement sets its reference
+        (False, None, None),  # threaded by that reference alone
+        (False, None, True),  # "Case status: Solved"
+    ]
+    # 8 hours on the vendor's hours (08:00-20:00 New York = 13:00-01:00 here) from the hand-off
+    # at 10:00: the chase at 75 % (19:00), the breach at 21:00.
+    assert event(ticket, "supplier_chased")["at"] == "2026-03-10T19:00:00+01:00"
+    assert event(ticket, "sla_breached", target="supplier")["at"] == "2026-03-10T21:00:00+01:00"
+    back = event(ticket, "status_changed", returned_by="platform-vendor")
+    assert (back["to"], back["at"]) == ("open", "2026-03-11T15:00:00+01:00")
+    assert ticket["level"] == "l2"
+
+
+@pytest.mark.django_db
+def test_zynstra_l2_hands_off_to_the_vendors_l3_on_its_portal() -> None:
+    """Issue 18, Zynstra: raised on the vendor's portal; its mail threads by its reference, the
+    chase goes to the agent, and the agent's word takes the ticket back to L2."""
+    [ticket] = simulate("zynstra-vendor-l3").values()
+    assert event(ticket, "supplier_chased")["method"] == "portal"
+    # 1 business day = 8.5 h on London hours from Tuesday 11:00: the warning at 17:22:30.
+    assert event(ticket, "supplier_chased")["at"] == "2026-03-10T17:22:30+00:00"
+    assert event(ticket, "supplier_mail")["automatic"] is False
+    back = event(ticket, "status_changed", returned_by="vendor-l3-support")
+    assert back["reason"] == "supplier_solved" and ticket["level"] == "l2"

@@ -14,12 +14,13 @@ from django.test import Client
 
 from tests.conftest import ApiClient, Desk
 from tierdesk import clock, profiles
-from tierdesk.actions import process
+from tierdesk.actions import process, supplier_answers
 from tierdesk.actions import status as status_actions
 from tierdesk.actions import tickets as act
 from tierdesk.actions.automatic import record_due
 from tierdesk.actions.organisations import edit_organisation
 from tierdesk.actions.record import append
+from tierdesk.actions.suppliers import set_terms
 from tierdesk.domain import monitoring
 from tierdesk.domain.events import EventKind
 from tierdesk.persistence.models import Event, Notification, Service, Ticket, User
@@ -101,6 +102,13 @@ def _every_kind(desk: Desk, fixed_clock) -> Ticket:  # type: ignore[no-untyped-d
     act.change_level(
         actor=desk.l1, number=number, to="l2", note="Needs the mail platform team.", now=clock.now()
     )
+    terms = set_terms(
+        actor=desk.admin,
+        supplier=desk.supplier,
+        now=clock.now(),
+        changes={"method": "portal", "contact": "https://support.vendor.example/",
+                 "ola_target": "2h", "calendar": "noc"},
+    ).obj  # fmt: skip
     act.change_status(
         actor=desk.l2,
         number=number,
@@ -111,6 +119,14 @@ def _every_kind(desk: Desk, fixed_clock) -> Ticket:  # type: ignore[no-untyped-d
         now=clock.now(),
     )
     act.add_reply(actor=desk.vendor, number=number, body="Patch is rolling out.", now=clock.now())
+    # The supplier's own desk writes back, and its OLA warning chases it (through the agent).
+    supplier_answers.receive(
+        Ticket.objects.get(number=number), terms, sender="support@vendor.example",
+        subject="[VEN-4711] Working on it", body="Our engineers are on it.", machine="",
+        now=clock.now(),
+    )  # fmt: skip
+    fixed_clock.advance(timedelta(hours=1, minutes=40))
+    record_due(Ticket.objects.get(number=number), clock.now())
     act.change_status(actor=desk.l2, number=number, to="open", now=clock.now())
     # Time passes without a resolution: warnings and breaches are recorded by the desk itself.
     fixed_clock.advance(timedelta(days=12))

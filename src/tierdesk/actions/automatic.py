@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from tierdesk import profiles
+from tierdesk.actions import supplier_mail
 from tierdesk.actions.record import Prepared, prepare, write
 from tierdesk.domain import due, sla
 from tierdesk.domain.events import EventKind
@@ -48,6 +49,7 @@ def _round(ticket: Ticket, history: list[sla.ClockEvent], now: datetime) -> Prep
     message = profile.closure.resolved_message if profile.closure else ""
     changes: list[tuple[Change, datetime]] = []
     keys: list[str | None] = []
+    ola_due = next((t.due for t in plan.clocks.targets if t.key == "supplier"), None)
     for o in batch:
         if o.kind == "auto_resolve" and message:
             # LuxCloud 2.4.3: a timed resolution (c, d) leaves the same message as a manual one.
@@ -56,6 +58,13 @@ def _round(ticket: Ticket, history: list[sla.ClockEvent], now: datetime) -> Prep
             keys.append(None)
         changes.append((_change(o, ticket.status), o.at))
         keys.append(o.key)
+        if o.kind == "sla_warning" and o.data.get("target") == "supplier":
+            # The OLA warning chases the supplier, once: the warning's outcome key is recorded
+            # once (AutomaticOutcome), and the chase is written with it.
+            chased = supplier_mail.chase(ticket, due_at=ola_due)
+            if chased is not None:
+                changes.append((Change(EventKind.SUPPLIER_CHASED, chased, public=False), o.at))
+                keys.append(None)
     return prepare(ticket, changes, actor=None, now=now, history=history, outcome_keys=keys)
 
 

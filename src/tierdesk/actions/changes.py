@@ -153,6 +153,14 @@ def terms_snapshot(terms: SupportTerms | None) -> Snapshot:
         "calendar": terms.calendar,
         "escalation_contacts": list(terms.escalation_contacts),
         "notes": terms.notes,
+        "contacts": list(terms.contacts),
+        "severity_scale": list(terms.severity_scale),
+        "response_target": terms.response_target,
+        "time_zone": terms.time_zone,
+        "hours": terms.hours,
+        "holiday_country": terms.holiday_country,
+        "reference_pattern": terms.reference_pattern,
+        "solved_phrases": list(terms.solved_phrases),
     }
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from django.db import connection
 
 from tierdesk import profiles
+from tierdesk.actions import supplier_mail
 from tierdesk.actions.live import announce
 from tierdesk.actions.notify import notifications_for
 from tierdesk.domain import due, sla
@@ -201,7 +202,10 @@ def write(batch: Sequence[Prepared], *, now: datetime) -> None:
             n
             for p in batch
             for event in p.rows
-            for n in notifications_for(p.ticket, event, now=now, agents=agents)
+            for n in [
+                *notifications_for(p.ticket, event, now=now, agents=agents),
+                *supplier_mail.rows_for(p.ticket, event, now=now),
+            ]
         ]
     )
     for p in batch:

@@ -28,22 +28,58 @@ TERMS_FIELDS = (
     "calendar",
     "escalation_contacts",
     "notes",
+    "contacts",
+    "severity_scale",
+    "response_target",
+    "time_zone",
+    "hours",
+    "holiday_country",
+    "reference_pattern",
+    "solved_phrases",
 )
+TEXT_FIELDS = (
+    "method",
+    "contact",
+    "ola_target",
+    "calendar",
+    "notes",
+    "response_target",
+    "time_zone",
+    "hours",
+    "holiday_country",
+    "reference_pattern",
+)
+LIST_FIELDS = ("escalation_contacts", "contacts", "severity_scale", "solved_phrases")
 
 
-def _contacts(value: object) -> tuple[str, ...]:
+def _contacts(value: object, name: str = "escalation_contacts") -> tuple[str, ...]:
+    """A list as JSON gives it, or as a form or CSV cell does: one per line (contacts also
+    separated by ";" or ","; phrases and severity labels may contain commas)."""
     if value is None:
         return ()
     if isinstance(value, str):
-        parts = value.replace(";", "\n").replace(",", "\n").splitlines()
+        text = value if name in ("solved_phrases", "severity_scale") else value.replace(",", "\n")
+        parts = text.replace(";", "\n").splitlines()
     elif isinstance(value, list | tuple):
         parts = [str(v) for v in value]
     else:
         raise Invalid(
-            N_("escalation contacts are a list"),
-            fields={"escalation_contacts": N_("a list of addresses, URLs or phone numbers")},
+            N_("%(name)s is a list", name=name),
+            fields={name: N_("a list of texts, one per line")},
         )
     return tuple(p.strip() for p in parts if p.strip())
+
+
+def holiday_country_problem(code: str) -> str | None:
+    """Whether the `holidays` package knows the country (and region) the supplier works in."""
+    if not code:
+        return None
+    country, _, region = code.partition("-")
+    try:
+        profiles.public_holidays(country, region or None, (2026, 2026))
+    except (KeyError, NotImplementedError, ValueError, AttributeError) as exc:
+        return f"no public holidays known for {code!r} ({exc})"[:200]
+    return None
 
 
 def _severity_map(value: object) -> dict[str, str]:
@@ -82,8 +118,9 @@ def clean_terms(values: Mapping[str, object], current: SupportTerms | None) -> d
         "escalation_contacts": [],
         "notes": "",
     }
-    merged: dict[str, Any] = {**base}
-    for name in ("method", "contact", "ola_target", "calendar", "notes"):
+    merged: dict[str, Any] = {**{n: [] for n in LIST_FIELDS}, **{n: "" for n in TEXT_FIELDS}}
+    merged.update(base)
+    for name in TEXT_FIELDS:
         if name in values:
             text = "" if values[name] is None else str(values[name])
             if "\x00" in text:
@@ -92,19 +129,30 @@ def clean_terms(values: Mapping[str, object], current: SupportTerms | None) -> d
                 )
             merged[name] = text.strip()
     merged["method"] = merged["method"].lower()
+    merged["holiday_country"] = merged["holiday_country"].upper()
     if "severity_map" in values:
         merged["severity_map"] = _severity_map(values["severity_map"])
-    if "escalation_contacts" in values:
-        merged["escalation_contacts"] = list(_contacts(values["escalation_contacts"]))
+    for name in LIST_FIELDS:
+        if name in values:
+            merged[name] = list(_contacts(values[name], name))
     for name, texts in (
         ("severity_map", [*merged["severity_map"], *merged["severity_map"].values()]),
-        ("escalation_contacts", merged["escalation_contacts"]),
+        *((n, merged[n]) for n in LIST_FIELDS),
     ):
         if any("\x00" in text for text in texts):
             raise Invalid(
                 N_("no NUL characters"), fields={name: N_("must not contain NUL characters")}
             )
-    limits = {"contact": 300, "ola_target": 60, "calendar": 40}
+    limits = {
+        "contact": 300,
+        "ola_target": 60,
+        "calendar": 40,
+        "response_target": 60,
+        "time_zone": 64,
+        "hours": 200,
+        "holiday_country": 12,
+        "reference_pattern": 200,
+    }
     problems = {k: f"at most {n} characters" for k, n in limits.items() if len(merged[k]) > n}
     profile = profiles.active()
     problems.update(
@@ -117,11 +165,23 @@ def clean_terms(values: Mapping[str, object], current: SupportTerms | None) -> d
                 calendar=merged["calendar"],
                 escalation_contacts=tuple(merged["escalation_contacts"]),
                 notes=merged["notes"],
+                contacts=tuple(merged["contacts"]),
+                severity_scale=tuple(merged["severity_scale"]),
+                response_target=merged["response_target"],
+                time_zone=merged["time_zone"],
+                hours=merged["hours"],
+                holiday_country=merged["holiday_country"],
+                reference_pattern=merged["reference_pattern"],
+                solved_phrases=tuple(merged["solved_phrases"]),
             ),
             severities=profile.severities,
             calendars=profile.calendars,
         )
     )
+    if "holiday_country" not in problems:
+        country = holiday_country_problem(merged["holiday_country"])
+        if country:
+            problems["holiday_country"] = country
     if problems:
         raise Invalid(N_("the support terms cannot be saved so"), fields=problems)
     return merged

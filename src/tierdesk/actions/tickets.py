@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import IO
 
@@ -13,6 +13,7 @@ from django.core.files.base import File
 from django.db import transaction
 
 from tierdesk import profiles
+from tierdesk.actions import supplier_mail
 from tierdesk.actions.automatic import record_due
 from tierdesk.actions.kb import ticket_followed
 from tierdesk.actions.record import append, append_many
@@ -500,7 +501,14 @@ def change_status(
     supplier: Organisation | None = None,
     supplier_ref: str = "",
     note: str = "",
+    attachments: Sequence[int] = (),
+    extra_fields: Sequence[str] = (),
 ) -> Event:
+    """Change the status; to an on-hold status with a supplier it is a hand-off, recorded with
+    the supplier's registry in force (`actions/supplier_mail.py`): its OLA and own calendar, its
+    severity label and, where it takes requests by e-mail, the mail that goes to it with the
+    files (`attachments`, ids of the ticket's files) and private fields (`extra_fields`) the
+    agent adds."""
     if supplier is not None and supplier.kind != OrganisationKind.SUPPLIER:
         raise Invalid(
             N_("not a supplier"),
@@ -508,10 +516,13 @@ def change_status(
         )
     key = supplier.slug if supplier is not None else None
     ola: tuple[str, str] | None = None
+    terms = None
     if supplier is not None:
         terms = SupportTerms.objects.filter(organisation=supplier).first()
         if terms is not None and terms.ola_target:
             ola = (terms.ola_target, terms.calendar)
+    elif attachments or extra_fields:
+        raise Invalid("files and fields go with a hand-off", fields={"supplier": "name it"})
     return _act(
         actor,
         number,
@@ -525,6 +536,11 @@ def change_status(
             supplier_ref=supplier_ref,
             note=note,
             supplier_ola=ola,
+            handoff=supplier_mail.recorded(
+                t, terms, now=now, attachments=attachments, extra_fields=extra_fields
+            )
+            if supplier is not None
+            else None,
         ),
         now=now,
     )

@@ -107,6 +107,22 @@ class AdminTermsIn(Schema):
     calendar: Text | None = Field(None, max_length=40, description="one of the profile's calendars")
     escalation_contacts: list[Text] | None = None
     notes: Text | None = Field(None, max_length=5000)
+    contacts: list[Text] | None = Field(None, description="other addresses of the supplier's desk")
+    severity_scale: list[Text] | None = Field(None, description="the supplier's severity labels")
+    response_target: Text | None = Field(None, max_length=60, description='e.g. "2h"')
+    time_zone: Text | None = Field(None, max_length=64, description="e.g. America/New_York")
+    hours: Text | None = Field(
+        None, max_length=200, description='e.g. "mon-fri 08:00-18:00; sat 09:00-12:00" or "24x7"'
+    )
+    holiday_country: Text | None = Field(
+        None, max_length=12, description='the public holidays of, e.g. "US" or "DE-BY"'
+    )
+    reference_pattern: Text | None = Field(
+        None, max_length=200, description="a regular expression finding their reference in subjects"
+    )
+    solved_phrases: list[Text] | None = Field(
+        None, description="phrases or statuses in their mails that say it is solved"
+    )
 
 
 class AdminTermsOut(Schema):
@@ -117,6 +133,14 @@ class AdminTermsOut(Schema):
     calendar: str
     escalation_contacts: list[str]
     notes: str
+    contacts: list[str]
+    severity_scale: list[str]
+    response_target: str
+    time_zone: str
+    hours: str
+    holiday_country: str
+    reference_pattern: str
+    solved_phrases: list[str]
 
 
 class AdminSupplierIn(AdminOrganisationIn):

@@ -67,6 +67,14 @@ def terms_out(org: Organisation) -> dict[str, Any] | None:
         "calendar": terms.calendar,
         "escalation_contacts": terms.escalation_contacts,
         "notes": terms.notes,
+        "contacts": terms.contacts,
+        "severity_scale": terms.severity_scale,
+        "response_target": terms.response_target,
+        "time_zone": terms.time_zone,
+        "hours": terms.hours,
+        "holiday_country": terms.holiday_country,
+        "reference_pattern": terms.reference_pattern,
+        "solved_phrases": terms.solved_phrases,
     }
 
 

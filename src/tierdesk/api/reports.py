@@ -15,7 +15,7 @@ from tierdesk.api.auth import actor
 from tierdesk.api.schemas import ErrorOut
 from tierdesk.domain.errors import Forbidden, Invalid
 from tierdesk.domain.profiles import ProfileError
-from tierdesk.queries import reports, what_if
+from tierdesk.queries import reports, supplier_reports, what_if
 
 router = Router(tags=["reports"])
 ERRORS: dict[int, type[Schema]] = {c: ErrorOut for c in (400, 401, 403, 404, 422)}
@@ -32,6 +32,13 @@ class WhatIfQuery(Schema):
     from_: date = Field(alias="from")
     to: date
     profile: str = Field(max_length=64, description="a shipped profile's name")
+
+
+class SupplierWhatIfQuery(Schema):
+    from_: date = Field(alias="from")
+    to: date
+    supplier: str = Field(max_length=80, description="the supplier whose hand-offs are replayed")
+    as_if: str = Field(max_length=80, description="the supplier whose terms they are measured on")
 
 
 def _reader(request: HttpRequest) -> Any:
@@ -84,3 +91,21 @@ def replay(request: HttpRequest, params: Query[WhatIfQuery]) -> Any:
         "tickets": mine.tickets,
         "rows": what_if.side_by_side(current, other, mine, theirs),
     }
+
+
+@router.get(
+    "/reports/supplier-what-if",
+    response={200: dict[str, Any], **ERRORS},
+    summary="A supplier's hand-offs measured on another supplier's terms (provider)",
+)
+def supplier_what_if(request: HttpRequest, params: Query[SupplierWhatIfQuery]) -> Any:
+    user = _reader(request)
+    rows = supplier_reports.what_if(
+        user,
+        reports.Period.of_days(params.from_, params.to),
+        profiles.active(),
+        clock.now(),
+        supplier=params.supplier,
+        as_if=params.as_if,
+    )
+    return {"from": params.from_, "to": params.to, "rows": rows}

@@ -90,6 +90,15 @@ class StatusIn(Schema):
     note: Text = Field(
         "", description="the hand-off note: all the supplier reads besides the shared fields"
     )
+    attachments: list[int] = Field(
+        default_factory=list,
+        description="ids of the ticket's files to send with a hand-off by e-mail",
+    )
+    fields: list[Text] = Field(
+        default_factory=list,
+        description="private fields to add to a hand-off by e-mail (description, organisation, "
+        "requester, customer_account or an unshared form field)",
+    )
 
 
 class SeverityIn(Schema):

@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from tierdesk import clock
-from tierdesk.actions import process
+from tierdesk.actions import process, supplier_answers
 from tierdesk.actions import tickets as act
 from tierdesk.api import schemas
 from tierdesk.api.auth import actor
@@ -276,6 +276,8 @@ def change_status(request: HttpRequest, number: str, payload: schemas.StatusIn) 
         supplier=supplier,
         supplier_ref=payload.supplier_ref,
         note=payload.note,
+        attachments=payload.attachments,
+        extra_fields=payload.fields,
     )
     return Status(201, event_out(event))
 
@@ -331,6 +333,22 @@ def resolve(request: HttpRequest, number: str, payload: schemas.SolutionIn) -> A
         solution=payload.solution,
         now=clock.now(),
         any_language=payload.any_language,
+    )
+    return Status(201, event_out(event))
+
+
+class SupplierSolvedIn(Schema):
+    note: schemas.Text = Field("", description="the supplier's answer, as an internal note")
+
+
+@router.post(
+    "/tickets/{number}/supplier-solved",
+    response={201: schemas.EventOut, **ERRORS},
+    summary="The supplier solved it: back to the status and level that handed it over (provider)",
+)
+def supplier_solved(request: HttpRequest, number: str, payload: SupplierSolvedIn) -> Any:
+    event = supplier_answers.solved(
+        actor=actor(request), number=number, note=payload.note, now=clock.now()
     )
     return Status(201, event_out(event))
 

@@ -40,6 +40,17 @@ TERMS_OPTIONS = (
     ("--ola", "ola_target", 'the supplier\'s target, e.g. "4h" or "1 business day"'),
     ("--calendar", "calendar", "the profile's calendar the OLA counts on"),
     ("--notes", "notes", None),
+    ("--response", "response_target", 'their response target, e.g. "2h"'),
+    ("--time-zone", "time_zone", "their time zone, e.g. America/New_York"),
+    ("--hours", "hours", 'their hours, e.g. "mon-fri 08:00-18:00" or "24x7"'),
+    ("--holidays", "holiday_country", 'their country\'s public holidays, e.g. "US" or "DE-BY"'),
+    ("--reference-pattern", "reference_pattern", "a regular expression finding their reference"),
+)
+# Repeatable options of the supplier's own desk: flag, the terms field.
+TERMS_LISTS = (
+    ("--also-contact", "contacts", "another address of their desk (repeatable)"),
+    ("--scale", "severity_scale", "one of their severity labels, most severe first (repeatable)"),
+    ("--solved", "solved_phrases", "a phrase or status saying it is solved (repeatable)"),
 )
 
 
@@ -79,6 +90,8 @@ def _terms_fields(p: argparse.ArgumentParser) -> None:
         metavar="CONTACT",
         help="an escalation contact (repeatable)",
     )
+    for flag, dest, help_text in TERMS_LISTS:
+        p.add_argument(flag, dest=f"t_{dest}", action="append", default=None, help=help_text)
 
 
 def _action(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:

@@ -523,7 +523,7 @@ def sla_due(args: argparse.Namespace) -> int:
     state = clocks(profile, [created], opened)
     rows = []
     for t in state.targets:
-        zone = profile.calendars[t.calendar].zone
+        zone = profile.calendars.get(t.calendar, profile.calendars[profile.default_calendar]).zone
         due = t.due.astimezone(zone) if t.due else None
         rows.append(
             {
@@ -578,7 +578,7 @@ def sla_explain(args: argparse.Namespace) -> int:
         f"profile {ticket.profile} {ticket.profile_version} · severity {state.severity} · as of {now.isoformat()}"
     )
     for t in state.targets:
-        zone = profile.calendars[t.calendar].zone
+        zone = profile.calendars.get(t.calendar, profile.calendars[profile.default_calendar]).zone
 
         def local(instant: datetime | None, zone: object = zone) -> str:
             return instant.astimezone(zone).strftime("%a %d %b %Y %H:%M") if instant else "-"  # type: ignore[arg-type]

@@ -62,7 +62,20 @@ def run(args: argparse.Namespace) -> int:
     try:
         period = reports.Period(start, end)
         current = profiles.active()
-        if args.what_if:
+        if args.supplier or args.as_if:
+            if not (args.supplier and args.as_if):
+                raise Invalid(
+                    "the supplier what-if names both suppliers",
+                    fields={"supplier" if not args.supplier else "as_if": "is required"},
+                )
+            from tierdesk.queries import supplier_reports
+
+            sections = {
+                "supplier_what_if": supplier_reports.what_if(
+                    None, period, current, now, supplier=args.supplier, as_if=args.as_if
+                )
+            }
+        elif args.what_if:
             other = profiles.load(args.what_if)
             mine, theirs = what_if.compare(
                 None, period, settings.TIERDESK["PROFILE"], args.what_if, now, workers=args.workers
@@ -118,4 +131,13 @@ def add_parser(sub: Any) -> None:
         help="replay the period under another profile (name or file)",
     )
     p.add_argument("--workers", type=int, default=1, help="processes for the what-if replay")
+    p.add_argument(
+        "--supplier", metavar="SLUG", help="with --as-if: the period's hand-offs to this supplier"
+    )
+    p.add_argument(
+        "--as-if",
+        dest="as_if",
+        metavar="SLUG",
+        help="measure them on another supplier's terms (its targets, hours and holidays)",
+    )
     p.set_defaults(handler="report")

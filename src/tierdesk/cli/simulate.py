@@ -25,6 +25,8 @@ ACTIONS = (
     "severity",
     "escalate",
     "supplier",
+    "supplier_mail",
+    "supplier_solved",
     "management_escalation",
     "contact_attempt",
     "reject",

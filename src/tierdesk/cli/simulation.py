@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from typing import Any
 
 from tierdesk import clock, profiles
-from tierdesk.actions import process
+from tierdesk.actions import process, supplier_answers
 from tierdesk.actions import tickets as act
 from tierdesk.actions.people import create_organisation, create_user
+from tierdesk.actions.suppliers import set_terms
 from tierdesk.domain.errors import DomainError
 from tierdesk.domain.escalation import EscalationTooEarly
 from tierdesk.domain.parties import OrganisationKind, Role
 from tierdesk.domain.profiles import Profile
 from tierdesk.domain.sla import clocks
 from tierdesk.jobs.sweep import sweep
+from tierdesk.mail.intake import ingest
 from tierdesk.persistence.clocks import clock_events
-from tierdesk.persistence.models import Event, Organisation, Ticket
+from tierdesk.persistence.models import (
+    Event,
+    Notification,
+    Organisation,
+    SupportTerms,
+    Ticket,
+    User,
+)
 
 
 class Simulation:
@@ -65,6 +75,37 @@ class Simulation:
         return found or create_organisation(
             name=name, kind=OrganisationKind.SUPPLIER, now=now, slug=slug
         )
+
+    def _admin(self, now: datetime) -> User:
+        found = User.objects.filter(username="administrator").first()
+        return found or create_user(
+            username="administrator",
+            email="administrator@provider.example.com",
+            organisation=Organisation.objects.get(kind=OrganisationKind.PROVIDER),
+            role=Role.ADMINISTRATOR,
+            now=now,
+        )
+
+    def _supplier_mail(self, step: dict[str, Any], number: str, now: datetime) -> None:
+        """A mail from the supplier's own desk, through the real intake: an answer to our
+        hand-off mail (In-Reply-To), or (`"thread": "reference"`) one carrying only its
+        reference; `"auto": true` marks it as its system's automatic answer."""
+        ticket = Ticket.objects.get(number=number)
+        terms = SupportTerms.objects.filter(organisation__slug=ticket.supplier).first()
+        if terms is None:
+            raise DomainError(f"{number} is not with a supplier that has support terms")
+        msg = EmailMessage()
+        msg["From"] = str(step.get("from") or terms.contact)
+        msg["To"] = "desk@provider.example.com"
+        msg["Subject"] = str(step.get("subject", "Update"))
+        msg["Message-ID"] = f"<sim-{Event.objects.count()}-{now.timestamp():.0f}@supplier.example>"
+        ours = Notification.objects.filter(ticket=ticket, kind="supplier_handoff").last()
+        if ours is not None and step.get("thread", "message-id") == "message-id":
+            msg["In-Reply-To"] = ours.message_id
+        if step.get("auto"):
+            msg["Auto-Submitted"] = "auto-replied"
+        msg.set_content(str(step.get("text", "")) or "(no text)")
+        ingest(msg.as_bytes(), source="simulation", now=now)
 
     def _advance(self, to: datetime) -> None:
         """Move the clock to `to`, stopping at every deadline on the way and sweeping there."""
@@ -168,14 +209,24 @@ class Simulation:
             )
         elif do == "supplier":
             on_hold = next(k for k, s in self.profile.statuses.items() if s.category == "on_hold")
+            supplier = self._supplier(str(step.get("name", "Supplier")), now)
+            if step.get("terms"):  # the supplier's registry, as an administrator keeps it
+                set_terms(
+                    actor=self._admin(now), supplier=supplier, now=now, changes=dict(step["terms"])
+                )
             act.change_status(
                 actor=self.desk,
                 number=number,
                 to=on_hold,
                 now=now,
-                supplier=self._supplier(str(step.get("name", "Supplier")), now),
+                supplier=supplier,
                 supplier_ref=str(step.get("reference", "")),
+                note=text,
             )
+        elif do == "supplier_mail":
+            self._supplier_mail(step, number, now)
+        elif do == "supplier_solved":
+            supplier_answers.solved(actor=self.desk, number=number, note=text, now=now)
         elif do == "management_escalation":
             actor = self.requester if step.get("by", "requester") == "requester" else self.desk
             process.escalate_management(actor=actor, number=number, reason=text, now=now)
@@ -242,6 +293,8 @@ class Simulation:
             base = {**out, "from": d["from"], "to": d["to"], "reason": d.get("reason", "")}
             if d.get("supplier"):
                 base.update(supplier=d["supplier"], reference=d.get("supplier_ref", ""))
+            if d.get("returned_by"):
+                base.update(returned_by=d["returned_by"])
             if after == "resolved":
                 return {**base, "kind": "resolved"}
             if after == "closed":
@@ -253,6 +306,16 @@ class Simulation:
             return {**out, "kind": "severity_changed", "from": d["from"], "to": d["to"]}
         if e.kind == "level_changed":
             return {**out, "kind": "escalated", "from": d["from"], "to": d["to"]}
+        if e.kind == "supplier_mail":
+            return {
+                **out,
+                "kind": "supplier_mail",
+                "automatic": bool(d.get("machine")),
+                **({"reference": d["supplier_ref"]} if d.get("supplier_ref") else {}),
+                **({"solved": True} if d.get("solved") else {}),
+            }
+        if e.kind == "supplier_chased":
+            return {**out, "kind": "supplier_chased", "method": d.get("method", "")}
         if e.kind == "sla_warning":
             return {**out, "kind": "sla_warning", "target": d["target"], "percent": d["percent"]}
         if e.kind == "sla_breach":

@@ -40,6 +40,8 @@ class EventKind(StrEnum):
     ALERT_RESOLVED = "alert_resolved"
     AUTHORITY_CHECKED = "authority_checked"
     FORM_COMPLETED = "form_completed"
+    SUPPLIER_MAIL = "supplier_mail"  # a mail from the supplier's desk (or its mail system)
+    SUPPLIER_CHASED = "supplier_chased"  # the OLA warning's chase, to the supplier or the agent
 
 
 @dataclass(frozen=True)

@@ -219,6 +219,25 @@ def notices(
             tell_all(rules.updated, (Text(_("Update")), body), (Text(_("Update sent")), body))
     elif kind == EventKind.REPLY and data.get("by") == "supplier":
         tell(HANDED_OVER_BY, Text(_("Supplier replied")), plain(str(data.get("body", ""))))
+    elif kind == EventKind.SUPPLIER_MAIL:
+        title = (
+            Text(_("Supplier's mail system answered"))
+            if data.get("machine")
+            else Text(_("Supplier solved it"))
+            if data.get("solved")
+            else Text(_("Supplier wrote"))
+        )
+        tell(HANDED_OVER_BY, title, plain(str(data.get("body", ""))))
+    elif kind == EventKind.SUPPLIER_CHASED and data.get("method") != "email":
+        tell(
+            HANDED_OVER_BY,
+            Text(_("Chase the supplier")),
+            Text(
+                _("%(number)s: the supplier's time runs out at %(due)s. Contact: %(contact)s"),
+                {"number": number, "due": instant(data.get("due_at")) if data.get("due_at")
+                 else "", "contact": str(data.get("contact", ""))},
+            ),
+        )  # fmt: skip
     elif kind == EventKind.STATUS_CHANGED and public:
         to, reason = str(data.get("to")), str(data.get("reason", ""))
         # A return to Open on the partner's own reply, and New -> Open at the desk's first work

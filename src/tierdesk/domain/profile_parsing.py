@@ -1128,7 +1128,15 @@ def parse_profile(
         r.unknown(
             sup,
             "suppliers",
-            ("method", "target", "calendar", "customer_clock_pauses", "shared", "source"),
+            (
+                "method",
+                "target",
+                "calendar",
+                "customer_clock_pauses",
+                "shared",
+                "address",
+                "source",
+            ),
         )
         sup_calendar = r.text(
             sup, "suppliers", "calendar", default=default_calendar, expected="a calendar key"
@@ -1143,7 +1151,10 @@ def parse_profile(
             sup_calendar,
             r.flag(sup, "suppliers", "customer_clock_pauses", default=False),
             r.texts(sup, "suppliers", "shared") if "shared" in sup else ("subject",),
+            (r.optional_text(sup, "suppliers", "address") or "").strip().lower(),
         )
+        if suppliers.address and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", suppliers.address):
+            r.fail("suppliers.address", f"{suppliers.address[:60]!r} is not an e-mail address")
         shareable = {"subject", "description"} | {f.key for f in form_fields}
         for shared_key in suppliers.shared:
             if shared_key not in shareable:

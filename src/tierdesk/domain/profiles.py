@@ -169,6 +169,9 @@ class SupplierDefaults:
     # What a supplier's contacts see of a ticket besides the hand-off note: "subject",
     # "description" and form field keys.
     shared: tuple[str, ...] = ("subject",)
+    # The desk's supplier-facing address: hand-offs and chases by e-mail leave from it, and the
+    # suppliers' answers come back to it. Empty: the desk's own sender address.
+    address: str = ""
 
 
 @dataclass(frozen=True)

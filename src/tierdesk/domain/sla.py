@@ -18,6 +18,7 @@ from tierdesk.domain.calendars import Calendar, from_us, to_us
 from tierdesk.domain.durations import Duration, DurationError, parse_duration
 from tierdesk.domain.events import EventKind
 from tierdesk.domain.profiles import Profile, SupplierDefaults, Target
+from tierdesk.domain.support_terms import calendar_from_record
 from tierdesk.domain.target_policies import CLOSED_CATEGORIES as CLOSED_CATEGORIES
 from tierdesk.domain.target_policies import Step, policy_for
 from tierdesk.domain.words import N_
@@ -338,11 +339,12 @@ def _supplier_target(
     profile: Profile,
     timeline: Sequence[ClockEvent],
     terms: Mapping[str, SupplierDefaults],
-) -> tuple[Target, datetime] | None:
+) -> tuple[Target, datetime, Calendar] | None:
     """The OLA target of the last supplier the ticket was handed to, and when it was first on hold."""
     first: datetime | None = None
     supplier: str | None = None
     recorded: SupplierDefaults | None = None
+    own: Calendar | None = None
     for e in timeline:
         if e.kind == EventKind.STATUS_CHANGED:
             spec = profile.statuses.get(str(e.data.get("to")))
@@ -351,6 +353,9 @@ def _supplier_target(
                 if e.data.get("supplier"):
                     supplier = str(e.data["supplier"])
                     recorded = _recorded_ola(profile, e.data)
+                    # The supplier's own calendar (its zone, hours, country's holidays), as the
+                    # hand-off recorded it.
+                    own = calendar_from_record(f"supplier:{supplier}", e.data.get("ola_hours"))
     if first is None:
         return None
     # The OLA in force at the hand-off is recorded on it, so a later change of the supplier's
@@ -359,18 +364,19 @@ def _supplier_target(
     if chosen is None or chosen.target is None:
         return None
     label = f"Supplier ({supplier})" if supplier else "Supplier"
+    calendar = own if own is not None and recorded is not None else None
     target = Target(
         key="supplier",
         kind="supplier",
         label=label,
         within=chosen.target,
-        calendar=chosen.calendar,
+        calendar=calendar.key if calendar is not None else chosen.calendar,
         starts="opened",
         stops_on=(),
         warn_at=(0.75,),
         source="supplier registry",
     )
-    return target, first
+    return target, first, calendar or profile.calendars[chosen.calendar]
 
 
 def _first_at_levels(
@@ -474,12 +480,12 @@ def clocks(
         )
     supplier = _supplier_target(profile, timeline, supplier_terms or {})
     if supplier is not None:
-        ola, first_hold = supplier
+        ola, first_hold, ola_calendar = supplier
         result.append(
             _target_clock(
                 profile,
                 ola,
-                profile.calendars[ola.calendar],
+                ola_calendar,
                 opened=first_hold,
                 timeline=timeline,
                 now=now,

@@ -1,11 +1,18 @@
-"""A supplier's support terms checked against the profile: method, contact, severities, OLA."""
+"""A supplier's support terms checked against the profile: method, contact, severities, OLA,
+and the supplier's own desk: its calendar, how its mails carry its reference, and the words that
+say a ticket is solved. Pure: the country's holidays come in as dates."""
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tierdesk.domain.calendars import Calendar, Interval, expand_days, parse_hours
 from tierdesk.domain.durations import DurationError, parse_duration
 from tierdesk.domain.words import N_
 
@@ -25,6 +32,14 @@ class Terms:
     calendar: str
     escalation_contacts: tuple[str, ...]
     notes: str
+    contacts: tuple[str, ...] = ()
+    severity_scale: tuple[str, ...] = ()
+    response_target: str = ""
+    time_zone: str = ""
+    hours: str = ""
+    holiday_country: str = ""
+    reference_pattern: str = ""
+    solved_phrases: tuple[str, ...] = field(default=())
 
 
 def contact_problem(method: str, contact: str) -> str | None:
@@ -90,4 +105,156 @@ def problems(
             break
     if len(terms.notes) > 5000:
         found["notes"] = N_("at most 5000 characters")
+    found.update(_own_desk_problems(terms))
     return found
+
+
+def _own_desk_problems(terms: Terms) -> dict[str, str]:
+    found: dict[str, str] = {}
+    if len(terms.contacts) > MAX_CONTACTS:
+        found["contacts"] = f"at most {MAX_CONTACTS}"
+    for contact in terms.contacts:
+        problem = _contact_kind_problem(contact)
+        if problem:
+            found["contacts"] = problem
+            break
+    if len(terms.severity_scale) > 20 or any(
+        not s.strip() or len(s) > 60 for s in terms.severity_scale
+    ):
+        found["severity_scale"] = "at most 20 labels of 1 to 60 characters"
+    elif terms.severity_scale:
+        for key, label in terms.severity_map.items():
+            if label not in terms.severity_scale and f"severity_map.{key}" not in found:
+                found[f"severity_map.{key}"] = (
+                    f"{label[:60]!r} is not on the supplier's scale "
+                    f"({', '.join(terms.severity_scale)})"
+                )
+    if terms.response_target.strip():
+        try:
+            parse_duration(terms.response_target)
+        except DurationError as exc:
+            found["response_target"] = str(exc)
+    if terms.time_zone:
+        try:
+            ZoneInfo(terms.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            found["time_zone"] = (
+                f"{terms.time_zone[:60]!r} is not an IANA time zone such as 'Europe/Berlin'"
+            )
+    if terms.hours:
+        try:
+            weekly_hours(terms.hours)
+        except ValueError as exc:
+            found["hours"] = str(exc)
+    if terms.hours and not terms.time_zone:
+        found.setdefault("time_zone", "opening hours need the time zone they are in")
+    if terms.holiday_country and not _COUNTRY.match(terms.holiday_country):
+        found["holiday_country"] = "an ISO country code such as 'DE', or with a region: 'US-CA'"
+    if terms.reference_pattern:
+        problem = reference_pattern_problem(terms.reference_pattern)
+        if problem:
+            found["reference_pattern"] = problem
+    if len(terms.solved_phrases) > 20 or any(
+        not p.strip() or len(p) > 200 for p in terms.solved_phrases
+    ):
+        found["solved_phrases"] = "at most 20 phrases of 1 to 200 characters"
+    return found
+
+
+_COUNTRY = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
+
+
+def reference_pattern_problem(pattern: str) -> str | None:
+    """What is wrong with a pattern that finds the supplier's reference in a subject, if anything."""
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        return f"is not a regular expression: {exc}"
+    if compiled.groups > 1:
+        return "at most one group: the reference it captures"
+    if compiled.match(""):
+        return "matches an empty subject; it must find a reference"
+    return None
+
+
+def find_reference(pattern: str, subject: str) -> str:
+    """The supplier's reference in a subject (the pattern's group, or the whole match), or ""."""
+    if not pattern:
+        return ""
+    try:
+        found = re.search(pattern, subject or "")
+    except re.error:
+        return ""
+    if found is None:
+        return ""
+    return (found.group(1) if found.re.groups else found.group(0)).strip()[:100]
+
+
+def says_solved(phrases: Sequence[str], text: str) -> str:
+    """The first of the supplier's "solved" phrases (or statuses) found in a mail, or ""."""
+    folded = " ".join((text or "").casefold().split())
+    for phrase in phrases:
+        wanted = " ".join(phrase.casefold().split())
+        if wanted and wanted in folded:
+            return phrase
+    return ""
+
+
+def weekly_hours(text: str) -> tuple[tuple[Interval, ...], ...] | None:
+    """ "mon-fri 08:00-18:00; sat 09:00-12:00" as weekly intervals; "24x7" as None (always open).
+    Raises ValueError naming what is not understood."""
+    spec = text.strip().lower()
+    if spec in ("24x7", "24/7", "always"):
+        return None
+    weekly: list[list[Interval]] = [[] for _ in range(7)]
+    for part in (p.strip() for p in spec.replace("\n", ";").split(";")):
+        if not part:
+            continue
+        days, _, times = part.partition(" ")
+        try:
+            numbers = expand_days(days)
+        except ValueError:
+            raise ValueError(
+                f"{days[:20]!r} is not a day or range of days such as 'mon-fri'; "
+                "write e.g. 'mon-fri 08:00-18:00; sat 09:00-12:00' or '24x7'"
+            ) from None
+        for window in times.replace(",", " ").split():
+            interval = parse_hours(window)
+            for day in numbers:
+                weekly[day].append(interval)
+    if not any(weekly):
+        raise ValueError("opens on no day; write e.g. 'mon-fri 08:00-18:00' or '24x7'")
+    for windows in weekly:
+        windows.sort()
+        if any(b[0] < a[1] for a, b in itertools.pairwise(windows)):
+            raise ValueError("opening hours overlap")
+    return tuple(tuple(d) for d in weekly)
+
+
+@functools.lru_cache(maxsize=256)
+def own_calendar(key: str, time_zone: str, hours: str, closed: frozenset[date]) -> Calendar:
+    """The supplier's own business calendar: its zone, its weekly hours, its country's holidays
+    (as dates). Cached: a sweep replays many tickets on the same supplier's calendar."""
+    weekly = weekly_hours(hours) if hours else None
+    return Calendar(
+        key=key,
+        timezone=time_zone or "UTC",
+        weekly=weekly if weekly is not None else ((),) * 7,
+        holidays=closed,
+        always_open=weekly is None,
+    )
+
+
+def calendar_from_record(key: str, spec: object) -> Calendar | None:
+    """The supplier's calendar as a hand-off recorded it ({timezone, hours, holidays}), if it reads."""
+    if not isinstance(spec, Mapping):
+        return None
+    zone, hours, days = spec.get("timezone"), spec.get("hours"), spec.get("holidays", [])
+    if not isinstance(zone, str) or not isinstance(hours, str) or not isinstance(days, list):
+        return None
+    try:
+        ZoneInfo(zone or "UTC")
+        closed = frozenset(date.fromisoformat(str(d)) for d in days)
+        return own_calendar(key, zone, hours, closed)
+    except (ValueError, ZoneInfoNotFoundError):
+        return None

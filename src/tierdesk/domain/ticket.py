@@ -318,11 +318,13 @@ def change_status(
     supplier_ref: str = "",
     note: str = "",
     supplier_ola: tuple[str, str] | None = None,
+    handoff: Mapping[str, Any] | None = None,
 ) -> Change:
     """Move the ticket; a move to an on-hold status may name the supplier, its reference and a
     hand-off note, which is all the supplier reads of the ticket besides its shared fields.
     `supplier_ola` is the supplier's own OLA (duration text, calendar key), recorded with the
-    hand-off so the clock reads the terms in force then."""
+    hand-off so the clock reads the terms in force then; `handoff` the rest of the supplier's
+    registry in force (its response target, own calendar, severity label) and the mail sent."""
     if to not in profile.statuses:
         raise Invalid(
             N_("%(to)r is not a status of this desk", to=to),
@@ -374,6 +376,9 @@ def change_status(
             data["note"] = note.strip()
         if supplier_ola is not None and supplier_ola[0]:
             data["ola_target"], data["ola_calendar"] = supplier_ola
+        if supplier is not None and handoff:
+            data.update({k: v for k, v in handoff.items() if v not in (None, "", [], {})})
+            data["from_level"] = state.level
     return Change(EventKind.STATUS_CHANGED, data, public=True)
 
 

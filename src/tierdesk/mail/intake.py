@@ -31,8 +31,10 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 from django.db.models import F
 
 from tierdesk import profiles
+from tierdesk.actions import supplier_answers
 from tierdesk.actions import tickets as act
 from tierdesk.actions.notify import system_notice
+from tierdesk.actions.supplier_mail import CHASE, HANDOFF
 from tierdesk.domain.errors import DomainError, NotFound
 from tierdesk.domain.mail import (
     is_bounce,
@@ -344,6 +346,9 @@ def _decide(
         else None,
         content_type=mail.content_type,
     )
+    supplier = _from_supplier(stored, mail, machine or "", now)
+    if supplier is not None:
+        return supplier
     if machine:
         bounced = _bounced_notification(mail) if is_bounce(machine) else None
         if bounced is not None and bounced.ticket is not None:
@@ -442,6 +447,54 @@ def _decide(
     )
     _attach(user, created, mail, now)
     return InboundMessage.TICKET, f"new ticket in queue {created.queue}", created
+
+
+def _from_supplier(
+    stored: InboundMessage, mail: ParsedMail, machine: str, now: datetime
+) -> tuple[str, str, Ticket | None] | None:
+    """A mail from a supplier's own desk (or a bounce of our mail to it), recorded on the ticket
+    handed to it as a supplier event; None when the mail is not one."""
+    profile = profiles.active()
+    bounced = _bounced_notification(mail) if machine and is_bounce(machine) else None
+    if bounced is not None and bounced.kind in (HANDOFF, CHASE) and bounced.ticket is not None:
+        ticket: Ticket | None = bounced.ticket
+        terms = supplier_answers.supplier_of(bounced.recipient)
+    else:
+        terms = supplier_answers.supplier_of(mail.sender)
+        if terms is None:
+            return None
+        user = (
+            User.objects.filter(email__iexact=mail.sender, is_active=True).exclude(role="").first()
+        )
+        if user is not None and user.organisation_id != terms.organisation_id:
+            return None  # someone the desk knows, writing for themselves
+        ticket = supplier_answers.thread(
+            terms,
+            subject=mail.subject,
+            ids=[*mail.in_reply_to, *reversed(mail.references)],
+            prefix=profile.ticket_prefix,
+        )
+    if terms is None or ticket is None:
+        if machine:
+            return None  # the usual machine-mail outcome
+        name = terms.organisation.name if terms is not None else "a supplier"
+        return InboundMessage.QUARANTINED, f"a mail from {name} that matches no ticket", None
+    supplier_answers.receive(
+        ticket,
+        terms,
+        sender=mail.sender,
+        subject=mail.subject,
+        body=own_text(mail.text) or mail.text.strip() or "(no text)",
+        machine=machine,
+        now=now,
+    )
+    if machine:
+        return (
+            InboundMessage.IGNORED,
+            f"{machine}; recorded on {ticket.number} as {terms.organisation.name}'s automatic mail",
+            ticket,
+        )
+    return InboundMessage.COMMENT, f"supplier mail threaded to {ticket.number}", ticket
 
 
 def _thread(mail: ParsedMail, user: User, prefix: str) -> Ticket | None:

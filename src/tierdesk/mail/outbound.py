@@ -5,13 +5,14 @@ provider may override per profile under DATA_DIR/templates/mail/<profile>/."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import select_template
 
 from tierdesk import profiles
 from tierdesk.actions.notify import reader_language
-from tierdesk.persistence.models import InboundMessage, Notification
+from tierdesk.actions.supplier_mail import CHASE, HANDOFF, supplier_address
+from tierdesk.persistence.models import Attachment, InboundMessage, Notification
 
 MAX_REFERENCES = 20
 
@@ -43,7 +44,41 @@ def thread_of(row: Notification) -> list[str]:
     return [*inbound[:1], *reversed(sent), *inbound[1:]][-MAX_REFERENCES:]
 
 
-def build(row: Notification, connection: BaseEmailBackend) -> EmailMultiAlternatives:
+def build_for_supplier(row: Notification, connection: BaseEmailBackend) -> EmailMessage:
+    """A mail to a supplier's own desk: from the desk's supplier-facing address, with our tag in
+    the subject and our Message-ID (its answers thread back by either), the files the agent
+    picked; the chase answers the hand-off mail. Written by a person's hand-off, so no
+    Auto-Submitted on it (a supplier's system may drop automatic mail); the chase is automatic."""
+    profile = profiles.active()
+    address = supplier_address(profile)
+    headers = {"Message-ID": row.message_id}
+    if row.ticket is not None:
+        headers["X-Tierdesk-Ticket"] = row.ticket.number
+    if row.kind == CHASE:
+        headers["Auto-Submitted"] = "auto-generated"
+    if row.in_reply_to:
+        headers["In-Reply-To"] = row.in_reply_to
+        headers["References"] = row.in_reply_to
+    message = EmailMessage(
+        subject=row.subject,
+        body=row.body,
+        from_email=address,
+        to=[row.recipient],
+        headers=headers,
+        connection=connection,
+        reply_to=[address],
+    )
+    files = (row.event.data.get("mail") or {}).get("attachments", []) if row.event else []
+    if files and row.ticket is not None:
+        for item in Attachment.objects.filter(ticket=row.ticket, pk__in=files).order_by("pk"):
+            with item.file.open("rb") as handle:
+                message.attach(item.original_name, handle.read(), item.content_type)
+    return message
+
+
+def build(row: Notification, connection: BaseEmailBackend) -> EmailMessage:
+    if row.kind in (HANDOFF, CHASE):
+        return build_for_supplier(row, connection)
     profile = profiles.active()
     ticket = row.ticket
     # LuxCloud 2.5: "Tickets will be responded to in English only": what reaches a partner (or

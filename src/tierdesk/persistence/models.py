@@ -705,6 +705,22 @@ class SupportTerms(models.Model):
     escalation_contacts = models.JSONField(default=list)
     notes = models.TextField(blank=True)
     updated_at = models.DateTimeField()
+    # The supplier's own desk (issue 18): whom to write to besides the request contact, their
+    # severity scale, their response target beside the resolution target (`ola_target`), their
+    # own calendar (zone, weekly hours, their country's holidays), how their subjects carry their
+    # reference, and the words or statuses in their mails that say it is solved.
+    contacts = models.JSONField(default=list, blank=True)
+    severity_scale = models.JSONField(default=list, blank=True)
+    response_target = models.CharField(max_length=60, blank=True, default="")
+    time_zone = models.CharField(max_length=64, blank=True, default="")
+    hours = models.CharField(
+        max_length=200, blank=True, default="", help_text='e.g. "mon-fri 08:00-18:00" or "24x7"'
+    )
+    holiday_country = models.CharField(
+        max_length=12, blank=True, default="", help_text='ISO code, e.g. "DE" or "US-CA"'
+    )
+    reference_pattern = models.CharField(max_length=200, blank=True, default="")
+    solved_phrases = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"terms of {self.organisation_id}"

@@ -14,7 +14,19 @@ from tierdesk.domain.parties import Party, Role, party_of
 from tierdesk.persistence.models import Event, Ticket, User
 
 # Keys of a hand-off to a supplier that only the provider (and that supplier) may read.
-SUPPLIER_KEYS = ("supplier", "supplier_ref", "note")
+SUPPLIER_KEYS = (
+    "supplier",
+    "supplier_ref",
+    "note",
+    "supplier_severity",
+    "ola_target",
+    "ola_calendar",
+    "ola_response",
+    "ola_hours",
+    "mail",
+    "from_level",
+    "returned_by",
+)
 
 
 def party(actor: User) -> Party:
@@ -47,7 +59,7 @@ def event_data(actor: User, event: Event) -> dict[str, Any]:
     """The event's data as this actor may read it."""
     data = dict(event.data)
     if party(actor) is Party.REQUESTER and event.kind == EventKind.STATUS_CHANGED:
-        if data.get("supplier") or data.get("supplier_ref"):
+        if data.get("supplier") or data.get("supplier_ref") or data.get("returned_by"):
             data.pop("reason", None)  # the provider's words about its supplier
         for key in SUPPLIER_KEYS:
             data.pop(key, None)

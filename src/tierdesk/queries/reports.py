@@ -427,6 +427,8 @@ def full_report(
 def _sections(
     actor: User | None, period: Period, profile: Profile, now: datetime, *, by: str, every: str
 ) -> dict[str, list[dict[str, Any]]]:
+    from tierdesk.queries import supplier_reports  # it reads periods and scopes from here
+
     return {
         "volume": volume(actor, period, by=by, every=every),
         "backlog": backlog(actor, now),
@@ -437,4 +439,5 @@ def _sections(
         "reopens": reopens(actor, period),
         "rejections": rejections(actor, period),
         "deflections": deflections(actor, period, now),
+        "suppliers": supplier_reports.suppliers(actor, period, profile, now),
     }

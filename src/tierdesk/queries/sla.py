@@ -16,7 +16,7 @@ def ticket_sla(ticket: Ticket, record: list[sla.ClockEvent] | None = None) -> li
     state = sla.clocks(profile, record if record is not None else clock_events(ticket), clock.now())
     out = []
     for t in state.targets:
-        zone = profile.calendars[t.calendar].zone
+        zone = profile.calendars.get(t.calendar, profile.calendars[profile.default_calendar]).zone
         text = {
             "running": f"due by {t.due.astimezone(zone):%a %d %b %H:%M}" if t.due else "running",
             "paused": "paused",

@@ -158,6 +158,19 @@ class PersonForm(AdminForm):
             del self.fields["username"]
 
 
+# The supplier's own desk (issue 18), as the support terms name them.
+SUPPLIER_OWN_DESK = (
+    "contacts",
+    "response_target",
+    "time_zone",
+    "hours",
+    "holiday_country",
+    "severity_scale",
+    "reference_pattern",
+    "solved_phrases",
+)
+
+
 class SupplierForm(OrganisationForm):
     method = forms.ChoiceField(label=_("Request help"), choices=METHODS)
     contact = forms.CharField(
@@ -180,6 +193,54 @@ class SupplierForm(OrganisationForm):
     )
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    contacts = forms.CharField(
+        label=_("Other contacts"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One per line. Their mails are threaded back too."),
+    )
+    response_target = forms.CharField(
+        label=_("Their response within"),
+        max_length=60,
+        required=False,
+        help_text=_('For example "2h".'),
+    )
+    time_zone = forms.CharField(
+        label=_("Their time zone"),
+        max_length=64,
+        required=False,
+        help_text=_('For example "America/New_York". Their targets run on their own hours.'),
+    )
+    hours = forms.CharField(
+        label=_("Their hours"),
+        max_length=200,
+        required=False,
+        help_text=_('For example "mon-fri 08:00-18:00; sat 09:00-12:00", or "24x7".'),
+    )
+    holiday_country = forms.CharField(
+        label=_("Their public holidays"),
+        max_length=12,
+        required=False,
+        help_text=_('The country (and region) code, for example "US" or "DE-BY".'),
+    )
+    severity_scale = forms.CharField(
+        label=_("Their severity scale"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Their labels, one per line, most severe first."),
+    )
+    reference_pattern = forms.CharField(
+        label=_("Their reference in subjects"),
+        max_length=200,
+        required=False,
+        help_text=_("A regular expression; its group is the reference, e.g. “CASE-([0-9]+)”."),
+    )
+    solved_phrases = forms.CharField(
+        label=_("Words that say it is solved"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One per line: a phrase or status in their mails, such as “Status: Solved”."),
     )
 
     def __init__(self, *args: Any, **kw: Any) -> None:
@@ -209,6 +270,7 @@ class SupplierForm(OrganisationForm):
             "calendar": d.get("calendar", ""),
             "escalation_contacts": d.get("escalation_contacts", ""),
             "notes": d.get("notes", ""),
+            **{name: d.get(name, "") for name in SUPPLIER_OWN_DESK},
             "severity_map": {
                 key: d[f"severity_map_{key}"]
                 for key in profile.severities
@@ -227,6 +289,14 @@ class SupplierForm(OrganisationForm):
                 calendar=terms.calendar,
                 escalation_contacts="\n".join(terms.escalation_contacts),
                 notes=terms.notes,
+                contacts="\n".join(terms.contacts),
+                severity_scale="\n".join(terms.severity_scale),
+                solved_phrases="\n".join(terms.solved_phrases),
+                response_target=terms.response_target,
+                time_zone=terms.time_zone,
+                hours=terms.hours,
+                holiday_country=terms.holiday_country,
+                reference_pattern=terms.reference_pattern,
             )
             for key, label in dict(terms.severity_map).items():
                 out[f"severity_map_{key}"] = label

@@ -78,6 +78,7 @@ SECTIONS = {
     "reopens": gettext_lazy("Reopens"),
     "rejections": gettext_lazy("Rejections"),
     "deflections": gettext_lazy("Deflections"),
+    "suppliers": gettext_lazy("Suppliers"),
 }
 COLUMNS = {
     "period": gettext_lazy("Period"),
@@ -115,6 +116,17 @@ COLUMNS = {
     "suggested_opened": gettext_lazy("Suggested articles opened"),
     "deflected": gettext_lazy("Not followed by a ticket"),
     "deflection_rate": gettext_lazy("Deflection rate"),
+    "supplier": gettext_lazy("Supplier"),
+    "handoffs": gettext_lazy("Hand-offs"),
+    "answered": gettext_lazy("Answered"),
+    "returned": gettext_lazy("Returned"),
+    "mean_response_hours": gettext_lazy("Mean response (their business hours)"),
+    "mean_resolution_hours": gettext_lazy("Mean resolution (their business hours)"),
+    "response_met": gettext_lazy("Response met"),
+    "response_missed": gettext_lazy("Response missed"),
+    "ola_met": gettext_lazy("OLA met"),
+    "ola_breached": gettext_lazy("OLA breached"),
+    "chases": gettext_lazy("Chases sent"),
 }
 KINDS = {
     "business": gettext_lazy("business time"),

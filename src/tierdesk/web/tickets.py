@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from tierdesk import clock, profiles, refusals
-from tierdesk.actions import process
+from tierdesk.actions import process, supplier_answers, supplier_mail
 from tierdesk.actions import tickets as act
 from tierdesk.domain.errors import DomainError, Forbidden, Invalid, NotFound
 from tierdesk.domain.language import OffReplyLanguage
@@ -124,6 +124,25 @@ class HoldForm(forms.Form):
         max_length=100_000,
         label=_l("Hand-off note (all the supplier reads besides the shared fields)"),
     )
+    attachments = forms.MultipleChoiceField(
+        label=_l("Files to send with it (to a supplier asked by e-mail)"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    fields = forms.MultipleChoiceField(
+        label=_l("Also send these private fields"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class SupplierSolvedForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=100_000,
+        required=False,
+        label=_l("The supplier's answer (an internal note for the partner's reply)"),
+    )
 
 
 class AskForm(forms.Form):
@@ -180,6 +199,7 @@ FORMS: dict[str, type[forms.Form]] = {
     "severity": SeverityForm,
     "assign": AssignForm,
     "hold": HoldForm,
+    "supplier_solved": SupplierSolvedForm,
     "ask": AskForm,
     "reject": RejectForm,
     "link": LinkForm,
@@ -195,6 +215,7 @@ STAFF_ONLY = (
     "severity",
     "assign",
     "hold",
+    "supplier_solved",
     "ask",
     "reject",
     "link",
@@ -209,6 +230,7 @@ DYNAMIC = (
     "severity",
     "assign",
     "hold",
+    "supplier_solved",
     "reject",
     "reopen",
     "authority",
@@ -232,10 +254,15 @@ def _supplier_terms(severity: str) -> list[dict[str, str]]:
         out.append(
             {
                 "name": terms.organisation.name,
-                "method": terms.get_method_display(),
+                "method": words.supplier_method(terms.method),
                 "contact": terms.contact,
+                "contacts": ", ".join(str(c) for c in terms.contacts),
                 "severity": str(terms.severity_map.get(severity, "")),
+                "scale": " · ".join(str(c) for c in terms.severity_scale),
+                "response": terms.response_target,
                 "ola": terms.ola_target,
+                "hours": f"{terms.hours} ({terms.time_zone})" if terms.time_zone else "",
+                "holidays": terms.holiday_country,
                 "escalation": ", ".join(str(c) for c in terms.escalation_contacts),
                 "notes": terms.notes,
             }
@@ -306,6 +333,25 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
             if profile.suppliers is None or _on_hold(profile, ticket.status) is None:
                 continue
             form.fields["supplier"].choices = [(o.slug, o.name) for o in choosable_suppliers()]
+            form.fields["attachments"].choices = [
+                (str(a.pk), a.original_name) for a in ticket.attachments.order_by("pk")
+            ]
+            extras = {
+                "description": _("Description"),
+                "organisation": _("Partner"),
+                "requester": _("Requester"),
+                "customer_account": _("End customer"),
+                **{f.key: f.label for f in profile.form},
+            }
+            form.fields["fields"].choices = [
+                (k, extras.get(k, k)) for k in supplier_mail.shareable_extras(ticket)
+            ]
+            if not form.fields["attachments"].choices:
+                del form.fields["attachments"]
+        if name == "supplier_solved":
+            holding = profile.statuses.get(ticket.status)
+            if not ticket.supplier or holding is None or holding.category != "on_hold":
+                continue
         if name == "reject":
             if not profile.invalid_reasons or not profile.statuses[ticket.status].is_open:
                 continue
@@ -424,7 +470,16 @@ def _page(
             else "",
             "menu": [
                 (n, built[n])
-                for n in ("reopen", "reject", "link", "hold", "escalate", "contact", "attach")
+                for n in (
+                    "reopen",
+                    "reject",
+                    "link",
+                    "hold",
+                    "supplier_solved",
+                    "escalate",
+                    "contact",
+                    "attach",
+                )
                 if n in built
             ],
             "confirms_to": confirmation_outcome(profile, ticket.status)
@@ -584,7 +639,11 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
                 actor=user, number=number, to=_on_hold(profile, ticket.status) or "",
                 reason="handed to supplier",
                 supplier=supplier, supplier_ref=data["reference"], note=data["note"], now=now,
+                attachments=[int(a) for a in data.get("attachments") or []],
+                extra_fields=data["fields"],
             )  # fmt: skip
+        elif verb == "supplier_solved":
+            supplier_answers.solved(actor=user, number=number, note=data["note"], now=now)
         elif verb == "ask":
             process.ask(
                 actor=user, number=number, body=data["body"],

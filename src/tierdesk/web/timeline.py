@@ -62,6 +62,7 @@ REASONS = {
     "resolved_timeout": lambda: _("closed automatically some time after the resolution"),
     "work_started": lambda: _("the desk started work on it"),
     "handed to supplier": lambda: _("handed to the supplier"),
+    "supplier_solved": lambda: _("solved by the supplier"),
     "alert_resolved": lambda: _("the monitoring alert is resolved"),
 }
 
@@ -152,6 +153,10 @@ def describe(
             }
             if d.get("supplier_ref"):
                 what += " (" + _("their reference %(ref)s") % {"ref": d["supplier_ref"]} + ")"
+        if d.get("returned_by"):
+            what += " · " + _("back from %(supplier)s") % {
+                "supplier": (suppliers or {}).get(str(d["returned_by"]), d["returned_by"])
+            }
         if d.get("reason"):
             what += f" ({_reason(profile, d.get('reason'))})"
         body = str(d.get("note", ""))
@@ -234,6 +239,27 @@ def describe(
             "fields": ", ".join(labels.get(k, k) for k in given)
         }
         body = "\n".join(f"{labels.get(k, k)}: {v}" for k, v in given.items())
+    elif kind == EventKind.SUPPLIER_MAIL:
+        name = {"supplier": (suppliers or {}).get(str(d.get("supplier")), d.get("supplier", ""))}
+        if d.get("machine"):
+            what = _("%(supplier)s's mail system answered automatically") % name
+            what += f" ({d['machine']})"
+        elif d.get("solved"):
+            what = _("%(supplier)s wrote that it is solved") % name
+        else:
+            what = _("%(supplier)s wrote") % name
+        if d.get("supplier_ref"):
+            what += " · " + _("their reference %(ref)s") % {"ref": d["supplier_ref"]}
+        body = f"{d.get('subject', '')}\n\n{d.get('body', '')}".strip()
+    elif kind == EventKind.SUPPLIER_CHASED:
+        name = {"supplier": (suppliers or {}).get(str(d.get("supplier")), d.get("supplier", ""))}
+        if d.get("method") == "email":
+            what = _("chased %(supplier)s by e-mail to %(to)s") % {**name, "to": d.get("to", "")}
+        else:
+            what = _("asked the agent to chase %(supplier)s (%(contact)s)") % {
+                **name,
+                "contact": d.get("contact", ""),
+            }
     elif kind == EventKind.AUTHORITY_CHECKED:
         names = {"requester": d.get("requester") or _("the requester"),
                  "account": d.get("account_name") or d.get("account", "")}  # fmt: skip

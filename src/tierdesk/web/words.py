@@ -144,3 +144,10 @@ def calendar_label(profile: Profile, key: object) -> str:
             else cal.key.replace("_", " ").capitalize()
         )
     return f"{name} ({cal.timezone})"
+
+
+def supplier_method(key: str) -> str:
+    """How a supplier takes requests, in the reader's language."""
+    return {"email": _("E-mail"), "portal": _("Support portal"), "phone": _("Telephone")}.get(
+        key, key
+    )

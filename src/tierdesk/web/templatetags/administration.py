@@ -37,6 +37,14 @@ FIELDS = {
     "calendar": gettext_lazy("Calendar"),
     "escalation_contacts": gettext_lazy("Escalation contacts"),
     "notes": gettext_lazy("Notes"),
+    "contacts": gettext_lazy("Other contacts"),
+    "severity_scale": gettext_lazy("Their severity scale"),
+    "response_target": gettext_lazy("Their response within"),
+    "time_zone": gettext_lazy("Their time zone"),
+    "hours": gettext_lazy("Their hours"),
+    "holiday_country": gettext_lazy("Their public holidays"),
+    "reference_pattern": gettext_lazy("Their reference in subjects"),
+    "solved_phrases": gettext_lazy("Words that say it is solved"),
     "username": gettext_lazy("Username"),
     "first_name": gettext_lazy("First name"),
     "last_name": gettext_lazy("Last name"),
@@ -113,6 +121,11 @@ def _words(field: str, value: Any) -> str:
         )
     if field == "method":
         return str(dict(METHODS).get(str(value), value))
+    if field == "calendar":
+        from tierdesk import profiles
+        from tierdesk.web.words import calendar_label
+
+        return calendar_label(profiles.active(), value)
     if field == "role":
         try:
             return str(ROLE_LABELS[Role(str(value))])
@@ -175,3 +188,13 @@ def level_names(person: Any) -> list[str]:
         levels[m.level].label if m.level in levels else m.level
         for m in person.level_memberships.all()
     ]
+
+
+@register.filter
+def terms_hours(terms: Any) -> str:
+    """On whose hours a supplier's targets run: its own (hours and zone), or a desk calendar."""
+    if terms is None:
+        return ""
+    if terms.time_zone:
+        return f"{terms.hours or '24x7'}, {terms.time_zone}"
+    return _words("calendar", terms.calendar) if terms.calendar else ""
