@@ -86,7 +86,8 @@ def test_a_reply_note_and_status_change_run_a_fixed_number_of_statements(desk: D
 # Every non-GET request runs in one transaction (RequestTransactionMiddleware): inside the
 # test's own transaction that is two savepoint statements more on each request below.
 OPEN_BY_API = 13
-OPEN_FROM_PORTAL = 20  # the page reads the active accounts, the one chosen, the upload rule
+OPEN_FROM_PORTAL = 21  # the page reads the active accounts, the one chosen, the upload rule,
+# and the partner's subscriptions once (offered and checked against the same list)
 OPEN_BY_MAIL = 24  # eight of them savepoint statements; one asks whether a supplier wrote
 REPLY = 14  # and the last status change, to know whether a confirmation was asked for
 NOTE = 13

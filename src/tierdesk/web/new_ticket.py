@@ -57,7 +57,15 @@ def check_subscription(form: forms.Form, profile: Profile, subscriptions: Any) -
             form.add_error(name, _("is not a subscription of this partner"))
 
 
-def ticket_form(profile: Profile, user: User, data: Any = None, files: Any = None) -> forms.Form:
+def ticket_form(
+    profile: Profile,
+    user: User,
+    data: Any = None,
+    files: Any = None,
+    subscriptions: list[Any] | None = None,
+) -> forms.Form:
+    """The new-ticket form; `subscriptions` are the partner's choosable ones when the caller has
+    already read them (the page checks the choice against the same list)."""
     form = forms.Form(data, files)
     form.fields["subject"] = forms.CharField(
         max_length=250,
@@ -100,9 +108,12 @@ def ticket_form(profile: Profile, user: User, data: Any = None, files: Any = Non
             label=asked.label if asked is not None else _("End-customer account"),
             help_text=_("One of your end-customer accounts"),
         )
-    subscriptions = (
-        list(choosable_subscriptions(user.organisation)) if user.organisation is not None else []
-    )
+    if subscriptions is None:
+        subscriptions = (
+            list(choosable_subscriptions(user.organisation))
+            if user.organisation is not None
+            else []
+        )
     for spec in profile.form:
         if chosen and asked is not None and spec.key == asked.key:
             continue
@@ -157,9 +168,12 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
     if party_of(Role(user.role)) is not Party.REQUESTER:
         raise Http404("agents log tickets for a partner through the API or the desk")
     profile = profiles.active()
-    form = ticket_form(profile, user, request.POST or None, request.FILES or None)
+    subscriptions = (
+        list(choosable_subscriptions(user.organisation)) if user.organisation is not None else []
+    )
+    form = ticket_form(profile, user, request.POST or None, request.FILES or None, subscriptions)
     if request.method == "POST" and form.is_valid() and user.organisation is not None:
-        check_subscription(form, profile, list(choosable_subscriptions(user.organisation)))
+        check_subscription(form, profile, subscriptions)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         upload = data.get("file")
