@@ -42,10 +42,10 @@ WITHDRAWN = "withdrawn: its content was removed from the record"
 def redact(*, actor: User, number: str, seq: int, part: str, reason: str, now: datetime) -> Event:
     """Remove the text (`part="text"`) or the file (`part="attachment"`) of event `seq` of ticket
     `number`, for `reason`; returns the redaction event."""
-    if not actor.is_active or not redaction.may_redact(actor.role):
-        raise Forbidden("only an administrator may remove content from the record")
     with transaction.atomic():
-        ticket = get_ticket(actor, number, for_update=True)
+        ticket = get_ticket(actor, number, for_update=True)  # a ticket not theirs: not found
+        if not actor.is_active or not redaction.may_redact(actor.role):
+            raise Forbidden("only an administrator may remove content from the record")
         target = Event.objects.filter(ticket=ticket, seq=seq).first()
         if target is None:
             raise NotFound(f"no event {seq} on ticket {number}", fields={"event": "no such event"})
@@ -111,7 +111,7 @@ def _forget_copies(
         )
         subject, body = _scrub(row.subject, pieces), _scrub(row.body, pieces)
         if row.event_id == target.pk:
-            body = ""
+            body = REMOVED
         if not withdraw and (subject, body) == (row.subject, row.body):
             continue
         row.subject, row.body = subject, body
