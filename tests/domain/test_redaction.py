@@ -146,3 +146,18 @@ def test_an_opening_keeps_its_desk_fields_and_loses_its_text() -> None:
     assert decided.data["description"] == "" and decided.data["form"] == {"contact": ""}
     assert decided.data["severity"] == "high" and decided.data["status"] == "new"
     assert set(decided.removed) == {"Carl Meyer's mailbox", "his PIN is 1234", "carl@example.com"}
+
+
+def test_what_may_still_be_removed() -> None:
+    assert redaction.parts("reply", {"body": "x"}) == ("text",)
+    assert redaction.parts("reply", {"body": "", TOMBSTONE: [3]}) == ()
+    assert redaction.parts("attachment_added", {"name": "a.txt"}) == ("attachment",)
+    assert redaction.parts("attachment_added", {"name": "", TOMBSTONE: [3]}) == ()
+    assert redaction.parts("status_changed", {"from": "new", "to": "open"}) == ()
+    assert redaction.parts("redacted", {"reason": "r"}) == ()
+    with pytest.raises(Invalid) as refused:
+        redaction.redact(
+            seq=2, kind="attachment_added", public=True, data={"name": "a"}, part="text",
+            reason="r",
+        )  # fmt: skip
+    assert "part" in refused.value.fields

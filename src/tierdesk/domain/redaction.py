@@ -47,6 +47,16 @@ def may_redact(role: str) -> bool:
     return role == Role.ADMINISTRATOR
 
 
+def parts(kind: str, data: Mapping[str, Any]) -> tuple[str, ...]:
+    """What of an event may still be removed: its file, its text, or nothing."""
+    if kind == EventKind.ATTACHMENT_ADDED:
+        return () if data.get(TOMBSTONE) else (ATTACHMENT,)
+    if kind == EventKind.REDACTED:
+        return ()
+    texts = [t for k in TEXT_FIELDS.get(kind, ()) if k in data for t in _texts(data[k])]
+    return (TEXT,) if texts else ()
+
+
 @dataclass(frozen=True)
 class Redacted:
     """The event's new content, the texts it removed (to find their copies) and the change to
@@ -95,6 +105,10 @@ def redact(
         problems["event"] = "a redaction cannot itself be redacted"
     elif part == ATTACHMENT and kind != EventKind.ATTACHMENT_ADDED:
         problems["part"] = "this event added no file"
+    elif part == TEXT and kind == EventKind.ATTACHMENT_ADDED:
+        problems["part"] = "remove the file: its name goes with it"
+    elif part == ATTACHMENT and data.get(TOMBSTONE):
+        problems["event"] = "this event's file was already removed"
     if problems:
         raise Invalid("the redaction is refused", fields=problems)
     fields = tuple(k for k in TEXT_FIELDS.get(kind, ()) if k in data)
