@@ -46,7 +46,9 @@ def redact(*, actor: User, number: str, seq: int, part: str, reason: str, now: d
         ticket = get_ticket(actor, number, for_update=True)  # a ticket not theirs: not found
         if not actor.is_active or not redaction.may_redact(actor.role):
             raise Forbidden("only an administrator may remove content from the record")
-        target = Event.objects.filter(ticket=ticket, seq=seq).first()
+        # A sequence number the column cannot hold names no event (and must not reach the query).
+        in_range = 1 <= seq <= ticket.event_count
+        target = Event.objects.filter(ticket=ticket, seq=seq).first() if in_range else None
         if target is None:
             raise NotFound(f"no event {seq} on ticket {number}", fields={"event": "no such event"})
         decided = redaction.redact(
