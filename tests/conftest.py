@@ -37,6 +37,7 @@ def _flush_around_the_guard() -> None:
             "0020_organisations_subscriptions_supplier_terms_and_change_log",
         )
     ]
+    redactable = importlib.import_module("tierdesk.persistence.migrations.0033_redactable_record")
     original = flush.Command.handle
 
     def handle(self, *args: Any, **options: Any) -> Any:  # type: ignore[no-untyped-def]
@@ -54,6 +55,10 @@ def _flush_around_the_guard() -> None:
                 for guard in guards:
                     for statement in guard.SQLITE_UP:
                         cursor.execute(statement)
+                # 0033 narrowed the update guard to a redaction's tombstone: the record's guard
+                # as the migrations leave it.
+                cursor.execute("DROP TRIGGER IF EXISTS tierdesk_event_no_update")
+                cursor.execute(redactable.SQLITE_UPDATE_TRIGGER)
 
     flush.Command.handle = handle
 

@@ -39,6 +39,7 @@ WALK: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "tickets/{number}/escalations"): {"json": {"reason": "no progress"}},
     ("GET", "tickets/{number}/attachments/{attachment_id}"): {},
     ("POST", "tickets/{number}/article"): {"json": {}},
+    ("POST", "tickets/{number}/events/{seq}/redaction"): {"json": {"reason": "r"}},
 }
 
 
@@ -85,7 +86,7 @@ def test_another_tenant_gets_404_and_changes_nothing(
         "supplier": desk.vendor,
     }[other_role]
     client = ApiClient(outsider)
-    url = "/api/v1/" + path.format(number=ticket.number, attachment_id=attachment.pk)
+    url = "/api/v1/" + path.format(number=ticket.number, attachment_id=attachment.pk, seq=1)
     spec = WALK[(method, path)]
     if method == "GET":
         response = client.client.get(url)

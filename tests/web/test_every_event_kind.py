@@ -20,6 +20,7 @@ from tierdesk.actions import tickets as act
 from tierdesk.actions.automatic import record_due
 from tierdesk.actions.organisations import edit_organisation
 from tierdesk.actions.record import append
+from tierdesk.actions.redaction import redact
 from tierdesk.actions.suppliers import set_terms
 from tierdesk.domain import monitoring
 from tierdesk.domain.events import EventKind
@@ -154,6 +155,15 @@ def _every_kind(desk: Desk, fixed_clock) -> Ticket:  # type: ignore[no-untyped-d
     later()
     # A reply to a closed ticket opens a follow-up with a new number.
     act.add_reply(actor=desk.north_user, number=number, body="It is back again.", now=clock.now())
+    # An administrator removes a public reply's text and an internal note's (redacted).
+    for seq in (
+        Event.objects.get(
+            ticket__number=number, kind="reply", data__body="It started at 08:00."
+        ).seq,
+        Event.objects.get(ticket__number=number, kind="note", data__body="Queue depth is 40k.").seq,
+    ):
+        redact(actor=desk.admin, number=number, seq=seq, part="text", reason="personal data",
+               now=clock.now())  # fmt: skip
     return Ticket.objects.get(number=number)
 
 
@@ -203,6 +213,13 @@ def test_a_ticket_with_every_event_kind_renders_for_every_role(desk: Desk, fixed
                 continue  # neither handed to the supplier nor at the NOC
             page = _page(user, number)
             assert "None" not in page.replace("None;", ""), user.username
+            if number == ticket.number and user in (desk.north_user, desk.north_admin):
+                # Only the public reply's removal, without who or why.
+                assert page.count("A part of this conversation was removed.") == 1
+                assert "personal data" not in page and "It started at 08:00." not in page
+            if number == ticket.number and user in (desk.l1, desk.manager, desk.admin):
+                assert page.count("from the record</span>") == 4, user.username
+                assert "personal data" in page and "Queue depth is 40k." not in page
             record = ApiClient(user).get(f"/tickets/{number}")
             assert record.status_code == 200, (user.username, record.content)
             json.loads(record.content)

@@ -1,14 +1,17 @@
 """Appending to a ticket's record: the only place events are written and the projection saved.
 
 A change is prepared in memory (hash chain, projection, clocks) and then written; the sweep
-prepares many tickets and writes them together, the same code with fewer round trips.
+prepares many tickets and writes them together, the same code with fewer round trips. The one
+change to a stored event is `replace_content`, a redaction's tombstone (see
+`domain/redaction.py`); the database refuses every other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 
@@ -19,7 +22,7 @@ from tierdesk.actions.notify import notifications_for
 from tierdesk.domain import due, sla
 from tierdesk.domain import spans as stay
 from tierdesk.domain import ticket as decide
-from tierdesk.domain.events import GENESIS, event_hash
+from tierdesk.domain.events import GENESIS, TOMBSTONE, event_hash
 from tierdesk.persistence.clocks import clock_events, target_rows
 from tierdesk.persistence.mapping import state_of, write_state
 from tierdesk.persistence.models import (
@@ -258,3 +261,14 @@ def append_many(
 def append(ticket: Ticket, change: decide.Change, *, actor: User | None, now: datetime) -> Event:
     """Record one change made now."""
     return append_many(ticket, [(change, now)], actor=actor, now=now)[0]
+
+
+def replace_content(event: Event, data: Mapping[str, Any]) -> None:
+    """Replace a stored event's content by its redacted form, a tombstone naming one more
+    redaction. Only the content changes; the database trigger refuses any other update, and the
+    redaction event the caller appends next records the digests before and after."""
+    tombstone = list(data.get(TOMBSTONE) or ())
+    if len(tombstone) <= len(event.data.get(TOMBSTONE) or ()):
+        raise ValueError("a redacted event's content must name one more redaction")
+    Event.objects.filter(pk=event.pk).update(data=dict(data))
+    event.data = dict(data)

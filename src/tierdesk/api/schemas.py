@@ -182,6 +182,19 @@ class RejectIn(Schema):
     note: Text = ""
 
 
+class RedactionIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"part": "text", "reason": "the requester pasted a password"}]
+        }
+    )
+
+    part: Text = Field(
+        "text", description="`text`: the event's text; `attachment`: the file the event added"
+    )
+    reason: Text = Field(description="why the content is removed; kept in the record")
+
+
 class EscalationIn(Schema):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"reason": "the customer's shop is down"}]}

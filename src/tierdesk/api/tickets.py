@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from tierdesk import clock
-from tierdesk.actions import process, supplier_answers
+from tierdesk.actions import process, redaction, supplier_answers
 from tierdesk.actions import tickets as act
 from tierdesk.api import schemas
 from tierdesk.api.auth import actor
@@ -252,6 +252,29 @@ def add_note(request: HttpRequest, number: str, payload: schemas.BodyIn) -> Any:
             act.add_note(actor=actor(request), number=number, body=payload.body, now=clock.now())
         ),
     )
+
+
+@router.post(
+    "/tickets/{number}/events/{seq}/redaction",
+    response={201: schemas.EventOut, **ERRORS},
+    summary="Remove an event's text or file from the record (administrators)",
+    description=(
+        "Replaces the text, or deletes the file, of event `seq` and records a `redacted` event "
+        "with the reason and the content digests before and after, so the hash chain still "
+        "verifies (`tierdesk audit verify` lists every redaction). Every copy of the text the "
+        "desk keeps goes with it: the ticket row, queued notifications, the raw e-mail."
+    ),
+)
+def redact_event(request: HttpRequest, number: str, seq: int, payload: schemas.RedactionIn) -> Any:
+    event = redaction.redact(
+        actor=actor(request),
+        number=number,
+        seq=seq,
+        part=payload.part,
+        reason=payload.reason,
+        now=clock.now(),
+    )
+    return Status(201, event_out(event))
 
 
 @router.post(

@@ -405,10 +405,55 @@ def audit_verify(args: argparse.Namespace) -> int:
     if args.ticket and result.tickets == 0:
         print(f"error: no ticket {args.ticket}", file=sys.stderr)
         return 1
+    for run in result.rechainings:
+        print(
+            f"re-chained: the hashes were re-computed at migration {run.migration} on "
+            f"{run.at:%Y-%m-%d %H:%M} UTC: {run.tickets} tickets, {run.events} events, from the "
+            f"previous heads with digest {run.previous_heads}"
+            + (f"; {run.left_broken} broken chains left as found" if run.left_broken else "")
+        )
+        if run.head is not None:
+            seq, previous, head = run.head
+            print(f"  {args.ticket}: head at event {seq} was {previous}, re-chained to {head}")
+    for r in result.redactions:
+        print(
+            f"redacted: {r.ticket} event {r.event} ({r.part}) by {r.by} on "
+            f"{r.at:%Y-%m-%d %H:%M} UTC, recorded as event {r.seq}: {r.reason}"
+        )
     if result.broken is not None:
         print(f"broken: {result.broken}")
         return 1
-    print(f"ok: {result.tickets} tickets, {result.events} events, every chain intact")
+    redacted = f", {len(result.redactions)} redactions" if result.redactions else ""
+    print(f"ok: {result.tickets} tickets, {result.events} events{redacted}, every chain intact")
+    return 0
+
+
+@command("audit redact")
+def audit_redact(args: argparse.Namespace) -> int:
+    _setup()
+    from tierdesk import clock
+    from tierdesk.actions.redaction import redact
+    from tierdesk.domain.errors import DomainError
+    from tierdesk.persistence.models import User
+
+    user = User.objects.filter(username=args.user).first()
+    if user is None:
+        print(f"error: no user {args.user!r}", file=sys.stderr)
+        return 1
+    try:
+        event = redact(
+            actor=user,
+            number=args.ticket,
+            seq=args.event,
+            part=args.part,
+            reason=args.reason,
+            now=clock.now(),
+        )
+    except DomainError as exc:
+        return _refused(exc)
+    print(
+        f"redacted: {args.ticket} event {args.event} ({args.part}), recorded as event {event.seq}"
+    )
     return 0
 
 
@@ -849,6 +894,17 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--ticket", default=None, metavar="NUMBER")
     p.set_defaults(handler="audit verify")
+    p = audit.add_parser(
+        "redact",
+        help="remove the text or the file of an event (a person's data, a pasted password); "
+        "the redaction is recorded as an event",
+    )
+    p.add_argument("ticket", metavar="NUMBER")
+    p.add_argument("event", type=int, metavar="SEQ", help="the event's number on the ticket")
+    p.add_argument("--part", choices=["text", "attachment"], default="text")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--user", required=True, help="the administrator who removes it")
+    p.set_defaults(handler="audit redact")
 
     prof = sub.add_parser("profile", help="support-process profiles").add_subparsers(
         dest="action", required=True

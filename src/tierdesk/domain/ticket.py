@@ -533,6 +533,11 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(re.findall(r"[^\W\d_]{3,}", text.casefold()))
 
 
+def forget_words() -> None:
+    """Drop the remembered words (a redaction removed a text they were taken from)."""
+    _words.cache_clear()
+
+
 def similarity(a: str, b: str) -> float:
     """How alike two tickets' texts are: the overlap of their words (Jaccard), 0 to 1."""
     wa, wb = _words(a), _words(b)

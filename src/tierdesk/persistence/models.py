@@ -199,7 +199,8 @@ class TicketLink(models.Model):
 
 
 class Event(models.Model):
-    """One entry of a ticket's indelible record. Insert-only: a database trigger refuses changes."""
+    """One entry of a ticket's indelible record. Insert-only: a database trigger refuses changes,
+    but for a redaction replacing `data` by a tombstone (`actions/record.py:replace_content`)."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
     seq = models.PositiveIntegerField()
@@ -219,6 +220,41 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id}#{self.seq} {self.kind}"
+
+
+class Rechaining(models.Model):
+    """A re-computation of every hash chain under a new hashing, made by a migration: when, how
+    many, and a digest of the heads the chains had before (each kept in `RechainedHead`). `audit
+    verify` reports it. A ticket whose chain was already broken is left as it was found."""
+
+    migration = models.CharField(max_length=100)
+    at = models.DateTimeField()
+    tickets = models.PositiveIntegerField()
+    events = models.PositiveIntegerField()
+    left_broken = models.PositiveIntegerField(default=0)
+    previous_heads = models.CharField(max_length=64)  # SHA-256 over "number previous-head" lines
+
+    def __str__(self) -> str:
+        return f"{self.migration} at {self.at:%Y-%m-%d}"
+
+
+class RechainedHead(models.Model):
+    """A ticket's chain head before and after a re-chaining, at event `seq`; no head after: the
+    chain was already broken, and was left as found."""
+
+    rechaining = models.ForeignKey(Rechaining, on_delete=models.PROTECT, related_name="heads")
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="+")
+    seq = models.PositiveIntegerField()
+    previous = models.CharField(max_length=64)
+    head = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rechaining", "ticket"], name="one_head_per_rechaining")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}#{self.seq}"
 
 
 def _attachment_path(instance: Attachment, filename: str) -> str:

@@ -58,6 +58,9 @@ def supplier_sees(actor: User, event: Event) -> bool:
 def event_data(actor: User, event: Event) -> dict[str, Any]:
     """The event's data as this actor may read it."""
     data = dict(event.data)
+    if event.kind == EventKind.REDACTED and party(actor) is not Party.PROVIDER:
+        # That a part of the conversation was removed, not why nor what it was.
+        return {"event": data.get("event"), "part": data.get("part")}
     if party(actor) is Party.REQUESTER and event.kind == EventKind.STATUS_CHANGED:
         if data.get("supplier") or data.get("supplier_ref") or data.get("returned_by"):
             data.pop("reason", None)  # the provider's words about its supplier

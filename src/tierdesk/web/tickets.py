@@ -18,12 +18,14 @@ from django.views.decorators.http import require_POST
 
 from tierdesk import clock, profiles, refusals
 from tierdesk.actions import process, supplier_answers, supplier_mail
+from tierdesk.actions import redaction as erase
 from tierdesk.actions import tickets as act
+from tierdesk.domain import redaction
 from tierdesk.domain.errors import DomainError, Forbidden, Invalid, NotFound
 from tierdesk.domain.language import OffReplyLanguage
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of, sees_internal
 from tierdesk.domain.process import confirmation_outcome, reopen_target
-from tierdesk.persistence.models import Organisation, SupportTerms, User
+from tierdesk.persistence.models import Event, Organisation, SupportTerms, User
 from tierdesk.queries import contingency, disclosure
 from tierdesk.queries import macros as canned
 from tierdesk.queries import tickets as q
@@ -188,6 +190,21 @@ class AuthorityForm(forms.Form):
     )
 
 
+class RedactForm(forms.Form):
+    """An administrator removes an entry's text or file from the record; the box is the
+    confirmation step (the page works without script)."""
+
+    event = forms.TypedChoiceField(label=_l("Entry"), coerce=int)
+    part = forms.ChoiceField(
+        label=_l("Remove"),
+        choices=[("text", _l("its text")), ("attachment", _l("its file"))],
+    )
+    reason = forms.CharField(max_length=1000, label=_l("Why (kept in the record)"))
+    confirm = forms.BooleanField(
+        label=_l("I understand that this removes it for good; the removal stays in the record")
+    )
+
+
 FORMS: dict[str, type[forms.Form]] = {
     "reply": ReplyForm,
     "note": NoteForm,
@@ -206,8 +223,10 @@ FORMS: dict[str, type[forms.Form]] = {
     "authority": AuthorityForm,
     "reopen": ReopenForm,
     "contact": ContactForm,
+    "redact": RedactForm,
 }
 STAFF_ONLY = (
+    "redact",
     "note",
     "status",
     "level",
@@ -235,6 +254,7 @@ DYNAMIC = (
     "reopen",
     "authority",
     "contact",
+    "redact",
 )
 
 
@@ -360,6 +380,10 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
             ]
         if name == "contact" and q.escalated_to(ticket) is None:
             continue  # offered once the ticket is escalated to a management step
+        if name == "redact":
+            if not redaction.may_redact(user.role):
+                continue
+            form.fields["event"].choices = _redactable(ticket, profile)
         if name == "authority" and q.authority_awaiting(ticket) is None:
             continue  # offered while the profile's check waits for the desk
         if name == "reopen" and (staff or reopen_target(profile, ticket.status) is None):
@@ -371,6 +395,17 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
             )
         built[name] = form
     return built
+
+
+def _redactable(ticket: Any, profile: Any) -> list[tuple[int, str]]:
+    """The entries whose text or file an administrator may still remove, in words."""
+    zone = words.viewer_zone()
+    out = []
+    for event in Event.objects.filter(ticket=ticket).select_related("actor").order_by("seq"):
+        if redaction.parts(event.kind, event.data):
+            entry = describe(event, profile, None, zone)
+            out.append((event.seq, f"{event.seq} · {entry.who} {entry.what} · {entry.when}"))
+    return out
 
 
 def _waiting(profile: Any, status: str) -> str | None:
@@ -493,6 +528,7 @@ def _page(
             if ticket.status in profile.statuses
             else ticket.status,
             "forms": built,
+            "redact_form": built.get("redact"),
             "macros": picks,
             "picked": picked,
             "is_requester": party_of(role) is Party.REQUESTER,
@@ -666,6 +702,11 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
                 kind=data["kind"],
                 now=now,
             )
+        elif verb == "redact":
+            erase.redact(
+                actor=user, number=number, seq=data["event"], part=data["part"],
+                reason=data["reason"], now=now,
+            )  # fmt: skip
         elif verb == "attach":
             upload = data["file"]
             act.attach_file(

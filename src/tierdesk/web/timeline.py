@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from tierdesk.domain.durations import Duration
-from tierdesk.domain.events import EventKind
+from tierdesk.domain.events import TOMBSTONE, EventKind
 from tierdesk.domain.profiles import Profile
 from tierdesk.domain.sanitise import safe_link
 from tierdesk.persistence.models import Event
@@ -276,11 +276,18 @@ def describe(
                 if d.get("authorised")
                 else _("%(requester)s is not listed as authorised for %(account)s")
             ) % names
+    elif kind == EventKind.REDACTED:
+        what, body = _redaction(d)
     else:  # a kind this page does not know yet; the test of every kind catches it
         what = kind
     actor = event.actor
     who = (actor.get_full_name() or actor.username) if actor is not None else _("the desk")
+    if kind == EventKind.REDACTED and "reason" not in d:
+        who = ""  # a partner reads that something was removed, not who removed it or why
     attachment = d.get("attachment") if kind == EventKind.ATTACHMENT_ADDED else None
+    if d.get(TOMBSTONE):
+        what += " · " + _("removed from the record")
+        attachment = None  # the file is gone
     link = str(d.get("generator_url", "")) if kind in ALERT_KINDS else ""
     return Entry(
         event=event,
@@ -294,6 +301,19 @@ def describe(
 
 
 ALERT_KINDS = (EventKind.ALERT_FIRING, EventKind.ALERT_RESOLVED)
+
+
+def _redaction(d: Mapping[str, Any]) -> tuple[str, str]:
+    """A redaction in words: to the provider's staff which entry lost what and why; to everyone
+    else only that a part of the conversation was removed (`disclosure` keeps the rest)."""
+    if "reason" not in d:
+        return _("A part of this conversation was removed."), ""
+    words = (
+        _("removed the file of entry %(seq)s from the record")
+        if d.get("part") == "attachment"
+        else _("removed the text of entry %(seq)s from the record")
+    )
+    return words % {"seq": d.get("event")}, str(d.get("reason", ""))
 
 
 def _alert_text(d: Mapping[str, Any]) -> str:
