@@ -40,6 +40,7 @@ lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 bench-deps: $(UV)
 	$(UV) sync --frozen --extra test --extra bench

@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from tierdesk.domain.authority import Actor, Target, Thing, may_manage
+from tierdesk.domain.authority import Target, Thing, may_manage
 from tierdesk.domain.errors import NotFound
 from tierdesk.domain.parties import OrganisationKind, Role
+from tierdesk.persistence.actors import actor_of
 from tierdesk.persistence.models import (
     AdminChange,
     ApiToken,
@@ -25,16 +26,6 @@ from tierdesk.persistence.models import (
 )
 
 Snapshot = dict[str, Any]
-
-
-def actor_of(user: User) -> Actor:
-    org_active = user.organisation is None or user.organisation.is_active
-    return Actor(
-        user_id=user.pk,
-        role=Role(user.role) if user.role else None,
-        organisation_id=user.organisation_id,
-        active=user.is_active and org_active,
-    )
 
 
 def _kind(org: Organisation | None) -> OrganisationKind | None:

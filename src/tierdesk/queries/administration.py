@@ -9,10 +9,10 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
-from tierdesk.actions.changes import actor_of
 from tierdesk.domain.authority import administers
 from tierdesk.domain.errors import Forbidden, Invalid, NotFound
 from tierdesk.domain.parties import OrganisationKind, Role
+from tierdesk.persistence.actors import actor_of
 from tierdesk.persistence.models import (
     AdminChange,
     ApiToken,
