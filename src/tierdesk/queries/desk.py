@@ -79,7 +79,8 @@ def tabs(actor: User, profile: Profile) -> list[Tab]:
     levels = _levels_of(actor, profile)
     counts = {
         r["level"]: r
-        for r in Ticket.objects.filter(is_open=True, level__in=levels)
+        for r in visible_tickets(actor)
+        .filter(is_open=True, level__in=levels)
         .values("level")
         .annotate(n=Count("pk"), late=Count("pk", filter=Q(overdue=True)))
     }
@@ -92,8 +93,10 @@ def tabs(actor: User, profile: Profile) -> list[Tab]:
         )
         for k in levels
     ]
-    mine = Ticket.objects.filter(is_open=True, assignee=actor).aggregate(
-        n=Count("pk"), late=Count("pk", filter=Q(overdue=True))
+    mine = (
+        visible_tickets(actor)
+        .filter(is_open=True, assignee=actor)
+        .aggregate(n=Count("pk"), late=Count("pk", filter=Q(overdue=True)))
     )
     out.append(Tab("mine", "Assigned to me", mine["n"], mine["late"]))
     return out

@@ -17,8 +17,9 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from tierdesk import clock, profiles
-from tierdesk.actions import bulk
+from tierdesk.actions import bulk, saved_views
 from tierdesk.actions import tickets as act
+from tierdesk.actions.presence import mark_present
 from tierdesk.domain.errors import DomainError, NotFound
 from tierdesk.domain.instants import read_instant
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
@@ -200,9 +201,7 @@ def save_view(request: HttpRequest) -> HttpResponse:
     name = request.POST.get("name", "").strip()[:80]
     query = request.POST.get("query", "")[:500]
     if name:
-        SavedView.objects.update_or_create(
-            user=user, name=name, defaults={"query": query, "created_at": clock.now()}
-        )
+        saved_views.save_view(user=user, name=name, query=query, now=clock.now())
     return redirect(f"/desk/?{query}")
 
 
@@ -210,7 +209,7 @@ def save_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     user = _staff(request)
-    SavedView.objects.filter(user=user, pk=pk).delete()
+    saved_views.delete_view(user=user, pk=pk)
     return redirect("desk")
 
 
@@ -303,9 +302,7 @@ def presence(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404("no such ticket") from exc
     now = clock.now()
     editing = request.GET.get("editing") == "1"
-    TicketPresence.objects.update_or_create(
-        ticket=ticket, user=user, defaults={"seen_at": now, "editing": editing}
-    )
+    mark_present(ticket=ticket, user=user, now=now, editing=editing)
     others = (
         TicketPresence.objects.filter(ticket=ticket, seen_at__gte=now - PRESENT)
         .exclude(user=user)
