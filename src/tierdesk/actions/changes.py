@@ -14,7 +14,7 @@ from typing import Any
 from tierdesk.domain.authority import Target, Thing, may_manage
 from tierdesk.domain.errors import NotFound
 from tierdesk.domain.parties import OrganisationKind, Role
-from tierdesk.persistence.actors import actor_of
+from tierdesk.persistence.actors import actor_of as actor_of  # kept here for the actions
 from tierdesk.persistence.models import (
     AdminChange,
     ApiToken,

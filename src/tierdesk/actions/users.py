@@ -108,7 +108,7 @@ def clean_person(
             except ValidationError:
                 problems["email"] = f"{out['email'][:60]!r} is not an e-mail address"
             else:
-                taken = User.objects.filter(email__iexact=out["email"]).exclude(
+                taken = User.objects.filter(email__iexact=out["email"]).exclude(  # type: ignore[misc]
                     pk=current.pk if current else None
                 )
                 if taken.exists():

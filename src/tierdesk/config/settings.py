@@ -262,7 +262,7 @@ TIERDESK_RATE_LIMITS = {
 }
 # ------------------------------------------------------------------------------------------------
 
-TIERDESK = {
+TIERDESK: dict[str, Any] = {
     "PROFILE": env.get("PROFILE") or "demo",
     "MAX_UPLOAD_BYTES": env.integer("MAX_UPLOAD_BYTES", 20 * 1024 * 1024, low=1),
     "SCHEDULER_INTERVAL": env.integer("SCHEDULER_INTERVAL", 5, low=1),

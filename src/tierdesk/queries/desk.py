@@ -4,7 +4,7 @@ then by next deadline, with each ticket's SLA countdown and the counts per queue
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from django.db.models import Count, F, Q, QuerySet
 
@@ -145,7 +145,7 @@ def _span(delta: timedelta) -> str:
     return f"{hours}h {mins:02d}m" if hours else f"{mins}m"
 
 
-def countdown(target: TicketTarget, now: datetime, zone: object) -> Countdown:
+def countdown(target: TicketTarget, now: datetime, zone: tzinfo) -> Countdown:
     label = target.target.replace("_", " ")
     if target.state == "running" and target.due is not None:
         local = f"{target.due.astimezone(zone):%a %H:%M}"

@@ -119,11 +119,11 @@ class BulkForm(forms.Form):
 
 def bulk_form(profile: Any, data: Any = None, query: str = "") -> BulkForm:
     form = BulkForm(data, prefix="bulk", initial={"query": query})
-    form.fields["assignee"].choices = [("", _("Nobody"))] + [
+    form.fields["assignee"].choices = [("", _("Nobody"))] + [  # type: ignore[attr-defined]
         (a.username, a.get_full_name() or a.username) for a in assignable()
     ]
-    form.fields["status"].choices = [(k, s.label) for k, s in profile.statuses.items()]
-    form.fields["level"].choices = [(k, lv.label) for k, lv in profile.levels.items()]
+    form.fields["status"].choices = [(k, s.label) for k, s in profile.statuses.items()]  # type: ignore[attr-defined]
+    form.fields["level"].choices = [(k, lv.label) for k, lv in profile.levels.items()]  # type: ignore[attr-defined]
     return form
 
 
@@ -248,11 +248,11 @@ def phone(request: HttpRequest) -> HttpResponse:
             "severity": profile.default_severity,
         },
     )
-    form.fields["organisation"].queryset = choosable_partners()
-    form.fields["requester"].queryset = User.objects.filter(
+    form.fields["organisation"].queryset = choosable_partners()  # type: ignore[attr-defined]
+    form.fields["requester"].queryset = User.objects.filter(  # type: ignore[attr-defined]
         organisation__kind=OrganisationKind.PARTNER, is_active=True
     ).order_by("username")
-    form.fields["severity"].choices = [(k, s.label) for k, s in profile.severities.items()]
+    form.fields["severity"].choices = [(k, s.label) for k, s in profile.severities.items()]  # type: ignore[attr-defined]
     for spec in profile.voicemail:  # LuxCloud 2.7: what a voice message must carry
         form.fields[f"voicemail_{spec.key}"] = forms.CharField(
             label=spec.label,

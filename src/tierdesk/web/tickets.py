@@ -247,7 +247,7 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
             if not choices:
                 continue
             # The select shows where the ticket is now; choosing it again changes nothing.
-            form.fields["status"].choices = [(ticket.status, spec.label)] + [
+            form.fields["status"].choices = [(ticket.status, spec.label)] + [  # type: ignore[attr-defined]
                 (k, profile.statuses[k].label) for k in choices if k != ticket.status
             ]
             form.fields["status"].initial = ticket.status
@@ -257,29 +257,29 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
             )
             if not allowed:
                 continue
-            form.fields["level"].choices = [
+            form.fields["level"].choices = [  # type: ignore[attr-defined]
                 (ticket.level, _label(profile.levels, ticket.level))
             ] + [(k, profile.levels[k].label) for k in allowed if k != ticket.level]
             form.fields["level"].initial = ticket.level
         if name == "severity":
-            form.fields["severity"].choices = [
+            form.fields["severity"].choices = [  # type: ignore[attr-defined]
                 (k, sv.label) for k, sv in profile.severities.items()
             ]
             form.fields["severity"].initial = ticket.severity
         if name == "assign":
             agents = q.assignable(ticket.level)
-            form.fields["assignee"].choices = [("", _("Nobody"))] + [
+            form.fields["assignee"].choices = [("", _("Nobody"))] + [  # type: ignore[attr-defined]
                 (str(a.pk), a.get_full_name() or a.username) for a in agents
             ]
             form.fields["assignee"].initial = str(ticket.assignee_id or "")
         if name == "hold":
             if profile.suppliers is None or _on_hold(profile, ticket.status) is None:
                 continue
-            form.fields["supplier"].choices = [(o.slug, o.name) for o in choosable_suppliers()]
+            form.fields["supplier"].choices = [(o.slug, o.name) for o in choosable_suppliers()]  # type: ignore[attr-defined]
         if name == "reject":
             if not profile.invalid_reasons or not profile.statuses[ticket.status].is_open:
                 continue
-            form.fields["reason"].choices = [
+            form.fields["reason"].choices = [  # type: ignore[attr-defined]
                 (k, r.label) for k, r in profile.invalid_reasons.items()
             ]
         if name == "authority" and q.authority_awaiting(ticket) is None:
@@ -449,7 +449,7 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
                 raise Http404("no such action")
             for name, f in template.fields.items():
                 if hasattr(f, "choices"):
-                    form.fields[name].choices = f.choices
+                    form.fields[name].choices = f.choices  # type: ignore[attr-defined]
         if not form.is_valid():
             return _page(request, number, {verb: form}, status=422)
     data = form.cleaned_data if form is not None else {}

@@ -12,6 +12,7 @@ from tierdesk import clock, profiles
 from tierdesk.domain.errors import Invalid
 from tierdesk.queries.tickets import TicketFilter, list_tickets, stored_targets
 from tierdesk.web import words as w
+from tierdesk.web.roles import signed_in
 
 
 @login_required
@@ -31,9 +32,11 @@ def home(request: HttpRequest) -> HttpResponse:
         search=g.get("q", "").strip()[:200] or None,
     )
     try:
-        page = list_tickets(request.user, filters=filters, limit=50, cursor=g.get("after") or None)
+        page = list_tickets(
+            signed_in(request), filters=filters, limit=50, cursor=g.get("after") or None
+        )
     except Invalid:
-        page = list_tickets(request.user, filters=filters, limit=50)
+        page = list_tickets(signed_in(request), filters=filters, limit=50)
     zone = w.viewer_zone()
     now = clock.now()
     by_ticket = {t.pk: t for t in page.items}
