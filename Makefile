@@ -8,7 +8,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test install install-test lint bench-deps bench-peer
+.PHONY: run test install install-scale install-test lint bench-deps bench-peer
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -16,6 +16,11 @@ $(UV):
 
 install: $(UV)
 	$(UV) sync --frozen --inexact
+
+# A scaled deployment (TIERDESK_BROKER_URL): the `scale` extra, Celery, Redis and the Redis
+# channel layer, beside the embedded desk's packages.
+install-scale: $(UV)
+	$(UV) sync --frozen --inexact --extra scale
 
 install-test: $(UV)
 	$(UV) sync --frozen --extra test
@@ -40,6 +45,7 @@ lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 bench-deps: $(UV)
 	$(UV) sync --frozen --extra test --extra bench

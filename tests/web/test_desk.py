@@ -199,3 +199,23 @@ def test_a_voicemail_needs_only_company_caller_and_number(desk: Desk, fixed_cloc
          "subject": "Panel slow", "description": "Caller says the panel is slow"},
     )  # fmt: skip
     assert call.status_code == 422 and "Account is required" in call.content.decode()
+
+
+def test_the_queue_tabs_count_only_what_the_agent_may_read(desk: Desk, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The counts come from `visible_tickets`, the one visibility rule: a level whose agents
+    read only another level's tickets shows no count of its own tickets."""
+    from dataclasses import replace
+
+    from tierdesk import profiles
+    from tierdesk.queries import desk as q
+
+    desk.open(subject="Mail down", severity="high")
+    Ticket.objects.update(level="l2")
+    profile = profiles.active()
+    narrowed = replace(
+        profile,
+        levels={**profile.levels, "l2": replace(profile.levels["l2"], reads=("l1",))},
+    )
+    monkeypatch.setattr(profiles, "active", lambda: narrowed)
+    counts = {tab.key: tab.open for tab in q.tabs(desk.l2, narrowed)}
+    assert counts["l2"] == 0

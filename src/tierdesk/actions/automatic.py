@@ -110,3 +110,9 @@ def record_due_together(tickets: Sequence[Ticket], now: datetime) -> int:
     if batch:
         write(batch, now=now)
     return sum(len(p.events) for p in batch)
+
+
+def put_off(ticket: Ticket, *, until: datetime) -> None:
+    """Set a ticket's next deadline to `until` without recording anything: the sweep's retry
+    of a ticket it failed on."""
+    Ticket.objects.filter(pk=ticket.pk).update(next_deadline=until)

@@ -11,10 +11,11 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from tierdesk.domain.authority import Actor, Target, Thing, may_manage
+from tierdesk.domain.authority import Target, Thing, may_manage
 from tierdesk.domain.errors import NotFound
 from tierdesk.domain.parties import OrganisationKind, Role
 from tierdesk.domain.words import N_
+from tierdesk.persistence.actors import actor_of as actor_of  # kept here for the actions
 from tierdesk.persistence.models import (
     AdminChange,
     ApiToken,
@@ -26,16 +27,6 @@ from tierdesk.persistence.models import (
 )
 
 Snapshot = dict[str, Any]
-
-
-def actor_of(user: User) -> Actor:
-    org_active = user.organisation is None or user.organisation.is_active
-    return Actor(
-        user_id=user.pk,
-        role=Role(user.role) if user.role else None,
-        organisation_id=user.organisation_id,
-        active=user.is_active and org_active,
-    )
 
 
 def _kind(org: Organisation | None) -> OrganisationKind | None:

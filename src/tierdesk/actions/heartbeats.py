@@ -25,7 +25,7 @@ from tierdesk.persistence.models import Heartbeat
 
 log = logging.getLogger(__name__)
 
-WEB, SCHEDULER, WORKER, MAIL = "web", "scheduler", "worker", "mail"
+WEB, SCHEDULER, WORKER, MAIL = Heartbeat.WEB, Heartbeat.SCHEDULER, Heartbeat.WORKER, Heartbeat.MAIL
 
 
 def this_process() -> str:

@@ -43,7 +43,7 @@ def _sender(bridge: User, party: Party, message: inbound.Message) -> tuple[User,
         organisation__is_active=True,
     ).select_related("organisation")
     if party is Party.REQUESTER:
-        people = people.filter(organisation_id=bridge.organisation_id)
+        people = people.filter(organisation_id=bridge.organisation_id)  # type: ignore[misc]
     person = people.first()
     if person is not None:
         return person, True

@@ -77,10 +77,10 @@ def _accounts(
         ).select_related("parent")
         if party is Party.REQUESTER:
             query = query.filter(parent_id=source.organisation_id)
-        for account in query:
-            for name in (account.slug, account.external_ref):
+        for row in query:
+            for name in (row.slug, row.external_ref):
                 if name in names:
-                    found.setdefault(name, account)
+                    found.setdefault(name, row)
     out: dict[str, tuple[Organisation, Organisation | None]] = {}
     fields: dict[str, str] = {}
     for i, alert in enumerate(delivery.alerts):

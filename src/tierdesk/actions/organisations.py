@@ -126,7 +126,7 @@ def clean_organisation(
                 "lower-case letters, digits and single hyphens or underscores, e.g. north-wind"
             )
         elif (
-            Organisation.objects.filter(slug=slug)
+            Organisation.objects.filter(slug=slug)  # type: ignore[misc]
             .exclude(pk=current.pk if current else None)
             .exists()
         ):
@@ -383,7 +383,7 @@ def clean_subscription(
         if not out["reference"] and "reference" not in problems:
             problems["reference"] = N_("is required")
         elif (
-            Subscription.objects.filter(account=account, reference=out["reference"])
+            Subscription.objects.filter(account=account, reference=out["reference"])  # type: ignore[misc]
             .exclude(pk=current.pk if current else None)
             .exists()
         ):

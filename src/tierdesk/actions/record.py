@@ -153,10 +153,10 @@ def _update_rows(tickets: Sequence[Ticket]) -> None:
     fields = [Ticket._meta.get_field(name) for name in PROJECTION]
     qn = connection.ops.quote_name
     # Identifiers come from the model's metadata; values go as parameters.
-    assignments = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+    assignments = ", ".join(f"{qn(f.column)} = %s" for f in fields)  # type: ignore[union-attr,arg-type]
     sql = f"UPDATE {qn(Ticket._meta.db_table)} SET {assignments} WHERE {qn('id')} = %s"  # noqa: S608
     params = [
-        [f.get_db_prep_save(getattr(t, f.attname), connection) for f in fields] + [t.pk]
+        [f.get_db_prep_save(getattr(t, f.attname), connection) for f in fields] + [t.pk]  # type: ignore[union-attr]
         for t in tickets
     ]
     with connection.cursor() as cursor:

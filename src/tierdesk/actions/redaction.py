@@ -151,7 +151,7 @@ def _forget_copies(
 
 
 def _remove_file(ticket: Ticket, attachment_id: object) -> None:
-    attachment = Attachment.objects.filter(ticket=ticket, pk=attachment_id).first()
+    attachment = Attachment.objects.filter(ticket=ticket, pk=attachment_id).first()  # type: ignore[misc]
     if attachment is None:
         return
     stored = attachment.file

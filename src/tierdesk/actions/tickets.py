@@ -446,7 +446,7 @@ def _asked_to_confirm(ticket: Ticket) -> bool:
         .values_list("data", flat=True)
         .first()
     )
-    return bool(data) and data.get("reason") == process.AWAITING_CONFIRMATION
+    return isinstance(data, dict) and data.get("reason") == process.AWAITING_CONFIRMATION
 
 
 def _follow_up(actor: User, closed: Ticket, body: str, now: datetime) -> Event:

@@ -118,7 +118,7 @@ def clean_person(
                     "%(value)r is not an e-mail address", value=out["email"][:60]
                 )
             else:
-                taken = User.objects.filter(email__iexact=out["email"]).exclude(
+                taken = User.objects.filter(email__iexact=out["email"]).exclude(  # type: ignore[misc]
                     pk=current.pk if current else None
                 )
                 if taken.exists():

@@ -592,9 +592,10 @@ def create_token(request: HttpRequest, payload: s.AdminTokenIn) -> Any:
     user = actor(request)
     owner = user
     if payload.owner and payload.owner != user.username:
-        owner = User.objects.filter(username=payload.owner).select_related("organisation").first()
-        if owner is None:
+        named = User.objects.filter(username=payload.owner).select_related("organisation").first()
+        if named is None:
             raise Invalid("no such person", fields={"owner": f"no person {payload.owner!r}"})
+        owner = named
     expires: datetime | None = payload.expires_at
     if expires is not None:
         expires = aware(expires, zone_for(user))

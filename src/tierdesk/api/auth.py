@@ -50,7 +50,7 @@ class ActiveSession(SessionAuth):
 
 
 def actor(request: HttpRequest) -> User:
-    user = request.auth
+    user = getattr(request, "auth", None)  # set by django-ninja's authentication
     assert isinstance(user, User)
     return user
 

@@ -95,7 +95,7 @@ def article_out(request: HttpRequest, a: Article, *, full: bool = False) -> dict
 
 
 def _reader(request: HttpRequest) -> User | AnonymousUser:
-    user = request.auth
+    user = getattr(request, "auth", None)  # set by django-ninja's authentication
     return user if isinstance(user, User) else AnonymousUser()
 
 

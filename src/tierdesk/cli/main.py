@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from tierdesk.jobs.scheduler_lock import SchedulerLock
 from datetime import timedelta
 
+from tierdesk.config.env import ConfigError
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
 
@@ -1051,4 +1053,8 @@ def administration(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return COMMANDS[args.handler](args)
+    try:
+        return COMMANDS[args.handler](args)
+    except ConfigError as exc:  # a setting that cannot be used: say which, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import secrets
@@ -13,6 +14,21 @@ LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1", "testserver"}
 
 class ConfigError(Exception):
     """A setting that cannot be used; the message names the variable."""
+
+
+# What a scaled deployment imports, installed by the `scale` extra: `pip install 'tierdesk[scale]'`.
+SCALE = ("celery", "redis", "channels_redis")
+
+
+def needs_scale(name: str, modules: tuple[str, ...] = SCALE) -> None:
+    """Refuse, naming the variable and the extra, a setting whose packages are not installed."""
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ConfigError(
+            f"{PREFIX}{name} is set, but the scale extra is not installed (missing: "
+            f"{', '.join(missing)}); install tierdesk[scale] (`uv sync --extra scale` or "
+            "`pip install 'tierdesk[scale]'`), or unset it for the embedded desk"
+        )
 
 
 def get(name: str, default: str | None = None) -> str | None:

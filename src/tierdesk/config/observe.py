@@ -42,7 +42,7 @@ class RequestContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         rid = request_id_of(request)
-        request.request_id = rid
+        request.request_id = rid  # type: ignore[attr-defined]
         rid_token = logs.request_id.set(rid)
         ticket_token = logs.ticket.set(None)
         started = time.perf_counter()

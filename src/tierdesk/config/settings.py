@@ -222,6 +222,10 @@ if not ON_LOCALHOST:
 _cache_url = env.get("CACHE_URL") or env.get("BROKER_URL") or ""
 CACHES: dict[str, dict[str, Any]]
 if _cache_url.startswith(("redis://", "rediss://")):
+    if env.get("CACHE_URL"):
+        env.needs_scale("CACHE_URL", ("redis",))
+    else:
+        env.needs_scale("BROKER_URL")
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -258,7 +262,7 @@ TIERDESK_RATE_LIMITS = {
 }
 # ------------------------------------------------------------------------------------------------
 
-TIERDESK = {
+TIERDESK: dict[str, Any] = {
     "PROFILE": env.get("PROFILE") or "demo",
     "MAX_UPLOAD_BYTES": env.integer("MAX_UPLOAD_BYTES", 20 * 1024 * 1024, low=1),
     "SCHEDULER_INTERVAL": env.integer("SCHEDULER_INTERVAL", 5, low=1),
@@ -306,6 +310,7 @@ TIERDESK = {
 # The live pages and the chat (Django Channels): Redis when a broker is configured, so every web
 # process hears every other's broadcasts; in memory on the embedded default (one process).
 if TIERDESK["BROKER_URL"]:
+    env.needs_scale("BROKER_URL")
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",

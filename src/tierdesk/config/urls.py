@@ -14,5 +14,5 @@ urlpatterns = [
     path("", include("tierdesk.web.urls")),
 ]
 
-handler404 = "tierdesk.web.views.not_found"
-handler500 = "tierdesk.web.views.server_error"
+handler404 = "tierdesk.config.errors.not_found"
+handler500 = "tierdesk.config.errors.server_error"

@@ -27,10 +27,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection as db
-from django.db import connections, transaction
-from django.db.models import Count, Q
+from django.db import connections
+from django.db.models import Count
 
 from tierdesk import clock
+from tierdesk.actions.outbox import claim, mark_failed, mark_sent, renew
 from tierdesk.mail.outbound import build
 from tierdesk.persistence.models import Notification
 
@@ -65,24 +66,7 @@ class DeliveryResult:
 
 
 def _claim(at: datetime, token: str, size: int) -> list[Notification]:
-    with transaction.atomic():
-        rows = list(
-            Notification.objects.filter(
-                Q(status=Notification.PENDING, next_attempt_at__lte=at)
-                | Q(status=Notification.SENDING, claimed_until__lt=at)
-            )
-            .select_related("ticket", "recipient_user")
-            .order_by("next_attempt_at", "id")
-            .select_for_update(skip_locked=True, of=("self",))[:size]
-        )
-        Notification.objects.filter(pk__in=[r.pk for r in rows]).update(
-            status=Notification.SENDING, claimed_until=at + lease(), claim_token=token
-        )
-    return rows
-
-
-def _held(ids: list[int], token: str) -> Q:
-    return Q(pk__in=ids, claim_token=token, status=Notification.SENDING)
+    return claim(at, token, size, until=at + lease())
 
 
 class _Keeper:
@@ -121,9 +105,7 @@ class _Keeper:
             while not self.stop.wait(every):
                 try:
                     began = self.at()
-                    Notification.objects.filter(_held(self.ids, self.token)).update(
-                        claimed_until=began + lease()
-                    )
+                    renew(self.ids, self.token, until=began + lease())
                     if began < self.held_until:
                         self.held_until = began + lease()
                 except Exception:  # the database away for a moment: try again next time
@@ -153,11 +135,10 @@ def deliver(now: datetime, *, limit: int = 10_000) -> DeliveryResult:
             break
         with _Keeper([r.pk for r in rows], token, claimed, at) as keeper:
             for row in rows:
-                held = _held([row.pk], token)
                 # Still ours? Surely, while the claim or the keeper's last renewal is recent;
                 # otherwise renewing this row's lease alone answers it in one statement.
-                if not keeper.surely_held(at()) and not Notification.objects.filter(held).update(
-                    claimed_until=at() + lease()
+                if not keeper.surely_held(at()) and not renew(
+                    [row.pk], token, until=at() + lease()
                 ):
                     log.warning("notification %s was taken over by another worker", row.pk)
                     lost += 1
@@ -169,9 +150,7 @@ def deliver(now: datetime, *, limit: int = 10_000) -> DeliveryResult:
                     _failed(row, token, attempts, exc, at())
                     failed += 1
                     continue
-                if not Notification.objects.filter(held).update(
-                    status=Notification.SENT, attempts=attempts, sent_at=at(), claimed_until=None
-                ):
+                if not mark_sent(row.pk, token, attempts=attempts, at=at()):
                     log.warning("notification %s was sent after its claim was taken over", row.pk)
                     lost += 1
                     continue
@@ -182,11 +161,12 @@ def deliver(now: datetime, *, limit: int = 10_000) -> DeliveryResult:
 def _failed(row: Notification, token: str, attempts: int, exc: Exception, at: datetime) -> None:
     parked = attempts >= max_attempts()
     reason = f"{type(exc).__name__}: {exc}"[:1900]
-    Notification.objects.filter(_held([row.pk], token)).update(
-        status=Notification.FAILED if parked else Notification.PENDING,
+    mark_failed(
+        row.pk,
+        token,
+        parked=parked,
         attempts=attempts,
         next_attempt_at=at + backoff(attempts),
-        claimed_until=None,
         last_error=f"parked after {attempts} attempts: {reason}" if parked else reason,
     )
     log.warning(

@@ -5,15 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.sessions.models import Session
 
 from tierdesk.actions.heartbeats import SCHEDULER, forget, pulse
+from tierdesk.actions.sessions import clear_expired_sessions
 from tierdesk.jobs.scheduler import Job
-
-
-def clear_expired_sessions(now: datetime) -> int:
-    deleted, _ = Session.objects.filter(expire_date__lt=now).delete()
-    return deleted
 
 
 def forget_idempotency_keys(now: datetime) -> int:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
-from tierdesk.actions.automatic import record_due, record_due_together
+from tierdesk.actions.automatic import put_off, record_due, record_due_together
 from tierdesk.persistence.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -65,5 +65,5 @@ def _one_by_one(claimed: list[Ticket], now: datetime) -> int:
                 events += len(record_due(ticket, now))
         except Exception:
             log.exception("sweep failed on %s; retrying after %s", ticket.number, RETRY_AFTER)
-            Ticket.objects.filter(pk=ticket.pk).update(next_deadline=now + RETRY_AFTER)
+            put_off(ticket, until=now + RETRY_AFTER)
     return events

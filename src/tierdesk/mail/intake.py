@@ -28,10 +28,9 @@ from email.parser import BytesHeaderParser
 
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import F
 
 from tierdesk import profiles
-from tierdesk.actions import supplier_answers
+from tierdesk.actions import received, supplier_answers
 from tierdesk.actions import tickets as act
 from tierdesk.actions.notify import system_notice
 from tierdesk.actions.supplier_mail import CHASE, HANDOFF
@@ -99,16 +98,14 @@ def ingest(
     key, message_id = dedupe_key(raw)
     try:
         with transaction.atomic():
-            stored = InboundMessage.objects.create(
-                dedupe_key=key,
+            stored = received.store(
+                raw,
+                key=key,
                 message_id=message_id,
-                source=source[:40],
-                raw=raw,
-                size=len(raw),
-                envelope_from=(envelope_from or "")[:320],
-                envelope_to=[t.lower()[:320] for t in envelope_to],
-                received_at=now,
-                attempts=1,  # this first try, counted before it starts
+                source=source,
+                envelope_from=envelope_from,
+                envelope_to=envelope_to,
+                now=now,
             )
     except IntegrityError:
         first = InboundMessage.objects.filter(dedupe_key=key).first()
@@ -151,7 +148,7 @@ def take_up(pk: int, *, now: datetime, wait: bool = True) -> IntakeResult | None
     with transaction.atomic():
         if not list(pending.values_list("pk", flat=True)):
             return None
-        InboundMessage.objects.filter(pk=pk).update(attempts=F("attempts") + 1)
+        received.count_try(pk)
     return _decide_locked(pk, now=now, wait=wait)
 
 
@@ -316,19 +313,7 @@ def _finish(
     now: datetime,
     ticket: Ticket | None = None,
 ) -> IntakeResult:
-    stored.outcome, stored.reason, stored.processed_at = outcome, reason[:4000], now
-    stored.ticket = ticket
-    stored.save(
-        update_fields=[
-            "outcome",
-            "reason",
-            "processed_at",
-            "ticket",
-            "sender",
-            "subject",
-            "attempts",
-        ]
-    )
+    received.decide(stored, outcome, reason, now=now, ticket=ticket)
     return IntakeResult(
         stored.source, outcome, ticket.number if ticket else None, reason, stored.pk
     )
@@ -352,7 +337,7 @@ def _decide(
     if machine:
         bounced = _bounced_notification(mail) if is_bounce(machine) else None
         if bounced is not None and bounced.ticket is not None:
-            Notification.objects.filter(pk=bounced.pk).update(last_error=f"bounced: {machine}")
+            received.note_bounce(bounced, machine)
             act.system_note(
                 ticket_id=bounced.ticket.pk,
                 body=f"A notification to {bounced.recipient} bounced ({machine}).",

@@ -103,7 +103,7 @@ def _models() -> list[type[models.Model]]:
 
 
 def _is_permission(f: models.Field[Any, Any]) -> bool:
-    return bool(f.is_relation and f.related_model and _label(f.related_model) == "auth.permission")
+    return bool(f.is_relation and f.related_model and _label(f.related_model) == "auth.permission")  # type: ignore[arg-type]
 
 
 def _encode(value: Any) -> Any:
@@ -153,7 +153,7 @@ def _ticket_numbers_taken() -> dict[str, int]:
 
 
 def _storage_root() -> Path:
-    return Path(settings.STORAGES["default"]["OPTIONS"]["location"])
+    return Path(settings.STORAGES["default"]["OPTIONS"]["location"])  # type: ignore[index]
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
@@ -295,7 +295,7 @@ def _decoders(model: type[models.Model], names: list[str]) -> list[Any]:
         elif isinstance(f, models.JSONField):
             decoders.append(lambda v: v)
         else:
-            column = f.target_field if f.is_relation else f
+            column = f.target_field if f.is_relation else f  # type: ignore[attr-defined]
             decoders.append(lambda v, column=column: None if v is None else column.to_python(v))
     return decoders
 

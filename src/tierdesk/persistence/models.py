@@ -957,6 +957,8 @@ class Heartbeat(models.Model):
     did: written every few seconds by the process itself, read by `tierdesk status`, the
     readiness check and the metrics. Operational state, not part of any ticket's record."""
 
+    WEB, SCHEDULER, WORKER, MAIL = "web", "scheduler", "worker", "mail"
+
     component = models.CharField(max_length=20)  # web, scheduler, worker, mail
     instance = models.CharField(max_length=200)  # host:pid, or the Celery worker's --hostname
     started_at = models.DateTimeField()

@@ -31,7 +31,7 @@ class _DeskTimezone:
         return clock.now()
 
 
-django_otp.models.timezone = _DeskTimezone
+django_otp.models.timezone = _DeskTimezone  # type: ignore[assignment]  # a stand-in for the module
 
 
 class AuthenticatorDevice(TimestampMixin, ThrottlingMixin, Device):

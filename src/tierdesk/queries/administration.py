@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
-from tierdesk.actions.changes import actor_of
 from tierdesk.domain.authority import administers
 from tierdesk.domain.errors import Forbidden, Invalid, NotFound
 from tierdesk.domain.parties import OrganisationKind, Role
 from tierdesk.domain.words import N_
+from tierdesk.persistence.actors import actor_of
 from tierdesk.persistence.models import (
     AdminChange,
     ApiToken,
@@ -24,6 +25,7 @@ from tierdesk.persistence.models import (
 )
 
 MAX_PAGE = 200
+_M = TypeVar("_M", bound=Model)
 
 
 def _text(value: str | None, field: str) -> str | None:
@@ -51,11 +53,11 @@ def _is_admin(actor: User) -> bool:
     return _reader(actor) is Role.ADMINISTRATOR
 
 
-def _active(qs: QuerySet, active: bool | None, field: str = "is_active") -> QuerySet:
+def _active(qs: QuerySet[_M], active: bool | None, field: str = "is_active") -> QuerySet[_M]:
     return qs if active is None else qs.filter(**{field: active})
 
 
-def _search(qs: QuerySet, q: str | None, *fields: str) -> QuerySet:
+def _search(qs: QuerySet[_M], q: str | None, *fields: str) -> QuerySet[_M]:
     words = (_text(q, "q") or "").strip()
     if not words:
         return qs
@@ -65,10 +67,12 @@ def _search(qs: QuerySet, q: str | None, *fields: str) -> QuerySet:
     return qs.filter(cond)
 
 
-def partners(actor: User, *, active: bool | None = None, q: str | None = None) -> QuerySet:
+def partners(
+    actor: User, *, active: bool | None = None, q: str | None = None
+) -> QuerySet[Organisation]:
     qs = Organisation.objects.filter(kind=OrganisationKind.PARTNER)
     if not _is_admin(actor):
-        qs = qs.filter(pk=actor.organisation_id)
+        qs = qs.filter(pk=actor.organisation_id)  # type: ignore[misc]
     return _search(_active(qs, active), q, "name", "slug", "external_ref").order_by("name", "pk")
 
 
@@ -78,7 +82,7 @@ def accounts(
     partner: Organisation | None = None,
     active: bool | None = None,
     q: str | None = None,
-) -> QuerySet:
+) -> QuerySet[Organisation]:
     qs = Organisation.objects.filter(kind=OrganisationKind.CUSTOMER).select_related("parent")
     if not _is_admin(actor):
         qs = qs.filter(parent_id=actor.organisation_id)
@@ -88,7 +92,9 @@ def accounts(
     return qs.order_by("parent__name", "name", "pk")
 
 
-def suppliers(actor: User, *, active: bool | None = None, q: str | None = None) -> QuerySet:
+def suppliers(
+    actor: User, *, active: bool | None = None, q: str | None = None
+) -> QuerySet[Organisation]:
     if not _is_admin(actor):
         raise Forbidden(N_("suppliers are for the provider's administrators"))
     qs = Organisation.objects.filter(kind=OrganisationKind.SUPPLIER).select_related("support_terms")
@@ -113,7 +119,7 @@ def organisation(actor: User, slug: str) -> Organisation:
     raise NotFound(N_("no such organisation"))
 
 
-def subscriptions(actor: User, account: Organisation) -> QuerySet:
+def subscriptions(actor: User, account: Organisation) -> QuerySet[Subscription]:
     organisation(actor, account.slug)  # scoped: NotFound when not the reader's
     return Subscription.objects.filter(account=account).order_by("reference", "pk")
 
@@ -125,7 +131,7 @@ def subscription(actor: User, account: Organisation, reference: str) -> Subscrip
     return found
 
 
-def domains(actor: User, org: Organisation) -> QuerySet:
+def domains(actor: User, org: Organisation) -> QuerySet[OrganisationDomain]:
     organisation(actor, org.slug)
     return OrganisationDomain.objects.filter(organisation=org).order_by("domain")
 
@@ -137,10 +143,10 @@ def people(
     role: str | None = None,
     active: bool | None = None,
     q: str | None = None,
-) -> QuerySet:
+) -> QuerySet[User]:
     qs = User.objects.select_related("organisation").prefetch_related("level_memberships")
     if not _is_admin(actor):
-        qs = qs.filter(organisation_id=actor.organisation_id)
+        qs = qs.filter(organisation_id=actor.organisation_id)  # type: ignore[misc]
     if organisation is not None:
         qs = qs.filter(organisation=organisation)
     if _text(role, "role"):
@@ -156,7 +162,9 @@ def person(actor: User, username: str) -> User:
     return found
 
 
-def tokens(actor: User, *, owner: User | None = None, include_revoked: bool = True) -> QuerySet:
+def tokens(
+    actor: User, *, owner: User | None = None, include_revoked: bool = True
+) -> QuerySet[ApiToken]:
     """API tokens (never their secret): anyone's for an administrator, else one's own."""
     qs = ApiToken.objects.select_related("user")
     if not (actor_of(actor).active and actor.role == Role.ADMINISTRATOR):
@@ -190,7 +198,7 @@ def changes(
         _text(value, name)
     qs = AdminChange.objects.select_related("actor")
     if not _is_admin(actor):
-        qs = qs.filter(organisation_id=actor.organisation_id)
+        qs = qs.filter(organisation_id=actor.organisation_id)  # type: ignore[misc]
     if kind:
         qs = qs.filter(object_kind=kind)
     if by:
@@ -210,14 +218,14 @@ def changes(
     return ChangePage(rows, rows[-1].pk if more and rows else None)
 
 
-def choosable_accounts(partner: Organisation) -> QuerySet:
+def choosable_accounts(partner: Organisation) -> QuerySet[Organisation]:
     """The end-customer accounts a form may offer: active ones of an active partner."""
     return Organisation.objects.filter(
         kind=OrganisationKind.CUSTOMER, parent=partner, is_active=True, parent__is_active=True
     ).order_by("name")
 
 
-def choosable_all_accounts() -> QuerySet:
+def choosable_all_accounts() -> QuerySet[Organisation]:
     """Every partner's choosable end-customer accounts, for the desk logging a call."""
     return (
         Organisation.objects.filter(
@@ -228,7 +236,7 @@ def choosable_all_accounts() -> QuerySet:
     )
 
 
-def choosable_subscriptions(partner: Organisation | None = None) -> QuerySet:
+def choosable_subscriptions(partner: Organisation | None = None) -> QuerySet[Subscription]:
     """The subscriptions a form may offer: active ones of the active end-customer accounts of an
     active partner (of `partner` when named), with their account."""
     found = Subscription.objects.filter(
@@ -242,13 +250,13 @@ def choosable_subscriptions(partner: Organisation | None = None) -> QuerySet:
     return found.select_related("account", "account__parent").order_by("account__name", "reference")
 
 
-def choosable_partners() -> QuerySet:
+def choosable_partners() -> QuerySet[Organisation]:
     return Organisation.objects.filter(kind=OrganisationKind.PARTNER, is_active=True).order_by(
         "name"
     )
 
 
-def choosable_suppliers() -> QuerySet:
+def choosable_suppliers() -> QuerySet[Organisation]:
     return Organisation.objects.filter(kind=OrganisationKind.SUPPLIER, is_active=True).order_by(
         "name"
     )

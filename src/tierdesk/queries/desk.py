@@ -4,7 +4,7 @@ then by next deadline, with each ticket's SLA countdown and the counts per queue
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from django.db.models import Count, F, Q, QuerySet
 
@@ -79,7 +79,8 @@ def tabs(actor: User, profile: Profile) -> list[Tab]:
     levels = _levels_of(actor, profile)
     counts = {
         r["level"]: r
-        for r in Ticket.objects.filter(is_open=True, level__in=levels)
+        for r in visible_tickets(actor)
+        .filter(is_open=True, level__in=levels)
         .values("level")
         .annotate(n=Count("pk"), late=Count("pk", filter=Q(overdue=True)))
     }
@@ -92,8 +93,10 @@ def tabs(actor: User, profile: Profile) -> list[Tab]:
         )
         for k in levels
     ]
-    mine = Ticket.objects.filter(is_open=True, assignee=actor).aggregate(
-        n=Count("pk"), late=Count("pk", filter=Q(overdue=True))
+    mine = (
+        visible_tickets(actor)
+        .filter(is_open=True, assignee=actor)
+        .aggregate(n=Count("pk"), late=Count("pk", filter=Q(overdue=True)))
     )
     out.append(Tab("mine", "Assigned to me", mine["n"], mine["late"]))
     return out
@@ -142,7 +145,7 @@ def _span(delta: timedelta) -> str:
     return f"{hours}h {mins:02d}m" if hours else f"{mins}m"
 
 
-def countdown(target: TicketTarget, now: datetime, zone: object) -> Countdown:
+def countdown(target: TicketTarget, now: datetime, zone: tzinfo) -> Countdown:
     label = target.target.replace("_", " ")
     if target.state == "running" and target.due is not None:
         local = f"{target.due.astimezone(zone):%a %H:%M}"

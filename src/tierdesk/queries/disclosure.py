@@ -34,7 +34,7 @@ def party(actor: User) -> Party:
 
 
 def _own_supplier(actor: User) -> str:
-    return actor.organisation.slug if actor.organisation_id is not None else ""
+    return actor.organisation.slug if actor.organisation is not None else ""
 
 
 def supplier_sees(actor: User, event: Event) -> bool:

@@ -13,11 +13,11 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Min
 
-from tierdesk.actions.heartbeats import MAIL, SCHEDULER, WEB, WORKER
 from tierdesk.persistence.models import Heartbeat, InboundMessage, Notification, Ticket
 
 log = logging.getLogger(__name__)
 JOBS = ("sweep", "outbox")
+WEB, SCHEDULER, WORKER, MAIL = Heartbeat.WEB, Heartbeat.SCHEDULER, Heartbeat.WORKER, Heartbeat.MAIL
 # What each component does, for the printed status.
 ROLES = {
     WEB: "serves the pages and the API",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
@@ -79,7 +80,7 @@ def _postgres_ids(
     )
     # A stemmed vector only matches a stemmed query: ask in every configuration the articles use.
     tsquery = " || ".join("to_tsquery(%s::regconfig, %s)" for _ in configs)
-    params: list[object] = [p for c in configs for p in (c, query)]
+    params: list[Any] = [p for c in configs for p in (c, query)]
     where = ""
     if languages:
         where = "AND language = ANY(%s)"

@@ -98,7 +98,7 @@ def visible_tickets(actor: User) -> QuerySet[Ticket]:
         # A supplier sees the tickets handed to it (On-hold naming its organisation), and the
         # tickets at a supplier-staffed level its contact serves that are not another
         # supplier's (Zynstra: the console routes a failure straight to the vendor's L3).
-        slug = actor.organisation.slug
+        slug = actor.organisation.slug  # type: ignore[union-attr]
         served = served_levels(actor)
         if not served:
             return tickets.filter(supplier=slug)
@@ -181,7 +181,7 @@ def ticket_attachments(actor: User, ticket: Ticket) -> QuerySet[Attachment]:
     attachments = Attachment.objects.filter(ticket=ticket).order_by("id")
     role = Role(actor.role)
     if role is Role.SUPPLIER_CONTACT:
-        return attachments.filter(
+        return attachments.filter(  # type: ignore[misc]
             uploaded_by__role=Role.SUPPLIER_CONTACT,
             uploaded_by__organisation_id=actor.organisation_id,
         )

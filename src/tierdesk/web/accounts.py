@@ -268,7 +268,7 @@ class ZoneForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         desk = _("The desk's time zone (%(zone)s)") % {"zone": desk_zone().key}
-        self.fields["time_zone"].choices = [("", desk)] + [(z, z) for z in choosable()]
+        self.fields["time_zone"].choices = [("", desk)] + [(z, z) for z in choosable()]  # type: ignore[attr-defined]
 
 
 class DomainForm(forms.Form):

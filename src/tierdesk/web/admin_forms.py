@@ -141,13 +141,13 @@ class PersonForm(AdminForm):
 
     def __init__(self, *args: Any, kind: OrganisationKind, editing: bool = False, **kw: Any):
         super().__init__(*args, **kw)
-        self.fields["language"].choices = list(settings.LANGUAGES)
-        self.fields["role"].choices = [(r.value, ROLE_LABELS[r]) for r in ROLES_OF[kind]]
+        self.fields["language"].choices = list(settings.LANGUAGES)  # type: ignore[attr-defined]
+        self.fields["role"].choices = [(r.value, ROLE_LABELS[r]) for r in ROLES_OF[kind]]  # type: ignore[attr-defined]
         served = _level_choices(OrganisationKind.SUPPLIER)
         if kind is OrganisationKind.PROVIDER:
-            self.fields["levels"].choices = _level_choices()
+            self.fields["levels"].choices = _level_choices()  # type: ignore[attr-defined]
         elif kind is OrganisationKind.SUPPLIER and served:
-            self.fields["levels"].choices = served
+            self.fields["levels"].choices = served  # type: ignore[attr-defined]
             self.fields["levels"].help_text = _(
                 "The supplier-staffed levels this contact serves: tickets at them are shown and "
                 "announced to them."
@@ -246,7 +246,7 @@ class SupplierForm(OrganisationForm):
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         profile = profiles.active()
-        self.fields["calendar"].choices = [("", "—")] + [
+        self.fields["calendar"].choices = [("", "—")] + [  # type: ignore[attr-defined]
             (k, words.calendar_label(profile, k)) for k in profile.calendars
         ]
         for key, severity in profile.severities.items():

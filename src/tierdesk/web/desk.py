@@ -17,8 +17,9 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from tierdesk import clock, profiles, refusals
-from tierdesk.actions import bulk
+from tierdesk.actions import bulk, saved_views
 from tierdesk.actions import tickets as act
+from tierdesk.actions.presence import mark_present
 from tierdesk.actions.routing import set_availability
 from tierdesk.domain.errors import DomainError, NotFound
 from tierdesk.domain.instants import read_instant
@@ -146,11 +147,11 @@ class BulkForm(forms.Form):
 
 def bulk_form(profile: Any, data: Any = None, query: str = "") -> BulkForm:
     form = BulkForm(data, prefix="bulk", initial={"query": query})
-    form.fields["assignee"].choices = [("", _("Nobody"))] + [
+    form.fields["assignee"].choices = [("", _("Nobody"))] + [  # type: ignore[attr-defined]
         (a.username, a.get_full_name() or a.username) for a in assignable()
     ]
-    form.fields["status"].choices = [(k, s.label) for k, s in profile.statuses.items()]
-    form.fields["level"].choices = [(k, lv.label) for k, lv in profile.levels.items()]
+    form.fields["status"].choices = [(k, s.label) for k, s in profile.statuses.items()]  # type: ignore[attr-defined]
+    form.fields["level"].choices = [(k, lv.label) for k, lv in profile.levels.items()]  # type: ignore[attr-defined]
     return form
 
 
@@ -228,9 +229,7 @@ def save_view(request: HttpRequest) -> HttpResponse:
     name = request.POST.get("name", "").strip()[:80]
     query = request.POST.get("query", "")[:500]
     if name:
-        SavedView.objects.update_or_create(
-            user=user, name=name, defaults={"query": query, "created_at": clock.now()}
-        )
+        saved_views.save_view(user=user, name=name, query=query, now=clock.now())
     return redirect(f"/desk/?{query}")
 
 
@@ -238,7 +237,7 @@ def save_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     user = _staff(request)
-    SavedView.objects.filter(user=user, pk=pk).delete()
+    saved_views.delete_view(user=user, pk=pk)
     return redirect("desk")
 
 
@@ -284,16 +283,16 @@ def phone(request: HttpRequest) -> HttpResponse:
             "severity": profile.default_severity,
         },
     )
-    form.fields["organisation"].queryset = choosable_partners()
+    form.fields["organisation"].queryset = choosable_partners()  # type: ignore[attr-defined]
     accounts = choosable_all_accounts()
-    form.fields["customer_account"].queryset = accounts
-    form.fields["customer_account"].label_from_instance = lambda a: f"{a.name} ({a.parent.name})"
+    form.fields["customer_account"].queryset = accounts  # type: ignore[attr-defined]
+    form.fields["customer_account"].label_from_instance = lambda a: f"{a.name} ({a.parent.name})"  # type: ignore[attr-defined]
     subscriptions = list(choosable_subscriptions())
     asked = account_field(profile)
-    form.fields["requester"].queryset = User.objects.filter(
+    form.fields["requester"].queryset = User.objects.filter(  # type: ignore[attr-defined]
         organisation__kind=OrganisationKind.PARTNER, is_active=True
     ).order_by("username")
-    form.fields["severity"].choices = [(k, s.label) for k, s in profile.severities.items()]
+    form.fields["severity"].choices = [(k, s.label) for k, s in profile.severities.items()]  # type: ignore[attr-defined]
     for spec in profile.voicemail:  # LuxCloud 2.7: what a voice message must carry
         form.fields[f"voicemail_{spec.key}"] = forms.CharField(
             label=spec.label,
@@ -361,9 +360,7 @@ def presence(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404("no such ticket") from exc
     now = clock.now()
     editing = request.GET.get("editing") == "1"
-    TicketPresence.objects.update_or_create(
-        ticket=ticket, user=user, defaults={"seen_at": now, "editing": editing}
-    )
+    mark_present(ticket=ticket, user=user, now=now, editing=editing)
     others = (
         TicketPresence.objects.filter(ticket=ticket, seen_at__gte=now - PRESENT)
         .exclude(user=user)

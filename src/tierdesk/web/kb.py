@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +18,7 @@ from tierdesk.markup import plain_excerpt, render_markdown
 from tierdesk.persistence.models import Article, ArticleCategory
 from tierdesk.queries import kb as q
 from tierdesk.web.forms import show_errors
+from tierdesk.web.roles import signed_in
 
 
 def _languages(request: HttpRequest) -> list[str]:
@@ -108,9 +109,9 @@ class ArticleForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-def _form(data: object = None, initial: dict[str, object] | None = None) -> ArticleForm:
+def _form(data: QueryDict | None = None, initial: dict[str, object] | None = None) -> ArticleForm:
     form = ArticleForm(data, initial=initial)
-    form.fields["category"].choices = [("", "None")] + [
+    form.fields["category"].choices = [("", "None")] + [  # type: ignore[attr-defined]
         (c.slug, c.name) for c in ArticleCategory.objects.all()
     ]
     return form
@@ -123,11 +124,11 @@ def _save(request: HttpRequest, form: ArticleForm, slug: str | None) -> Article 
     try:
         if slug is None:
             return act.write_article(
-                actor=request.user, title=d["title"], body=d["body"], language=d["language"],
+                actor=signed_in(request), title=d["title"], body=d["body"], language=d["language"],
                 visibility=d["visibility"], category=d["category"], note=d["note"], now=clock.now(),
             )  # fmt: skip
         return act.edit_article(
-            actor=request.user, slug=slug, title=d["title"], body=d["body"],
+            actor=signed_in(request), slug=slug, title=d["title"], body=d["body"],
             visibility=d["visibility"], category=d["category"], note=d["note"],
             version=d["version"] or 0, now=clock.now(),
         )  # fmt: skip
@@ -169,7 +170,7 @@ def article_edit(request: HttpRequest, slug: str) -> HttpResponse:
 def article_publish(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         act.publish(
-            actor=request.user,
+            actor=signed_in(request),
             slug=slug,
             now=clock.now(),
             published=request.POST.get("publish") == "1",
@@ -183,7 +184,7 @@ def article_publish(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def article_from_ticket(request: HttpRequest, number: str) -> HttpResponse:
     try:
-        article = act.article_from_ticket(actor=request.user, number=number, now=clock.now())
+        article = act.article_from_ticket(actor=signed_in(request), number=number, now=clock.now())
     except NotFound as exc:
         raise Http404(str(exc)) from exc
     except DomainError as exc:

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import trans_real
 
 from tierdesk import clock, profiles
 from tierdesk.actions import live as act
@@ -49,7 +50,7 @@ def _language(scope: dict[str, Any]) -> str:
         return str(chosen)
     headers = dict(scope.get("headers") or [])
     accept = headers.get(b"accept-language", b"").decode("latin-1")
-    for code, _quality in translation.trans_real.parse_accept_lang_header(accept):
+    for code, _quality in trans_real.parse_accept_lang_header(accept):
         try:
             return translation.get_supported_language_variant(code)
         except LookupError:

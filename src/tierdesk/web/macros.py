@@ -75,7 +75,7 @@ class CannedReplyForm(forms.Form):
     def __init__(self, *args: Any, languages: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         profile = profiles.active()
-        self.fields["suggests"].choices = list(suggestion_words(profile).items())
+        self.fields["suggests"].choices = list(suggestion_words(profile).items())  # type: ignore[attr-defined]
         self.languages = languages
         for i, code in enumerate(languages):
             self.fields[f"text_{code}"] = forms.CharField(

@@ -19,6 +19,7 @@ from tierdesk.domain.errors import Invalid
 from tierdesk.domain.profiles import Profile
 from tierdesk.queries import reports
 from tierdesk.web import words
+from tierdesk.web.roles import signed_in
 from tierdesk.web.words import CHANNELS
 
 BAR_WIDTH = 420
@@ -193,7 +194,7 @@ def _tables(
 
 @login_required
 def report_page(request: HttpRequest) -> HttpResponse:
-    if not reports.may_read(request.user):
+    if not reports.may_read(signed_in(request)):
         raise Http404("no such page")
     start, end, errors = _dates(request)
     by = request.GET.get("by", "severity")
@@ -203,7 +204,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
     if not errors:
         try:
             sections = reports.full_report(
-                request.user,
+                signed_in(request),
                 reports.Period.of_days(start, end),
                 profile,
                 clock.now(),

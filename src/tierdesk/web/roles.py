@@ -22,6 +22,14 @@ def _user(request: HttpRequest) -> User | None:
     return user
 
 
+def signed_in(request: HttpRequest) -> User:
+    """The person signed in to a page behind `login_required`, typed as the desk's user."""
+    user = request.user
+    if not isinstance(user, User):
+        raise Http404("no such page")
+    return user
+
+
 def administrator(request: HttpRequest) -> User:
     """The signed-in administrator (active, of an active organisation, as the authority rule
     sees them), or 404."""

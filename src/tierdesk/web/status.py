@@ -19,6 +19,7 @@ from tierdesk.domain.instants import read_instant
 from tierdesk.persistence.models import INCIDENT_STATES, SERVICE_STATES, Service
 from tierdesk.queries.kb import is_author
 from tierdesk.queries.status import status_page
+from tierdesk.web.roles import signed_in
 
 
 def _zone_instant(text: str) -> datetime | None:
@@ -42,7 +43,7 @@ def page(
     }
     if staff:
         context["during"] = {
-            i.pk: act.tickets_during(request.user, i)
+            i.pk: act.tickets_during(signed_in(request), i)
             for i in found.incidents
             if i.resolved_at is None
         }
@@ -68,7 +69,7 @@ def declare(request: HttpRequest) -> HttpResponse:
     return _run(
         request,
         lambda: act.open_incident(
-            actor=request.user,
+            actor=signed_in(request),
             title=p.get("title", ""),
             services=p.getlist("services"),
             impact=p.get("impact", ""),
@@ -85,7 +86,7 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(
         request,
         lambda: act.update_incident(
-            actor=request.user,
+            actor=signed_in(request),
             incident_id=pk,
             state=p.get("state", ""),
             message=p.get("message", ""),
@@ -102,7 +103,7 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(
         request,
         lambda: act.link_tickets(
-            actor=request.user, incident_id=pk, numbers=numbers, now=clock.now()
+            actor=signed_in(request), incident_id=pk, numbers=numbers, now=clock.now()
         ),
     )
 
@@ -114,7 +115,7 @@ def link_mine(request: HttpRequest, number: str) -> HttpResponse:
     try:
         incident = int(request.POST.get("incident", ""))
         act.link_tickets(
-            actor=request.user, incident_id=incident, numbers=[number], now=clock.now()
+            actor=signed_in(request), incident_id=incident, numbers=[number], now=clock.now()
         )
     except (ValueError, DomainError) as exc:
         raise Http404("no such incident") from exc
@@ -138,7 +139,7 @@ def announce(request: HttpRequest) -> HttpResponse:
     return _run(
         request,
         lambda: act.plan_maintenance(
-            actor=request.user,
+            actor=signed_in(request),
             title=p.get("title", ""),
             services=p.getlist("services"),
             starts_at=starts,

@@ -131,7 +131,7 @@ class HoldForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    fields = forms.MultipleChoiceField(
+    fields = forms.MultipleChoiceField(  # type: ignore[assignment]  # a declared field, not BaseForm.fields
         label=_l("Also send these private fields"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -324,7 +324,7 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
             if not choices:
                 continue
             # The select shows where the ticket is now; choosing it again changes nothing.
-            form.fields["status"].choices = [(ticket.status, spec.label)] + [
+            form.fields["status"].choices = [(ticket.status, spec.label)] + [  # type: ignore[attr-defined]
                 (k, profile.statuses[k].label) for k in choices if k != ticket.status
             ]
             form.fields["status"].initial = ticket.status
@@ -334,26 +334,26 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
             )
             if not allowed:
                 continue
-            form.fields["level"].choices = [
+            form.fields["level"].choices = [  # type: ignore[attr-defined]
                 (ticket.level, _label(profile.levels, ticket.level))
             ] + [(k, profile.levels[k].label) for k in allowed if k != ticket.level]
             form.fields["level"].initial = ticket.level
         if name == "severity":
-            form.fields["severity"].choices = [
+            form.fields["severity"].choices = [  # type: ignore[attr-defined]
                 (k, sv.label) for k, sv in profile.severities.items()
             ]
             form.fields["severity"].initial = ticket.severity
         if name == "assign":
             agents = q.assignable(ticket.level)
-            form.fields["assignee"].choices = [("", _("Nobody"))] + [
+            form.fields["assignee"].choices = [("", _("Nobody"))] + [  # type: ignore[attr-defined]
                 (str(a.pk), a.get_full_name() or a.username) for a in agents
             ]
             form.fields["assignee"].initial = str(ticket.assignee_id or "")
         if name == "hold":
             if profile.suppliers is None or _on_hold(profile, ticket.status) is None:
                 continue
-            form.fields["supplier"].choices = [(o.slug, o.name) for o in choosable_suppliers()]
-            form.fields["attachments"].choices = [
+            form.fields["supplier"].choices = [(o.slug, o.name) for o in choosable_suppliers()]  # type: ignore[attr-defined]
+            form.fields["attachments"].choices = [  # type: ignore[attr-defined]
                 (str(a.pk), a.original_name) for a in ticket.attachments.order_by("pk")
             ]
             extras = {
@@ -363,10 +363,10 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
                 "customer_account": _("End customer"),
                 **{f.key: f.label for f in profile.form},
             }
-            form.fields["fields"].choices = [
+            form.fields["fields"].choices = [  # type: ignore[attr-defined]
                 (k, extras.get(k, k)) for k in supplier_mail.shareable_extras(ticket)
             ]
-            if not form.fields["attachments"].choices:
+            if not form.fields["attachments"].choices:  # type: ignore[attr-defined]
                 del form.fields["attachments"]
         if name == "supplier_solved":
             holding = profile.statuses.get(ticket.status)
@@ -375,7 +375,7 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
         if name == "reject":
             if not profile.invalid_reasons or not profile.statuses[ticket.status].is_open:
                 continue
-            form.fields["reason"].choices = [
+            form.fields["reason"].choices = [  # type: ignore[attr-defined]
                 (k, r.label) for k, r in profile.invalid_reasons.items()
             ]
         if name == "contact" and q.escalated_to(ticket) is None:
@@ -383,7 +383,7 @@ def _forms(user: User, ticket: Any, bound: dict[str, forms.Form]) -> dict[str, f
         if name == "redact":
             if not redaction.may_redact(user.role):
                 continue
-            form.fields["event"].choices = _redactable(ticket, profile)
+            form.fields["event"].choices = _redactable(ticket, profile)  # type: ignore[attr-defined]
         if name == "authority" and q.authority_awaiting(ticket) is None:
             continue  # offered while the profile's check waits for the desk
         if name == "reopen" and (staff or reopen_target(profile, ticket.status) is None):
@@ -597,7 +597,7 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
                 raise Http404("no such action")
             for name, f in template.fields.items():
                 if hasattr(f, "choices"):
-                    form.fields[name].choices = f.choices
+                    form.fields[name].choices = f.choices  # type: ignore[attr-defined]
         if not form.is_valid():
             return _page(request, number, {verb: form}, status=422)
     data = form.cleaned_data if form is not None else {}

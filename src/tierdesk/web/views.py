@@ -9,10 +9,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from tierdesk import clock, profiles
-from tierdesk.api.errors import error_response
 from tierdesk.domain.errors import Invalid
 from tierdesk.queries.tickets import TicketFilter, list_tickets, stored_targets
 from tierdesk.web import words as w
+from tierdesk.web.roles import signed_in
 
 
 @login_required
@@ -32,9 +32,11 @@ def home(request: HttpRequest) -> HttpResponse:
         search=g.get("q", "").strip()[:200] or None,
     )
     try:
-        page = list_tickets(request.user, filters=filters, limit=50, cursor=g.get("after") or None)
+        page = list_tickets(
+            signed_in(request), filters=filters, limit=50, cursor=g.get("after") or None
+        )
     except Invalid:
-        page = list_tickets(request.user, filters=filters, limit=50)
+        page = list_tickets(signed_in(request), filters=filters, limit=50)
     zone = w.viewer_zone()
     now = clock.now()
     by_ticket = {t.pk: t for t in page.items}
@@ -62,16 +64,8 @@ def health(request: HttpRequest) -> JsonResponse:
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        return error_response(
-            404, "not_found", f"no such endpoint: {request.method} {request.path}"
-        )
     return render(request, "tierdesk/error.html", {"title": _("Not found")}, status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        return error_response(
-            500, "server_error", "the desk failed to answer; the error has been logged"
-        )
     return render(request, "tierdesk/error.html", {"title": _("Something went wrong")}, status=500)
