@@ -76,3 +76,35 @@ def test_a_page_shows_the_refusal_next_to_the_field_in_german(desk: Desk) -> Non
     assert response.status_code == 422, response.status_code
     assert "erforderlich, wenn kein Ziel verletzt ist" in page
     assert "required when no target is breached" not in page
+
+
+def test_supplier_registry_and_redaction_refusals_come_back_in_german(desk: Desk) -> None:
+    admin = ApiClient(desk.admin).client
+    german = {"content_type": "application/json", "HTTP_ACCEPT_LANGUAGE": "de"}
+    terms = admin.patch(
+        f"/api/v1/admin/suppliers/{desk.supplier.slug}/terms",
+        '{"method": "email", "contact": "support@vendor.example", "time_zone": "Mars/Olympus",'
+        ' "hours": "mon-fri 08:00-18:00", "severity_scale": ["S1", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"]}',
+        **german,
+    )
+    assert terms.status_code == 422, terms.content
+    body = terms.json()
+    assert body["message"] == "die Supportbedingungen können so nicht gespeichert werden"
+    assert (
+        body["fields"]["time_zone"] == "'Mars/Olympus' ist keine IANA-Zeitzone wie 'Europe/Berlin'"
+    )
+    assert body["fields"]["severity_scale"] == "höchstens 20 Bezeichnungen mit 1 bis 60 Zeichen"
+
+    number = new_ticket(ApiClient(desk.north_user))["number"]
+    refused = admin.post(
+        f"/api/v1/tickets/{number}/events/1/redaction", '{"part": "text", "reason": ""}', **german
+    )
+    assert refused.status_code == 422, refused.content
+    assert refused.json()["message"] == "die Entfernung wird abgelehnt"
+    assert refused.json()["fields"] == {"reason": "sagen Sie, warum der Inhalt entfernt wird"}
+    missing = admin.post(
+        f"/api/v1/tickets/{number}/events/99/redaction", '{"part": "text", "reason": "r"}', **german
+    )
+    assert missing.status_code == 404, missing.content
+    assert missing.json()["message"] == f"kein Ereignis 99 im Ticket {number}"
+    assert missing.json()["fields"] == {"event": "kein solches Ereignis"}

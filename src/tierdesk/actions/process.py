@@ -101,7 +101,7 @@ def record_contact_attempt(*, actor: User, number: str, note: str, now: datetime
 
     def verb(ticket: Ticket, profile: Profile, party: Party) -> list[Change]:
         if party is not Party.PROVIDER:
-            raise Forbidden("contact attempts are recorded by the desk")
+            raise Forbidden(N_("contact attempts are recorded by the desk"))
         return [escalation.contact_attempt(profile, clock_events(ticket), note=note)]
 
     return _run(actor, number, now, verb)

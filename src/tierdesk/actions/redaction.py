@@ -24,6 +24,7 @@ from tierdesk.domain import redaction
 from tierdesk.domain import ticket as decide
 from tierdesk.domain.errors import Forbidden, NotFound
 from tierdesk.domain.events import EventKind
+from tierdesk.domain.words import N_
 from tierdesk.persistence.models import (
     Attachment,
     Event,
@@ -45,12 +46,15 @@ def redact(*, actor: User, number: str, seq: int, part: str, reason: str, now: d
     with transaction.atomic():
         ticket = get_ticket(actor, number, for_update=True)  # a ticket not theirs: not found
         if not actor.is_active or not redaction.may_redact(actor.role):
-            raise Forbidden("only an administrator may remove content from the record")
+            raise Forbidden(N_("only an administrator may remove content from the record"))
         # A sequence number the column cannot hold names no event (and must not reach the query).
         in_range = 1 <= seq <= ticket.event_count
         target = Event.objects.filter(ticket=ticket, seq=seq).first() if in_range else None
         if target is None:
-            raise NotFound(f"no event {seq} on ticket {number}", fields={"event": "no such event"})
+            raise NotFound(
+                N_("no event %(seq)s on ticket %(number)s", seq=seq, number=number),
+                fields={"event": N_("no such event")},
+            )
         decided = redaction.redact(
             seq=seq,
             kind=target.kind,

@@ -17,6 +17,7 @@ from tierdesk.domain.errors import Forbidden
 from tierdesk.domain.parties import Role
 from tierdesk.domain.profiles import Profile
 from tierdesk.domain.ticket import Change
+from tierdesk.domain.words import N_
 from tierdesk.persistence.models import Ticket, User
 from tierdesk.queries.availability import candidates
 
@@ -24,7 +25,7 @@ from tierdesk.queries.availability import candidates
 def set_availability(*, actor: User, available: bool) -> User:
     """An agent marks themselves available or away."""
     if not actor.is_active or actor.role != Role.AGENT:
-        raise Forbidden("only agents mark themselves available or away")
+        raise Forbidden(N_("only agents mark themselves available or away"))
     actor.away = not available
     actor.save(update_fields=["away"])
     return actor

@@ -117,11 +117,12 @@ def check(user: User, code: str) -> Check:
 def _refuse(result: Check) -> None:
     if result is Check.THROTTLED:
         raise Throttled(
-            "too many wrong codes; wait a moment before the next",
-            fields={"code": "too many wrong codes; wait a moment and try again"},
+            N_("too many wrong codes; wait a moment before the next"),
+            fields={"code": N_("too many wrong codes; wait a moment and try again")},
         )
     raise WrongCode(
-        "that code is not right; check the time on your device", fields={"code": "is not valid"}
+        N_("that code is not right; check the time on your device"),
+        fields={"code": N_("is not valid")},
     )
 
 

@@ -57,7 +57,7 @@ def sync_services(profile: Profile, now: datetime) -> int:
 def _aware(**instants: datetime | None) -> None:
     """Instants from outside must say their time zone (an offset or Z)."""
     naive = {
-        k: "needs a time zone, e.g. 2026-03-11T01:00:00+01:00"
+        k: N_("needs a time zone, e.g. 2026-03-11T01:00:00+01:00")
         for k, v in instants.items()
         if v is not None and v.tzinfo is None
     }

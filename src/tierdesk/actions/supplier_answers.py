@@ -22,6 +22,7 @@ from tierdesk.domain.errors import Conflict, Forbidden, Invalid
 from tierdesk.domain.events import EventKind
 from tierdesk.domain.mail import ticket_tags
 from tierdesk.domain.parties import Party, Role, party_of
+from tierdesk.domain.words import N_
 from tierdesk.persistence.mapping import state_of
 from tierdesk.persistence.models import (
     Event,
@@ -103,7 +104,8 @@ def _returning(ticket: Ticket, handed: Event, reason: str) -> list[decide.Change
     spec = profile.statuses.get(state.status)
     if spec is None or spec.category != "on_hold":
         raise Conflict(
-            "the ticket is not with a supplier", fields={"status": "not on hold with a supplier"}
+            N_("the ticket is not with a supplier"),
+            fields={"status": N_("not on hold with a supplier")},
         )
     wanted = str(handed.data.get("from", ""))
     if wanted not in spec.to or profile.statuses[wanted].category in ("on_hold", "resolved"):
@@ -174,14 +176,18 @@ def solved(*, actor: User, number: str, note: str = "", now: datetime) -> Event:
         # The ticket is looked up first: one the actor may not see is NotFound, not Forbidden.
         ticket = get_ticket(actor, number, for_update=True)
         if party_of(Role(actor.role)) is not Party.PROVIDER:
-            raise Forbidden("only the provider takes a ticket back from its supplier")
+            raise Forbidden(N_("only the provider takes a ticket back from its supplier"))
         if len(note) > BODY_MAX:
-            raise Invalid("the note is too long", fields={"note": f"at most {BODY_MAX} characters"})
+            raise Invalid(
+                N_("the note is too long"),
+                fields={"note": N_("at most %(limit)s characters", limit=BODY_MAX)},
+            )
         record_due(ticket, now)
         handed = last_handoff(ticket)
         if handed is None:
             raise Conflict(
-                "the ticket was never handed to a supplier", fields={"status": "not handed over"}
+                N_("the ticket was never handed to a supplier"),
+                fields={"status": N_("not handed over")},
             )
         changes = _returning(ticket, handed, "supplier_solved")
         if note.strip():

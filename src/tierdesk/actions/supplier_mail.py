@@ -19,6 +19,7 @@ from tierdesk.actions.notify import reader_language
 from tierdesk.domain.errors import Invalid
 from tierdesk.domain.events import EventKind
 from tierdesk.domain.profiles import Profile
+from tierdesk.domain.words import N_
 from tierdesk.persistence.models import Attachment, Event, Notification, SupportTerms, Ticket
 from tierdesk.queries.supplier_calendar import own_calendar_spec
 
@@ -53,25 +54,33 @@ def recorded(
     """The supplier's registry in force at the hand-off, and the mail that goes with it."""
     files = sorted({int(a) for a in attachments})
     if len(files) > MAX_FILES:
-        raise Invalid("too many files", fields={"attachments": f"at most {MAX_FILES}"})
+        raise Invalid(
+            N_("too many files"), fields={"attachments": N_("at most %(limit)s", limit=MAX_FILES)}
+        )
     known = set(Attachment.objects.filter(ticket=ticket, pk__in=files).values_list("pk", flat=True))
     if set(files) - known:
         raise Invalid(
-            "the files are not this ticket's",
-            fields={"attachments": "choose files of this ticket"},
+            N_("the files are not this ticket's"),
+            fields={"attachments": N_("choose files of this ticket")},
         )
     allowed = shareable_extras(ticket)
     unknown = [f for f in extra_fields if f not in allowed]
     if unknown:
         raise Invalid(
-            "those fields cannot be added",
-            fields={"fields": f"{unknown[0][:40]!r} is not one of {', '.join(allowed)}"},
+            N_("those fields cannot be added"),
+            fields={
+                "fields": N_(
+                    "%(value)r is not one of %(value2)s",
+                    value=unknown[0][:40],
+                    value2=", ".join(allowed),
+                )
+            },
         )
     if terms is None:
         if files or extra_fields:
             raise Invalid(
-                "the supplier has no support terms",
-                fields={"supplier": "register how it takes requests first"},
+                N_("the supplier has no support terms"),
+                fields={"supplier": N_("register how it takes requests first")},
             )
         return {}
     out: dict[str, Any] = {
@@ -89,8 +98,10 @@ def recorded(
         }
     elif files or extra_fields:
         raise Invalid(
-            "files and fields go only with a hand-off by e-mail",
-            fields={"attachments" if files else "fields": "this supplier is not asked by e-mail"},
+            N_("files and fields go only with a hand-off by e-mail"),
+            fields={
+                "attachments" if files else "fields": N_("this supplier is not asked by e-mail")
+            },
         )
     return out
 

@@ -78,7 +78,11 @@ def holiday_country_problem(code: str) -> str | None:
     try:
         profiles.public_holidays(country, region or None, (2026, 2026))
     except (KeyError, NotImplementedError, ValueError, AttributeError) as exc:
-        return f"no public holidays known for {code!r} ({exc})"[:200]
+        return N_(
+            "no public holidays known for %(code)r (%(error)s)",
+            code=code[:20],
+            error=str(exc)[:150],
+        )
     return None
 
 
@@ -153,7 +157,11 @@ def clean_terms(values: Mapping[str, object], current: SupportTerms | None) -> d
         "holiday_country": 12,
         "reference_pattern": 200,
     }
-    problems = {k: f"at most {n} characters" for k, n in limits.items() if len(merged[k]) > n}
+    problems = {
+        k: N_("at most %(limit)s characters", limit=n)
+        for k, n in limits.items()
+        if len(merged[k]) > n
+    }
     profile = profiles.active()
     problems.update(
         support_terms.problems(

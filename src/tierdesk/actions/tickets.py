@@ -522,7 +522,7 @@ def change_status(
         if terms is not None and terms.ola_target:
             ola = (terms.ola_target, terms.calendar)
     elif attachments or extra_fields:
-        raise Invalid("files and fields go with a hand-off", fields={"supplier": "name it"})
+        raise Invalid(N_("files and fields go with a hand-off"), fields={"supplier": N_("name it")})
     return _act(
         actor,
         number,

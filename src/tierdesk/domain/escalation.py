@@ -56,19 +56,43 @@ def management_escalation(
     tried = attempts_on(events, len(done))
     possible = opens_at(profile, step, since, tried)
     if possible is None or now < possible:
-        reasons = []
+        reasons: list[str] = []
         if step.after is not None:
             reasons.append(
-                f"{step.after} after the {'previous escalation' if done else 'ticket was opened'}"
+                N_("%(after)s after the previous escalation", after=step.after)
+                if done
+                else N_("%(after)s after the ticket was opened", after=step.after)
             )
         if step.attempts:
+            on = {"count": step.attempts, "role": matrix[len(done) - 1].role, "tried": len(tried)}
             reasons.append(
-                f"{step.attempts} contact attempts on {matrix[len(done) - 1].role}"
-                + (f" over {step.attempts_over}" if step.attempts_over else "")
-                + f", {len(tried)} recorded"
+                N_(
+                    "%(count)s contact attempts on %(role)s over %(over)s, %(tried)s recorded",
+                    over=step.attempts_over,
+                    **on,
+                )
+                if step.attempts_over
+                else N_("%(count)s contact attempts on %(role)s, %(tried)s recorded", **on)
             )
-        when = f"from {possible.astimezone(calendar.zone):%a %d %b %H:%M}" if possible else "after"
-        message = f"escalation to {step.role} is possible {when} ({'; or '.join(reasons)})"
+        why: str = (
+            N_("%(first)s; or %(second)s", first=reasons[0], second=reasons[1])
+            if len(reasons) > 1
+            else (reasons[0] if reasons else "")
+        )
+        message = (
+            N_(
+                "escalation to %(role)s is possible from %(when)s (%(reasons)s)",
+                role=step.role,
+                when=f"{possible.astimezone(calendar.zone):%a %d %b %H:%M}",
+                reasons=why,
+            )
+            if possible
+            else N_(
+                "escalation to %(role)s is possible after (%(reasons)s)",
+                role=step.role,
+                reasons=why,
+            )
+        )
         raise EscalationTooEarly(message, until=possible)
     routed_to, contact = step.role, step.contact
     if profile.escalation_hours is not None:
@@ -124,12 +148,15 @@ def contact_attempt(profile: Profile, events: Sequence[ClockEvent], *, note: str
     done = [e for e in events if e.kind == EventKind.MANAGEMENT_ESCALATED]
     if not matrix or not done:
         raise Conflict(
-            "the ticket is not escalated to management: there is no contact to try yet",
-            fields={"note": "escalate to management first"},
+            N_("the ticket is not escalated to management: there is no contact to try yet"),
+            fields={"note": N_("escalate to management first")},
         )
     text = note.strip()
     if len(text) > 2000:
-        raise Invalid("the note is too long", fields={"note": "at most 2000 characters"})
+        raise Invalid(
+            N_("the note is too long"),
+            fields={"note": N_("at most %(limit)s characters", limit=2000)},
+        )
     current = matrix[len(done) - 1]
     tried = attempts_on(events, current.step)
     data = {

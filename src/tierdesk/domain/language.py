@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from tierdesk.domain.errors import Invalid
 from tierdesk.domain.profiles import Profile
+from tierdesk.domain.words import N_
 
 _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
@@ -98,9 +99,17 @@ class OffReplyLanguage(Invalid):
         self.wanted = wanted
         self.field = field
         super().__init__(
-            f"the reply reads as {written!r}, not the desk's reply language {wanted!r}",
+            N_(
+                "the reply reads as %(written)r, not the desk's reply language %(wanted)r",
+                written=written,
+                wanted=wanted,
+            ),
             fields={
-                field: f"written in {written!r}; this desk replies in {wanted!r}",
-                "any_language": "set it to send the reply in this language anyway",
+                field: N_(
+                    "written in %(written)r; this desk replies in %(wanted)r",
+                    written=written,
+                    wanted=wanted,
+                ),
+                "any_language": N_("set it to send the reply in this language anyway"),
             },
         )

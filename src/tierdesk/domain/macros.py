@@ -92,11 +92,10 @@ def check(draft: Draft, *, languages: Iterable[str]) -> dict[str, str]:
         elif len(body) > BODY_MAX:
             problems[where] = N_("must be at most %(BODY_MAX)s characters", BODY_MAX=BODY_MAX)
         elif unknown := unknown_placeholders(body):
-            problems[where] = (
-                "unknown placeholder "
-                + ", ".join("{{" + name + "}}" for name in unknown)
-                + "; known: "
-                + ", ".join("{{" + name + "}}" for name in PLACEHOLDERS)
+            problems[where] = N_(
+                "unknown placeholder %(unknown)s; known: %(known)s",
+                unknown=", ".join("{{" + name + "}}" for name in unknown),
+                known=", ".join("{{" + name + "}}" for name in PLACEHOLDERS),
             )
         elif unclosed(body):
             problems[where] = N_("has a '{{' without its closing '}}'")

@@ -17,6 +17,7 @@ from tierdesk.domain.errors import Invalid
 from tierdesk.domain.events import TOMBSTONE, EventKind, content_digest
 from tierdesk.domain.parties import Role
 from tierdesk.domain.ticket import Change
+from tierdesk.domain.words import N_
 
 TEXT, ATTACHMENT = "text", "attachment"
 PARTS = (TEXT, ATTACHMENT)
@@ -96,25 +97,27 @@ def redact(
     reason = reason.strip()
     problems: dict[str, str] = {}
     if not reason:
-        problems["reason"] = "say why the content is removed"
+        problems["reason"] = N_("say why the content is removed")
     elif len(reason) > REASON_MAX:
-        problems["reason"] = f"at most {REASON_MAX} characters"
+        problems["reason"] = N_("at most %(limit)s characters", limit=REASON_MAX)
     if part not in PARTS:
-        problems["part"] = "choose text or attachment"
+        problems["part"] = N_("choose text or attachment")
     elif kind == EventKind.REDACTED:
-        problems["event"] = "a redaction cannot itself be redacted"
+        problems["event"] = N_("a redaction cannot itself be redacted")
     elif part == ATTACHMENT and kind != EventKind.ATTACHMENT_ADDED:
-        problems["part"] = "this event added no file"
+        problems["part"] = N_("this event added no file")
     elif part == TEXT and kind == EventKind.ATTACHMENT_ADDED:
-        problems["part"] = "remove the file: its name goes with it"
+        problems["part"] = N_("remove the file: its name goes with it")
     elif part == ATTACHMENT and data.get(TOMBSTONE):
-        problems["event"] = "this event's file was already removed"
+        problems["event"] = N_("this event's file was already removed")
     if problems:
-        raise Invalid("the redaction is refused", fields=problems)
+        raise Invalid(N_("the redaction is refused"), fields=problems)
     fields = tuple(k for k in TEXT_FIELDS.get(kind, ()) if k in data)
     removed = tuple(t for k in fields for t in _texts(data[k]))
     if part == TEXT and not removed:
-        raise Invalid("the redaction is refused", fields={"event": "this event has no text left"})
+        raise Invalid(
+            N_("the redaction is refused"), fields={"event": N_("this event has no text left")}
+        )
     new = dict(data)
     for key in fields:
         new[key] = REMOVED_SUBJECT if key == "subject" else _blank(data[key])

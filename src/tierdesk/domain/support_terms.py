@@ -112,7 +112,7 @@ def problems(
 def _own_desk_problems(terms: Terms) -> dict[str, str]:
     found: dict[str, str] = {}
     if len(terms.contacts) > MAX_CONTACTS:
-        found["contacts"] = f"at most {MAX_CONTACTS}"
+        found["contacts"] = N_("at most %(MAX_CONTACTS)s", MAX_CONTACTS=MAX_CONTACTS)
     for contact in terms.contacts:
         problem = _contact_kind_problem(contact)
         if problem:
@@ -121,13 +121,14 @@ def _own_desk_problems(terms: Terms) -> dict[str, str]:
     if len(terms.severity_scale) > 20 or any(
         not s.strip() or len(s) > 60 for s in terms.severity_scale
     ):
-        found["severity_scale"] = "at most 20 labels of 1 to 60 characters"
+        found["severity_scale"] = N_("at most 20 labels of 1 to 60 characters")
     elif terms.severity_scale:
         for key, label in terms.severity_map.items():
             if label not in terms.severity_scale and f"severity_map.{key}" not in found:
-                found[f"severity_map.{key}"] = (
-                    f"{label[:60]!r} is not on the supplier's scale "
-                    f"({', '.join(terms.severity_scale)})"
+                found[f"severity_map.{key}"] = N_(
+                    "%(label)r is not on the supplier's scale (%(scale)s)",
+                    label=label[:60],
+                    scale=", ".join(terms.severity_scale),
                 )
     if terms.response_target.strip():
         try:
@@ -138,18 +139,19 @@ def _own_desk_problems(terms: Terms) -> dict[str, str]:
         try:
             ZoneInfo(terms.time_zone)
         except (ZoneInfoNotFoundError, ValueError):
-            found["time_zone"] = (
-                f"{terms.time_zone[:60]!r} is not an IANA time zone such as 'Europe/Berlin'"
+            found["time_zone"] = N_(
+                "%(zone)r is not an IANA time zone such as 'Europe/Berlin'",
+                zone=terms.time_zone[:60],
             )
     if terms.hours:
         try:
             weekly_hours(terms.hours)
         except ValueError as exc:
-            found["hours"] = str(exc)
+            found["hours"] = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
     if terms.hours and not terms.time_zone:
-        found.setdefault("time_zone", "opening hours need the time zone they are in")
+        found.setdefault("time_zone", N_("opening hours need the time zone they are in"))
     if terms.holiday_country and not _COUNTRY.match(terms.holiday_country):
-        found["holiday_country"] = "an ISO country code such as 'DE', or with a region: 'US-CA'"
+        found["holiday_country"] = N_("an ISO country code such as 'DE', or with a region: 'US-CA'")
     if terms.reference_pattern:
         problem = reference_pattern_problem(terms.reference_pattern)
         if problem:
@@ -157,7 +159,7 @@ def _own_desk_problems(terms: Terms) -> dict[str, str]:
     if len(terms.solved_phrases) > 20 or any(
         not p.strip() or len(p) > 200 for p in terms.solved_phrases
     ):
-        found["solved_phrases"] = "at most 20 phrases of 1 to 200 characters"
+        found["solved_phrases"] = N_("at most 20 phrases of 1 to 200 characters")
     return found
 
 
@@ -169,11 +171,11 @@ def reference_pattern_problem(pattern: str) -> str | None:
     try:
         compiled = re.compile(pattern)
     except re.error as exc:
-        return f"is not a regular expression: {exc}"
+        return N_("is not a regular expression: %(error)s", error=str(exc))
     if compiled.groups > 1:
-        return "at most one group: the reference it captures"
+        return N_("at most one group: the reference it captures")
     if compiled.match(""):
-        return "matches an empty subject; it must find a reference"
+        return N_("matches an empty subject; it must find a reference")
     return None
 
 
@@ -215,19 +217,22 @@ def weekly_hours(text: str) -> tuple[tuple[Interval, ...], ...] | None:
             numbers = expand_days(days)
         except ValueError:
             raise ValueError(
-                f"{days[:20]!r} is not a day or range of days such as 'mon-fri'; "
-                "write e.g. 'mon-fri 08:00-18:00; sat 09:00-12:00' or '24x7'"
+                N_(
+                    "%(days)r is not a day or range of days such as 'mon-fri'; "
+                    "write e.g. 'mon-fri 08:00-18:00; sat 09:00-12:00' or '24x7'",
+                    days=days[:20],
+                )
             ) from None
         for window in times.replace(",", " ").split():
             interval = parse_hours(window)
             for day in numbers:
                 weekly[day].append(interval)
     if not any(weekly):
-        raise ValueError("opens on no day; write e.g. 'mon-fri 08:00-18:00' or '24x7'")
+        raise ValueError(N_("opens on no day; write e.g. 'mon-fri 08:00-18:00' or '24x7'"))
     for windows in weekly:
         windows.sort()
         if any(b[0] < a[1] for a, b in itertools.pairwise(windows)):
-            raise ValueError("opening hours overlap")
+            raise ValueError(N_("opening hours overlap"))
     return tuple(tuple(d) for d in weekly)
 
 

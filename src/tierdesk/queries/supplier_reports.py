@@ -14,6 +14,7 @@ from tierdesk.domain.events import EventKind
 from tierdesk.domain.parties import Party, Role, party_of
 from tierdesk.domain.profiles import Profile
 from tierdesk.domain.support_terms import calendar_from_record, own_calendar
+from tierdesk.domain.words import N_
 from tierdesk.persistence.clocks import clock_events_of
 from tierdesk.persistence.models import Event, Organisation, SupportTerms, User
 from tierdesk.queries.reports import Period, scoped
@@ -76,7 +77,10 @@ def terms_of(slug: str, on: date) -> figures.Terms:
     """A supplier's current terms, as the what-if measures another supplier's hand-offs on."""
     terms = SupportTerms.objects.filter(organisation__slug=slug).first()
     if terms is None:
-        raise Invalid("no such supplier terms", fields={"as_if": f"no support terms for {slug!r}"})
+        raise Invalid(
+            N_("no such supplier terms"),
+            fields={"as_if": N_("no support terms for %(slug)r", slug=slug)},
+        )
     spec = own_calendar_spec(terms, on)
     calendar = calendar_from_record(f"supplier:{slug}", spec) if spec else None
     if calendar is None:
