@@ -37,6 +37,7 @@ WALK: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "tickets/{number}/chat"): {"json": {"body": "hello"}},
     ("POST", "tickets/{number}/authority"): {"json": {"authorised": True}},
     ("POST", "tickets/{number}/escalations"): {"json": {"reason": "no progress"}},
+    ("POST", "tickets/{number}/contact-attempts"): {"json": {"note": "called, no answer"}},
     ("GET", "tickets/{number}/attachments/{attachment_id}"): {},
     ("POST", "tickets/{number}/article"): {"json": {}},
     ("POST", "tickets/{number}/events/{seq}/redaction"): {"json": {"reason": "r"}},
