@@ -283,6 +283,9 @@ TIERDESK = {
     ),
     # How often the IMAP mailboxes are polled.
     "MAIL_POLL_SECONDS": env.integer("MAIL_POLL_SECONDS", 30, low=1),
+    # A web worker's event loop also holds the live sockets: gunicorn restarts one unheard this
+    # long (a busy loop still answers, late, so the limit is generous).
+    "WEB_TIMEOUT": env.integer("WEB_TIMEOUT", 120, low=10),
     # Every process writes its heartbeat this often; one unheard for STALE seconds (or a sweep or
     # outbox run older than that) makes `tierdesk status` and the readiness check complain.
     "HEARTBEAT_SECONDS": env.integer("HEARTBEAT_SECONDS", 15, low=1),
@@ -304,7 +307,9 @@ TIERDESK = {
 }
 
 # The live pages and the chat (Django Channels): Redis when a broker is configured, so every web
-# process hears every other's broadcasts; in memory on the embedded default (one process).
+# process hears every other's broadcasts; in memory on the embedded default (one web process),
+# where the desk's other processes (the scheduler's sweep, the mail listener, commands) relay
+# their notices to it through a Unix socket in the data directory (`config/channel_layer.py`).
 if TIERDESK["BROKER_URL"]:
     CHANNEL_LAYERS = {
         "default": {
@@ -313,7 +318,12 @@ if TIERDESK["BROKER_URL"]:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "tierdesk.config.channel_layer.EmbeddedChannelLayer",
+            "CONFIG": {"relay": str(DATA_DIR / "live.sock")},
+        }
+    }
 
 # Outbound mail: TIERDESK_SMTP_URL (smtp://user:password@host:port, smtps:// for TLS); without
 # it, mail is written to files in the data directory, so nothing is lost and everything is seen.
