@@ -370,8 +370,8 @@ def main() -> None:
             raise SystemExit(f"port {args.port} is taken; pass --port")
     import redis
 
-    # The run's own Redis database, emptied: group members left by an earlier run's workers
-    # would otherwise be sent every notice until channels-redis expires them (a day).
+    # The run's own Redis database, emptied: nothing an earlier run (or the list-based layer's
+    # group members, kept for a day) left behind is counted in this one.
     redis.Redis.from_url(args.redis).flushdb()
     env = demo_database(args.database, "live", TIERDESK_BROKER_URL=args.redis)
     numbers, partner, manager, token = prepare(args.tickets)

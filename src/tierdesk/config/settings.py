@@ -83,7 +83,6 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         env.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'tierdesk.sqlite3'}",
-        conn_max_age=env.integer("DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
@@ -96,6 +95,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    # A pool per process (psycopg_pool), as Django advises under ASGI: the server runs each
+    # request and much of the live sockets' work on threads of their own, and a persistent
+    # connection per thread would leave PostgreSQL with more connections than it allows. A
+    # thread borrows a connection for a request or a socket's read and gives it back.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env.integer("DB_POOL_SIZE", 8, low=1),
+        "timeout": 30,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "tierdesk.User"
@@ -313,7 +323,10 @@ TIERDESK = {
 if TIERDESK["BROKER_URL"]:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # Redis publish/subscribe: a notice to a group is one PUBLISH, heard once by every
+            # web process that has a socket in the group; a process's subscriptions go when its
+            # connection goes, so a stopped worker leaves no members behind.
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [TIERDESK["BROKER_URL"]], "prefix": "tierdesk-live"},
         }
     }
