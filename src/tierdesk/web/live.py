@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -116,6 +117,16 @@ class _Socket(AsyncJsonWebsocketConsumer):
     user: User
     staff: bool = False
     requester: bool = False
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch, without closing old database connections before every message:
+        that is a hop to the process's one thread-sensitive thread for each notice to each
+        socket. The sockets' database work runs in `_off_loop`, which closes (returns to the
+        pool) what it used."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def _authenticate(self) -> bool:
         user = self.scope.get("user")
