@@ -139,8 +139,8 @@ class _Socket(AsyncJsonWebsocketConsumer):
         self.language = _language(self.scope)
         return True
 
-    # Database work of the sockets runs in the thread pool (`_off_loop`), never on the one
-    # thread that serves the process's pages and API requests.
+    # Database work of the sockets runs in the thread pool (`_off_loop`), never on the
+    # process's one thread-sensitive thread (Channels' default), where it would queue.
     async def _register(self) -> None:
         """An engineer's socket counts them available for chats while it is open."""
         if self.staff:
