@@ -197,3 +197,49 @@ def test_a_partner_chats_with_an_engineer_in_another_browser(
         ticket.number,
     )
     assert mine == "open"
+
+
+def test_the_engineers_answer_keeps_the_page_and_the_focus_in_the_composer(
+    browser: Any, served: list[str], desk: Desk, shots: Path
+) -> None:
+    partner_site, agent_site = served[0], served[-1]
+    agent = _login(browser, agent_site, desk.l1.username)
+    agent.goto(f"{agent_site}/desk/")
+    _wait("the engineer's socket", lambda: LiveSocket.objects.filter(user=desk.l1).exists())
+    partner = _login(browser, partner_site, desk.north_user.username)
+    partner.get_by_role("button", name="Chat with an engineer").click()
+    window = partner.locator("#chat-panel")
+    partner.keyboard.type("Our mailbox quota is not applied")
+    partner.keyboard.press("Enter")
+    window.get_by_text("An engineer will join shortly").wait_for()
+    ticket = Ticket.objects.get(channel="chat")
+    agent.locator("#chats-list").get_by_text(ticket.number).wait_for(timeout=15000)
+    agent.locator("#chats-list").get_by_role("button", name="Take this chat").click()
+    agent.wait_for_url(re.compile(rf".*/tickets/{ticket.number}/$"))
+    agent.locator("#live-ticket[data-connected]").wait_for(state="attached", timeout=15000)
+
+    agent.evaluate("window.answeredHere = true")  # gone if the page is loaded again
+    box = agent.locator("#id_reply-body")
+    box.click()
+    agent.keyboard.type("Looking at the quota now.")
+    agent.get_by_role("button", name="Send reply").click()
+    conversation = agent.locator("ol.conversation")
+    conversation.get_by_text("Looking at the quota now.").wait_for(timeout=15000)
+    window.locator(".chat-theirs").get_by_text("Looking at the quota now.").wait_for(timeout=15000)
+    assert agent.evaluate("window.answeredHere === true"), "the page was loaded again"
+    agent.wait_for_function(
+        "document.activeElement && document.activeElement.id === 'id_reply-body'"
+    )
+    assert box.input_value() == ""
+    # The next answer is typed straight away, without reaching for the box again.
+    agent.keyboard.type("The quota is 50 GB again.")
+    agent.get_by_role("button", name="Send reply").click()
+    conversation.get_by_text("The quota is 50 GB again.").wait_for(timeout=15000)
+    assert conversation.get_by_text("Looking at the quota now.").count() == 1
+    assert agent.evaluate("window.answeredHere === true")
+    agent.screenshot(path=str(shots / "chat-agent-answered-in-place.png"), full_page=True)
+    replies = Event.objects.filter(ticket=ticket, kind="reply").order_by("seq")
+    assert [e.data["body"] for e in replies] == [
+        "Looking at the quota now.",
+        "The quota is 50 GB again.",
+    ]

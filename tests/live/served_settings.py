@@ -12,7 +12,7 @@ DATABASES["default"]["NAME"] = os.environ["TIERDESK_SERVED_DATABASE"]  # noqa: F
 if os.environ.get("TIERDESK_SERVED_REDIS"):
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [os.environ["TIERDESK_SERVED_REDIS"]], "prefix": "tierdesk-test"},
         }
     }

@@ -139,3 +139,29 @@ def test_the_partner_sees_the_engineer_join_and_answer_live(desk: Desk) -> None:
         await partner.disconnect()
 
     run(scenario)
+
+
+def test_a_reply_sent_from_a_live_chat_page_answers_without_leaving_the_page(desk: Desk) -> None:
+    from django.test import Client
+
+    available(desk)
+    ticket = act.start_chat(actor=desk.north_user, body="Help", now=clock.now()).ticket
+    act.take(actor=desk.l1, number=ticket.number, now=clock.now())
+    client = Client()
+    client.force_login(desk.l1)
+    page = client.get(f"/tickets/{ticket.number}/")
+    assert b'data-in-place="1"' in page.content  # the chat's page sends in place
+    url = f"/tickets/{ticket.number}/reply"
+    headers = {"X-Tierdesk-In-Place": "1"}
+    sent = client.post(url, {"reply-body": "Looking now", "reply-then": ""}, headers=headers)
+    assert sent.status_code == 204 and not sent.content
+    assert Event.objects.filter(ticket=ticket, kind="reply").count() == 1
+    refused = client.post(url, {"reply-body": "", "reply-then": ""}, headers=headers)
+    assert refused.status_code == 422  # the page with the message next to the field
+    assert b"id_reply-body" in refused.content
+    assert Event.objects.filter(ticket=ticket, kind="reply").count() == 1
+    # Without the page's script: the ordinary post and redirect.
+    plain = client.post(url, {"reply-body": "And more", "reply-then": ""})
+    assert plain.status_code == 302
+    other = desk.open()
+    assert b"data-in-place" not in client.get(f"/tickets/{other.number}/").content

@@ -12,7 +12,7 @@ from tests.conftest import ApiClient, Desk
 from tests.monitoring.conftest import TESTDATA, Source, system_user
 from tierdesk.domain.events import EventKind
 from tierdesk.domain.parties import Role
-from tierdesk.persistence.models import Event, InboundThread, Ticket
+from tierdesk.persistence.models import Event, InboundThread, RelayedMessage, Ticket
 
 URL = "/inbound/messages"
 NAUGHTY = TESTDATA / "naughty-strings.txt"
@@ -167,3 +167,49 @@ def test_a_profile_without_inbound_sources_answers_404(
     assert response.status_code == 404
     assert "[inbound]" in response.json()["message"]
     assert not Ticket.objects.exists()
+
+
+def test_a_message_delivered_twice_with_its_id_changes_nothing(desk: Desk, twitter: Source) -> None:
+    first = twitter.post(URL, message("Panel down", message_id="m-1"))
+    assert first.status_code == 201, first.content
+    number = first.json()["ticket"]
+    again = twitter.post(URL, message("Panel down", message_id="m-1"))
+    assert again.status_code == 200, again.content
+    assert again.json() == {"ticket": number, "event": 1, "opened": True, "duplicate": True}
+    reply = twitter.post(URL, message("Still down", message_id="m-2"))
+    assert reply.status_code == 200 and reply.json()["duplicate"] is False
+    # The bridge retries the reply, even with the text changed on the way: the same message.
+    retried = twitter.post(URL, message("Still down!", message_id="m-2"))
+    assert retried.json() == {**reply.json(), "duplicate": True}
+    ticket = Ticket.objects.get(number=number)
+    assert Ticket.objects.count() == 1 and ticket.event_count == reply.json()["event"]
+    assert Event.objects.filter(ticket=ticket, kind=EventKind.REPLY).count() == 1
+    assert RelayedMessage.objects.count() == 2
+
+
+def test_message_ids_are_kept_per_source_and_per_bridge_organisation(
+    desk: Desk, twitter: Source
+) -> None:
+    twitter.post(URL, message("Ours", message_id="same"))
+    other_source = twitter.post(URL, message("Also", source="chat", message_id="same"))
+    assert other_source.status_code in (200, 201) and other_source.json()["duplicate"] is False
+    contoso = Source(system_user("contoso-chat", desk.contoso, Role.PARTNER_USER), "messages")
+    theirs = contoso.post(
+        URL, message("Theirs", source="chat", address="carl@example.com", message_id="same")
+    )
+    assert theirs.status_code == 201 and theirs.json()["duplicate"] is False
+
+
+def test_without_a_message_id_every_delivery_is_a_new_message(desk: Desk, twitter: Source) -> None:
+    twitter.post(URL, message("Panel down"))
+    twitter.post(URL, message("Again"))
+    twitter.post(URL, message("Again"))
+    assert Event.objects.filter(kind=EventKind.REPLY).count() == 2
+    assert not RelayedMessage.objects.exists()
+
+
+def test_a_bad_message_id_is_refused_naming_the_field(desk: Desk, twitter: Source) -> None:
+    response = twitter.post(URL, message("x", message_id="has spaces"))
+    assert response.status_code == 422
+    assert "message_id" in response.json()["fields"]
+    assert not Ticket.objects.exists() and not RelayedMessage.objects.exists()

@@ -21,7 +21,14 @@ from tierdesk.domain.errors import Forbidden, Invalid
 from tierdesk.domain.events import EventKind
 from tierdesk.domain.parties import Party, Role, party_of
 from tierdesk.domain.words import N_
-from tierdesk.persistence.models import Event, InboundThread, Organisation, Ticket, User
+from tierdesk.persistence.models import (
+    Event,
+    InboundThread,
+    Organisation,
+    RelayedMessage,
+    Ticket,
+    User,
+)
 
 PARTNER_ROLES = [r.value for r in Role if party_of(r) is Party.REQUESTER]
 
@@ -31,6 +38,7 @@ class Received:
     ticket: Ticket
     event: Event
     opened: bool
+    duplicate: bool = False  # the source's message id was taken before: nothing changed
 
 
 def _sender(bridge: User, party: Party, message: inbound.Message) -> tuple[User, bool]:
@@ -61,46 +69,84 @@ def receive(*, bridge: User, message: inbound.Message, now: datetime) -> Receive
     party = party_of(Role(bridge.role))
     if party not in (Party.PROVIDER, Party.REQUESTER):
         raise Forbidden(N_("a message bridge belongs to the provider or to a partner"))
-    writer, known = _sender(bridge, party, message)
     owner: Organisation = bridge.organisation
     with transaction.atomic():
         # One message at a time per bridge organisation: a thread's first two messages arriving
-        # together open one ticket, not two.
+        # together open one ticket, not two, and a message delivered twice at once is taken once.
         list(Organisation.objects.select_for_update().filter(pk=owner.pk))
-        thread = (
-            InboundThread.objects.select_for_update()
-            .filter(organisation=owner, source=message.source, thread=message.thread)
-            .select_related("ticket")
-            .first()
-        )
-        text = message.signed(known=known)
-        if thread is None:
-            ticket = open_ticket(
-                actor=writer,
-                now=now,
-                subject=message.opening_subject(),
-                description=text,
-                channel=message.channel,
-                profile=profiles.active(),
-            )
-            InboundThread.objects.create(
+        seen = _seen(owner, message)
+        if seen is not None:
+            return seen
+        writer, known = _sender(bridge, party, message)
+        received = _take(owner, writer, known, message, now)
+        if message.message_id:
+            RelayedMessage.objects.create(
                 organisation=owner,
                 source=message.source,
-                thread=message.thread,
-                ticket=ticket,
-                created_at=now,
-                updated_at=now,
+                message=message.message_id,
+                ticket=received.ticket,
+                seq=received.event.seq,
+                opened=received.opened,
+                received_at=now,
             )
-            return Received(ticket, Event.objects.get(ticket=ticket, seq=1), True)
-        if writer.organisation_id != thread.ticket.organisation_id:
-            raise Invalid(
-                N_("the sender is not of the organisation of this thread's ticket"),
-                fields={"sender.address": N_("is not a person of this thread's organisation")},
-            )
-        event = add_reply(actor=writer, number=thread.ticket.number, body=text, now=now)
-        if event.kind == EventKind.CREATED:
-            # A reply to a closed ticket opened a follow-up: the thread goes on there.
-            thread.ticket = event.ticket
-        thread.updated_at = now
-        thread.save(update_fields=["ticket", "updated_at"])
-        return Received(event.ticket, event, event.kind == EventKind.CREATED)
+        return received
+
+
+def _seen(owner: Organisation, message: inbound.Message) -> Received | None:
+    """What a message with this source's id became, if it was taken before."""
+    if not message.message_id:
+        return None
+    taken = (
+        RelayedMessage.objects.filter(
+            organisation=owner, source=message.source, message=message.message_id
+        )
+        .select_related("ticket")
+        .first()
+    )
+    if taken is None:
+        return None
+    event = Event.objects.get(ticket=taken.ticket, seq=taken.seq)
+    return Received(taken.ticket, event, taken.opened, duplicate=True)
+
+
+def _take(
+    owner: Organisation, writer: User, known: bool, message: inbound.Message, now: datetime
+) -> Received:
+    """Inside `receive`'s transaction, holding the bridge organisation's lock."""
+    thread = (
+        InboundThread.objects.select_for_update()
+        .filter(organisation=owner, source=message.source, thread=message.thread)
+        .select_related("ticket")
+        .first()
+    )
+    text = message.signed(known=known)
+    if thread is None:
+        ticket = open_ticket(
+            actor=writer,
+            now=now,
+            subject=message.opening_subject(),
+            description=text,
+            channel=message.channel,
+            profile=profiles.active(),
+        )
+        InboundThread.objects.create(
+            organisation=owner,
+            source=message.source,
+            thread=message.thread,
+            ticket=ticket,
+            created_at=now,
+            updated_at=now,
+        )
+        return Received(ticket, Event.objects.get(ticket=ticket, seq=1), True)
+    if writer.organisation_id != thread.ticket.organisation_id:
+        raise Invalid(
+            N_("the sender is not of the organisation of this thread's ticket"),
+            fields={"sender.address": N_("is not a person of this thread's organisation")},
+        )
+    event = add_reply(actor=writer, number=thread.ticket.number, body=text, now=now)
+    if event.kind == EventKind.CREATED:
+        # A reply to a closed ticket opened a follow-up: the thread goes on there.
+        thread.ticket = event.ticket
+    thread.updated_at = now
+    thread.save(update_fields=["ticket", "updated_at"])
+    return Received(event.ticket, event, event.kind == EventKind.CREATED)

@@ -36,12 +36,22 @@ class InboundMessageIn(Schema):
         max_length=1000, description="the bridge's own conversation id; threads the messages"
     )
     subject: Text | None = Field(None, max_length=1000, description="for the first message")
+    message_id: Text | None = Field(
+        None,
+        max_length=1000,
+        description="the source's own id of this message (1 to 200 printable characters "
+        "without spaces): a message delivered again with the same id changes nothing and is "
+        "answered with the event it became (200, duplicate true)",
+    )
 
 
 class InboundMessageOut(Schema):
     ticket: str
     event: int = Field(description="the sequence number of the event the message became")
     opened: bool = Field(description="whether this message opened the ticket")
+    duplicate: bool = Field(
+        False, description="the message id was taken before: nothing changed this time"
+    )
 
 
 @router.post(
@@ -52,6 +62,8 @@ class InboundMessageOut(Schema):
     description="The first message of a thread opens a ticket on the channel the profile's "
     "[inbound] sources give its source (201); later messages of the thread are public replies "
     "from the requester (200). The sender's address names the partner user who writes. "
+    "With `message_id`, a message delivered twice is recorded once (the repeat answers 200 "
+    "with the first delivery's ticket and event and `duplicate` true). "
     "Text is kept as plain text, without control characters.",
 )
 def message(request: HttpRequest, payload: InboundMessageIn) -> Any:
@@ -63,7 +75,13 @@ def message(request: HttpRequest, payload: InboundMessageIn) -> Any:
         text=payload.text,
         thread=payload.thread_id,
         subject=payload.subject,
+        message_id=payload.message_id,
     )
     done = act.receive(bridge=actor(request), message=read, now=clock.now())
-    body = {"ticket": done.ticket.number, "event": done.event.seq, "opened": done.opened}
-    return Status(201 if done.opened else 200, body)
+    body = {
+        "ticket": done.ticket.number,
+        "event": done.event.seq,
+        "opened": done.opened,
+        "duplicate": done.duplicate,
+    }
+    return Status(201 if done.opened and not done.duplicate else 200, body)

@@ -90,7 +90,7 @@ def serve(args: argparse.Namespace) -> int:
             self.cfg.set("workers", workers)
             self.cfg.set("worker_class", "uvicorn_worker.UvicornWorker")
             self.cfg.set("accesslog", "-" if args.access_log else None)
-            self.cfg.set("timeout", 60)
+            self.cfg.set("timeout", settings.TIERDESK["WEB_TIMEOUT"])
             # Several desks (or a benchmark beside a running desk) share a machine: no shared socket.
             self.cfg.set("control_socket_disable", True)
             # Each web worker writes its heartbeat (`tierdesk status`, /metrics).

@@ -83,7 +83,6 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         env.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'tierdesk.sqlite3'}",
-        conn_max_age=env.integer("DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
@@ -96,6 +95,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    # A pool per process (psycopg_pool), as Django advises under ASGI: the server runs each
+    # request and much of the live sockets' work on threads of their own, and a persistent
+    # connection per thread would leave PostgreSQL with more connections than it allows. A
+    # thread borrows a connection for a request or a socket's read and gives it back.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env.integer("DB_POOL_SIZE", 8, low=1),
+        "timeout": 30,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "tierdesk.User"
@@ -287,6 +297,9 @@ TIERDESK: dict[str, Any] = {
     ),
     # How often the IMAP mailboxes are polled.
     "MAIL_POLL_SECONDS": env.integer("MAIL_POLL_SECONDS", 30, low=1),
+    # A web worker's event loop also holds the live sockets: gunicorn restarts one unheard this
+    # long (a busy loop still answers, late, so the limit is generous).
+    "WEB_TIMEOUT": env.integer("WEB_TIMEOUT", 120, low=10),
     # Every process writes its heartbeat this often; one unheard for STALE seconds (or a sweep or
     # outbox run older than that) makes `tierdesk status` and the readiness check complain.
     "HEARTBEAT_SECONDS": env.integer("HEARTBEAT_SECONDS", 15, low=1),
@@ -308,17 +321,27 @@ TIERDESK: dict[str, Any] = {
 }
 
 # The live pages and the chat (Django Channels): Redis when a broker is configured, so every web
-# process hears every other's broadcasts; in memory on the embedded default (one process).
+# process hears every other's broadcasts; in memory on the embedded default (one web process),
+# where the desk's other processes (the scheduler's sweep, the mail listener, commands) relay
+# their notices to it through a Unix socket in the data directory (`config/channel_layer.py`).
 if TIERDESK["BROKER_URL"]:
     env.needs_scale("BROKER_URL")
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # Redis publish/subscribe: a notice to a group is one PUBLISH, heard once by every
+            # web process that has a socket in the group; a process's subscriptions go when its
+            # connection goes, so a stopped worker leaves no members behind.
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [TIERDESK["BROKER_URL"]], "prefix": "tierdesk-live"},
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "tierdesk.config.channel_layer.EmbeddedChannelLayer",
+            "CONFIG": {"relay": str(DATA_DIR / "live.sock")},
+        }
+    }
 
 # Outbound mail: TIERDESK_SMTP_URL (smtp://user:password@host:port, smtps:// for TLS); without
 # it, mail is written to files in the data directory, so nothing is lost and everything is seen.

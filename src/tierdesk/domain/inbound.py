@@ -1,6 +1,7 @@
 """A message relayed by a bridge (a chat, a social network's direct messages): what it must carry
 and how it reads on the ticket. The text is cleaned (`domain/sanitise.py`); the thread id is the
-bridge's own and only threads its messages."""
+bridge's own and only threads its messages; the message id, when the source gives one, is the
+source's own id of each message, so a message delivered twice is recorded once."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class Message:
     text: str
     thread: str
     subject: str
+    message_id: str = ""  # the source's own id of this message: a second delivery is the same
 
     def opening_subject(self) -> str:
         if self.subject:
@@ -55,6 +57,7 @@ def read(
     text: str,
     thread: str,
     subject: str | None,
+    message_id: str | None = None,
 ) -> Message:
     """The message in the desk's terms, or Invalid naming every field that is wrong."""
     rules = profile.inbound
@@ -82,9 +85,11 @@ def read(
         fields["text"] = N_("is longer than %(BODY_MAX)s characters", BODY_MAX=BODY_MAX)
     if not THREAD.fullmatch(thread):
         fields["thread_id"] = N_("must be 1 to 200 printable characters without spaces")
+    if message_id is not None and not THREAD.fullmatch(message_id):
+        fields["message_id"] = N_("must be 1 to 200 printable characters without spaces")
     title = clean_text(subject or "", limit=SUBJECT_MAX + 1, single_line=True)
     if len(title) > SUBJECT_MAX:
         fields["subject"] = N_("is longer than %(SUBJECT_MAX)s characters", SUBJECT_MAX=SUBJECT_MAX)
     if fields:
         raise Invalid(N_("the message has invalid fields"), fields=fields)
-    return Message(source, channel, name, address, body, thread, title)
+    return Message(source, channel, name, address, body, thread, title, message_id or "")

@@ -952,6 +952,29 @@ class InboundThread(models.Model):
         return f"{self.source}:{self.thread} -> {self.ticket_id}"
 
 
+class RelayedMessage(models.Model):
+    """A relayed message taken, by the source's own message id (per organisation of the bridge
+    and source) and the event it became: the same message delivered again changes nothing."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=40)
+    message = models.CharField(max_length=200)
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="+")
+    seq = models.PositiveIntegerField()
+    opened = models.BooleanField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "source", "message"], name="one_event_per_relayed_message"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.message} -> {self.ticket_id}#{self.seq}"
+
+
 class Heartbeat(models.Model):
     """One running process of the desk (web, scheduler, worker, mail listener) and what it last
     did: written every few seconds by the process itself, read by `tierdesk status`, the

@@ -66,9 +66,14 @@ def current_chat(actor: User) -> Ticket | None:
 def chat_ticket(actor: User, number: str) -> Ticket:
     """A chat's ticket as the actor may see it (NotFound for any other ticket, as the API says)."""
     ticket = get_ticket(actor, number)
-    if not Chat.objects.filter(ticket=ticket).exists():
+    if not is_chat(ticket):
         raise NotFound(N_("%(number)s is not a chat", number=number))
     return ticket
+
+
+def is_chat(ticket: Ticket) -> bool:
+    """Whether the ticket (one the reader may see) was opened from the chat window."""
+    return Chat.objects.filter(ticket=ticket).exists()
 
 
 def messages(actor: User, ticket: Ticket) -> list[Event]:

@@ -32,6 +32,12 @@ def may_follow(actor: User, number: str) -> Ticket | None:
         return None
 
 
+def heads(ticket_ids: list[int]) -> dict[int, int]:
+    """How far each ticket's record reaches (for sockets that may follow them, already checked:
+    a number, never content)."""
+    return dict(Ticket.objects.filter(pk__in=ticket_ids).values_list("pk", "event_count"))
+
+
 def is_staff(actor: User) -> bool:
     return bool(actor.role) and sees_internal(Role(actor.role))
 

@@ -10,13 +10,18 @@ page would not show. A client names the last event it has (`?after=SEQ`) and cat
 
 from __future__ import annotations
 
+import asyncio
+import json
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -28,14 +33,60 @@ from django.utils.translation import trans_real
 from tierdesk import clock, profiles
 from tierdesk.actions import live as act
 from tierdesk.domain.events import EventKind
-from tierdesk.persistence.models import Organisation, User
+from tierdesk.persistence.models import Organisation, Ticket, User
 from tierdesk.queries import live as q
 from tierdesk.web.timeline import describe
 
 # Rendered notices shared by the sockets at the same place in a ticket's record (bounded).
 RENDERED = 4096
-_rendered: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+
+
+@dataclass
+class Rendered:
+    """What the sockets of one audience and language at one place in a ticket's record are sent,
+    rendered once; the JSON text is made once per viewer (only `mine` differs)."""
+
+    events: list[dict[str, Any]]
+    head: int
+    texts: dict[int, str] = field(default_factory=dict)
+
+    def text_for(self, user_id: int) -> str:
+        text = self.texts.get(user_id)
+        if text is None:
+            events = [{**e, "mine": e.get("actor") == user_id} for e in self.events]
+            text = json.dumps({"type": "events", "events": events, "head": self.head})
+            self.texts[user_id] = text
+        return text
+
+
+_rendered: OrderedDict[tuple[Any, ...], Rendered] = OrderedDict()
 _lock = threading.Lock()
+# Work in flight, shared by the sockets of this process that ask for the same thing at once:
+# the sockets of a ticket all hear its notice together, and one database read and one render
+# serve them all.
+_inflight: dict[Hashable, asyncio.Future[Any]] = {}
+
+
+async def _once(key: Hashable, fn: Callable[[], Any]) -> Any:
+    """`fn()` in the thread pool; callers asking with the same key while it runs share its
+    outcome. Nothing is kept after it ends: a later caller reads afresh."""
+    running = _inflight.get(key)
+    if running is not None:
+        return await asyncio.shield(running)
+    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    _inflight[key] = future
+    try:
+        result = await _off_loop(fn)()
+    except BaseException as exc:
+        future.set_exception(exc)
+        future.exception()  # retrieved: no "never retrieved" warning when nobody else waited
+        raise
+    else:
+        future.set_result(result)
+        return result
+    finally:
+        del _inflight[key]
+
 
 REFUSED = 4403  # closing code of a socket whose viewer may not (or no longer) follow its ticket
 TYPING_LENGTH = 80
@@ -68,6 +119,16 @@ class _Socket(AsyncJsonWebsocketConsumer):
     staff: bool = False
     requester: bool = False
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch, without closing old database connections before every message:
+        that is a hop to the process's one thread-sensitive thread for each notice to each
+        socket. The sockets' database work runs in `_off_loop`, which closes (returns to the
+        pool) what it used."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def _authenticate(self) -> bool:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
@@ -79,28 +140,40 @@ class _Socket(AsyncJsonWebsocketConsumer):
         self.language = _language(self.scope)
         return True
 
+    # Database work of the sockets runs in the thread pool (`_off_loop`), never on the
+    # process's one thread-sensitive thread (Channels' default), where it would queue.
     async def _register(self) -> None:
         """An engineer's socket counts them available for chats while it is open."""
         if self.staff:
-            await database_sync_to_async(act.socket_opened)(
+            await _off_loop(act.socket_opened)(
                 user=self.user, channel=self.channel_name, now=clock.now()
             )
 
     async def _unregister(self) -> None:
         if self.staff:
-            await database_sync_to_async(act.socket_closed)(channel=self.channel_name)
+            _seen.discard(self.channel_name)
+            await _off_loop(act.socket_closed)(channel=self.channel_name)
 
     async def _heartbeat(self) -> None:
-        if self.staff:
-            await database_sync_to_async(act.socket_seen)(
-                channel=self.channel_name, now=clock.now()
-            )
+        """The process writes its engineers' heartbeats together, at most every `SEEN_EVERY`
+        seconds (well within the chat's 90 s), not one statement per socket."""
+        global _seen_written
+        if not self.staff:
+            return
+        _seen.add(self.channel_name)
+        if time.monotonic() - _seen_written < SEEN_EVERY:
+            return
+        _seen_written = time.monotonic()
+        channels = set(_seen)
+        _seen.clear()
+        await _off_loop(act.sockets_seen)(channels=channels, now=clock.now())
 
 
 class TicketSocket(_Socket):
     """`/live/tickets/<number>/?after=SEQ`: the ticket's new events for this viewer."""
 
     group = ""
+    ticket_id = 0
 
     async def connect(self) -> None:
         if not await self._authenticate():
@@ -111,14 +184,24 @@ class TicketSocket(_Socket):
             await self.close(code=REFUSED)
             return
         self.after = _after(self.scope)
+        self.ticket_id = ticket.pk
+        _followed[ticket.pk] = _followed.get(ticket.pk, 0) + 1
         self.group = act.ticket_group(ticket.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.accept()
+        # Recorded before the socket is accepted: what the client sees open is already
+        # counted (an engineer's availability, the groups it joined).
         await self._register()
+        await self.accept()
         await self._send_new()
 
     async def disconnect(self, code: int) -> None:
         if self.group:
+            left = _followed.get(self.ticket_id, 1) - 1
+            if left > 0:
+                _followed[self.ticket_id] = left
+            else:
+                _followed.pop(self.ticket_id, None)
+                _heads.pop(self.ticket_id, None)
             await self.channel_layer.group_discard(self.group, self.channel_name)
             await self._unregister()
 
@@ -128,7 +211,8 @@ class TicketSocket(_Socket):
         kind = content.get("type")
         if kind == "sync":  # the heartbeat: also catches up what a notice did not bring
             await self._heartbeat()
-            await self._send_new()
+            if await _behind(self.ticket_id, self.after):
+                await self._send_new()
         elif kind == "typing":
             public = bool(content.get("public", True)) or not self.staff
             await self.channel_layer.group_send(
@@ -143,8 +227,10 @@ class TicketSocket(_Socket):
             )
 
     async def ticket_changed(self, message: dict[str, Any]) -> None:
-        if int(message.get("seq", 0)) > self.after:
-            await self._send_new()
+        seq = int(message.get("seq", 0))
+        _heads[self.ticket_id] = max(_heads.get(self.ticket_id, 0), seq)
+        if seq > self.after:
+            await self._send_new(notice=seq)
 
     async def ticket_typing(self, message: dict[str, Any]) -> None:
         if message["user"] == self.user.pk:
@@ -155,37 +241,45 @@ class TicketSocket(_Socket):
             return
         await self.send_json({"type": "typing", "who": message["who"], "staff": message["staff"]})
 
-    async def _send_new(self) -> None:
-        out = await _off_loop(self._render)()
-        if out is None:
+    async def _send_new(self, notice: int | None = None) -> None:
+        """Check the viewer's scope, then send the events after the last one sent. The sockets
+        of one viewer woken by the same notice share one scope check (it starts after that
+        notice's commit, so it sees what the notice announced); the sockets of one audience and
+        language at the same place share one render."""
+        user, number = self.user, self.number
+        if notice is None:  # connecting or the heartbeat: this socket's own check
+            ticket = await _off_loop(q.may_follow)(user, number)
+        else:
+            check = ("follow", user.pk, number, notice)
+            ticket = await _once(check, lambda: q.may_follow(user, number))
+        if ticket is None:
             await self.close(code=REFUSED)
             return
-        self.after = out["head"]
-        if out["events"]:  # an event this viewer may not see is not even hinted at
-            me = self.user.pk
-            events = [{**e, "mine": e.get("actor") == me} for e in out["events"]]
-            await self.send_json({"type": "events", "events": events, "head": out["head"]})
+        after = self.after
+        if ticket.event_count <= after:
+            return
+        key = (ticket.pk, ticket.event_count, after, q.audience(user), self.language)
+        with _lock:
+            out = _rendered.get(key)
+        if out is None:
+            out = await _once(("render", *key), lambda: self._render(ticket, after, key))
+        self.after = max(self.after, out.head)
+        if out.events:  # an event this viewer may not see is not even hinted at
+            await self.send(text_data=out.text_for(user.pk))
 
-    def _render(self) -> dict[str, Any] | None:
-        """The new events for this viewer: its scope is checked on every notice; what it is sent
-        is rendered once per audience, language and position and shared by the sockets that
-        are at the same place (most followers of a ticket are)."""
-        ticket = q.may_follow(self.user, self.number)
-        if ticket is None:
-            return None
-        key = (ticket.pk, ticket.event_count, self.after, q.audience(self.user), self.language)
+    def _render(self, ticket: Ticket, after: int, key: tuple[Any, ...]) -> Rendered:
         with _lock:
             hit = _rendered.get(key)
         if hit is not None:
             return hit
-        out = self._build(q.record_after(self.user, ticket, self.after))
+        out = self._build(q.record_after(self.user, ticket, after))
         with _lock:
             _rendered[key] = out
             while len(_rendered) > RENDERED:
                 _rendered.popitem(last=False)
         return out
 
-    def _build(self, update: q.Update) -> dict[str, Any]:
+    def _build(self, update: q.Update) -> Rendered:
         ticket = update.ticket
         profile = profiles.for_ticket(ticket.profile)
         zone = profile.calendars[profile.default_calendar].zone
@@ -235,7 +329,29 @@ class TicketSocket(_Socket):
                     }
                 )
         events.sort(key=lambda e: e["seq"])
-        return {"events": events, "head": update.head}
+        return Rendered(events, update.head)
+
+
+# How far the record of each ticket followed in this process reaches, from the notices and,
+# for a heartbeat, read for all of them in one statement at most every `HEADS_EVERY` seconds:
+# a heartbeat of a socket that has everything costs no query of its own.
+HEADS_EVERY = 10.0
+SEEN_EVERY = 10.0
+_followed: dict[int, int] = {}  # ticket id -> this process's sockets following it
+_heads: dict[int, int] = {}
+_heads_read = 0.0
+_seen: set[str] = set()  # staff sockets heard since their heartbeats were last written
+_seen_written = 0.0
+
+
+async def _behind(ticket_id: int, after: int) -> bool:
+    """Whether the ticket's record reaches past `after` (a notice this socket missed)."""
+    global _heads_read
+    if time.monotonic() - _heads_read >= HEADS_EVERY:
+        _heads_read = time.monotonic()
+        followed = sorted(_followed)
+        _heads.update(await _once(("heads",), lambda: q.heads(followed)))
+    return _heads.get(ticket_id, after + 1) > after
 
 
 def _off_loop(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -263,8 +379,10 @@ class DeskSocket(_Socket):
             return
         await self.channel_layer.group_add(act.DESK_GROUP, self.channel_name)
         self.joined = True
-        await self.accept()
+        # Recorded before the socket is accepted: what the client sees open is already
+        # counted (an engineer's availability, the groups it joined).
         await self._register()
+        await self.accept()
 
     async def disconnect(self, code: int) -> None:
         if self.joined:

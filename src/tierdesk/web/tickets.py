@@ -26,6 +26,7 @@ from tierdesk.domain.language import OffReplyLanguage
 from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of, sees_internal
 from tierdesk.domain.process import confirmation_outcome, reopen_target
 from tierdesk.persistence.models import Event, Organisation, SupportTerms, User
+from tierdesk.queries import chat as chats
 from tierdesk.queries import contingency, disclosure
 from tierdesk.queries import macros as canned
 from tierdesk.queries import tickets as q
@@ -534,6 +535,7 @@ def _page(
             "is_requester": party_of(role) is Party.REQUESTER,
             "is_supplier": party_of(role) is Party.SUPPLIER,
             "is_staff": party_of(role) is Party.PROVIDER,
+            "is_chat": chats.is_chat(ticket),
             "incidents": [] if role is Role.SUPPLIER_CONTACT else current_incidents(),
             "linked_incidents": [
                 link.incident for link in ticket.incident_links.select_related("incident")
@@ -574,6 +576,12 @@ def _language_name(code: str) -> str:
 @login_required
 def ticket_page(request: HttpRequest, number: str) -> HttpResponse:
     return _page(request, number)
+
+
+# A reply or note sent from a live chat page stays on the page (no reload): the answer arrives
+# through the page's socket like everyone else's.
+IN_PLACE = {"reply", "note"}
+IN_PLACE_HEADER = "X-Tierdesk-In-Place"
 
 
 @login_required
@@ -728,4 +736,8 @@ def ticket_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
         return _page(
             request, number, {verb if verb != "confirm" else "escalate": form}, status=code
         )
+    if verb in IN_PLACE and request.headers.get(IN_PLACE_HEADER) and number == ticket.number:
+        # Sent from a live page (`live.js`): the event reaches it through its socket, so the
+        # page stays as it is, the writer's place and focus with it.
+        return HttpResponse(status=204)
     return redirect("ticket", number=number)

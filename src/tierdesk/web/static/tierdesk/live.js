@@ -9,17 +9,20 @@
   }
 
   // A socket that reconnects with backoff and sends a heartbeat; `path()` is asked each time.
-  function follow(path, onMessage) {
+  // While it is open, `el` carries data-connected (what the page and its tests can rely on).
+  function follow(path, onMessage, el) {
     var delay = 1000, socket = null, beat = null;
     function open() {
       socket = new WebSocket(socketUrl(path()));
       socket.onopen = function () {
         delay = 1000;
+        if (el) { el.dataset.connected = "1"; }
         beat = setInterval(function () { send({ type: "sync" }); }, 30000);
       };
       socket.onmessage = function (e) { onMessage(JSON.parse(e.data)); };
       socket.onclose = function (e) {
         clearInterval(beat);
+        if (el) { delete el.dataset.connected; }
         if (e.code === 4403) { return; } // not (or no longer) this viewer's to follow
         setTimeout(open, delay);
         delay = Math.min(delay * 2, 30000);
@@ -28,8 +31,50 @@
     function send(message) {
       if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify(message)); }
     }
+    function isOpen() { return !!socket && socket.readyState === WebSocket.OPEN; }
     open();
-    return { send: send };
+    return { send: send, isOpen: isOpen };
+  }
+
+  // A chat's reply (or note) is sent without leaving the page: the answer comes back through the
+  // socket like everyone else's, and the writer stays in the composer. Without an open socket,
+  // or for "send and set a status", the form is posted as usual.
+  function inPlace(form, live) {
+    var sending = false;
+    form.addEventListener("submit", function (e) {
+      var button = e.submitter;
+      if (!live.isOpen() || (button && button.value)) { return; }
+      e.preventDefault();
+      if (sending) { return; }
+      sending = true;
+      var box = form.querySelector("textarea");
+      var data = new FormData(form);
+      if (button && button.name) { data.append(button.name, button.value); }
+      fetch(form.action, {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        headers: { "X-Tierdesk-In-Place": "1" }
+      }).then(function (r) {
+        if (r.status === 204) {
+          if (box) { box.value = ""; box.focus(); }
+          return;
+        }
+        // Refused: the page's answer shows the message next to the field; its form takes this
+        // one's place with what was typed, and the writer stays in it.
+        return r.text().then(function (html) {
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          var fresh = doc.getElementById(form.id);
+          if (!fresh) { location.reload(); return; } // no longer this writer's to answer
+          form.replaceChildren.apply(form, Array.prototype.slice.call(fresh.childNodes));
+          var again = form.querySelector("textarea");
+          if (again) { again.focus(); }
+        });
+      }).catch(function () {
+        // No answer (the network failed): the text stays in the box to be sent again; posting
+        // it here could record it twice if the first request did arrive.
+      }).then(function () { sending = false; });
+    });
   }
 
   function ticketPage(el) {
@@ -53,7 +98,13 @@
         clearTimeout(hideTyping);
         hideTyping = setTimeout(function () { presence.textContent = ""; presence.classList.remove("notice"); }, 6000);
       }
-    });
+    }, el);
+    if (el.dataset.inPlace) {
+      ["pane-reply", "pane-note"].forEach(function (id) {
+        var form = document.getElementById(id);
+        if (form) { inPlace(form, live); }
+      });
+    }
     var lastTyping = 0;
     document.addEventListener("input", function (e) {
       var box = e.target;
