@@ -151,8 +151,9 @@ def test_a_provider_sets_up_a_desk_and_a_ticket_runs_through_it(
     pia.get_by_label("Subject").fill("Mailboxes of Globex bounce")
     pia.get_by_label("High").check()
     pia.locator("#id_customer_account").select_option("globex")  # chosen, not typed
+    pia.locator("#id_form_subscription").select_option("SUB-1")  # chosen, not typed
     for key, value in FORM.items():
-        if key != "account":
+        if key not in ("account", "subscription"):
             pia.locator(f"#id_form_{key}").fill(value)
     pia.get_by_role("button", name="Open the ticket").click()
     pia.wait_for_url(re.compile(r".*/tickets/DC-\d+/$"))
