@@ -151,7 +151,7 @@ def test_a_provider_sets_up_a_desk_and_a_ticket_runs_through_it(
     pia.get_by_label("Subject").fill("Mailboxes of Globex bounce")
     pia.get_by_label("High").check()
     pia.locator("#id_customer_account").select_option("globex")  # chosen, not typed
-    pia.locator("#id_form_subscription").select_option("SUB-1")  # chosen, not typed
+    pia.locator("#id_form_subscription").select_option("GLX-1")  # chosen, not typed
     for key, value in FORM.items():
         if key not in ("account", "subscription"):
             pia.locator(f"#id_form_{key}").fill(value)
@@ -161,6 +161,7 @@ def test_a_provider_sets_up_a_desk_and_a_ticket_runs_through_it(
     ticket = Ticket.objects.get(number=number)
     assert ticket.organisation == partner and ticket.customer_account is not None
     assert ticket.customer_account.slug == "globex"
+    assert ticket.form["subscription"] == "GLX-1"
 
     # L1 hands it to the new L2 agent.
     l1 = _login(browser, base, "agent1", "correct horse battery")
