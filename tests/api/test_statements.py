@@ -87,8 +87,8 @@ def test_a_reply_note_and_status_change_run_a_fixed_number_of_statements(desk: D
 # test's own transaction that is two savepoint statements more on each request below.
 OPEN_BY_API = 13
 OPEN_FROM_PORTAL = 20  # the page reads the active accounts, the one chosen, the upload rule
-OPEN_BY_MAIL = 23  # eight of them savepoint statements
-REPLY = 14  # and the last status change, to know whether a confirmation was asked for
+OPEN_BY_MAIL = 21  # eight of them savepoint statements; the sender with its organisation in one
+REPLY = 13  # the last status change (a confirmation asked for?) read from the record
 NOTE = 13
 STATUS = 17
 

@@ -409,13 +409,20 @@ def _fill_in_missing(
 
 
 def _asked_to_confirm(ticket: Ticket) -> bool:
-    """Whether the ticket waits because the desk asked the partner to confirm a fix."""
-    data = (
-        Event.objects.filter(ticket=ticket, kind=EventKind.STATUS_CHANGED)
-        .order_by("-seq")
-        .values_list("data", flat=True)
-        .first()
-    )
+    """Whether the ticket waits because the desk asked the partner to confirm a fix: its last
+    status change, from the record the action already read under the lock (else one query)."""
+    history = ticket.clock_history
+    if history is not None:
+        data = next(
+            (e.data for e in reversed(history) if e.kind == EventKind.STATUS_CHANGED), None
+        )
+    else:
+        data = (
+            Event.objects.filter(ticket=ticket, kind=EventKind.STATUS_CHANGED)
+            .order_by("-seq")
+            .values_list("data", flat=True)
+            .first()
+        )
     return bool(data) and data.get("reason") == process.AWAITING_CONFIRMATION
 
 
