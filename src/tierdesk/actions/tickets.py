@@ -413,9 +413,7 @@ def _asked_to_confirm(ticket: Ticket) -> bool:
     status change, from the record the action already read under the lock (else one query)."""
     history = ticket.clock_history
     if history is not None:
-        data = next(
-            (e.data for e in reversed(history) if e.kind == EventKind.STATUS_CHANGED), None
-        )
+        data = next((e.data for e in reversed(history) if e.kind == EventKind.STATUS_CHANGED), None)
     else:
         data = (
             Event.objects.filter(ticket=ticket, kind=EventKind.STATUS_CHANGED)
