@@ -215,7 +215,7 @@ def run_peer(url: str, folders: list[Path]) -> dict:  # type: ignore[type-arg]
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def load_tickets(url: str, count: int) -> None:
+def load_tickets(url: str, count: int, analyse: bool = True) -> None:
     """`count` tickets of a year for the partner the messages come from, generated in the
     database as the report benchmark does (targets and spans included), then analysed."""
     from reports import SPANS, TARGETS, TICKETS, YEAR
@@ -231,9 +231,14 @@ def load_tickets(url: str, count: int) -> None:
         )
         conn.execute(TARGETS, {})
         conn.execute(SPANS, {})
+        # The generated rows carry their own ids: the desk's next ticket takes the one after.
+        conn.execute(
+            "SELECT setval(pg_get_serial_sequence('tierdesk_ticket', 'id'), max(id)) "
+            "FROM tierdesk_ticket"
+        )
         conn.commit()
         conn.autocommit = True
-        for table in ("ticket", "tickettarget", "ticketspan"):
+        for table in ("ticket", "tickettarget", "ticketspan") if analyse else ():
             conn.execute(f"VACUUM ANALYZE tierdesk_{table}")  # type: ignore[arg-type]
 
 

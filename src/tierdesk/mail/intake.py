@@ -28,7 +28,7 @@ from email.parser import BytesHeaderParser
 
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 
 from tierdesk import profiles
 from tierdesk.actions import tickets as act
@@ -451,10 +451,13 @@ def _thread(mail: ParsedMail, user: User, prefix: str) -> Ticket | None:
     ids = [*mail.in_reply_to, *reversed(mail.references)]
     numbers: list[str] = []
     if ids:  # the tickets of the desk's notifications and of received mail it answers: one query
-        numbers += Ticket.objects.filter(
-            Q(pk__in=Notification.objects.filter(message_id__in=ids).values("ticket_id"))
-            | Q(pk__in=InboundMessage.objects.filter(message_id__in=ids).values("ticket_id"))
-        ).values_list("number", flat=True)
+        # A UNION, not an OR of two IN lists: PostgreSQL answers an OR by reading every ticket.
+        replied = (
+            Notification.objects.filter(message_id__in=ids)
+            .values("ticket_id")
+            .union(InboundMessage.objects.filter(message_id__in=ids).values("ticket_id"))
+        )
+        numbers += Ticket.objects.filter(pk__in=replied).values_list("number", flat=True)
     numbers += ticket_tags(mail.subject, prefix)
     for number in numbers:
         try:
