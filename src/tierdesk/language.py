@@ -56,10 +56,18 @@ def _unpacked(model: Path) -> Path | None:
     return target
 
 
+_TYPECODES = {2: "H", 4: "I", 8: "L"}
+
+
 def _as_array(values: Any) -> array[int]:
-    out = array({2: "H", 4: "I", 8: "L"}[values.dtype.itemsize])
+    out = array(_TYPECODES[values.dtype.itemsize])
     out.frombytes(memoryview(values).cast("B"))
     return out
+
+
+def _as_view(values: Any) -> memoryview:
+    """A mapped array as a memoryview of plain integers: indexed like a list, nothing copied."""
+    return memoryview(values).cast("B").cast(_TYPECODES[values.dtype.itemsize])
 
 
 @lru_cache(maxsize=1)
@@ -79,7 +87,7 @@ def _identifier() -> Any:
         load("ptc", mmap=True),  # 100,000 x 142 scores, of which a text reads a few rows
         load("pc"),
         load("classes").tolist(),
-        _as_array(load("nextmove")),
+        _as_view(load("nextmove", mmap=True)),  # the automaton: 39 MB, a text visits a few
         load("out_feat").tolist(),
         norm_probs=True,
         tk_row=_as_array(load("nextmove_row")),
