@@ -65,9 +65,10 @@ def _as_array(values: Any) -> array[int]:
     return out
 
 
-def _as_view(values: Any) -> memoryview:
+def _as_view(values: Any) -> Any:
     """A mapped array as a memoryview of plain integers: indexed like a list, nothing copied."""
-    return memoryview(values).cast("B").cast(_TYPECODES[values.dtype.itemsize])
+    view: Any = memoryview(values).cast("B")
+    return view.cast(_TYPECODES[values.dtype.itemsize])
 
 
 @lru_cache(maxsize=1)
