@@ -280,7 +280,7 @@ def main_peer(args: argparse.Namespace) -> int:
     load = os.getloadavg()
     print(machine())
     print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    for name in names:
+    for name in names if args.pairs else ():
         print(f"\n**{name}** ({args.messages} messages)\n")
         print("| pair | tierdesk msg/s | CPU ms (intake + PostgreSQL) | django-helpdesk msg/s "
               "| CPU ms (intake + PostgreSQL) | ratio |")  # fmt: skip
@@ -314,7 +314,8 @@ def main() -> int:
         "--present",
         type=lambda v: [int(x) for x in v.split(",")],
         default=[],
-        help="also run Tierdesk alone with these numbers of tickets present, e.g. 1000,1000000",
+        help="also run Tierdesk alone with these numbers of tickets present, e.g. 1000,1000000 "
+        "(with --peer --pairs 0: only these)",
     )
     parser.add_argument("--drive", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
