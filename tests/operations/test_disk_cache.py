@@ -24,9 +24,9 @@ def data_dir(tmp_path: Path):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("name", profiles.builtin_names())
 def test_a_profile_read_back_from_the_cache_is_the_parsed_one(data_dir: Path, name: str) -> None:
     path = profiles.locate(name)
-    parsed = profiles.load_file(path)  # parsed and stored
+    parsed = profiles.load_file(path, cache=True)  # parsed and stored
     assert list((data_dir / "cache").glob("profile-*.pickle"))
-    again = profiles.load_file(path)  # read back
+    again = profiles.load_file(path, cache=True)  # read back
     assert again == parsed and again is not parsed
     assert again.digest == parsed.digest
     start = datetime(2026, 12, 24, 15, 0, tzinfo=UTC)
@@ -41,26 +41,31 @@ def test_a_changed_profile_file_is_parsed_again(data_dir: Path, tmp_path: Path) 
     source = profiles.locate("demo").read_text(encoding="utf-8")
     path = tmp_path / "desk.toml"
     path.write_text(source, encoding="utf-8")
-    first = profiles.load_file(path)
+    first = profiles.load_file(path, cache=True)
     path.write_text(source.replace('name = "demo"', 'name = "demo-changed"', 1), encoding="utf-8")
-    second = profiles.load_file(path)
+    second = profiles.load_file(path, cache=True)
     assert first.name == "demo" and second.name == "demo-changed"
     assert len(list((data_dir / "cache").glob("profile-*.pickle"))) == 2
 
 
 def test_an_unreadable_cache_entry_is_rebuilt(data_dir: Path) -> None:
     path = profiles.locate("luxcloud")
-    parsed = profiles.load_file(path)
+    parsed = profiles.load_file(path, cache=True)
     (entry,) = (data_dir / "cache").glob("profile-*.pickle")
     entry.write_bytes(b"not a pickle")
-    assert profiles.load_file(path) == parsed
+    assert profiles.load_file(path, cache=True) == parsed
+
+
+def test_a_file_checked_once_is_not_kept(data_dir: Path) -> None:
+    assert profiles.load_file(profiles.locate("zynstra")).name == "zynstra"
+    assert not (data_dir / "cache").exists()
 
 
 def test_without_a_writable_data_directory_nothing_is_cached(tmp_path: Path) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("")
     with override_settings(DATA_DIR=blocked):  # DATA_DIR/cache cannot be created
-        assert profiles.load_file(profiles.locate("demo")).name == "demo"
+        assert profiles.load_file(profiles.locate("demo"), cache=True).name == "demo"
 
 
 def test_the_unpacked_language_model_answers_as_the_shipped_one(data_dir: Path) -> None:

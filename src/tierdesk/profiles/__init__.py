@@ -39,11 +39,15 @@ def locate(name_or_path: str) -> Path:
 _PARSER_SOURCES = ("domain/*.py", "profiles/__init__.py")
 
 
-def load_file(path: Path) -> Profile:
-    """The profile in `path`, parsed with its holidays and each calendar's interval table built;
-    kept in the data directory's cache, keyed by the file's bytes and the parser's versions, so a
-    later process reads it back instead of parsing it again (about 0.5 s with the holidays)."""
+def load_file(path: Path, *, cache: bool = False) -> Profile:
+    """The profile in `path`, parsed with its holidays and each calendar's interval table built.
+    With `cache` (the profiles the desk runs, through `load`): kept in the data directory's
+    cache, keyed by the file's bytes and the parser's versions, so a later process reads it back
+    instead of parsing it again (about 0.5 s with the holidays). A file checked once (an upload
+    on the profile page, `tierdesk profile check`) is parsed and not kept."""
     raw = path.read_bytes()
+    if not cache:
+        return _parse(path, raw)
     return disk_cache.cached(
         "profile",
         [
@@ -93,7 +97,7 @@ def public_holidays(
 
 @lru_cache(maxsize=32)
 def load(name_or_path: str) -> Profile:
-    return load_file(locate(name_or_path))
+    return load_file(locate(name_or_path), cache=True)
 
 
 def active() -> Profile:
