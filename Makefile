@@ -14,8 +14,10 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# Compiled bytecode: a process started per message (`tierdesk mail ingest` as a pipe transport)
+# would otherwise compile a thousand modules each time it starts where .pyc files cannot be written.
 install: $(UV)
-	$(UV) sync --frozen --inexact
+	$(UV) sync --frozen --inexact --compile-bytecode
 
 # A scaled deployment (TIERDESK_BROKER_URL): the `scale` extra, Celery, Redis and the Redis
 # channel layer, beside the embedded desk's packages.

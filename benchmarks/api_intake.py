@@ -179,10 +179,52 @@ def wait_ready(port: int) -> None:
     peer.wait_ready(port, "/healthz")
 
 
+# Every API call is still counted at its two doors (token, address), as in production, but the
+# limits are out of reach: one client sends more than the default 600 a minute. django-helpdesk
+# counts nothing.
+UNLIMITED = {
+    "TIERDESK_RATE_LIMIT_API_TOKEN": "100000000/m",
+    "TIERDESK_RATE_LIMIT_API_ADDRESS": "100000000/m",
+}
+
+
+def statistics_off(url: str) -> None:
+    """No planner statistics: autovacuum (and so auto-analyze) off on the desk's tables, and what
+    it may have gathered while the demo data went in forgotten."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                "c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'"
+            ).fetchall()
+        ]
+        for table in tables:
+            conn.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")  # type: ignore[arg-type]
+        conn.execute(
+            "DELETE FROM pg_statistic WHERE starelid IN (SELECT c.oid FROM pg_class c JOIN "
+            "pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public')"
+        )
+
+
+def analyze(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+
+
 def run_tierdesk(
-    url: str, port: int, requests: int, replies: bool, concurrencies: tuple[int, ...]
+    url: str,
+    port: int,
+    requests: int,
+    replies: bool,
+    concurrencies: tuple[int, ...],
+    stats: str = "auto",
 ) -> dict[str, dict[str, Any]]:
-    env = demo_database(url, "bench")
+    """`stats`: "auto" as autovacuum has it; "none": no statistics at all; "analyze": ANALYZE
+    after the warm-up."""
+    env = demo_database(url, "bench", **UNLIMITED)
+    if stats == "none":
+        statistics_off(url)
     token = sh(env, "token", "create", "--user", "north.user", "--name", "bench").strip()
     server = subprocess.Popen(
         [str(BIN / "tierdesk"), "serve", "--port", str(port), "--workers", "2", "--no-scheduler"],
@@ -193,7 +235,12 @@ def run_tierdesk(
     try:
         wait_ready(port)
         return exercise(
-            Side("tierdesk", port, f"Bearer {token}"), server.pid, requests, replies, concurrencies
+            Side("tierdesk", port, f"Bearer {token}"),
+            server.pid,
+            requests,
+            replies,
+            concurrencies,
+            warmed=(lambda: analyze(url)) if stats == "analyze" else None,
         )
     finally:
         server.terminate()
@@ -214,10 +261,17 @@ def run_peer(
 
 
 def exercise(
-    side: Side, pid: int, requests: int, replies: bool, concurrencies: tuple[int, ...]
+    side: Side,
+    pid: int,
+    requests: int,
+    replies: bool,
+    concurrencies: tuple[int, ...],
+    warmed: Any = None,
 ) -> dict[str, dict[str, Any]]:
     """Warm up, then the same runs on either side: the seeds, hence the texts, are the same."""
     load(side, pid, 2, 100, 10_000_000)  # imports, connections, caches
+    if warmed is not None:
+        warmed()
     out: dict[str, dict[str, Any]] = {}
     seed = 0
     for c in concurrencies:
@@ -319,12 +373,24 @@ def main() -> int:
     parser.add_argument(
         "--concurrency", type=int, nargs="+", default=[1, 8], help="the creation runs"
     )
+    parser.add_argument(
+        "--stats",
+        default="auto",
+        choices=["auto", "none", "analyze", "both"],
+        help="planner statistics of Tierdesk's database: as autovacuum leaves them, none at all, "
+        "ANALYZE after the warm-up, or both of the last two (each pair then runs Tierdesk twice)",
+    )
     args = parser.parse_args()
     concurrencies = tuple(args.concurrency)
 
     if not args.peer:
         results = run_tierdesk(
-            args.database_url, args.port, args.requests, args.replies, concurrencies
+            args.database_url,
+            args.port,
+            args.requests,
+            args.replies,
+            concurrencies,
+            "analyze" if args.stats == "both" else args.stats,
         )
         results["bare psycopg loop"] = bare(args.database_url, args.requests)
         flagged = duplicates_flagged(args.database_url)
@@ -339,12 +405,22 @@ def main() -> int:
         args.database_url.rsplit("/", 1)[0] + "/" + args.database_url.rsplit("/", 1)[1] + "_peer"
     )
     pairs = []
+    variants = ["none", "analyze"] if args.stats == "both" else [args.stats]
     for i in range(args.pairs):
-        ours = run_tierdesk(
-            args.database_url, args.port, args.requests, args.replies, concurrencies
-        )
+        ours = {}
+        for stats in variants:
+            runs = run_tierdesk(
+                args.database_url, args.port, args.requests, args.replies, concurrencies, stats
+            )
+            suffix = (
+                f", {'no statistics' if stats == 'none' else 'analysed'}"
+                if len(variants) > 1
+                else ""
+            )
+            ours.update({f"{run}{suffix}": r for run, r in runs.items()})
         flagged = duplicates_flagged(args.database_url)
-        theirs = run_peer(peer_url, args.port + 1, args.requests, args.replies, concurrencies)
+        theirs_runs = run_peer(peer_url, args.port + 1, args.requests, args.replies, concurrencies)
+        theirs = {run: theirs_runs[run.split(",")[0]] for run in ours}
         pairs.append((ours, theirs))
         print(f"pair {i + 1}: duplicates flagged {flagged[0]} of {flagged[1]}", file=sys.stderr)
         for run in ours:
@@ -358,6 +434,9 @@ def main() -> int:
             f"PostgreSQL {server_version(args.database_url)}", f"django-helpdesk {peer.VERSION}"
         )
     )
+    load_average = os.getloadavg()
+    print(f"load average at the end: {load_average[0]:.2f} {load_average[1]:.2f} "
+          f"{load_average[2]:.2f}")  # fmt: skip
     for run in pairs[0][0]:
         print(f"\n**{run}**\n")
         print(

@@ -1,5 +1,9 @@
 """Mail intake: messages per second from SMTP delivery to committed ticket, on PostgreSQL.
 
+With `--peer`: side by side with django-helpdesk's `get_email` from a local directory (see
+`run_peer` below); with `--present 1000,1000000`: the same intake with that many tickets
+already in the database.
+
 Starts `tierdesk mail serve` (aiosmtpd) against a fresh PostgreSQL database with the demo data,
 then 4 client processes deliver with smtplib over persistent connections: first new tickets,
 then a mix of new tickets and replies (threaded by In-Reply-To to the tickets opened). The
@@ -11,8 +15,11 @@ listener answers 250 only once the message is committed, so the clock stops at t
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing as mp
 import os
+import resource
+import shutil
 import smtplib
 import socket
 import statistics
@@ -26,7 +33,8 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import fresh_database, machine
+from common import demo_database, fresh_database, machine
+from texts import reply_text, ticket_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SENDERS = [
@@ -98,6 +106,201 @@ def run(port: int, clients: int, per_client: int, replies: bool) -> tuple[float,
     return time.perf_counter() - start, latencies
 
 
+# -- side by side with django-helpdesk: one process each reads a local directory of messages --
+
+
+def write_messages(folder: Path, count: int) -> list[Path]:
+    """Two directories of `count` messages each, the same for both systems: all new tickets;
+    then half replies (In-Reply-To a message of the first, which both systems thread by) and
+    half new. Each with its own subject and prose (`texts.py`), from the demo partners."""
+    new, mix = folder / "1-new", folder / "2-mix"
+    new.mkdir(parents=True)
+    mix.mkdir()
+    ids = []
+    for n in range(count):
+        subject, body = ticket_text(700_000 + n)
+        ids.append(f"<mail-{n}@partner.example.com>")
+        (new / f"{n:06d}.eml").write_bytes(mail(n, subject, body, ids[-1], None))
+    for n in range(count):
+        seed = 800_000 + n
+        if n % 2:
+            parent = n // 2
+            subject, _ = ticket_text(700_000 + parent)
+            raw = mail(
+                parent, f"Re: {subject}", reply_text(seed), f"<re-{n}@p.example.com>", ids[parent]
+            )  # from the sender of the message it answers
+        else:
+            subject, body = ticket_text(seed)
+            raw = mail(n, subject, body, f"<mix-{n}@partner.example.com>", None)
+        (mix / f"{n:06d}.eml").write_bytes(raw)
+    return [new, mix]
+
+
+def mail(n: int, subject: str, body: str, message_id: str, reply_to: str | None) -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["To"] = SENDERS[n % len(SENDERS)], "support@democloud.example.com"
+    msg["Subject"], msg["Message-ID"] = subject, message_id
+    if reply_to:
+        msg["In-Reply-To"] = msg["References"] = reply_to
+    msg.set_content(body)
+    return msg.as_bytes()
+
+
+def drive(directories: list[str]) -> int:
+    """In this process (Tierdesk's environment): `tierdesk.mail.intake.ingest` over each
+    directory's files in order, as `tierdesk mail ingest DIR/*` does; one JSON line."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tierdesk.config.settings")
+    django.setup()
+    from django.db import connection
+
+    from tierdesk import clock
+    from tierdesk.mail.intake import ingest
+    from tierdesk.persistence.models import InboundMessage, Ticket
+
+    ingest(mail(0, "Warm-up", "Warming up the process before the clock starts.", "<w@x>", None),
+           source="file", now=clock.now())  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    runs = []
+    for directory in directories:
+        files = sorted(Path(directory).iterdir())
+        db0, cpu0, start = backend_cpu(backend), own_cpu(), time.perf_counter()
+        for path in files:
+            ingest(path.read_bytes(), source="file", now=clock.now())
+        seconds = time.perf_counter() - start
+        runs.append(
+            {"messages": len(files), "seconds": seconds, "cpu": own_cpu() - cpu0,
+             "db_cpu": backend_cpu(backend) - db0}
+        )  # fmt: skip
+    outcomes = dict(
+        InboundMessage.objects.values_list("outcome").annotate(n=django.db.models.Count("id"))
+    )
+    print(json.dumps({"runs": runs, "tickets": Ticket.objects.count(), "outcomes": outcomes}))
+    return 0
+
+
+def backend_cpu(pid: int) -> float:
+    """CPU seconds of one PostgreSQL backend (same machine), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_tierdesk(url: str, folders: list[Path], present: int = 0) -> dict:  # type: ignore[type-arg]
+    env = demo_database(url, "mail-peer", TIERDESK_MAIL_THROTTLE_COUNT="1000000")
+    if present:
+        load_tickets(url, present)
+    out = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), __file__, "--drive", *map(str, folders)],
+        env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def run_peer(url: str, folders: list[Path]) -> dict:  # type: ignore[type-arg]
+    from peers import django_helpdesk as peer
+
+    peer.prepare(url)
+    out = subprocess.run(
+        [str(peer.ensure_venv()), str(peer.HERE / "helpdesk_intake.py"), *map(str, folders)],
+        env=peer.environment(url), check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def load_tickets(url: str, count: int, analyse: bool = True) -> None:
+    """`count` tickets of a year for the partner the messages come from, generated in the
+    database as the report benchmark does (targets and spans included), then analysed."""
+    from reports import SPANS, TARGETS, TICKETS, YEAR
+
+    with psycopg.connect(url) as conn:
+        org, user = conn.execute(
+            "SELECT o.id, u.id FROM tierdesk_organisation o JOIN tierdesk_user u "
+            "ON u.organisation_id = o.id WHERE o.slug = 'northwind' LIMIT 1"
+        ).fetchone()  # type: ignore[misc]
+        first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM tierdesk_ticket").fetchone()[0]  # type: ignore[index]
+        conn.execute(
+            TICKETS, {"first": first, "org": org, "user": user, "n": count, "start": YEAR[0]}
+        )
+        conn.execute(TARGETS, {})
+        conn.execute(SPANS, {})
+        # The generated rows carry their own ids: the desk's next ticket takes the one after.
+        conn.execute(
+            "SELECT setval(pg_get_serial_sequence('tierdesk_ticket', 'id'), max(id)) "
+            "FROM tierdesk_ticket"
+        )
+        conn.commit()
+        conn.autocommit = True
+        for table in ("ticket", "tickettarget", "ticketspan") if analyse else ():
+            conn.execute(f"VACUUM ANALYZE tierdesk_{table}")  # type: ignore[arg-type]
+
+
+def rate(run: dict) -> float:  # type: ignore[type-arg]
+    return float(run["messages"] / run["seconds"])
+
+
+def cpu_ms(run: dict) -> str:  # type: ignore[type-arg]
+    per = 1000 / run["messages"]
+    return f"{run['cpu'] * per:.1f} + {run['db_cpu'] * per:.1f}"
+
+
+def main_peer(args: argparse.Namespace) -> int:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    work = Path(tempfile.mkdtemp(prefix="tierdesk-mail-peer-"))
+    master = write_messages(work / "messages", args.messages)
+    names = ("new tickets", "half replies, half new")
+    ratios: dict[str, list[float]] = {name: [] for name in names}
+    rows: dict[str, list[str]] = {name: [] for name in names}
+    peer_url = args.database_url.rsplit("/", 1)[0] + "/tierdesk_mail_bench_peer"
+    for pair in range(1, args.pairs + 1):
+        results = {}
+        for side in ("tierdesk", "django-helpdesk"):
+            copy = work / f"{side}-{pair}"
+            folders = [Path(shutil.copytree(f, copy / f.name)) for f in master]
+            if side == "tierdesk":
+                results[side] = run_tierdesk(args.database_url, folders)
+            else:
+                results[side] = run_peer(peer_url, folders)
+        for i, name in enumerate(names):
+            ours, theirs = results["tierdesk"]["runs"][i], results["django-helpdesk"]["runs"][i]
+            ratio = rate(ours) / rate(theirs)
+            ratios[name].append(ratio)
+            rows[name].append(
+                f"| {pair} | {rate(ours):.0f} | {cpu_ms(ours)} | {rate(theirs):.0f} | "
+                f"{cpu_ms(theirs)} | {ratio:.2f}x |"
+            )
+        print(f"pair {pair}: {json.dumps(results)}", file=sys.stderr, flush=True)
+    load = os.getloadavg()
+    print(machine())
+    print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    for name in names if args.pairs else ():
+        print(f"\n**{name}** ({args.messages} messages)\n")
+        print("| pair | tierdesk msg/s | CPU ms (intake + PostgreSQL) | django-helpdesk msg/s "
+              "| CPU ms (intake + PostgreSQL) | ratio |")  # fmt: skip
+        print("|---|---:|---:|---:|---:|---:|")
+        print("\n".join(rows[name]))
+        print(f"\nmedian ratio {name}: {statistics.median(ratios[name]):.2f}x")
+    if args.present:
+        print("\n**Tierdesk alone, with tickets already present**\n")
+        print("| tickets present | run | msg/s | CPU ms (intake + PostgreSQL) |")
+        print("|---:|---|---:|---:|")
+        for present in args.present:
+            copy = work / f"present-{present}"
+            folders = [Path(shutil.copytree(f, copy / f.name)) for f in master]
+            result = run_tierdesk(args.database_url, folders, present=present)
+            for name, run in zip(names, result["runs"], strict=True):
+                print(f"| {present:,} | {name} | {rate(run):.0f} | {cpu_ms(run)} |", flush=True)
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=2000)
@@ -105,7 +308,21 @@ def main() -> int:
     parser.add_argument(
         "--database-url", default="postgres://postgres@127.0.0.1:5432/tierdesk_mail_bench"
     )
+    parser.add_argument("--peer", action="store_true", help="side by side with django-helpdesk")
+    parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument(
+        "--present",
+        type=lambda v: [int(x) for x in v.split(",")],
+        default=[],
+        help="also run Tierdesk alone with these numbers of tickets present, e.g. 1000,1000000 "
+        "(with --peer --pairs 0: only these)",
+    )
+    parser.add_argument("--drive", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.drive:
+        return drive(args.drive)
+    if args.peer:
+        return main_peer(args)
     fresh_database(args.database_url)
     env = {
         **os.environ,

@@ -171,10 +171,10 @@ def test_redis_is_the_cache_when_the_broker_is_redis(monkeypatch: pytest.MonkeyP
 
 
 def test_what_counting_costs_an_api_request_on_the_database_cache(desk: Desk) -> None:
-    """Each API request is counted at two doors (token, address); on the database cache that is
-    at most 12 statements on the cache table per door (Django's add, then get and set for the
-    increment, each set counting the table for culling), none on the desk's own tables. Redis
-    (TIERDESK_CACHE_URL) takes them off the database."""
+    """Each API request is counted at two doors (token, address); with the database as the cache
+    that is one statement per door (an upsert on the counters' table), none on the desk's own
+    tables and none on the cache table. Redis (TIERDESK_CACHE_URL) takes them off the
+    database."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -185,9 +185,32 @@ def test_what_counting_costs_an_api_request_on_the_database_cache(desk: Desk) ->
     with override_settings(RATELIMIT_ENABLE=False), CaptureQueriesContext(connection) as bare:
         api.get("/me")
     sql = [q["sql"] for q in counted.captured_queries]
-    own = [s for s in sql if "tierdesk_cache" not in s and "SAVEPOINT" not in s]
+    own = [s for s in sql if "tierdesk_ratecount" not in s]
     assert own == [q["sql"] for q in bare.captured_queries]
-    assert 0 < len(sql) - len(own) <= 24
+    assert len(sql) - len(own) == 2
+    assert not any("tierdesk_cache" in s for s in sql)
+
+
+def test_the_database_counters_count_each_request_once_per_window(
+    desk: Desk, tight, fixed_clock: clock.FixedClock
+) -> None:
+    """The counter rows: one per door and key, counting up within a window and starting again
+    at 1 in the next; rows of windows long ended are deleted as new windows begin."""
+    from tierdesk.config import throttle
+    from tierdesk.persistence.models import RateCount
+
+    api = ApiClient(desk.north_user)
+    for _ in range(3):
+        api.get("/me")
+    counts = dict(RateCount.objects.values_list("key", "count"))
+    assert sorted(k.split(":", 1)[0] for k in counts) == ["API_ADDRESS", "API_TOKEN"]
+    assert set(counts.values()) == {3}
+    RateCount.objects.create(key="LOGIN:address:10.0.0.9", window_end=1, count=4)
+    throttle._purged["at"] = 0
+    fixed_clock.advance(timedelta(hours=2))
+    api.get("/me")
+    assert set(RateCount.objects.values_list("count", flat=True)) == {1}
+    assert not RateCount.objects.filter(key__startswith="LOGIN:").exists()
 
 
 REDIS = os.environ.get("TIERDESK_TEST_REDIS_URL")

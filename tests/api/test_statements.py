@@ -88,8 +88,9 @@ def test_a_reply_note_and_status_change_run_a_fixed_number_of_statements(desk: D
 OPEN_BY_API = 13
 OPEN_FROM_PORTAL = 21  # the page reads the active accounts, the one chosen, the upload rule,
 # and the partner's subscriptions once (offered and checked against the same list)
-OPEN_BY_MAIL = 24  # eight of them savepoint statements; one asks whether a supplier wrote
-REPLY = 14  # and the last status change, to know whether a confirmation was asked for
+OPEN_BY_MAIL = 22  # eight of them savepoint statements; the sender with its organisation in one;
+# one asks whether a supplier wrote
+REPLY = 13  # the last status change (a confirmation asked for?) read from the record
 NOTE = 13
 STATUS = 17
 

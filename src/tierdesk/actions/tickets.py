@@ -6,7 +6,7 @@ import dataclasses
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import IO
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.base import File
@@ -439,14 +439,20 @@ def _fill_in_missing(
 
 
 def _asked_to_confirm(ticket: Ticket) -> bool:
-    """Whether the ticket waits because the desk asked the partner to confirm a fix."""
-    data = (
-        Event.objects.filter(ticket=ticket, kind=EventKind.STATUS_CHANGED)
-        .order_by("-seq")
-        .values_list("data", flat=True)
-        .first()
-    )
-    return isinstance(data, dict) and data.get("reason") == process.AWAITING_CONFIRMATION
+    """Whether the ticket waits because the desk asked the partner to confirm a fix: its last
+    status change, from the record the action already read under the lock (else one query)."""
+    history = ticket.clock_history
+    data: Mapping[str, Any] | None
+    if history is not None:
+        data = next((e.data for e in reversed(history) if e.kind == EventKind.STATUS_CHANGED), None)
+    else:
+        data = (
+            Event.objects.filter(ticket=ticket, kind=EventKind.STATUS_CHANGED)
+            .order_by("-seq")
+            .values_list("data", flat=True)
+            .first()
+        )
+    return data is not None and data.get("reason") == process.AWAITING_CONFIRMATION
 
 
 def _follow_up(actor: User, closed: Ticket, body: str, now: datetime) -> Event:

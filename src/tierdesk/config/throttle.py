@@ -1,7 +1,10 @@
 """Rate limits: how often one address, or one API token, may knock on each door.
 
-Counted by django-ratelimit in the shared cache (the database on the embedded desk, Redis when
-there is one), so every worker process sees the same counts. A request over a limit is answered
+Counted in what every worker process shares: with Redis as the cache, by django-ratelimit in
+Redis; with the database as the cache (the embedded desk), in the `tierdesk_ratecount` table, one
+atomic upsert per door (django-ratelimit's add, get and set on the database cache took up to 12
+statements per door and could lose counts between concurrent requests). The windows are
+django-ratelimit's either way: fixed, staggered per key. A request over a limit is answered
 429 with Retry-After (the seconds until its window ends): a JSON error from the API, a short
 translated page elsewhere. The login lockout per username (django-axes) stays as it is; these
 limits are per address and per token, so spraying many usernames or tokens is slowed too.
@@ -13,9 +16,11 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import django_ratelimit.core
 from django.conf import settings
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import ngettext
@@ -110,10 +115,15 @@ def over_limit(request: HttpRequest) -> tuple[Door, int] | None:
         rate = rates().get(door.name)
         if not rate or method not in door.methods or not door.pattern.match(path):
             continue
-        if door.key(door.name, request) is None:
+        value = door.key(door.name, request)
+        if value is None:
             continue
-        usage = django_ratelimit.core.get_usage(
-            request, group=door.name, key=door.key, rate=rate, increment=True
+        usage = (
+            _count_in_database(door.name, value, rate)
+            if _counted_in_database()
+            else django_ratelimit.core.get_usage(
+                request, group=door.name, key=door.key, rate=rate, increment=True
+            )
         )
         if usage is not None and usage["should_limit"]:
             # The window's last second still belongs to it: reopen the second after.
@@ -121,6 +131,48 @@ def over_limit(request: HttpRequest) -> tuple[Door, int] | None:
             if refused is None or wait > refused[1]:
                 refused = (door, wait)
     return refused
+
+
+def _counted_in_database() -> bool:
+    backend = str(settings.CACHES[getattr(settings, "RATELIMIT_USE_CACHE", "default")]["BACKEND"])
+    return backend.endswith("DatabaseCache")
+
+
+_UPSERT = """
+INSERT INTO tierdesk_ratecount (key, window_end, count) VALUES (%s, %s, 1)
+ON CONFLICT (key) DO UPDATE SET
+    count = CASE WHEN tierdesk_ratecount.window_end = excluded.window_end
+                 THEN tierdesk_ratecount.count + 1 ELSE 1 END,
+    window_end = excluded.window_end
+RETURNING count
+"""
+_PURGE_EVERY = 300  # seconds between deletions of ended windows' rows, per process
+_purged = {"at": 0}
+
+
+def _count_in_database(group: str, value: str, rate: str) -> dict[str, Any] | None:
+    """This request counted at one door, in one statement (autocommitted, so the row is never
+    held for the request's own transaction); the usage as django-ratelimit reports it."""
+    if not getattr(settings, "RATELIMIT_ENABLE", True):
+        return None
+    limit, period = django_ratelimit.core._split_rate(rate)
+    window_end = django_ratelimit.core._get_window(value, period)
+    key = f"{group}:{value}"[:200]
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT, [key, window_end])
+        row = cursor.fetchone()
+        now = int(_DeskTime.time())
+        if row is not None and row[0] == 1 and now - _purged["at"] > _PURGE_EVERY:
+            # A new window began: now and then, forget the counters whose windows have ended.
+            _purged["at"] = now
+            cursor.execute("DELETE FROM tierdesk_ratecount WHERE window_end < %s", [now])
+    count = int(row[0]) if row is not None else 0
+    return {
+        "count": count,
+        "limit": limit,
+        "should_limit": count > limit,
+        "time_left": window_end - int(_DeskTime.time()),
+    }
 
 
 def refusal(request: HttpRequest, retry_after: int) -> HttpResponse:

@@ -12,11 +12,12 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:  # numpy is imported by bulk arithmetic only: a one-message process never needs it
+    import numpy as np
+    import numpy.typing as npt
 
 Interval = tuple[
     int, int
@@ -45,9 +46,6 @@ class _Table:
     cum_end: list[int]  # business microseconds at the end of interval i
     lo: int
     hi: int
-    np_starts: npt.NDArray[np.int64]
-    np_cum: npt.NDArray[np.int64]
-    np_cum_end: npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -93,6 +91,11 @@ class Calendar:
             for s, e in self.intervals_on(day)
         ]
 
+    def prepare(self) -> None:
+        """Build the interval table now (before a profile is stored), not at the first sum."""
+        if not self.always_open:
+            self._table()
+
     def _table(self) -> _Table:
         table = self._cache.get("table")
         if table is None:
@@ -121,9 +124,6 @@ class Calendar:
                 cum_end,
                 lo,
                 hi,
-                np.array(starts, dtype=np.int64),
-                np.array(cum, dtype=np.int64),
-                np.array(cum_end, dtype=np.int64),
             )
             self._cache["table"] = table
         return table
@@ -172,19 +172,26 @@ class Calendar:
         """`add` for arrays of UTC microseconds, vectorised; all inside the table's horizon."""
         if self.always_open:
             return starts_us + durations_us
+        import numpy as np
+
         t = self._table()
         if starts_us.size and (starts_us.min() < t.lo or starts_us.max() > t.hi):
             raise ValueError(f"bulk arithmetic covers {HORIZON[0]}-{HORIZON[1]}")
-        i = np.searchsorted(t.np_starts, starts_us, side="right") - 1
-        ends = np.array(t.ends, dtype=np.int64)
+        arrays = self._cache.get("arrays")
+        if arrays is None:
+            arrays = self._cache["arrays"] = tuple(
+                np.array(column, dtype=np.int64) for column in (t.starts, t.ends, t.cum, t.cum_end)
+            )
+        np_starts, ends, np_cum, np_cum_end = arrays
+        i = np.searchsorted(np_starts, starts_us, side="right") - 1
         valid = i >= 0
         ic = np.where(valid, i, 0)
-        pos = np.where(valid, t.np_cum[ic] + np.minimum(starts_us, ends[ic]) - t.np_starts[ic], 0)
+        pos = np.where(valid, np_cum[ic] + np.minimum(starts_us, ends[ic]) - np_starts[ic], 0)
         target = pos + durations_us
-        j = np.searchsorted(t.np_cum_end, target, side="left")
+        j = np.searchsorted(np_cum_end, target, side="left")
         if j.size and j.max() >= len(t.starts):
             raise ValueError(f"bulk arithmetic covers {HORIZON[0]}-{HORIZON[1]}")
-        due = t.np_starts[j] + (target - t.np_cum[j])
+        due = np_starts[j] + (target - np_cum[j])
         return np.where(durations_us == 0, starts_us, due)
 
     def add_with_pauses(

@@ -998,5 +998,21 @@ class Heartbeat(models.Model):
         return f"{self.component} {self.instance}"
 
 
+class RateCount(models.Model):
+    """One rate-limit counter (a door and what it counts by: an address or a token) in its
+    current window, when the shared cache is the database: one atomic upsert per request and
+    door (`tierdesk.config.throttle`). Operational state; rows of ended windows are deleted."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    window_end = models.BigIntegerField()  # Unix seconds at which the window closes
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["window_end"], name="ratecount_window_end")]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count} until {self.window_end}"
+
+
 # The second factor's device lives in its own module; imported here so Django finds the model.
 from tierdesk.persistence.second_factor import AuthenticatorDevice  # noqa: E402, F401

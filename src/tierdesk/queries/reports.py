@@ -22,8 +22,10 @@ from django.db.models import (
     Avg,
     Case,
     Count,
+    Exists,
     F,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -150,14 +152,15 @@ def volume(
     for r in finished:
         row(r["bucket"], r["group"])[r["category"]] += r["n"]
     out = [table[k] for k in sorted(table, key=lambda k: (k[0], str(k[1])))]
+    # One anti-join on the ticket's own spans (NOT EXISTS ... ticket_id = ticket.id); excluding
+    # `spans__in=` a span query made PostgreSQL join the spans to themselves first.
+    finished_by_end = TicketSpan.objects.filter(
+        ticket=OuterRef("pk"), dimension="status", category__in=CLOSED, started_at__lt=period.end
+    ).filter(Q(ended_at__isnull=True) | Q(ended_at__gte=period.end))
     in_progress = (
         scoped(actor, Ticket.objects.all(), "pk")
         .filter(opened_at__lt=period.end)
-        .exclude(
-            spans__in=TicketSpan.objects.filter(
-                dimension="status", category__in=CLOSED, started_at__lt=period.end
-            ).filter(Q(ended_at__isnull=True) | Q(ended_at__gte=period.end))
-        )
+        .filter(~Exists(finished_by_end))
         .values(group)
         .annotate(n=Count("pk"))
     )
@@ -363,8 +366,12 @@ def reopens(actor: User | None, period: Period) -> list[dict[str, Any]]:
     spans = scoped(actor, TicketSpan.objects.filter(dimension="status"), "ticket").filter(
         started_at__gte=period.start, started_at__lt=period.end
     )
-    resolved = spans.filter(category__in=CLOSED).values("ticket").distinct().count()
-    reopened = spans.filter(reopened=True).values("ticket").distinct().count()
+    # Both counts in one pass over the period's spans.
+    counted = spans.aggregate(
+        resolved=Count("ticket", distinct=True, filter=Q(category__in=CLOSED)),
+        reopened=Count("ticket", distinct=True, filter=Q(reopened=True)),
+    )
+    resolved, reopened = counted["resolved"], counted["reopened"]
     return [
         {
             "resolved": resolved,
