@@ -271,3 +271,36 @@ def test_the_api_redacts_for_an_administrator_and_refuses_everyone_else(desk: De
     seen = next(e for e in record["events"] if e["kind"] == "redacted")
     assert seen["data"] == {"event": 2, "part": "text"}
     assert any(e["data"].get("redacted_by") == [3] for e in record["events"])
+
+
+def test_only_administrators_read_the_digests_of_removed_content(desk: Desk) -> None:
+    """A digest of a short secret could be guessed offline: agents read that and why a part was
+    removed, administrators also the audit's digests."""
+    from tierdesk.queries.disclosure import event_data
+
+    event = _reply(desk)
+    done = redact(
+        actor=desk.admin,
+        number=event.ticket.number,
+        seq=2,
+        part="text",
+        reason="password",
+        now=clock.now(),
+    )
+    assert "before" in event_data(desk.admin, done)
+    for reader in (desk.l1, desk.manager):
+        seen = event_data(reader, done)
+        assert "before" not in seen and "after" not in seen and seen["reason"] == "password"
+
+
+def test_a_field_completed_later_keeps_its_value_when_the_opening_is_redacted(desk: Desk) -> None:
+    ticket = desk.open(description=f"PIN {SECRET}")
+    key = next(iter(ticket.form))
+    # The field was completed later with another value (a form_completed event's projection).
+    Ticket.objects.filter(pk=ticket.pk).update(form={**ticket.form, key: "completed later"})
+    redact(
+        actor=desk.admin, number=ticket.number, seq=1, part="text", reason="pin", now=clock.now()
+    )
+    ticket.refresh_from_db()
+    assert ticket.form[key] == "completed later"
+    assert all(v == "" for k, v in ticket.form.items() if k != key)

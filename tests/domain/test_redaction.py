@@ -161,3 +161,25 @@ def test_what_may_still_be_removed() -> None:
             reason="r",
         )  # fmt: skip
     assert "part" in refused.value.fields
+
+
+def test_a_suppliers_mail_and_a_contact_attempt_can_lose_their_text() -> None:
+    """A supplier's answer may quote what it was handed, and a contact attempt's note may name a
+    person: both kinds carry typed text, and both can be removed."""
+    mail = {
+        "supplier": "odin",
+        "from": "desk@odin.example",
+        "subject": "Re: PIN 4711",
+        "body": "PIN 4711",
+    }
+    assert redaction.parts("supplier_mail", mail) == ("text",)
+    done = redaction.redact(
+        seq=5, kind="supplier_mail", public=False, data=mail, part="text", reason="PIN"
+    )
+    assert "PIN 4711" not in str(done.data) and done.data["supplier"] == "odin"
+    attempt = {"step": 3, "role": "Head of Support", "attempt": 1, "note": "called Carl Meyer"}
+    assert redaction.parts("contact_attempted", attempt) == ("text",)
+    done = redaction.redact(
+        seq=6, kind="contact_attempted", public=True, data=attempt, part="text", reason="name"
+    )
+    assert "Carl Meyer" not in str(done.data) and done.data["attempt"] == 1

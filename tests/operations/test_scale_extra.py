@@ -38,7 +38,8 @@ SETUP = (
 def test_the_embedded_desk_needs_no_part_of_the_scale_extra() -> None:
     done = _run(SETUP + "; import tierdesk.config.asgi, tierdesk.config.urls")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "channels.layers.InMemoryChannelLayer"
+    # The in-memory layer, with the relay for notices from the scheduler and the mail listener.
+    assert done.stdout.strip() == "tierdesk.config.channel_layer.EmbeddedChannelLayer"
 
 
 def test_a_broker_without_the_scale_extra_is_refused_naming_the_extra() -> None:

@@ -11,6 +11,7 @@ The file of an attachment is deleted from storage once the transaction commits.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -81,12 +82,15 @@ def _project(ticket: Ticket, target: Event, before: dict[str, Any], after: dict[
     if target.kind == EventKind.CREATED:
         ticket.subject = str(after["subject"])  # saved with the projection by `append`
         ticket.description = str(after.get("description") or "")
-        blanked = set((before.get("form") or {}).keys())
+        removed = dict(before.get("form") or {})
     elif target.kind == EventKind.FORM_COMPLETED:
-        blanked = set((before.get("fields") or {}).keys())
+        removed = dict(before.get("fields") or {})
     else:
         return
-    ticket.form = {k: ("" if k in blanked else v) for k, v in (ticket.form or {}).items()}
+    # Only a value that is still the removed one: a field completed later keeps its own value.
+    ticket.form = {
+        k: ("" if k in removed and v == removed[k] else v) for k, v in (ticket.form or {}).items()
+    }
     Ticket.objects.filter(pk=ticket.pk).update(description=ticket.description, form=ticket.form)
 
 
@@ -147,9 +151,11 @@ def _forget_copies(
     stale = [
         key.pk
         for key in IdempotencyKey.objects.filter(
-            Q(path__contains=ticket.number) | Q(path__endswith="/tickets")
+            Q(path__contains=f"/tickets/{ticket.number}") | Q(path__endswith="/tickets")
         )
-        if number in bytes(key.body) or ticket.number in key.path
+        # The number as a whole: in the path between slashes, in the body as a JSON string.
+        if b'"' + number + b'"' in bytes(key.body)
+        or re.search(rf"/tickets/{re.escape(ticket.number)}(/|$)", key.path)
     ]
     IdempotencyKey.objects.filter(pk__in=stale).delete()
 

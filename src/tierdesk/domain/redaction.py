@@ -40,6 +40,8 @@ TEXT_FIELDS: Mapping[str, tuple[str, ...]] = {
     EventKind.AUTHORITY_CHECKED: ("requester",),
     EventKind.ALERT_FIRING: ("summary", "description", "labels", "annotations"),
     EventKind.ALERT_RESOLVED: ("summary", "description", "labels", "annotations"),
+    EventKind.SUPPLIER_MAIL: ("subject", "body"),
+    EventKind.CONTACT_ATTEMPTED: ("note",),
 }
 
 

@@ -61,6 +61,11 @@ def event_data(actor: User, event: Event) -> dict[str, Any]:
     if event.kind == EventKind.REDACTED and party(actor) is not Party.PROVIDER:
         # That a part of the conversation was removed, not why nor what it was.
         return {"event": data.get("event"), "part": data.get("part")}
+    if event.kind == EventKind.REDACTED and actor.role != Role.ADMINISTRATOR:
+        # The digests of the content before and after are the audit's, for administrators: a
+        # digest of a short secret could be guessed offline.
+        data.pop("before", None)
+        data.pop("after", None)
     if party(actor) is Party.REQUESTER and event.kind == EventKind.STATUS_CHANGED:
         if data.get("supplier") or data.get("supplier_ref") or data.get("returned_by"):
             data.pop("reason", None)  # the provider's words about its supplier
