@@ -4,6 +4,7 @@ waiting for another process with a deadline (waiting is for processes, never for
 from __future__ import annotations
 
 import socket
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,3 +31,16 @@ def until(
             tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
             raise AssertionError(f"timed out after {timeout} s waiting for {what}\n{tail}".rstrip())
         time.sleep(step)
+
+
+def stop(processes: list[subprocess.Popen[bytes]], timeout: float = 10) -> None:
+    """Ask each process to end, then kill what has not ended within `timeout` seconds."""
+    for p in processes:
+        if p.poll() is None:
+            p.terminate()
+    for p in processes:
+        try:
+            p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()

@@ -26,7 +26,7 @@ from aiosmtpd.controller import Controller
 from django.db import connection
 
 from tests.conftest import Desk
-from tests.processes import free_port, until
+from tests.processes import free_port, stop, until
 from tierdesk.persistence.models import Notification
 
 pytestmark = pytest.mark.skipif(
@@ -101,15 +101,7 @@ def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
 
 
 def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    for p in procs:
-        if p.poll() is None:
-            p.terminate()
-    for p in procs:
-        try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+    stop(procs, timeout=10)
 
 
 def _all_sent() -> bool:

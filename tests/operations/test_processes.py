@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import free_port, until
+from tests.processes import free_port, stop, until
 
 REDIS = os.environ.get("TIERDESK_TEST_REDIS_URL")
 
@@ -96,15 +96,7 @@ def _beats(data_dir: Path) -> list[tuple[str, str, dict]]:  # type: ignore[type-
 
 
 def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    for p in procs:
-        if p.poll() is None:
-            p.terminate()
-    for p in procs:
-        try:
-            p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+    stop(procs, timeout=30)
 
 
 @pytest.mark.skipif(
