@@ -219,6 +219,8 @@ def test_the_engineers_answer_keeps_the_page_and_the_focus_in_the_composer(
     agent.locator("#live-ticket[data-connected]").wait_for(state="attached", timeout=15000)
 
     agent.evaluate("window.answeredHere = true")  # gone if the page is loaded again
+    met = agent.locator(".ticket-side .card.sla li.sla-met")
+    assert met.count() == 0  # the response is still due
     box = agent.locator("#id_reply-body")
     box.click()
     agent.keyboard.type("Looking at the quota now.")
@@ -227,6 +229,8 @@ def test_the_engineers_answer_keeps_the_page_and_the_focus_in_the_composer(
     conversation.get_by_text("Looking at the quota now.").wait_for(timeout=15000)
     window.locator(".chat-theirs").get_by_text("Looking at the quota now.").wait_for(timeout=15000)
     assert agent.evaluate("window.answeredHere === true"), "the page was loaded again"
+    # The answer met the response target: the service levels on the side say so, without a reload.
+    met.first.wait_for(timeout=15000)
     agent.wait_for_function(
         "document.activeElement && document.activeElement.id === 'id_reply-body'"
     )

@@ -77,20 +77,59 @@
     });
   }
 
+  // What new events change beside the conversation: the status in the header, the service
+  // levels and the details on the side, read again from the page once the events have settled.
+  // A details form the viewer is using (focus inside it, or changed and not yet sent) is left
+  // as it is until they are done with it.
+  function sideRefresher() {
+    var pending = null, dirty = false;
+    var side = document.querySelector(".ticket-side");
+    if (side) {
+      side.addEventListener("input", function () { dirty = true; });
+      side.addEventListener("change", function () { dirty = true; });
+      side.addEventListener("submit", function () { dirty = false; });
+    }
+    function swap(doc, selector, keepIfBusy) {
+      var old = document.querySelector(selector), fresh = doc.querySelector(selector);
+      if (!old || !fresh) { return; }
+      if (keepIfBusy && (dirty || old.contains(document.activeElement))) { return; }
+      old.replaceWith(fresh);
+    }
+    function refresh() {
+      fetch(location.pathname, { credentials: "same-origin" }).then(function (r) {
+        return r.ok ? r.text() : null;
+      }).then(function (html) {
+        if (!html) { return; }
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        swap(doc, ".ticket-head .meta", false);
+        swap(doc, ".ticket-side .card.sla", false);
+        swap(doc, ".ticket-side .card.props", true);
+      }).catch(function () { /* the next events try again */ });
+    }
+    return function () {
+      clearTimeout(pending);
+      pending = setTimeout(refresh, 700);
+    };
+  }
+
   function ticketPage(el) {
     var after = parseInt(el.dataset.after || "0", 10);
     var list = document.querySelector("ol.conversation");
     var presence = document.getElementById("presence");
     var said = document.getElementById("live-said");
     var hideTyping = null;
+    var refreshSide = sideRefresher();
     var live = follow(function () { return el.dataset.socket + "?after=" + after; }, function (m) {
       if (m.type === "events") {
+        var added = false;
         m.events.forEach(function (ev) {
           if (ev.html && list && !list.querySelector('[data-seq="' + ev.seq + '"]')) {
             list.insertAdjacentHTML("beforeend", ev.html);
+            added = true;
             if (said) { said.textContent = ev.who + " " + ev.what; }
           }
         });
+        if (added) { refreshSide(); }
         after = Math.max(after, m.head);
       } else if (m.type === "typing" && presence) {
         presence.textContent = el.dataset.tTyping.replace("%(name)s", m.who);
