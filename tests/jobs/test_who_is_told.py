@@ -126,3 +126,36 @@ def test_partner_notices_are_in_the_reply_language_agents_read_their_own(desk: D
     agent = next(m for m in mail.outbox if m.to == ["agent1@example.com"])
     assert "Reply to this message" in partner.body and "Antworten Sie" not in partner.body
     assert "Antworten Sie" in agent.body
+
+
+def test_the_partner_hears_of_each_try_to_reach_the_escalation_contact(desk: Desk) -> None:
+    t = desk.open(severity="high")
+    process.escalate_management(
+        actor=desk.north_admin, number=t.number, reason="Shop down", now=clock.now()
+    )
+    process.record_contact_attempt(
+        actor=desk.l1, number=t.number, note="Phoned: voicemail.", now=clock.now()
+    )
+    [(recipient, title, body)] = told(t, "contact_attempted")
+    assert (recipient, title) == ("ned@example.com", "Escalation")
+    assert "(attempt 1). Phoned: voicemail." in body and "tried to reach" in body
+
+
+def test_a_progress_report_clock_asks_the_reporting_level_for_its_report() -> None:
+    from datetime import UTC, datetime
+
+    from tierdesk.domain import notify
+
+    zynstra = profiles.load("zynstra")
+    due = datetime(2026, 3, 10, 15, 0, tzinfo=UTC).isoformat()
+    for kind, data, title in (
+        ("sla_breach", {"target": "progress_report", "due_at": due}, "Progress report overdue"),
+        ("sla_warning", {"target": "progress_report", "percent": 75}, "Progress report due soon"),
+    ):
+        out = notify.notices(
+            kind, data, public=False, subject="Site down", number="ZY-000001",
+            emergency=False, profile=zynstra,
+        )  # fmt: skip
+        assert {n.role for n in out} == {notify.ASSIGNEE, notify.LEVEL}
+        assert {str(n.title.message) for n in out} == {title}
+        assert "progress report" in str(out[0].body.message)

@@ -164,6 +164,13 @@ def notices(
         spec = profile.statuses.get(status) if profile is not None else None
         return spec.category if spec is not None else ""
 
+    def target_kind(target: str) -> str:
+        if profile is not None:
+            for severity in profile.severities.values():
+                if target in severity.targets:
+                    return severity.targets[target].kind
+        return target
+
     def target_label(target: str) -> Text | str:
         if profile is not None:
             for severity in profile.severities.values():
@@ -271,6 +278,25 @@ def notices(
             Text(_("%(number)s was rejected: %(reason)s. %(note)s") if note
                  else _("%(number)s was rejected: %(reason)s."), values),
         )  # fmt: skip
+    elif kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACH) and (
+        target_kind(str(data.get("target"))) == "progress"
+    ):
+        # Zynstra: the level holding the ticket reports progress down the chain; its clock asks
+        # that level for the next report, not the desk for an answer to the partner.
+        if kind == EventKind.SLA_BREACH:
+            title = Text(_("Progress report overdue"))
+            text = Text(
+                _("%(number)s: the next progress report was due at %(due)s."),
+                {"number": number, "due": instant(data.get("due_at"))},
+            )
+        else:
+            title = Text(_("Progress report due soon"))
+            text = Text(
+                _("%(number)s: %(percent)s %% of the time until the next progress report is used."),
+                {"number": number, "percent": data.get("percent")},
+            )
+        tell(ASSIGNEE, title, text)
+        tell(LEVEL, title, text)
     elif kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACH):
         target = str(data.get("target"))
         if kind == EventKind.SLA_BREACH:
@@ -342,6 +368,21 @@ def notices(
             Text(_("The incident linked to %(number)s, %(title)s, is resolved. %(message)s")
                  if message else _("The incident linked to %(number)s, %(title)s, is resolved."),
                  {"number": number, "title": data.get("title"), "message": message}),
+        )  # fmt: skip
+    elif kind == EventKind.CONTACT_ATTEMPTED:
+        # Zynstra: the partner escalated; it hears of each try to reach the step's contact, as
+        # the tries may open the next step to it.
+        note = str(data.get("note", "") or "").strip()
+        values = {
+            "number": number, "role": str(data.get("role", "")),
+            "attempt": data.get("attempt"), "note": note,
+        }  # fmt: skip
+        tell(
+            REQUESTER,
+            Text(_("Escalation: contact attempt")),
+            Text(_("%(number)s: we tried to reach %(role)s (attempt %(attempt)s). %(note)s")
+                 if note else _("%(number)s: we tried to reach %(role)s (attempt %(attempt)s)."),
+                 values),
         )  # fmt: skip
     elif kind == EventKind.LEVEL_CHANGED:
         tell(LEVEL, Text(_("Handed over to your level")), plain(str(data.get("note", ""))))
