@@ -32,7 +32,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "tierdesk.persistence",
     "tierdesk.web",
-    "tierdesk.mail",
+    "tierdesk.outgoing",
 ]
 
 MIDDLEWARE = [
