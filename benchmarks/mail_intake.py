@@ -147,7 +147,7 @@ def mail(n: int, subject: str, body: str, message_id: str, reply_to: str | None)
 
 
 def drive(directories: list[str]) -> int:
-    """In this process (Tierdesk's environment): `tierdesk.mail.intake.ingest` over each
+    """In this process (Tierdesk's environment): `tierdesk.intake.mail.ingest` over each
     directory's files in order, as `tierdesk mail ingest DIR/*` does; one JSON line."""
     import django
 
@@ -156,7 +156,7 @@ def drive(directories: list[str]) -> int:
     from django.db import connection
 
     from tierdesk import clock
-    from tierdesk.mail.intake import ingest
+    from tierdesk.intake.mail import ingest
     from tierdesk.persistence.models import InboundMessage, Ticket
 
     ingest(mail(0, "Warm-up", "Warming up the process before the clock starts.", "<w@x>", None),

@@ -47,7 +47,7 @@ def capture() -> dict[str, list[str]]:
 
     from tierdesk import clock
     from tierdesk.actions.tokens import create_token
-    from tierdesk.mail.intake import ingest
+    from tierdesk.intake.mail import ingest
     from tierdesk.persistence.models import User
 
     now = clock.now()

@@ -1,4 +1,5 @@
-"""The edges (web, api, mail, jobs, cli, config) do not write models: every write goes through
+"""The edges (web, api, mail, jobs, cli, config) and the services they share below them (the
+mail intake, the outgoing mail) do not write models: every write goes through
 `tierdesk/actions`. import-linter (`lint-imports`) checks the imports between the layers; this
 scans the edges' code for the writes an import contract cannot see."""
 
@@ -8,7 +9,7 @@ import ast
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "tierdesk"
-EDGES = ("web", "api", "mail", "jobs", "cli", "config")
+EDGES = ("web", "api", "mail", "jobs", "cli", "config", "intake", "outgoing")
 # Writes through a manager or queryset (`X.objects....create(...)`), and on a model instance.
 QUERYSET_WRITES = {
     "create",

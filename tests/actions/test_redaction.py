@@ -18,7 +18,7 @@ from tierdesk.actions.redaction import redact
 from tierdesk.cli.main import main
 from tierdesk.domain.errors import Forbidden, Invalid, NotFound
 from tierdesk.domain.events import TOMBSTONE
-from tierdesk.mail.intake import ingest
+from tierdesk.intake.mail import ingest
 from tierdesk.persistence.models import (
     Attachment,
     Event,

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from tests.conftest import FORM, ApiClient, Desk
 from tests.mail.test_intake import mail
 from tierdesk import clock
-from tierdesk.mail.intake import ingest
+from tierdesk.intake.mail import ingest
 from tierdesk.persistence import numbers
 
 

@@ -13,7 +13,7 @@ from django.test import Client
 
 from tests.conftest import FORM, ApiClient, Desk
 from tierdesk import clock
-from tierdesk.jobs.registry import forget_idempotency_keys
+from tierdesk.config.schedule import forget_idempotency_keys
 from tierdesk.persistence.models import Attachment, Event, IdempotencyKey, Ticket
 
 

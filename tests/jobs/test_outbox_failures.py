@@ -13,7 +13,7 @@ from tierdesk import clock
 from tierdesk.cli.main import main
 from tierdesk.jobs import outbox
 from tierdesk.jobs.outbox import deliver, max_attempts
-from tierdesk.mail import outbound
+from tierdesk.outgoing import mail as outbound
 from tierdesk.persistence.models import Notification
 
 

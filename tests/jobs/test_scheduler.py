@@ -51,7 +51,7 @@ def test_expired_sessions_are_cleared() -> None:
     from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.sessions.models import Session
 
-    from tierdesk.jobs.registry import clear_expired_sessions
+    from tierdesk.config.schedule import clear_expired_sessions
 
     store = SessionStore()
     store["x"] = 1

@@ -11,7 +11,7 @@ from tests.conftest import Desk
 from tierdesk import clock
 from tierdesk.actions.people import create_user
 from tierdesk.domain.parties import Role
-from tierdesk.mail.intake import ingest
+from tierdesk.intake.mail import ingest
 from tierdesk.persistence.models import Event, InboundMessage, Ticket
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "mail"

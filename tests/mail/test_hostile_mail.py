@@ -6,8 +6,8 @@ import pytest
 
 from tests.conftest import Desk
 from tierdesk import clock
-from tierdesk.mail.intake import ingest
-from tierdesk.mail.parse import parse
+from tierdesk.intake.mail import ingest
+from tierdesk.intake.parse import parse
 from tierdesk.persistence.models import Event, InboundMessage, Ticket
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import Desk
 from tierdesk import clock
-from tierdesk.mail.intake import ingest
+from tierdesk.intake.mail import ingest
 from tierdesk.mail.sources.imap import Mailbox, poll
 from tierdesk.persistence.models import InboundMessage, Ticket
 

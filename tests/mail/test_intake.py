@@ -10,8 +10,8 @@ import pytest
 from tests.conftest import Desk
 from tierdesk import clock
 from tierdesk.actions import tickets as act
+from tierdesk.intake.mail import ingest
 from tierdesk.jobs.outbox import deliver
-from tierdesk.mail.intake import ingest
 from tierdesk.persistence.models import Attachment, Event, InboundMessage, Notification, Ticket
 
 
@@ -224,7 +224,7 @@ def test_an_unknown_sender_gets_the_registration_notice_where_the_profile_says(
     from tierdesk.profiles import load
 
     cloudsoft = load("cloudsoft")  # Step 1: register before using any channel
-    monkeypatch.setattr("tierdesk.mail.intake.profiles.active", lambda: cloudsoft)
+    monkeypatch.setattr("tierdesk.intake.mail.profiles.active", lambda: cloudsoft)
     result = ingest(
         mail(sender="new.user@customer.example.com", Message_ID="<first@customer.example.com>"),
         source="smtp",

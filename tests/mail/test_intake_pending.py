@@ -15,9 +15,9 @@ from tests.conftest import Desk
 from tests.mail.test_intake import mail
 from tierdesk import clock
 from tierdesk.cli.main import main
-from tierdesk.jobs.registry import JOBS
-from tierdesk.mail import intake
-from tierdesk.mail.intake import MAX_ATTEMPTS, ingest, take_up_pending, waiting
+from tierdesk.config.schedule import JOBS
+from tierdesk.intake import mail as intake
+from tierdesk.intake.mail import MAX_ATTEMPTS, ingest, take_up_pending, waiting
 from tierdesk.persistence.models import Event, InboundMessage, Ticket
 
 

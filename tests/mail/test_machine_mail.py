@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import Desk
 from tierdesk import clock
-from tierdesk.mail.intake import ingest
+from tierdesk.intake.mail import ingest
 from tierdesk.persistence.models import InboundMessage, Notification, Ticket
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "mail"
@@ -28,7 +28,7 @@ def noticing(monkeypatch: pytest.MonkeyPatch) -> None:
     from tierdesk.profiles import load
 
     cloudsoft = load("cloudsoft")
-    monkeypatch.setattr("tierdesk.mail.intake.profiles.active", lambda: cloudsoft)
+    monkeypatch.setattr("tierdesk.intake.mail.profiles.active", lambda: cloudsoft)
 
 
 AUTO_REPLIES = [

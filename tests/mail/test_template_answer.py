@@ -9,7 +9,7 @@ from typing import Any
 from tests.conftest import Desk
 from tests.mail.test_intake import mail
 from tierdesk import clock
-from tierdesk.mail.intake import ingest
+from tierdesk.intake.mail import ingest
 from tierdesk.persistence.models import Event, Notification, Ticket
 
 

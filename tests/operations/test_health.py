@@ -11,7 +11,7 @@ from django.test import Client
 from tierdesk import clock
 from tierdesk.actions.heartbeats import MAIL, SCHEDULER, WEB, WORKER, Pulse, beat, forget
 from tierdesk.cli.main import main
-from tierdesk.jobs.registry import run_outbox, run_sweep
+from tierdesk.config.schedule import run_outbox, run_sweep
 from tierdesk.persistence.models import Heartbeat
 from tierdesk.queries.health import status
 

@@ -13,7 +13,7 @@ import pytest
 from tierdesk import clock
 from tierdesk.actions.heartbeats import SCHEDULER
 from tierdesk.config import env
-from tierdesk.jobs.registry import run_sweep
+from tierdesk.config.schedule import run_sweep
 from tierdesk.persistence.models import Heartbeat, Ticket
 
 
@@ -43,7 +43,7 @@ def _settings(**variables: str) -> subprocess.CompletedProcess[str]:
             "-c",
             "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'tierdesk.config.settings';"
             "import django; django.setup();"
-            "from tierdesk.jobs.celery_app import app;"
+            "from tierdesk.config.celery_app import app;"
             "print(app.conf.broker_transport_options['visibility_timeout'],"
             " app.conf.beat_schedule['mail']['schedule'], app.conf.worker_hijack_root_logger)",
         ],

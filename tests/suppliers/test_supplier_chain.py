@@ -19,9 +19,9 @@ from tierdesk import clock
 from tierdesk.actions import supplier_answers
 from tierdesk.actions import tickets as act
 from tierdesk.actions.suppliers import set_terms
+from tierdesk.intake.mail import ingest
 from tierdesk.jobs.outbox import deliver
 from tierdesk.jobs.sweep import sweep
-from tierdesk.mail.intake import ingest
 from tierdesk.mail.sources.smtp import controller
 from tierdesk.persistence.models import Event, InboundMessage, Notification, Ticket
 

@@ -11,7 +11,7 @@ from django.test import Client
 
 from tests.conftest import FORM, ApiClient, Desk
 from tierdesk import clock
-from tierdesk.mail.intake import ingest
+from tierdesk.intake.mail import ingest
 from tierdesk.persistence.models import Attachment
 
 

@@ -10,7 +10,7 @@ from tests.conftest import Desk
 from tierdesk import clock
 from tierdesk.actions.people import create_user
 from tierdesk.domain.parties import Role
-from tierdesk.mail.intake import ingest
+from tierdesk.intake.mail import ingest
 from tierdesk.persistence.models import InboundMessage
 
 

@@ -19,7 +19,7 @@ from tierdesk import clock, profiles
 from tierdesk.actions import kb as kb_actions
 from tierdesk.actions import organisations as orgs
 from tierdesk.actions import suppliers as sup
-from tierdesk.mail.intake import ingest
+from tierdesk.intake.mail import ingest
 from tierdesk.persistence.models import Notification, Ticket, User
 
 # Snake-case-looking words that are no key: none so far. Add with a reason.

@@ -1,4 +1,4 @@
-"""The record of each message the mail intake receives (`mail/intake.py` reads and decides
+"""The record of each message the mail intake receives (`intake/mail.py` reads and decides
 it): stored once per dedupe key, each try counted, the decision kept on the row."""
 
 from __future__ import annotations

@@ -206,7 +206,7 @@ def _run_scheduler(lock: SchedulerLock, stop: threading.Event) -> int:
         return False
 
     if settings.TIERDESK["BROKER_URL"]:
-        from tierdesk.jobs.celery_app import app
+        from tierdesk.config.celery_app import app
 
         def watch() -> None:
             while not stop.wait(interval):
@@ -225,7 +225,7 @@ def _run_scheduler(lock: SchedulerLock, stop: threading.Event) -> int:
         return 1 if lost.is_set() else 0
 
     from tierdesk import clock
-    from tierdesk.jobs.registry import JOBS
+    from tierdesk.config.schedule import JOBS
     from tierdesk.jobs.scheduler import Scheduler
 
     def before_tick() -> None:
@@ -251,7 +251,7 @@ def worker(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    from tierdesk.jobs.celery_app import app
+    from tierdesk.config.celery_app import app
 
     argv = ["worker", "--loglevel=INFO", f"--concurrency={args.concurrency}", "-Q", "tierdesk"]
     if args.pool:
@@ -704,7 +704,7 @@ def mail_ingest(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from tierdesk import clock
-    from tierdesk.mail.intake import ingest
+    from tierdesk.intake.mail import ingest
 
     sources = args.files or ["-"]
     for name in sources:
@@ -748,7 +748,7 @@ def mail_poll(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     from tierdesk import clock
-    from tierdesk.mail.intake import take_up_pending
+    from tierdesk.intake.mail import take_up_pending
     from tierdesk.mail.sources.imap import poll_all
 
     # Whatever an earlier run stored and never decided is decided first.
@@ -766,7 +766,7 @@ def mail_pending(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     from tierdesk import clock
-    from tierdesk.mail.intake import take_up_pending, waiting
+    from tierdesk.intake.mail import take_up_pending, waiting
 
     if args.process:
         for result in take_up_pending(clock.now(), older_than=timedelta(0)):
@@ -782,7 +782,7 @@ def mail_quarantine(args: argparse.Namespace) -> int:
     """List quarantined messages, show one, or process one again."""
     _setup()
     from tierdesk import clock
-    from tierdesk.mail.intake import process
+    from tierdesk.intake.mail import process
     from tierdesk.persistence.models import InboundMessage
 
     held = InboundMessage.objects.filter(outcome=InboundMessage.QUARANTINED)

@@ -16,8 +16,8 @@ from tierdesk.domain.escalation import EscalationTooEarly
 from tierdesk.domain.parties import OrganisationKind, Role
 from tierdesk.domain.profiles import Profile
 from tierdesk.domain.sla import clocks
+from tierdesk.intake.mail import ingest
 from tierdesk.jobs.sweep import sweep
-from tierdesk.mail.intake import ingest
 from tierdesk.persistence.clocks import clock_events
 from tierdesk.persistence.models import (
     Event,

@@ -32,7 +32,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "tierdesk.persistence",
     "tierdesk.web",
-    "tierdesk.mail",
+    "tierdesk.outgoing",
 ]
 
 MIDDLEWARE = [
@@ -323,7 +323,8 @@ TIERDESK: dict[str, Any] = {
 # The live pages and the chat (Django Channels): Redis when a broker is configured, so every web
 # process hears every other's broadcasts; in memory on the embedded default (one web process),
 # where the desk's other processes (the scheduler's sweep, the mail listener, commands) relay
-# their notices to it through a Unix socket in the data directory (`config/channel_layer.py`).
+# their notices to it through Unix sockets in a private directory of the data directory, `live/`
+# (`config/channel_layer.py`).
 if TIERDESK["BROKER_URL"]:
     env.needs_scale("BROKER_URL")
     CHANNEL_LAYERS = {
@@ -339,7 +340,7 @@ else:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "tierdesk.config.channel_layer.EmbeddedChannelLayer",
-            "CONFIG": {"relay": str(DATA_DIR / "live.sock")},
+            "CONFIG": {"relay": str(DATA_DIR / "live")},
         }
     }
 

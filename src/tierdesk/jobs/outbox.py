@@ -32,7 +32,7 @@ from django.db.models import Count
 
 from tierdesk import clock
 from tierdesk.actions.outbox import claim, mark_failed, mark_sent, renew
-from tierdesk.mail.outbound import build
+from tierdesk.outgoing.mail import build
 from tierdesk.persistence.models import Notification
 
 log = logging.getLogger(__name__)

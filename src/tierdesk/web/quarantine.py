@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from tierdesk import clock
 from tierdesk.domain.parties import Role, sees_internal
-from tierdesk.mail.intake import process
+from tierdesk.intake.mail import process
 from tierdesk.persistence.models import InboundMessage
 
 

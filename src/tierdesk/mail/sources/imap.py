@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.conf import settings
 
-from tierdesk.mail.intake import IntakeResult, ingest
+from tierdesk.intake.mail import IntakeResult, ingest
 
 log = logging.getLogger(__name__)
 BATCH = 200

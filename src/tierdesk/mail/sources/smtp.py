@@ -23,7 +23,7 @@ from django.db import close_old_connections
 
 from tierdesk import clock
 from tierdesk.actions.heartbeats import MAIL, pulse
-from tierdesk.mail.intake import ingest, take_up_pending
+from tierdesk.intake.mail import ingest, take_up_pending
 from tierdesk.mail.sources.supervisor import Supervisor, watch_parent
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,6 @@
-"""The periodic jobs of the desk and how often each runs."""
+"""The periodic jobs of the desk and how often each runs in the in-process scheduler. Here in
+`config`, which puts the desk together, because the jobs reach more than one edge (the job
+bodies in `jobs/`, the IMAP poller in `mail/`) and the edges do not import each other."""
 
 from __future__ import annotations
 
@@ -49,7 +51,7 @@ def run_mail_poll(now: datetime) -> int:
 
 def run_mail_pending(now: datetime) -> int:
     """Decide received messages left pending (their process or the database stopped)."""
-    from tierdesk.mail.intake import take_up_pending
+    from tierdesk.intake.mail import take_up_pending
 
     return len(take_up_pending(now))
 

@@ -112,7 +112,7 @@ def forget_heartbeats_task() -> int:
 
 @app.task(name="tierdesk.clear_sessions")
 def clear_sessions_task() -> int:
-    from tierdesk.jobs.registry import clear_expired_sessions
+    from tierdesk.config.schedule import clear_expired_sessions
 
     close_old_connections()
     return clear_expired_sessions(clock.now())
@@ -120,7 +120,7 @@ def clear_sessions_task() -> int:
 
 @app.task(name="tierdesk.forget_idempotency_keys")
 def forget_idempotency_keys_task() -> int:
-    from tierdesk.jobs.registry import forget_idempotency_keys
+    from tierdesk.config.schedule import forget_idempotency_keys
 
     close_old_connections()
     return forget_idempotency_keys(clock.now())
@@ -141,7 +141,7 @@ def mail_poll_task(self: object) -> int:
 
 @app.task(name="tierdesk.mail_pending")
 def mail_pending_task() -> int:
-    from tierdesk.jobs.registry import run_mail_pending
+    from tierdesk.config.schedule import run_mail_pending
 
     close_old_connections()
     return run_mail_pending(clock.now())

@@ -44,7 +44,7 @@ from tierdesk.domain.mail import (
 )
 from tierdesk.domain.parties import Party, Role, party_of
 from tierdesk.domain.replies import own_text
-from tierdesk.mail.parse import ParsedMail, parse
+from tierdesk.intake.parse import ParsedMail, parse
 from tierdesk.persistence.models import InboundMessage, Notification, Ticket, User
 from tierdesk.queries.tickets import get_ticket
 
