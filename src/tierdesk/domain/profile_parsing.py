@@ -17,6 +17,7 @@ from tierdesk.domain.calendars import HORIZON, Calendar, Interval, expand_days, 
 from tierdesk.domain.contingency import ContingencyCondition, ContingencyRoute
 from tierdesk.domain.durations import Duration, DurationError, parse_duration
 from tierdesk.domain.parties import OrganisationKind
+from tierdesk.domain.profile_schema import PATTERNS, shape_problems
 from tierdesk.domain.profiles import (
     CHANNELS,
     MILESTONE_STOPS,
@@ -55,9 +56,7 @@ from tierdesk.domain.routing import RoutingRules
 HolidayLookup = Callable[[str, str | None, tuple[int, int]], Mapping[date, str]]
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-PREFIX_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
-LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
-NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]*$")
+LANGUAGE_PATTERN = re.compile(PATTERNS["language"])
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DEFAULT_WARN_AT = (0.75, 0.9)
 
@@ -66,10 +65,10 @@ class _Reader:
     """Walks plain data, collecting every problem with the path where it was found."""
 
     def __init__(self) -> None:
-        self.problems: list[str] = []
+        self.problems: list[tuple[str, str]] = []
 
     def fail(self, path: str, message: str) -> None:
-        self.problems.append(f"{path}: {message}")
+        self.problems.append((path, message))
 
     @staticmethod
     def at(path: str, key: str) -> str:
@@ -121,14 +120,11 @@ class _Reader:
             return default
         return value
 
-    def number(
-        self, data: Mapping[str, Any], path: str, key: str, *, default: int, low: int, high: int
-    ) -> int:
+    @staticmethod
+    def whole(data: Mapping[str, Any], key: str, *, default: int) -> int:
+        """A whole number; its type and bounds are the schema's (`profile_schema`) to check."""
         value = data.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            self.fail(self.at(path, key), f"{value!r} is not a whole number from {low} to {high}")
-            return default
-        return value
+        return value if isinstance(value, int) and not isinstance(value, bool) else default
 
     def share(self, data: Mapping[str, Any], path: str, key: str) -> float:
         value = data.get(key)
@@ -196,13 +192,6 @@ class _Reader:
             self.fail(path, "has no entries; expected at least one")
         return entries
 
-    def unknown(self, data: Mapping[str, Any], path: str, known: tuple[str, ...]) -> None:
-        for key in data:
-            if key not in known:
-                self.fail(
-                    self.at(path, key), f"is not a known key; expected one of {', '.join(known)}"
-                )
-
     def reference(self, value: str | None, path: str, pool: Mapping[str, Any], what: str) -> None:
         if value and pool and value not in pool:
             self.fail(
@@ -215,20 +204,6 @@ class _Reader:
 
 def _calendar(r: _Reader, key: str, item: dict[str, Any], lookup: HolidayLookup) -> Calendar:
     path = f"calendars.{key}"
-    r.unknown(
-        item,
-        path,
-        (
-            "timezone",
-            "always_open",
-            "hours",
-            "holidays",
-            "closed",
-            "open",
-            "working_day",
-            "description",
-        ),
-    )
     tz = r.text(item, path, "timezone", expected="an IANA time zone such as 'Europe/Luxembourg'")
     if tz:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -277,7 +252,6 @@ def _calendar(r: _Reader, key: str, item: dict[str, Any], lookup: HolidayLookup)
     holidays: dict[date, str] = {}
     if item.get("holidays") is not None:
         spec_t = r.table(item, path, "holidays")
-        r.unknown(spec_t, f"{path}.holidays", ("country", "subdivision"))
         country = r.text(
             spec_t, f"{path}.holidays", "country", expected="an ISO country code such as 'LU'"
         )
@@ -339,21 +313,6 @@ def _targets(
     out: dict[str, Target] = {}
     for key, item in r.keyed(table, f"severities.{severity}.targets", required=False):
         path = f"severities.{severity}.targets.{key}"
-        r.unknown(
-            item,
-            path,
-            (
-                "within",
-                "kind",
-                "label",
-                "calendar",
-                "starts",
-                "stops_on",
-                "warn_at",
-                "source",
-                "levels",
-            ),
-        )
         kind = item.get("kind", STANDARD_TARGETS.get(key, ""))
         if kind not in TARGET_KINDS:
             r.fail(
@@ -416,7 +375,6 @@ def _routing(
     table = r.table(data, "", "routing", required=False)
     if not table:
         return None
-    r.unknown(table, "routing", ("rule", "levels", "channels", "source"))
     rule = r.text(table, "routing", "rule", default="round_robin", expected="a routing rule")
     if rule not in ROUTING_RULES:
         r.fail("routing.rule", f"{rule!r} is not one of {', '.join(ROUTING_RULES)}")
@@ -444,19 +402,6 @@ def _status_page(
     if not page:
         return None
     path = "status_page"
-    r.unknown(
-        page,
-        path,
-        (
-            "services",
-            "notice_severities",
-            "maintenance_notice",
-            "notice_calendar",
-            "maintenance_outside",
-            "short_notice",
-            "source",
-        ),
-    )
     services: dict[str, str] = {}
     raw = page.get("services", {})
     if not isinstance(raw, Mapping):
@@ -493,7 +438,6 @@ def _status_page(
     )
 
 
-LABEL_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")  # a Prometheus label name
 SOURCE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 # Relayed messages have no ticket form: they open tickets on channels that need none.
 INBOUND_CHANNELS = ("chat", "email", "monitoring")
@@ -506,19 +450,6 @@ def _monitoring(
     if not table:
         return None
     path = "monitoring"
-    r.unknown(
-        table,
-        path,
-        (
-            "group_by",
-            "severity_label",
-            "severities",
-            "default_severity",
-            "resolve_on_resolved",
-            "account_label",
-            "source",
-        ),
-    )
     if "monitoring" not in channels:
         r.fail(path, 'needs the "monitoring" channel under tickets.channels')
     group_by = r.text(table, path, "group_by", default="fingerprint")
@@ -529,7 +460,6 @@ def _monitoring(
         path,
         "severity_label",
         default="severity",
-        pattern=LABEL_PATTERN,
         expected="a label name (letters, digits and _)",
     )
     account = r.text(
@@ -537,7 +467,6 @@ def _monitoring(
         path,
         "account_label",
         default="account",
-        pattern=LABEL_PATTERN,
         expected="a label name (letters, digits and _)",
     )
     mapping: dict[str, str] = {}
@@ -573,7 +502,6 @@ def _inbound(r: _Reader, data: Mapping[str, Any], channels: tuple[str, ...]) -> 
     if not table:
         return None
     path = "inbound"
-    r.unknown(table, path, ("sources", "source"))
     sources: dict[str, str] = {}
     raw = table.get("sources")
     if not isinstance(raw, Mapping) or not raw:
@@ -606,7 +534,6 @@ def _chat(
     if not section:
         return None
     path = "chat"
-    r.unknown(section, path, ("calendar", "level", "severity", "queue"))
     if "chat" not in channels:
         r.fail(path, "the chat window needs 'chat' among tickets.channels")
     calendar = r.text(section, path, "calendar", default=default_calendar)
@@ -632,7 +559,6 @@ def _contingency(
         r.table(data, "", "contingency", required=False), "contingency", required=False
     ):
         path = f"contingency.{key}"
-        r.unknown(item, path, ("label", "contact", "note", "when", "source"))
         raw = item.get("when", [])
         if not isinstance(raw, list) or not raw:
             r.fail(
@@ -647,7 +573,6 @@ def _contingency(
                 r.fail(where, "is not a table")
                 continue
             known = ("outside", "severities", "accounts_at_least", "target_expired")
-            r.unknown(cond, where, known)
             if not any(k in cond for k in known):
                 r.fail(where, "names no condition; expected one of " + ", ".join(known))
             outside = r.optional_text(cond, where, "outside")
@@ -668,9 +593,7 @@ def _contingency(
                 ContingencyCondition(
                     outside=outside,
                     severities=sev,
-                    accounts_at_least=r.number(
-                        cond, where, "accounts_at_least", default=0, low=0, high=1000
-                    ),
+                    accounts_at_least=r.whole(cond, "accounts_at_least", default=0),
                     target_expired=expired,
                 )
             )
@@ -693,43 +616,10 @@ def parse_profile(
 ) -> Profile:
     """Turn parsed TOML into a Profile, or raise ProfileError listing every problem."""
     lookup: HolidayLookup = holiday_lookup or (lambda country, sub, years: {})
+    shape = shape_problems(data)
     r = _Reader()
-    r.unknown(
-        data,
-        "",
-        (
-            "profile",
-            "provider",
-            "calendars",
-            "levels",
-            "tickets",
-            "sla",
-            "severities",
-            "statuses",
-            "queues",
-            "languages",
-            "form",
-            "voicemail",
-            "notifications",
-            "emergency",
-            "closure",
-            "email",
-            "invalid_reasons",
-            "suppliers",
-            "escalation",
-            "reporting",
-            "status_page",
-            "monitoring",
-            "inbound",
-            "chat",
-            "contingency",
-            "routing",
-        ),
-    )
     meta = r.table(data, "", "profile")
-    r.unknown(meta, "profile", ("name", "version", "description", "source"))
     provider = r.table(data, "", "provider")
-    r.unknown(provider, "provider", ("name", "ticket_prefix", "number_digits"))
 
     calendars = {
         key: _calendar(r, key, item, lookup)
@@ -737,19 +627,6 @@ def parse_profile(
     }
 
     tickets = r.table(data, "", "tickets")
-    r.unknown(
-        tickets,
-        "tickets",
-        (
-            "initial_level",
-            "default_severity",
-            "default_queue",
-            "channels",
-            "calendar",
-            "channel_levels",
-            "requester_authority",
-        ),
-    )
     default_calendar = r.text(tickets, "tickets", "calendar", expected="a calendar key")
     if default_calendar and calendars and default_calendar not in calendars:
         r.fail(
@@ -759,11 +636,6 @@ def parse_profile(
     levels: dict[str, Level] = {}
     for key, item in r.keyed(r.table(data, "", "levels"), "levels"):
         path = f"levels.{key}"
-        r.unknown(
-            item,
-            path,
-            ("label", "staffed_by", "escalates_to", "calendar", "description", "reads", "works"),
-        )
         staffed = r.text(
             item, path, "staffed_by", default="provider", expected="provider or supplier"
         )
@@ -803,7 +675,6 @@ def parse_profile(
                     )
 
     sla = r.table(data, "", "sla", required=False)
-    r.unknown(sla, "sla", ("warn_at", "notify"))
     sla_notify = r.texts(sla, "sla", "notify")
     for address in sla_notify:
         if not EMAIL_PATTERN.fullmatch(address):
@@ -821,7 +692,6 @@ def parse_profile(
     severities: dict[str, Severity] = {}
     for key, item in r.keyed(r.table(data, "", "severities"), "severities"):
         path = f"severities.{key}"
-        r.unknown(item, path, ("label", "definition", "examples", "aliases", "targets", "priority"))
         definition = item.get("definition", "")
         if not isinstance(definition, str):
             r.fail(f"{path}.definition", f"{definition!r} is not text")
@@ -858,7 +728,6 @@ def parse_profile(
     statuses: dict[str, Status] = {}
     for key, item in r.keyed(r.table(data, "", "statuses"), "statuses"):
         path = f"statuses.{key}"
-        r.unknown(item, path, ("label", "category", "to", "requester_to", "pauses", "description"))
         category = r.text(item, path, "category", expected="one of " + ", ".join(STATUS_CATEGORIES))
         if category and category not in STATUS_CATEGORIES:
             r.fail(f"{path}.category", f"{category!r} is not one of {', '.join(STATUS_CATEGORIES)}")
@@ -894,7 +763,6 @@ def parse_profile(
 
     queues: dict[str, Queue] = {}
     for key, item in r.keyed(r.table(data, "", "queues"), "queues"):
-        r.unknown(item, f"queues.{key}", ("label",))
         queues[key] = Queue(key, r.text(item, f"queues.{key}", "label"))
 
     initial_level = r.text(tickets, "tickets", "initial_level", expected="a level key")
@@ -923,11 +791,8 @@ def parse_profile(
             channel_levels[channel] = level_key
 
     langs = r.table(data, "", "languages")
-    r.unknown(langs, "languages", ("standard", "accepted", "reply", "accepted_guaranteed"))
     lang_expected = "a language code such as 'en' or 'de'"
-    standard = r.text(
-        langs, "languages", "standard", pattern=LANGUAGE_PATTERN, expected=lang_expected
-    )
+    standard = r.text(langs, "languages", "standard", expected=lang_expected)
     accepted = r.texts(langs, "languages", "accepted")
     for code in accepted:
         if not LANGUAGE_PATTERN.fullmatch(code):
@@ -937,14 +802,12 @@ def parse_profile(
         "languages",
         "reply",
         default=standard or "en",
-        pattern=LANGUAGE_PATTERN,
         expected=lang_expected,
     )
     guaranteed = r.flag(langs, "languages", "accepted_guaranteed", default=False)
 
     form_fields: list[FormField] = []
     form = r.table(data, "", "form", required=False)
-    r.unknown(form, "form", ("fields", "missing"))
     form_missing: dict[str, str] = {}
     for channel, action in (form.get("missing") or {}).items() if form else ():
         if action not in ("ask", "flag"):
@@ -953,7 +816,6 @@ def parse_profile(
             form_missing[str(channel)] = action
     for key, item in r.keyed(r.table(form, "form", "fields"), "form.fields") if form else []:
         path = f"form.fields.{key}"
-        r.unknown(item, path, ("label", "help", "required", "multiline"))
         form_fields.append(
             FormField(
                 key,
@@ -967,12 +829,10 @@ def parse_profile(
     # LuxCloud 2.7: what a voice message must carry; the ticket form is asked for later.
     voicemail_fields: list[FormField] = []
     voicemail = r.table(data, "", "voicemail", required=False)
-    r.unknown(voicemail, "voicemail", ("fields",))
     for key, item in (
         r.keyed(r.table(voicemail, "voicemail", "fields"), "voicemail.fields") if voicemail else []
     ):
         path = f"voicemail.fields.{key}"
-        r.unknown(item, path, ("label", "help", "required"))
         voicemail_fields.append(
             FormField(
                 key,
@@ -986,7 +846,6 @@ def parse_profile(
     notifications = NotificationRules()
     told = r.table(data, "", "notifications", required=False)
     if told:
-        r.unknown(told, "notifications", ("opened", "updated", "closed"))
         chosen: dict[str, tuple[str, ...]] = {}
         for moment in ("opened", "updated", "closed"):
             if moment not in told:
@@ -1004,20 +863,6 @@ def parse_profile(
     emergency = None
     em = r.table(data, "", "emergency", required=False)
     if em:
-        r.unknown(
-            em,
-            "emergency",
-            (
-                "keyword",
-                "case_sensitive",
-                "severity",
-                "calendar",
-                "targets",
-                "level",
-                "notify",
-                "source",
-            ),
-        )
         notify = r.texts(em, "emergency", "notify")
         for address in notify:
             if not EMAIL_PATTERN.fullmatch(address):
@@ -1053,21 +898,6 @@ def parse_profile(
     closure = None
     cl = r.table(data, "", "closure", required=False)
     if cl:
-        r.unknown(
-            cl,
-            "closure",
-            (
-                "calendar",
-                "confirmation_timeout",
-                "no_reply_timeout",
-                "close_resolved_after",
-                "resolved_message",
-                "thank_you_reopens",
-                "reply_reopens_resolved",
-                "follow_up_after_closed",
-                "source",
-            ),
-        )
         cl_calendar = r.text(
             cl, "closure", "calendar", default=default_calendar, expected="a calendar key"
         )
@@ -1086,7 +916,6 @@ def parse_profile(
 
     email_queues: dict[str, str] = {}
     mail = r.table(data, "", "email", required=False)
-    r.unknown(mail, "email", ("addresses", "unknown_sender", "registration_url"))
     unknown_sender = r.text(
         mail, "email", "unknown_sender", default="quarantine", expected="quarantine or notice"
     )
@@ -1108,7 +937,6 @@ def parse_profile(
     for key, item in r.keyed(
         r.table(data, "", "invalid_reasons", required=False), "invalid_reasons", required=False
     ):
-        r.unknown(item, f"invalid_reasons.{key}", ("label", "source"))
         invalid[key] = InvalidReason(key, r.text(item, f"invalid_reasons.{key}", "label"))
     requester_authority = r.optional_text(tickets, "tickets", "requester_authority")
     if requester_authority is not None and requester_authority not in AUTHORITY_RULES:
@@ -1125,19 +953,6 @@ def parse_profile(
     suppliers = None
     sup = r.table(data, "", "suppliers", required=False)
     if sup:
-        r.unknown(
-            sup,
-            "suppliers",
-            (
-                "method",
-                "target",
-                "calendar",
-                "customer_clock_pauses",
-                "shared",
-                "address",
-                "source",
-            ),
-        )
         sup_calendar = r.text(
             sup, "suppliers", "calendar", default=default_calendar, expected="a calendar key"
         )
@@ -1165,7 +980,6 @@ def parse_profile(
 
     matrix: list[EscalationStep] = []
     esc = r.table(data, "", "escalation", required=False)
-    r.unknown(esc, "escalation", ("matrix", "hours"))
     escalation_hours = r.optional_text(esc, "escalation", "hours")
     if escalation_hours and escalation_hours not in calendars:
         r.fail(
@@ -1180,11 +994,6 @@ def parse_profile(
         if not isinstance(step, Mapping):
             r.fail(path, "is not a table")
             continue
-        r.unknown(
-            step,
-            path,
-            ("role", "contact", "after", "calendar", "source", "attempts", "attempts_over"),
-        )
         attempts = step.get("attempts", 0)
         if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 0:
             r.fail(f"{path}.attempts", f"{attempts!r} is not a count of contact attempts, e.g. 2")
@@ -1216,7 +1025,6 @@ def parse_profile(
     performance = None
     rep = r.table(data, "", "reporting", required=False)
     if rep:
-        r.unknown(rep, "reporting", ("performance_target", "severities", "targets", "source"))
         perf_sev = r.texts(rep, "reporting", "severities")
         for s in perf_sev:
             if s not in severities:
@@ -1236,7 +1044,7 @@ def parse_profile(
     contingency = _contingency(r, data, severities, calendars)
 
     profile = Profile(
-        name=r.text(meta, "profile", "name", pattern=NAME_PATTERN, expected="a lower-case name"),
+        name=r.text(meta, "profile", "name", expected="a lower-case name"),
         version=r.text(meta, "profile", "version", expected="a version such as '1.2'"),
         digest=digest,
         description=str(meta.get("description", "")),
@@ -1245,10 +1053,9 @@ def parse_profile(
             provider,
             "provider",
             "ticket_prefix",
-            pattern=PREFIX_PATTERN,
             expected="1 to 8 upper-case letters or digits, starting with a letter",
         ),
-        number_digits=r.number(provider, "provider", "number_digits", default=6, low=3, high=12),
+        number_digits=r.whole(provider, "number_digits", default=6),
         calendars=calendars,
         default_calendar=default_calendar,
         levels=levels,
@@ -1285,6 +1092,12 @@ def parse_profile(
         contingency=contingency,
         routing=_routing(r, data, levels, channels),
     )
-    if r.problems:
-        raise ProfileError(source, r.problems)
+    problems = shape + [(p, m) for p, m in r.problems if not _covered(p, shape)]
+    if problems:
+        raise ProfileError(source, [f"{path}: {message}" for path, message in problems])
     return profile
+
+
+def _covered(path: str, shape: list[tuple[str, str]]) -> bool:
+    """Whether the schema already reported a problem at `path` or around it."""
+    return any(path == where or path.startswith((f"{where}.", f"{where}[")) for where, _ in shape)

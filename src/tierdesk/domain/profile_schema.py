@@ -1,0 +1,452 @@
+"""The shape of a profile, declared: one model per table, unknown keys refused, types and bounds.
+
+`shape_problems` checks plain data (parsed TOML) against these models and returns every
+problem at once with its dotted key path (`escalation.matrix[2].attempts`, lists counted from
+1), in the words `profile_parsing` uses for the rest. What needs more than the shape (a key
+naming a calendar, level or severity that exists, a duration that parses, the holidays of a
+country) is checked by `profile_parsing`, which builds the `Profile`.
+
+Each field's description says what is expected there ("a calendar key", "true or false"); a
+field without one is described by its type.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+__all__ = ["PATTERNS", "ProfileSpec", "shape_problems"]
+
+PATTERNS = {
+    "name": r"^[a-z][a-z0-9-]*$",
+    "prefix": r"^[A-Z][A-Z0-9]{0,7}$",
+    "language": r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$",
+    "label": r"^[a-zA-Z_][a-zA-Z0-9_]*$",  # a Prometheus label name
+}
+
+DURATION = 'a duration such as "4h" or "2 business days"'
+CALENDAR = "a calendar key"
+LANGUAGE = "a language code such as 'en' or 'de'"
+SHARES = "a list of shares between 0 and 1, e.g. [0.75, 0.9]"
+LABEL_NAME = "a label name (letters, digits and _)"
+
+Share = Annotated[float, Field(gt=0, lt=1)]
+
+
+class _Table(BaseModel):
+    """A TOML table: no keys beyond the declared ones, no coercion (`"yes"` is not true)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class MetaSpec(_Table):
+    name: str = Field(pattern=PATTERNS["name"], description="a lower-case name")
+    version: str = Field(description="a version such as '1.2'")
+    description: str = ""
+    source: str = ""
+
+
+class ProviderSpec(_Table):
+    name: str
+    ticket_prefix: str = Field(
+        pattern=PATTERNS["prefix"],
+        description="1 to 8 upper-case letters or digits, starting with a letter",
+    )
+    number_digits: int = Field(6, ge=3, le=12, description="a whole number from 3 to 12")
+
+
+class HolidaysSpec(_Table):
+    country: str = Field(description="an ISO country code such as 'LU'")
+    subdivision: str | None = None
+
+
+class CalendarSpec(_Table):
+    timezone: str = Field(description="an IANA time zone such as 'Europe/Luxembourg'")
+    always_open: bool = False
+    hours: dict[str, list[str]] | None = Field(
+        None, description="a table of days and opening hours such as ['08:00-17:00']"
+    )
+    holidays: HolidaysSpec | None = None
+    # A date or a list of dates; TOML dates and "2026-12-24" text are both read by the parser.
+    closed: Any = None
+    open: dict[str, list[str]] | None = Field(
+        None, description="a table of dates and opening hours such as ['08:00-17:00']"
+    )
+    working_day: str | None = Field(None, description=DURATION)
+    description: str = ""
+
+
+class LevelSpec(_Table):
+    label: str
+    staffed_by: Literal["provider", "supplier"] = Field(
+        "provider", description="provider or supplier"
+    )
+    escalates_to: list[str] = []
+    calendar: str | None = Field(None, description=CALENDAR)
+    description: str = ""
+    reads: list[str] | None = None
+    works: list[str] | None = None
+
+
+class TicketsSpec(_Table):
+    initial_level: str = Field(description="a level key")
+    default_severity: str = Field(description="a severity key")
+    default_queue: str = Field(description="a queue key")
+    channels: list[str] = []
+    calendar: str = Field(description=CALENDAR)
+    channel_levels: dict[str, str] = {}
+    requester_authority: str | None = None
+
+
+class SlaSpec(_Table):
+    warn_at: list[Share] | None = Field(None, description=SHARES)
+    notify: list[str] = []
+
+
+class TargetSpec(_Table):
+    within: str = Field(description=DURATION)
+    kind: str | None = None
+    label: str | None = None
+    calendar: str | None = Field(None, description=CALENDAR)
+    starts: Literal["opened", "next_working_day"] = Field(
+        "opened", description="opened or next_working_day"
+    )
+    stops_on: list[str] = []
+    warn_at: list[Share] | None = Field(None, description=SHARES)
+    source: str = ""
+    levels: list[str] = []
+
+
+class SeveritySpec(_Table):
+    label: str
+    definition: str = ""
+    examples: list[str] = []
+    aliases: list[str] = []
+    targets: dict[str, TargetSpec] = {}
+    priority: int | None = Field(None, description="a whole number")
+
+
+class StatusSpec(_Table):
+    label: str
+    category: str
+    to: list[str] = []
+    requester_to: list[str] = []
+    pauses: list[str] = []
+    description: str = ""
+
+
+class QueueSpec(_Table):
+    label: str
+
+
+class LanguagesSpec(_Table):
+    standard: str = Field(pattern=PATTERNS["language"], description=LANGUAGE)
+    accepted: list[str] = []
+    reply: str | None = Field(None, pattern=PATTERNS["language"], description=LANGUAGE)
+    accepted_guaranteed: bool = False
+
+
+class FormFieldSpec(_Table):
+    label: str
+    help: str = ""
+    required: bool = False
+    multiline: bool = False
+
+
+class FormSpec(_Table):
+    fields: dict[str, FormFieldSpec]
+    missing: dict[str, Literal["ask", "flag"]] = Field({}, description="one of ask, flag")
+
+
+class VoicemailFieldSpec(_Table):
+    label: str
+    help: str = ""
+    required: bool = False
+
+
+class VoicemailSpec(_Table):
+    fields: dict[str, VoicemailFieldSpec]
+
+
+class NotificationsSpec(_Table):
+    opened: list[str] | None = None
+    updated: list[str] | None = None
+    closed: list[str] | None = None
+
+
+class EmergencySpec(_Table):
+    keyword: str
+    case_sensitive: bool = True
+    severity: str = Field(description="a severity key")
+    calendar: str | None = Field(None, description=CALENDAR)
+    targets: list[str] = []
+    level: str | None = None
+    notify: list[str] = []
+    source: str = ""
+
+
+class ClosureSpec(_Table):
+    calendar: str | None = Field(None, description=CALENDAR)
+    confirmation_timeout: str | None = Field(None, description=DURATION)
+    no_reply_timeout: str | None = Field(None, description=DURATION)
+    close_resolved_after: str | None = Field(None, description=DURATION)
+    resolved_message: str = ""
+    thank_you_reopens: bool = False
+    reply_reopens_resolved: bool = True
+    follow_up_after_closed: bool = True
+    source: str = ""
+
+
+class EmailSpec(_Table):
+    addresses: dict[str, str] = {}
+    unknown_sender: Literal["quarantine", "notice"] = Field(
+        "quarantine", description="quarantine or notice"
+    )
+    registration_url: str = ""
+
+
+class InvalidReasonSpec(_Table):
+    label: str
+    source: str = ""
+
+
+class SuppliersSpec(_Table):
+    method: str = "ticket system"
+    target: str | None = Field(None, description=DURATION)
+    calendar: str | None = Field(None, description=CALENDAR)
+    customer_clock_pauses: bool = False
+    shared: list[str] | None = None
+    address: str | None = None
+    source: str = ""
+
+
+class EscalationStepSpec(_Table):
+    role: str
+    contact: str = ""
+    after: str | None = Field(None, description=DURATION)
+    calendar: str | None = Field(None, description=CALENDAR)
+    source: str = ""
+    attempts: int = Field(0, ge=0, description="a count of contact attempts, e.g. 2")
+    attempts_over: str | None = Field(None, description=DURATION)
+
+
+class EscalationSpec(_Table):
+    matrix: list[EscalationStepSpec] = Field(
+        [], description="a list of steps ([[escalation.matrix]] tables)"
+    )
+    hours: str | None = Field(None, description=CALENDAR)
+
+
+class ReportingSpec(_Table):
+    performance_target: float = Field(gt=0, le=1, description="a share between 0 and 1, e.g. 0.9")
+    severities: list[str] = []
+    targets: list[str] = []
+    source: str = ""
+
+
+class StatusPageSpec(_Table):
+    services: dict[str, str] = Field({}, description="a table of service keys and names")
+    notice_severities: list[str] = []
+    maintenance_notice: str | None = Field(None, description=DURATION)
+    notice_calendar: str | None = Field(None, description=CALENDAR)
+    maintenance_outside: str | None = Field(None, description=CALENDAR)
+    short_notice: Literal["flag", "refuse"] = Field("flag", description="one of flag, refuse")
+    source: str = ""
+
+
+class MonitoringSpec(_Table):
+    group_by: str = "fingerprint"
+    severity_label: str = Field("severity", pattern=PATTERNS["label"], description=LABEL_NAME)
+    severities: dict[str, str] = Field({}, description="a table of label values and severities")
+    default_severity: str = ""
+    resolve_on_resolved: bool = False
+    account_label: str = Field("account", pattern=PATTERNS["label"], description=LABEL_NAME)
+    source: str = ""
+
+
+class InboundSpec(_Table):
+    sources: dict[str, str] = Field(description="a table of source names and channels")
+    source: str = ""
+
+
+class ChatSpec(_Table):
+    calendar: str | None = Field(None, description=CALENDAR)
+    level: str | None = None
+    severity: str | None = None
+    queue: str | None = None
+
+
+class ContingencyConditionSpec(_Table):
+    outside: str | None = Field(None, description=CALENDAR)
+    severities: list[str] = []
+    accounts_at_least: int = Field(0, ge=0, le=1000, description="a whole number from 0 to 1000")
+    target_expired: str | None = None
+
+
+class ContingencySpec(_Table):
+    label: str
+    contact: str
+    note: str = ""
+    when: list[ContingencyConditionSpec] = Field(
+        [], description="a list of conditions ([[contingency.<key>.when]] tables)"
+    )
+    source: str = ""
+
+
+class RoutingSpec(_Table):
+    rule: str = "round_robin"
+    levels: list[str] = []
+    channels: list[str] = []
+    source: str = ""
+
+
+class ProfileSpec(_Table):
+    """A whole profile file."""
+
+    profile: MetaSpec
+    provider: ProviderSpec
+    calendars: dict[str, CalendarSpec]
+    levels: dict[str, LevelSpec]
+    tickets: TicketsSpec
+    sla: SlaSpec | None = None
+    severities: dict[str, SeveritySpec]
+    statuses: dict[str, StatusSpec]
+    queues: dict[str, QueueSpec]
+    languages: LanguagesSpec
+    form: FormSpec | None = None
+    voicemail: VoicemailSpec | None = None
+    notifications: NotificationsSpec | None = None
+    emergency: EmergencySpec | None = None
+    closure: ClosureSpec | None = None
+    email: EmailSpec | None = None
+    invalid_reasons: dict[str, InvalidReasonSpec] | None = None
+    suppliers: SuppliersSpec | None = None
+    escalation: EscalationSpec | None = None
+    reporting: ReportingSpec | None = None
+    status_page: StatusPageSpec | None = None
+    monitoring: MonitoringSpec | None = None
+    inbound: InboundSpec | None = None
+    chat: ChatSpec | None = None
+    contingency: dict[str, ContingencySpec] | None = None
+    routing: RoutingSpec | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# pydantic's errors in the profile's words
+
+
+def shape_problems(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every way `data` departs from the declared shape, as (key path, message), in file order."""
+    try:
+        ProfileSpec.model_validate(dict(data))
+    except ValidationError as exc:
+        problems: list[tuple[str, str]] = []
+        for error in exc.errors():
+            problem = _problem(data, error["loc"], error["type"], error.get("input"))
+            if problem not in problems:
+                problems.append(problem)
+        return problems
+    return []
+
+
+def _problem(
+    data: Mapping[str, Any], loc: tuple[int | str, ...], kind: str, value: Any
+) -> tuple[str, str]:
+    # A bad item of a list of plain values is reported on the list, naming the whole list, as
+    # a list of text is one value in a profile; an item of a list of tables keeps its number.
+    if loc and isinstance(loc[-1], int):
+        loc = loc[:-1]
+        value = _value_at(data, loc)
+    path = key_path(loc)
+    if kind == "extra_forbidden":
+        known = ", ".join(_model_at(loc[:-1]).model_fields)
+        return path, f"is not a known key; expected one of {known}"
+    expected = _expected(loc)
+    if kind == "missing":
+        return path, f"is missing; expected {expected}"
+    return path, f"{value!r} is not {expected}"
+
+
+def key_path(loc: tuple[int | str, ...]) -> str:
+    """`("escalation", "matrix", 1, "role")` as `escalation.matrix[2].role`."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part + 1}]"
+        else:
+            name = f'"{part}"' if "." in part else part
+            path = f"{path}.{name}" if path else name
+    return path
+
+
+def _value_at(data: Any, loc: tuple[int | str, ...]) -> Any:
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _step(annotation: Any, part: int | str) -> tuple[Any, str]:
+    """The type one step further along a key path, and what the step's field expects."""
+    annotation = _plain(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        info = annotation.model_fields.get(str(part))
+        if info is None:
+            return Any, ""
+        return info.annotation, info.description or ""
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is dict and len(args) == 2:
+        return args[1], ""
+    if typing.get_origin(annotation) is list and args:
+        return args[0], ""
+    return Any, ""
+
+
+def _plain(annotation: Any) -> Any:
+    """`X | None` and `Annotated[X, ...]` as X."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            others = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = others[0] if len(others) == 1 else Any
+        else:
+            return annotation
+
+
+def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel]:
+    annotation: Any = ProfileSpec
+    for part in loc:
+        annotation, _ = _step(annotation, part)
+    found = _plain(annotation)
+    return found if isinstance(found, type) and issubclass(found, BaseModel) else ProfileSpec
+
+
+def _expected(loc: tuple[int | str, ...]) -> str:
+    annotation: Any = ProfileSpec
+    described = ""
+    for part in loc:
+        annotation, described = _step(annotation, part)
+    return described or _describe(annotation)
+
+
+def _describe(annotation: Any) -> str:
+    annotation = _plain(annotation)
+    origin = typing.get_origin(annotation)
+    if origin is dict or (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        return "a table"
+    if origin is list:
+        item = _describe(typing.get_args(annotation)[0])
+        return "a list of tables" if item == "a table" else "a list of text"
+    if origin is Literal:
+        return "one of " + ", ".join(str(a) for a in typing.get_args(annotation))
+    return {str: "text", bool: "true or false", int: "a whole number", float: "a number"}.get(
+        annotation, "a value"
+    )

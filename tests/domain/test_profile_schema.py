@@ -1,0 +1,94 @@
+"""The profile's declared shape: every problem at once, each under its full key path."""
+
+from __future__ import annotations
+
+import tomllib
+from typing import Any
+
+import pytest
+
+from tierdesk.domain.profile_parsing import parse_profile
+from tierdesk.domain.profile_schema import key_path, shape_problems
+from tierdesk.domain.profiles import ProfileError
+from tierdesk.profiles import BUILTIN
+
+
+def demo() -> dict[str, Any]:
+    return tomllib.loads((BUILTIN / "demo.toml").read_text())
+
+
+def problems_of(data: dict[str, Any]) -> list[str]:
+    with pytest.raises(ProfileError) as caught:
+        parse_profile(data, source="x.toml", digest="x")
+    return caught.value.problems
+
+
+def test_every_shipped_profile_has_the_declared_shape() -> None:
+    for path in sorted(BUILTIN.glob("*.toml")):
+        assert shape_problems(tomllib.loads(path.read_text())) == [], path.name
+
+
+def test_an_unknown_key_deep_inside_a_table_names_its_full_path() -> None:
+    data = demo()
+    target = next(iter(data["severities"]["high"]["targets"]))
+    data["severities"]["high"]["targets"][target]["within_hours"] = 4
+    data["escalation"] = {"matrix": [{"role": "Lead"}, {"role": "Head", "email": "x@y.z"}]}
+    problems = problems_of(data)
+    assert (
+        f"severities.high.targets.{target}.within_hours: is not a known key; expected one of "
+        "within, kind, label, calendar, starts, stops_on, warn_at, source, levels"
+    ) in problems
+    assert any(p.startswith("escalation.matrix[2].email: is not a known key") for p in problems)
+    assert len(problems) == 2, problems
+
+
+def test_a_wrong_type_names_its_path_and_the_value() -> None:
+    data = demo()
+    data["provider"]["number_digits"] = "six"
+    data["languages"]["accepted_guaranteed"] = 1
+    data["calendars"]["desk"]["hours"]["mon-fri"] = "08:00-17:00"
+    problems = problems_of(data)
+    assert "provider.number_digits: 'six' is not a whole number from 3 to 12" in problems
+    assert "languages.accepted_guaranteed: 1 is not true or false" in problems
+    assert any(
+        p.startswith("calendars.desk.hours.mon-fri: '08:00-17:00' is not a table of days")
+        or p.startswith("calendars.desk.hours.mon-fri: '08:00-17:00' is not a list")
+        for p in problems
+    ), problems
+
+
+def test_several_problems_are_reported_at_once_each_once() -> None:
+    data = demo()
+    data["provider"]["number_digits"] = 2
+    data["queues"]["spare"] = "Spare"
+    data["severities"]["high"]["examples"] = ["Site down", 7]
+    del data["statuses"]["open"]["label"]
+    data["colour"] = "blue"
+    problems = problems_of(data)
+    for expected in (
+        "provider.number_digits: 2 is not a whole number from 3 to 12",
+        "queues.spare: 'Spare' is not a table",
+        "severities.high.examples: ['Site down', 7] is not a list of text",
+        "statuses.open.label: is missing; expected text",
+        "colour: is not a known key",
+    ):
+        assert any(p.startswith(expected) for p in problems), (expected, problems)
+    assert len(problems) == len(set(problems)) == 5, problems
+
+
+def test_a_bad_cross_reference_names_the_key() -> None:
+    data = demo()
+    target = next(iter(data["severities"]["high"]["targets"]))
+    data["severities"]["high"]["targets"][target]["calendar"] = "night"
+    data["tickets"]["initial_level"] = "l9"
+    problems = problems_of(data)
+    assert (
+        f"severities.high.targets.{target}.calendar: 'night' is not a calendar defined under "
+        "calendars"
+    ) in problems
+    assert "tickets.initial_level: 'l9' is not a level defined under levels" in problems
+
+
+def test_key_paths_count_list_items_from_one_and_quote_dotted_keys() -> None:
+    assert key_path(("escalation", "matrix", 0, "role")) == "escalation.matrix[1].role"
+    assert key_path(("email", "addresses", "desk@x.lu")) == 'email.addresses."desk@x.lu"'
