@@ -92,3 +92,22 @@ def test_a_bad_cross_reference_names_the_key() -> None:
 def test_key_paths_count_list_items_from_one_and_quote_dotted_keys() -> None:
     assert key_path(("escalation", "matrix", 0, "role")) == "escalation.matrix[1].role"
     assert key_path(("email", "addresses", "desk@x.lu")) == 'email.addresses."desk@x.lu"'
+
+
+def test_the_schema_checks_references_against_the_other_tables() -> None:
+    data = demo()
+    data["routing"] = {"rule": "lottery", "levels": ["l9"], "channels": ["fax"]}
+    data["chat"] = {"calendar": "night", "queue": "sales"}
+    data["status_page"]["notice_severities"] = ["urgent"]
+    problems = shape_problems(data)
+    for expected in (
+        ("routing.rule", "'lottery' is not one of round_robin, least_open"),
+        ("routing.levels", "'l9' is not a level defined under levels"),
+        ("routing.channels", "'fax' is not one of this desk's channels"),
+        ("chat.calendar", "'night' is not a calendar defined under calendars"),
+        ("chat.queue", "'sales' is not a queue defined under queues"),
+        ("status_page.notice_severities", "'urgent' is not a severity defined under severities"),
+    ):
+        assert expected in problems, (expected, problems)
+    assert len(problems) == 6, problems
+    assert len(problems_of(data)) == 6

@@ -17,11 +17,18 @@ from tierdesk.domain.calendars import HORIZON, Calendar, Interval, expand_days, 
 from tierdesk.domain.contingency import ContingencyCondition, ContingencyRoute
 from tierdesk.domain.durations import Duration, DurationError, parse_duration
 from tierdesk.domain.parties import OrganisationKind
-from tierdesk.domain.profile_schema import PATTERNS, shape_problems
+from tierdesk.domain.profile_schema import (
+    PATTERNS,
+    ChatSpec,
+    InboundSpec,
+    MonitoringSpec,
+    RoutingSpec,
+    StatusPageSpec,
+    validate,
+)
 from tierdesk.domain.profiles import (
     CHANNELS,
     MILESTONE_STOPS,
-    MONITORING_GROUPING,
     NOTIFICATION_ROLES,
     STANDARD_TARGETS,
     STATUS_CATEGORIES,
@@ -50,7 +57,6 @@ from tierdesk.domain.profiles import (
 )
 from tierdesk.domain.requester_authority import NO_AUTHORITY
 from tierdesk.domain.requester_authority import RULES as AUTHORITY_RULES
-from tierdesk.domain.routing import RULES as ROUTING_RULES
 from tierdesk.domain.routing import RoutingRules
 
 HolidayLookup = Callable[[str, str | None, tuple[int, int]], Mapping[date, str]]
@@ -369,182 +375,52 @@ def _targets(
     return out
 
 
-def _routing(
-    r: _Reader, data: Mapping[str, Any], levels: Mapping[str, Level], channels: tuple[str, ...]
-) -> RoutingRules | None:
-    table = r.table(data, "", "routing", required=False)
-    if not table:
+def _routing(spec: RoutingSpec | None) -> RoutingRules | None:
+    if spec is None:
         return None
-    rule = r.text(table, "routing", "rule", default="round_robin", expected="a routing rule")
-    if rule not in ROUTING_RULES:
-        r.fail("routing.rule", f"{rule!r} is not one of {', '.join(ROUTING_RULES)}")
-    routed_levels = r.texts(table, "routing", "levels")
-    for level in routed_levels:
-        if levels and level not in levels:
-            r.fail("routing.levels", f"{level!r} is not a level defined under levels")
-    routed_channels = r.texts(table, "routing", "channels")
-    for channel in routed_channels:
-        if channel not in channels:
-            r.fail("routing.channels", f"{channel!r} is not one of this desk's channels")
-    if not routed_levels and not routed_channels:
-        r.fail("routing", "names no levels and no channels whose new tickets are routed")
-    return RoutingRules(rule, routed_levels, routed_channels, source=str(table.get("source", "")))
+    return RoutingRules(spec.rule, tuple(spec.levels), tuple(spec.channels), source=spec.source)
 
 
-def _status_page(
-    r: _Reader,
-    data: Mapping[str, Any],
-    severities: Mapping[str, Any],
-    calendars: Mapping[str, Calendar],
-    default_calendar: str,
-) -> StatusPageRules | None:
-    page = r.table(data, "", "status_page", required=False)
-    if not page:
+def _status_page(spec: StatusPageSpec | None, default_calendar: str) -> StatusPageRules | None:
+    if spec is None:
         return None
-    path = "status_page"
-    services: dict[str, str] = {}
-    raw = page.get("services", {})
-    if not isinstance(raw, Mapping):
-        r.fail(f"{path}.services", f"{raw!r} is not a table of service keys and names")
-    else:
-        for key, label in raw.items():
-            if not KEY_PATTERN.fullmatch(key):
-                r.fail(
-                    f"{path}.services.{key}",
-                    "is not a valid key; expected lower-case letters, digits and _",
-                )
-            elif not isinstance(label, str) or not label.strip():
-                r.fail(f"{path}.services.{key}", f"{label!r} is not a service name")
-            else:
-                services[key] = label
-    notice_severities = r.texts(page, path, "notice_severities")
-    for s in notice_severities:
-        if severities and s not in severities:
-            r.fail(f"{path}.notice_severities", f"{s!r} is not a severity defined under severities")
-    notice_calendar = r.text(page, path, "notice_calendar", default=default_calendar)
-    r.reference(notice_calendar, f"{path}.notice_calendar", calendars, "calendars")
-    outside = r.optional_text(page, path, "maintenance_outside")
-    r.reference(outside, f"{path}.maintenance_outside", calendars, "calendars")
-    short = r.text(page, path, "short_notice", default="flag")
-    if short not in ("flag", "refuse"):
-        r.fail(f"{path}.short_notice", f"{short!r} is not one of flag, refuse")
+    notice = spec.maintenance_notice
     return StatusPageRules(
-        services=services,
-        notice_severities=notice_severities,
-        maintenance_notice=r.duration(page, path, "maintenance_notice", required=False),
-        notice_calendar=notice_calendar,
-        maintenance_outside=outside,
-        short_notice=short,
+        services=dict(spec.services),
+        notice_severities=tuple(spec.notice_severities),
+        maintenance_notice=parse_duration(notice) if notice is not None else None,
+        notice_calendar=spec.notice_calendar or default_calendar,
+        maintenance_outside=spec.maintenance_outside,
+        short_notice=spec.short_notice,
     )
 
 
-SOURCE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
-# Relayed messages have no ticket form: they open tickets on channels that need none.
-INBOUND_CHANNELS = ("chat", "email", "monitoring")
-
-
-def _monitoring(
-    r: _Reader, data: Mapping[str, Any], severities: Mapping[str, Any], channels: tuple[str, ...]
-) -> MonitoringRules | None:
-    table = r.table(data, "", "monitoring", required=False)
-    if not table:
+def _monitoring(spec: MonitoringSpec | None) -> MonitoringRules | None:
+    if spec is None:
         return None
-    path = "monitoring"
-    if "monitoring" not in channels:
-        r.fail(path, 'needs the "monitoring" channel under tickets.channels')
-    group_by = r.text(table, path, "group_by", default="fingerprint")
-    if group_by not in MONITORING_GROUPING:
-        r.fail(f"{path}.group_by", f"{group_by!r} is not one of {', '.join(MONITORING_GROUPING)}")
-    label = r.text(
-        table,
-        path,
-        "severity_label",
-        default="severity",
-        expected="a label name (letters, digits and _)",
-    )
-    account = r.text(
-        table,
-        path,
-        "account_label",
-        default="account",
-        expected="a label name (letters, digits and _)",
-    )
-    mapping: dict[str, str] = {}
-    raw = table.get("severities", {})
-    if not isinstance(raw, Mapping):
-        r.fail(f"{path}.severities", f"{raw!r} is not a table of label values and severities")
-    else:
-        for value, severity in raw.items():
-            if not isinstance(severity, str) or severity not in severities:
-                r.fail(
-                    f"{path}.severities.{value}",
-                    f"{severity!r} is not a severity defined under severities",
-                )
-            else:
-                mapping[str(value)] = severity
-    default = r.text(table, path, "default_severity", default="")
-    if default and severities and default not in severities:
-        r.fail(
-            f"{path}.default_severity", f"{default!r} is not a severity defined under severities"
-        )
     return MonitoringRules(
-        group_by=group_by,
-        severity_label=label,
-        severities=mapping,
-        default_severity=default,
-        resolve_on_resolved=r.flag(table, path, "resolve_on_resolved", default=False),
-        account_label=account,
+        group_by=spec.group_by,
+        severity_label=spec.severity_label,
+        severities=dict(spec.severities),
+        default_severity=spec.default_severity,
+        resolve_on_resolved=spec.resolve_on_resolved,
+        account_label=spec.account_label,
     )
 
 
-def _inbound(r: _Reader, data: Mapping[str, Any], channels: tuple[str, ...]) -> InboundRules | None:
-    table = r.table(data, "", "inbound", required=False)
-    if not table:
-        return None
-    path = "inbound"
-    sources: dict[str, str] = {}
-    raw = table.get("sources")
-    if not isinstance(raw, Mapping) or not raw:
-        r.fail(f"{path}.sources", f"{raw!r} is not a table of source names and channels")
-        return None
-    for name, channel in raw.items():
-        where = f"{path}.sources.{name}"
-        if not SOURCE_PATTERN.fullmatch(name):
-            r.fail(where, "is not a source name; expected lower-case letters, digits, - and _")
-        elif not isinstance(channel, str) or channel not in INBOUND_CHANNELS:
-            r.fail(where, f"{channel!r} is not one of {', '.join(INBOUND_CHANNELS)}")
-        elif channel not in channels:
-            r.fail(where, f"{channel!r} is not a channel listed under tickets.channels")
-        else:
-            sources[name] = channel
-    return InboundRules(sources)
+def _inbound(spec: InboundSpec | None) -> InboundRules | None:
+    return InboundRules(dict(spec.sources)) if spec is not None else None
 
 
-def _chat(
-    r: _Reader,
-    data: Mapping[str, Any],
-    calendars: Mapping[str, Calendar],
-    default_calendar: str,
-    levels: Mapping[str, Any],
-    severities: Mapping[str, Any],
-    queues: Mapping[str, Any],
-    channels: tuple[str, ...],
-) -> ChatRules | None:
-    section = r.table(data, "", "chat", required=False)
-    if not section:
+def _chat(spec: ChatSpec | None, default_calendar: str) -> ChatRules | None:
+    if spec is None:
         return None
-    path = "chat"
-    if "chat" not in channels:
-        r.fail(path, "the chat window needs 'chat' among tickets.channels")
-    calendar = r.text(section, path, "calendar", default=default_calendar)
-    r.reference(calendar, f"{path}.calendar", calendars, "calendars")
-    level = r.optional_text(section, path, "level")
-    r.reference(level, f"{path}.level", levels, "levels")
-    severity = r.optional_text(section, path, "severity")
-    r.reference(severity, f"{path}.severity", severities, "severities")
-    queue = r.optional_text(section, path, "queue")
-    r.reference(queue, f"{path}.queue", queues, "queues")
-    return ChatRules(calendar=calendar, level=level, severity=severity, queue=queue)
+    return ChatRules(
+        calendar=spec.calendar or default_calendar,
+        level=spec.level,
+        severity=spec.severity,
+        queue=spec.queue,
+    )
 
 
 def _contingency(
@@ -616,7 +492,7 @@ def parse_profile(
 ) -> Profile:
     """Turn parsed TOML into a Profile, or raise ProfileError listing every problem."""
     lookup: HolidayLookup = holiday_lookup or (lambda country, sub, years: {})
-    shape = shape_problems(data)
+    spec, shape = validate(data)
     r = _Reader()
     meta = r.table(data, "", "profile")
     provider = r.table(data, "", "provider")
@@ -1037,10 +913,18 @@ def parse_profile(
             r.share(rep, "reporting", "performance_target"), perf_sev, perf_targets
         )
 
-    status_page = _status_page(r, data, severities, calendars, default_calendar)
-    monitoring = _monitoring(r, data, severities, channels)
-    inbound = _inbound(r, data, channels)
-    chat = _chat(r, data, calendars, default_calendar, levels, severities, queues, channels)
+    # A table that opens tickets on a channel the desk does not list.
+    for table, channel, message in (
+        ("monitoring", "monitoring", 'needs the "monitoring" channel under tickets.channels'),
+        ("chat", "chat", "the chat window needs 'chat' among tickets.channels"),
+    ):
+        if isinstance(data.get(table), Mapping) and data[table] and channel not in channels:
+            r.fail(table, message)
+    # Built from the validated schema; on any problem the profile is refused below.
+    status_page = _status_page(spec.status_page if spec else None, default_calendar)
+    monitoring = _monitoring(spec.monitoring if spec else None)
+    inbound = _inbound(spec.inbound if spec else None)
+    chat = _chat(spec.chat if spec else None, default_calendar)
     contingency = _contingency(r, data, severities, calendars)
 
     profile = Profile(
@@ -1090,7 +974,7 @@ def parse_profile(
         chat=chat,
         requester_authority=requester_authority,
         contingency=contingency,
-        routing=_routing(r, data, levels, channels),
+        routing=_routing(spec.routing if spec else None),
     )
     problems = shape + [(p, m) for p, m in r.problems if not _covered(p, shape)]
     if problems:

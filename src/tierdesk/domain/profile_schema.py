@@ -1,10 +1,12 @@
 """The shape of a profile, declared: one model per table, unknown keys refused, types and bounds.
 
-`shape_problems` checks plain data (parsed TOML) against these models and returns every
-problem at once with its dotted key path (`escalation.matrix[2].attempts`, lists counted from
-1), in the words `profile_parsing` uses for the rest. What needs more than the shape (a key
-naming a calendar, level or severity that exists, a duration that parses, the holidays of a
-country) is checked by `profile_parsing`, which builds the `Profile`.
+`validate` checks plain data (parsed TOML) against these models and returns every problem at
+once with its dotted key path (`escalation.matrix[2].attempts`, lists counted from 1), in the
+words `profile_parsing` uses for the rest. A key naming an entry of another table is checked by
+a validator on the field, against the keys of `calendars`, `levels`, `severities`, `queues` and
+the desk's channels passed as the validation context: `[routing]`, `[chat]`, `[status_page]`,
+`[monitoring]` and `[inbound]` are checked here whole. The other tables' references, durations,
+opening hours and holidays are still checked by `profile_parsing`, which builds the `Profile`.
 
 Each field's description says what is expected there ("a calendar key", "true or false"); a
 field without one is described by its type.
@@ -17,7 +19,19 @@ import typing
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from tierdesk.domain.profiles import MONITORING_GROUPING
+from tierdesk.domain.routing import RULES as ROUTING_RULES
 
 __all__ = ["PATTERNS", "ProfileSpec", "shape_problems"]
 
@@ -35,6 +49,85 @@ SHARES = "a list of shares between 0 and 1, e.g. [0.75, 0.9]"
 LABEL_NAME = "a label name (letters, digits and _)"
 
 Share = Annotated[float, Field(gt=0, lt=1)]
+
+# Relayed messages have no ticket form: they open tickets on channels that need none.
+INBOUND_CHANNELS = ("chat", "email", "monitoring")
+KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
+SOURCE_PATTERN = r"^[a-z][a-z0-9_-]{0,39}$"
+
+
+def _refused(message: str) -> PydanticCustomError:
+    """A problem in the profile's own words (the message is passed as a value, not a template)."""
+    return PydanticCustomError("profile", "{message}", {"message": message})
+
+
+def _names(info: ValidationInfo, pool: str) -> Any:
+    return (info.context or {}).get(pool)
+
+
+def _defined(pool: str, what: str) -> AfterValidator:
+    """A key that must name an entry of another table (`calendars`, `levels`, ...), when that
+    table has entries at all (an empty or missing one is reported where it is)."""
+
+    def check(value: str, info: ValidationInfo) -> str:
+        known = _names(info, pool)
+        if value and known and value not in known:
+            raise _refused(f"{value!r} is not a {what} defined under {pool}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _one_of(choices: tuple[str, ...]) -> AfterValidator:
+    def check(value: str) -> str:
+        if value not in choices:
+            raise _refused(f"{value!r} is not one of {', '.join(choices)}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _desk_channel(value: str, info: ValidationInfo) -> str:
+    if info.context is not None and value not in _names(info, "channels"):
+        raise _refused(f"{value!r} is not one of this desk's channels")
+    return value
+
+
+def _inbound_channel(value: str, info: ValidationInfo) -> str:
+    if value not in INBOUND_CHANNELS:
+        raise _refused(f"{value!r} is not one of {', '.join(INBOUND_CHANNELS)}")
+    if info.context is not None and value not in _names(info, "channels"):
+        raise _refused(f"{value!r} is not a channel listed under tickets.channels")
+    return value
+
+
+def _matches(pattern: str, message: str) -> AfterValidator:
+    import re
+
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise _refused(message)
+        return value
+
+    return AfterValidator(check)
+
+
+CalendarKey = Annotated[str, _defined("calendars", "calendar")]
+LevelKey = Annotated[str, _defined("levels", "level")]
+SeverityKey = Annotated[str, _defined("severities", "severity")]
+QueueKey = Annotated[str, _defined("queues", "queue")]
+DeskChannel = Annotated[str, AfterValidator(_desk_channel)]
+ServiceKey = Annotated[
+    str, _matches(KEY_PATTERN, "is not a valid key; expected lower-case letters, digits and _")
+]
+ServiceName = Annotated[str, _matches(r"(?s).*\S.*", "is not a service name")]
+SourceName = Annotated[
+    str,
+    _matches(SOURCE_PATTERN, "is not a source name; expected lower-case letters, digits, - and _"),
+]
+InboundChannel = Annotated[str, AfterValidator(_inbound_channel)]
 
 
 class _Table(BaseModel):
@@ -249,35 +342,41 @@ class ReportingSpec(_Table):
 
 
 class StatusPageSpec(_Table):
-    services: dict[str, str] = Field({}, description="a table of service keys and names")
-    notice_severities: list[str] = []
+    services: dict[ServiceKey, ServiceName] = Field(
+        {}, description="a table of service keys and names"
+    )
+    notice_severities: list[SeverityKey] = []
     maintenance_notice: str | None = Field(None, description=DURATION)
-    notice_calendar: str | None = Field(None, description=CALENDAR)
-    maintenance_outside: str | None = Field(None, description=CALENDAR)
+    notice_calendar: CalendarKey | None = Field(None, description=CALENDAR)
+    maintenance_outside: CalendarKey | None = Field(None, description=CALENDAR)
     short_notice: Literal["flag", "refuse"] = Field("flag", description="one of flag, refuse")
     source: str = ""
 
 
 class MonitoringSpec(_Table):
-    group_by: str = "fingerprint"
+    group_by: Annotated[str, _one_of(MONITORING_GROUPING)] = "fingerprint"
     severity_label: str = Field("severity", pattern=PATTERNS["label"], description=LABEL_NAME)
-    severities: dict[str, str] = Field({}, description="a table of label values and severities")
-    default_severity: str = ""
+    severities: dict[str, SeverityKey] = Field(
+        {}, description="a table of label values and severities"
+    )
+    default_severity: SeverityKey = ""
     resolve_on_resolved: bool = False
     account_label: str = Field("account", pattern=PATTERNS["label"], description=LABEL_NAME)
     source: str = ""
 
 
 class InboundSpec(_Table):
-    sources: dict[str, str] = Field(description="a table of source names and channels")
+    sources: dict[SourceName, InboundChannel] = Field(
+        min_length=1, description="a table of source names and channels"
+    )
     source: str = ""
 
 
 class ChatSpec(_Table):
-    calendar: str | None = Field(None, description=CALENDAR)
-    level: str | None = None
-    severity: str | None = None
-    queue: str | None = None
+    calendar: CalendarKey | None = Field(None, description=CALENDAR)
+    level: LevelKey | None = None
+    severity: SeverityKey | None = None
+    queue: QueueKey | None = None
 
 
 class ContingencyConditionSpec(_Table):
@@ -298,10 +397,16 @@ class ContingencySpec(_Table):
 
 
 class RoutingSpec(_Table):
-    rule: str = "round_robin"
-    levels: list[str] = []
-    channels: list[str] = []
+    rule: Annotated[str, _one_of(ROUTING_RULES)] = "round_robin"
+    levels: list[LevelKey] = []
+    channels: list[DeskChannel] = []
     source: str = ""
+
+    @model_validator(mode="after")
+    def _routes_something(self) -> RoutingSpec:
+        if not self.levels and not self.channels:
+            raise _refused("names no levels and no channels whose new tickets are routed")
+        return self
 
 
 class ProfileSpec(_Table):
@@ -341,27 +446,55 @@ class ProfileSpec(_Table):
 
 def shape_problems(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Every way `data` departs from the declared shape, as (key path, message), in file order."""
+    return validate(data)[1]
+
+
+def validate(data: Mapping[str, Any]) -> tuple[ProfileSpec | None, list[tuple[str, str]]]:
+    """The validated profile, or None and every problem (key path, message) in file order.
+
+    The keys of the other tables a key may name (calendars, levels, severities, queues, the
+    desk's channels) are read from `data` first and handed to the validators as their context,
+    so a reference is checked where it is written whatever else is wrong."""
     try:
-        ProfileSpec.model_validate(dict(data))
+        return ProfileSpec.model_validate(dict(data), context=_context(data)), []
     except ValidationError as exc:
         problems: list[tuple[str, str]] = []
         for error in exc.errors():
-            problem = _problem(data, error["loc"], error["type"], error.get("input"))
+            problem = _problem(data, error)
             if problem not in problems:
                 problems.append(problem)
-        return problems
-    return []
+        return None, problems
 
 
-def _problem(
-    data: Mapping[str, Any], loc: tuple[int | str, ...], kind: str, value: Any
-) -> tuple[str, str]:
+def _context(data: Mapping[str, Any]) -> dict[str, Any]:
+    def keys(value: Any) -> frozenset[str]:
+        return frozenset(value) if isinstance(value, Mapping) else frozenset()
+
+    tickets = data.get("tickets")
+    channels = tickets.get("channels") if isinstance(tickets, Mapping) else None
+    valid = isinstance(channels, list) and all(isinstance(c, str) for c in channels)
+    return {
+        "calendars": keys(data.get("calendars")),
+        "levels": keys(data.get("levels")),
+        "severities": keys(data.get("severities")),
+        "queues": keys(data.get("queues")),
+        "channels": tuple(channels) if valid and channels else (),
+    }
+
+
+def _problem(data: Mapping[str, Any], error: Any) -> tuple[str, str]:
+    # A dict's key is checked under the extra step "[key]": the problem is the key's own.
+    loc: tuple[int | str, ...] = tuple(p for p in error["loc"] if p != "[key]")
+    kind: str = error["type"]
+    value = error.get("input")
     # A bad item of a list of plain values is reported on the list, naming the whole list, as
     # a list of text is one value in a profile; an item of a list of tables keeps its number.
     if loc and isinstance(loc[-1], int):
         loc = loc[:-1]
         value = _value_at(data, loc)
     path = key_path(loc)
+    if kind == "profile":
+        return path, str(error["msg"])
     if kind == "extra_forbidden":
         known = ", ".join(_model_at(loc[:-1]).model_fields)
         return path, f"is not a known key; expected one of {known}"
