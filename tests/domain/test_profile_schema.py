@@ -111,3 +111,36 @@ def test_the_schema_checks_references_against_the_other_tables() -> None:
         assert expected in problems, (expected, problems)
     assert len(problems) == 6, problems
     assert len(problems_of(data)) == 6
+
+
+def test_an_empty_optional_table_is_as_if_not_written() -> None:
+    data = demo()
+    data["chat"] = {}
+    data["routing"] = {}
+    data["closure"] = {}
+    data["emergency"] = {}
+    profile = parse_profile(data, source="x.toml", digest="x")
+    assert profile.chat is None and profile.routing is None
+    assert profile.closure is None and profile.emergency is None
+
+
+def test_emergency_closure_and_reporting_are_checked_by_the_schema() -> None:
+    data = demo()
+    data["emergency"] = {"keyword": " ", "severity": "urgent", "notify": ["noc"], "targets": ["x"]}
+    data["closure"] = {"no_reply_timeout": "5 fortnights"}
+    data["reporting"] = {"performance_target": 1.5, "targets": ["mttr"]}
+    data["notifications"] = {"opened": ["requester", "boss"]}
+    problems = dict(shape_problems(data))
+    assert problems["emergency.keyword"] == "' ' is not text"
+    assert problems["emergency.severity"] == "'urgent' is not a severity defined under severities"
+    assert problems["emergency.notify"] == "'noc' is not an e-mail address"
+    assert problems["emergency.targets"] == "'x' is not a target of any severity"
+    assert problems["closure.no_reply_timeout"].startswith("'5 fortnights' is not a duration")
+    assert problems["reporting.performance_target"] == (
+        "1.5 is not a share between 0 and 1, e.g. 0.9"
+    )
+    assert problems["reporting.targets"] == "'mttr' is not a target of any severity"
+    assert problems["notifications.opened"] == (
+        "['requester', 'boss'] is not a list of roles from requester, technicians, assignee, level"
+    )
+    assert len(problems_of(data)) == len(problems) == 8

@@ -18,10 +18,14 @@ from tierdesk.domain.contingency import ContingencyCondition, ContingencyRoute
 from tierdesk.domain.durations import Duration, DurationError, parse_duration
 from tierdesk.domain.parties import OrganisationKind
 from tierdesk.domain.profile_schema import (
+    EMAIL_PATTERN,
     PATTERNS,
     ChatSpec,
+    ClosureSpec,
+    EmergencySpec,
     InboundSpec,
     MonitoringSpec,
+    NotificationsSpec,
     RoutingSpec,
     StatusPageSpec,
     validate,
@@ -29,7 +33,6 @@ from tierdesk.domain.profile_schema import (
 from tierdesk.domain.profiles import (
     CHANNELS,
     MILESTONE_STOPS,
-    NOTIFICATION_ROLES,
     STANDARD_TARGETS,
     STATUS_CATEGORIES,
     TARGET_KINDS,
@@ -63,7 +66,6 @@ HolidayLookup = Callable[[str, str | None, tuple[int, int]], Mapping[date, str]]
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 LANGUAGE_PATTERN = re.compile(PATTERNS["language"])
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DEFAULT_WARN_AT = (0.75, 0.9)
 
 
@@ -131,13 +133,6 @@ class _Reader:
         """A whole number; its type and bounds are the schema's (`profile_schema`) to check."""
         value = data.get(key, default)
         return value if isinstance(value, int) and not isinstance(value, bool) else default
-
-    def share(self, data: Mapping[str, Any], path: str, key: str) -> float:
-        value = data.get(key)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
-            self.fail(self.at(path, key), f"{value!r} is not a share between 0 and 1, e.g. 0.9")
-            return 1.0
-        return float(value)
 
     def texts(
         self,
@@ -373,6 +368,46 @@ def _targets(
                 levels=reporting,
             )
     return out
+
+
+def _notifications(spec: NotificationsSpec | None) -> NotificationRules:
+    if spec is None:
+        return NotificationRules()
+    chosen = {m: tuple(r) for m in ("opened", "updated", "closed") if (r := getattr(spec, m))}
+    return dataclasses.replace(NotificationRules(), **chosen)
+
+
+def _emergency(spec: EmergencySpec | None) -> EmergencyRule | None:
+    if spec is None:
+        return None
+    return EmergencyRule(
+        spec.keyword,
+        spec.case_sensitive,
+        spec.severity,
+        spec.calendar,
+        spec.level,
+        tuple(spec.notify),
+        tuple(spec.targets),
+    )
+
+
+def _closure(spec: ClosureSpec | None, default_calendar: str) -> ClosureRules | None:
+    if spec is None:
+        return None
+
+    def duration(text: str | None) -> Duration | None:
+        return parse_duration(text) if text is not None else None
+
+    return ClosureRules(
+        calendar=spec.calendar or default_calendar,
+        confirmation_timeout=duration(spec.confirmation_timeout),
+        no_reply_timeout=duration(spec.no_reply_timeout),
+        close_resolved_after=duration(spec.close_resolved_after),
+        resolved_message=spec.resolved_message,
+        thank_you_reopens=spec.thank_you_reopens,
+        reply_reopens_resolved=spec.reply_reopens_resolved,
+        follow_up_after_closed=spec.follow_up_after_closed,
+    )
 
 
 def _routing(spec: RoutingSpec | None) -> RoutingRules | None:
@@ -719,76 +754,9 @@ def parse_profile(
             )
         )
 
-    notifications = NotificationRules()
-    told = r.table(data, "", "notifications", required=False)
-    if told:
-        chosen: dict[str, tuple[str, ...]] = {}
-        for moment in ("opened", "updated", "closed"):
-            if moment not in told:
-                continue
-            roles = told[moment]
-            if not isinstance(roles, list) or any(x not in NOTIFICATION_ROLES for x in roles):
-                r.fail(
-                    f"notifications.{moment}",
-                    f"{roles!r} is not a list of roles from " + ", ".join(NOTIFICATION_ROLES),
-                )
-            else:
-                chosen[moment] = tuple(roles)
-        notifications = dataclasses.replace(notifications, **chosen)
-
-    emergency = None
-    em = r.table(data, "", "emergency", required=False)
-    if em:
-        notify = r.texts(em, "emergency", "notify")
-        for address in notify:
-            if not EMAIL_PATTERN.fullmatch(address):
-                r.fail("emergency.notify", f"{address!r} is not an e-mail address")
-        em_severity = r.text(em, "emergency", "severity", expected="a severity key")
-        if em_severity and severities and em_severity not in severities:
-            r.fail(
-                "emergency.severity", f"{em_severity!r} is not a severity defined under severities"
-            )
-        em_calendar = r.optional_text(em, "emergency", "calendar")
-        if em_calendar and em_calendar not in calendars:
-            r.fail(
-                "emergency.calendar", f"{em_calendar!r} is not a calendar defined under calendars"
-            )
-        em_targets = r.texts(em, "emergency", "targets")
-        known_targets = {k for s in severities.values() for k in s.targets}
-        for key in em_targets:
-            if key not in known_targets:
-                r.fail("emergency.targets", f"{key!r} is not a target of any severity")
-        em_level = r.optional_text(em, "emergency", "level")
-        if em_level and em_level not in levels:
-            r.fail("emergency.level", f"{em_level!r} is not a level defined under levels")
-        emergency = EmergencyRule(
-            r.text(em, "emergency", "keyword"),
-            r.flag(em, "emergency", "case_sensitive", default=True),
-            em_severity,
-            em_calendar,
-            em_level,
-            notify,
-            em_targets,
-        )
-
-    closure = None
-    cl = r.table(data, "", "closure", required=False)
-    if cl:
-        cl_calendar = r.text(
-            cl, "closure", "calendar", default=default_calendar, expected="a calendar key"
-        )
-        if cl_calendar and calendars and cl_calendar not in calendars:
-            r.fail("closure.calendar", f"{cl_calendar!r} is not a calendar defined under calendars")
-        closure = ClosureRules(
-            calendar=cl_calendar,
-            confirmation_timeout=r.duration(cl, "closure", "confirmation_timeout", required=False),
-            no_reply_timeout=r.duration(cl, "closure", "no_reply_timeout", required=False),
-            close_resolved_after=r.duration(cl, "closure", "close_resolved_after", required=False),
-            resolved_message=r.text(cl, "closure", "resolved_message", default=""),
-            thank_you_reopens=r.flag(cl, "closure", "thank_you_reopens", default=False),
-            reply_reopens_resolved=r.flag(cl, "closure", "reply_reopens_resolved", default=True),
-            follow_up_after_closed=r.flag(cl, "closure", "follow_up_after_closed", default=True),
-        )
+    notifications = _notifications(spec.notifications if spec else None)
+    emergency = _emergency(spec.emergency if spec else None)
+    closure = _closure(spec.closure if spec else None, default_calendar)
 
     email_queues: dict[str, str] = {}
     mail = r.table(data, "", "email", required=False)
@@ -844,7 +812,7 @@ def parse_profile(
             r.texts(sup, "suppliers", "shared") if "shared" in sup else ("subject",),
             (r.optional_text(sup, "suppliers", "address") or "").strip().lower(),
         )
-        if suppliers.address and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", suppliers.address):
+        if suppliers.address and not EMAIL_PATTERN.match(suppliers.address):
             r.fail("suppliers.address", f"{suppliers.address[:60]!r} is not an e-mail address")
         shareable = {"subject", "description"} | {f.key for f in form_fields}
         for shared_key in suppliers.shared:
@@ -899,18 +867,10 @@ def parse_profile(
         )
 
     performance = None
-    rep = r.table(data, "", "reporting", required=False)
-    if rep:
-        perf_sev = r.texts(rep, "reporting", "severities")
-        for s in perf_sev:
-            if s not in severities:
-                r.fail("reporting.severities", f"{s!r} is not a severity defined under severities")
-        perf_targets = r.texts(rep, "reporting", "targets")
-        for t in perf_targets:
-            if t not in target_keys:
-                r.fail("reporting.targets", f"{t!r} is not a target of any severity")
+    if spec is not None and spec.reporting is not None:
+        rep = spec.reporting
         performance = PerformanceTarget(
-            r.share(rep, "reporting", "performance_target"), perf_sev, perf_targets
+            rep.performance_target, tuple(rep.severities), tuple(rep.targets)
         )
 
     # A table that opens tickets on a channel the desk does not list.

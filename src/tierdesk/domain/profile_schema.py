@@ -5,8 +5,9 @@ once with its dotted key path (`escalation.matrix[2].attempts`, lists counted fr
 words `profile_parsing` uses for the rest. A key naming an entry of another table is checked by
 a validator on the field, against the keys of `calendars`, `levels`, `severities`, `queues` and
 the desk's channels passed as the validation context: `[routing]`, `[chat]`, `[status_page]`,
-`[monitoring]` and `[inbound]` are checked here whole. The other tables' references, durations,
-opening hours and holidays are still checked by `profile_parsing`, which builds the `Profile`.
+`[monitoring]`, `[inbound]`, `[notifications]`, `[emergency]`, `[closure]` and `[reporting]` are
+checked here whole, and every duration is parsed here. The other tables' references, opening
+hours and holidays are still checked by `profile_parsing`, which builds the `Profile`.
 
 Each field's description says what is expected there ("a calendar key", "true or false"); a
 field without one is described by its type.
@@ -14,6 +15,7 @@ field without one is described by its type.
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -30,7 +32,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from tierdesk.domain.profiles import MONITORING_GROUPING
+from tierdesk.domain.durations import DurationError, parse_duration
+from tierdesk.domain.profiles import MONITORING_GROUPING, NOTIFICATION_ROLES
 from tierdesk.domain.routing import RULES as ROUTING_RULES
 
 __all__ = ["PATTERNS", "ProfileSpec", "shape_problems"]
@@ -102,8 +105,6 @@ def _inbound_channel(value: str, info: ValidationInfo) -> str:
 
 
 def _matches(pattern: str, message: str) -> AfterValidator:
-    import re
-
     compiled = re.compile(pattern)
 
     def check(value: str) -> str:
@@ -114,6 +115,44 @@ def _matches(pattern: str, message: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+def _duration(value: str) -> str:
+    try:
+        parse_duration(value)
+    except DurationError as exc:
+        raise _refused(str(exc)) from exc
+    return value
+
+
+def _some_text(value: str) -> str:
+    if not value.strip():
+        raise _refused(f"{value!r} is not text")
+    return value
+
+
+def _email(value: str) -> str:
+    if not EMAIL_PATTERN.fullmatch(value):
+        raise _refused(f"{value!r} is not an e-mail address")
+    return value
+
+
+def _target(value: str, info: ValidationInfo) -> str:
+    if info.context is not None and value not in _names(info, "targets"):
+        raise _refused(f"{value!r} is not a target of any severity")
+    return value
+
+
+def _roles(value: list[str]) -> list[str]:
+    if any(role not in NOTIFICATION_ROLES for role in value):
+        raise _refused(f"{value!r} is not a list of roles from " + ", ".join(NOTIFICATION_ROLES))
+    return value
+
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+DurationText = Annotated[str, AfterValidator(_duration), Field(description=DURATION)]
+Text = Annotated[str, AfterValidator(_some_text)]
+EmailAddress = Annotated[str, AfterValidator(_email)]
+TargetKey = Annotated[str, AfterValidator(_target)]
+Roles = Annotated[list[str], AfterValidator(_roles)]
 CalendarKey = Annotated[str, _defined("calendars", "calendar")]
 LevelKey = Annotated[str, _defined("levels", "level")]
 SeverityKey = Annotated[str, _defined("severities", "severity")]
@@ -169,7 +208,7 @@ class CalendarSpec(_Table):
     open: dict[str, list[str]] | None = Field(
         None, description="a table of dates and opening hours such as ['08:00-17:00']"
     )
-    working_day: str | None = Field(None, description=DURATION)
+    working_day: DurationText | None = None
     description: str = ""
 
 
@@ -201,7 +240,7 @@ class SlaSpec(_Table):
 
 
 class TargetSpec(_Table):
-    within: str = Field(description=DURATION)
+    within: DurationText
     kind: str | None = None
     label: str | None = None
     calendar: str | None = Field(None, description=CALENDAR)
@@ -266,27 +305,29 @@ class VoicemailSpec(_Table):
 
 
 class NotificationsSpec(_Table):
-    opened: list[str] | None = None
-    updated: list[str] | None = None
-    closed: list[str] | None = None
+    opened: Roles | None = None
+    updated: Roles | None = None
+    closed: Roles | None = None
 
 
 class EmergencySpec(_Table):
-    keyword: str
+    keyword: Text
     case_sensitive: bool = True
-    severity: str = Field(description="a severity key")
-    calendar: str | None = Field(None, description=CALENDAR)
-    targets: list[str] = []
-    level: str | None = None
-    notify: list[str] = []
+    severity: Annotated[Text, _defined("severities", "severity")] = Field(
+        description="a severity key"
+    )
+    calendar: CalendarKey | None = Field(None, description=CALENDAR)
+    targets: list[TargetKey] = []
+    level: LevelKey | None = None
+    notify: list[EmailAddress] = []
     source: str = ""
 
 
 class ClosureSpec(_Table):
-    calendar: str | None = Field(None, description=CALENDAR)
-    confirmation_timeout: str | None = Field(None, description=DURATION)
-    no_reply_timeout: str | None = Field(None, description=DURATION)
-    close_resolved_after: str | None = Field(None, description=DURATION)
+    calendar: CalendarKey | None = Field(None, description=CALENDAR)
+    confirmation_timeout: DurationText | None = None
+    no_reply_timeout: DurationText | None = None
+    close_resolved_after: DurationText | None = None
     resolved_message: str = ""
     thank_you_reopens: bool = False
     reply_reopens_resolved: bool = True
@@ -309,7 +350,7 @@ class InvalidReasonSpec(_Table):
 
 class SuppliersSpec(_Table):
     method: str = "ticket system"
-    target: str | None = Field(None, description=DURATION)
+    target: DurationText | None = None
     calendar: str | None = Field(None, description=CALENDAR)
     customer_clock_pauses: bool = False
     shared: list[str] | None = None
@@ -320,11 +361,11 @@ class SuppliersSpec(_Table):
 class EscalationStepSpec(_Table):
     role: str
     contact: str = ""
-    after: str | None = Field(None, description=DURATION)
+    after: DurationText | None = None
     calendar: str | None = Field(None, description=CALENDAR)
     source: str = ""
     attempts: int = Field(0, ge=0, description="a count of contact attempts, e.g. 2")
-    attempts_over: str | None = Field(None, description=DURATION)
+    attempts_over: DurationText | None = None
 
 
 class EscalationSpec(_Table):
@@ -336,8 +377,8 @@ class EscalationSpec(_Table):
 
 class ReportingSpec(_Table):
     performance_target: float = Field(gt=0, le=1, description="a share between 0 and 1, e.g. 0.9")
-    severities: list[str] = []
-    targets: list[str] = []
+    severities: list[SeverityKey] = []
+    targets: list[TargetKey] = []
     source: str = ""
 
 
@@ -346,7 +387,7 @@ class StatusPageSpec(_Table):
         {}, description="a table of service keys and names"
     )
     notice_severities: list[SeverityKey] = []
-    maintenance_notice: str | None = Field(None, description=DURATION)
+    maintenance_notice: DurationText | None = None
     notice_calendar: CalendarKey | None = Field(None, description=CALENDAR)
     maintenance_outside: CalendarKey | None = Field(None, description=CALENDAR)
     short_notice: Literal["flag", "refuse"] = Field("flag", description="one of flag, refuse")
@@ -439,6 +480,19 @@ class ProfileSpec(_Table):
     contingency: dict[str, ContingencySpec] | None = None
     routing: RoutingSpec | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_tables_are_absent(cls, data: Any) -> Any:
+        """An empty optional table (`[closure]` with nothing under it) is as if not written."""
+        if not isinstance(data, Mapping):
+            return data
+        optional = {name for name, info in cls.model_fields.items() if not info.is_required()}
+        return {
+            key: value
+            for key, value in data.items()
+            if not (key in optional and isinstance(value, Mapping) and not value)
+        }
+
 
 # ---------------------------------------------------------------------------------------------
 # pydantic's errors in the profile's words
@@ -470,6 +524,7 @@ def _context(data: Mapping[str, Any]) -> dict[str, Any]:
     def keys(value: Any) -> frozenset[str]:
         return frozenset(value) if isinstance(value, Mapping) else frozenset()
 
+    severities = data.get("severities")
     tickets = data.get("tickets")
     channels = tickets.get("channels") if isinstance(tickets, Mapping) else None
     valid = isinstance(channels, list) and all(isinstance(c, str) for c in channels)
@@ -479,6 +534,12 @@ def _context(data: Mapping[str, Any]) -> dict[str, Any]:
         "severities": keys(data.get("severities")),
         "queues": keys(data.get("queues")),
         "channels": tuple(channels) if valid and channels else (),
+        "targets": frozenset(
+            target
+            for severity in (severities.values() if isinstance(severities, Mapping) else ())
+            if isinstance(severity, Mapping)
+            for target in keys(severity.get("targets"))
+        ),
     }
 
 
