@@ -144,3 +144,18 @@ def test_emergency_closure_and_reporting_are_checked_by_the_schema() -> None:
         "['requester', 'boss'] is not a list of roles from requester, technicians, assignee, level"
     )
     assert len(problems_of(data)) == len(problems) == 8
+
+
+def test_email_and_suppliers_are_checked_by_the_schema() -> None:
+    data = demo()
+    data["email"] = {"unknown_sender": "notice", "addresses": {"desk@x.lu": "sales", "desk": "x"}}
+    data["suppliers"] = {"address": "Nobody", "shared": ["subject", "phone_number"]}
+    problems = dict(shape_problems(data))
+    assert problems['email.addresses."desk@x.lu"'] == "'sales' is not a queue defined under queues"
+    assert ("email.addresses.desk", "is not an e-mail address") in shape_problems(data)
+    assert problems["email.registration_url"] == "is required when unknown senders get a notice"
+    assert problems["suppliers.address"] == "'nobody' is not an e-mail address"
+    assert problems["suppliers.shared"] == (
+        "'phone_number' is not subject, description or a key under form.fields"
+    )
+    assert len(problems_of(data)) == 6

@@ -28,6 +28,7 @@ from tierdesk.domain.profile_schema import (
     NotificationsSpec,
     RoutingSpec,
     StatusPageSpec,
+    SuppliersSpec,
     validate,
 )
 from tierdesk.domain.profiles import (
@@ -410,6 +411,19 @@ def _closure(spec: ClosureSpec | None, default_calendar: str) -> ClosureRules | 
     )
 
 
+def _suppliers(spec: SuppliersSpec | None, default_calendar: str) -> SupplierDefaults | None:
+    if spec is None:
+        return None
+    return SupplierDefaults(
+        spec.method,
+        parse_duration(spec.target) if spec.target is not None else None,
+        spec.calendar or default_calendar,
+        spec.customer_clock_pauses,
+        tuple(spec.shared) if spec.shared is not None else ("subject",),
+        (spec.address or "").strip().lower(),
+    )
+
+
 def _routing(spec: RoutingSpec | None) -> RoutingRules | None:
     if spec is None:
         return None
@@ -758,24 +772,10 @@ def parse_profile(
     emergency = _emergency(spec.emergency if spec else None)
     closure = _closure(spec.closure if spec else None, default_calendar)
 
-    email_queues: dict[str, str] = {}
-    mail = r.table(data, "", "email", required=False)
-    unknown_sender = r.text(
-        mail, "email", "unknown_sender", default="quarantine", expected="quarantine or notice"
-    )
-    if unknown_sender not in ("quarantine", "notice"):
-        r.fail("email.unknown_sender", f"{unknown_sender!r} is not quarantine or notice")
-    registration_url = r.text(mail, "email", "registration_url", default="")
-    if unknown_sender == "notice" and not registration_url:
-        r.fail("email.registration_url", "is required when unknown senders get a notice")
-    for address, queue in r.table(mail, "email", "addresses", required=False).items():
-        where = f'email.addresses."{address}"'
-        if not EMAIL_PATTERN.fullmatch(address):
-            r.fail(where, "is not an e-mail address")
-        if not isinstance(queue, str) or queue not in queues:
-            r.fail(where, f"{queue!r} is not a queue defined under queues")
-        else:
-            email_queues[address.lower()] = queue
+    mail = spec.email if spec is not None else None
+    email_queues = {a.lower(): queue for a, queue in mail.addresses.items()} if mail else {}
+    unknown_sender = mail.unknown_sender if mail else "quarantine"
+    registration_url = mail.registration_url if mail else ""
 
     invalid: dict[str, InvalidReason] = {}
     for key, item in r.keyed(
@@ -794,33 +794,7 @@ def parse_profile(
             f"'reject' needs the invalid reason {NO_AUTHORITY!r} under invalid_reasons",
         )
 
-    suppliers = None
-    sup = r.table(data, "", "suppliers", required=False)
-    if sup:
-        sup_calendar = r.text(
-            sup, "suppliers", "calendar", default=default_calendar, expected="a calendar key"
-        )
-        if sup_calendar and calendars and sup_calendar not in calendars:
-            r.fail(
-                "suppliers.calendar", f"{sup_calendar!r} is not a calendar defined under calendars"
-            )
-        suppliers = SupplierDefaults(
-            r.text(sup, "suppliers", "method", default="ticket system"),
-            r.duration(sup, "suppliers", "target", required=False),
-            sup_calendar,
-            r.flag(sup, "suppliers", "customer_clock_pauses", default=False),
-            r.texts(sup, "suppliers", "shared") if "shared" in sup else ("subject",),
-            (r.optional_text(sup, "suppliers", "address") or "").strip().lower(),
-        )
-        if suppliers.address and not EMAIL_PATTERN.match(suppliers.address):
-            r.fail("suppliers.address", f"{suppliers.address[:60]!r} is not an e-mail address")
-        shareable = {"subject", "description"} | {f.key for f in form_fields}
-        for shared_key in suppliers.shared:
-            if shared_key not in shareable:
-                r.fail(
-                    "suppliers.shared",
-                    f"{shared_key!r} is not subject, description or a key under form.fields",
-                )
+    suppliers = _suppliers(spec.suppliers if spec else None, default_calendar)
 
     matrix: list[EscalationStep] = []
     esc = r.table(data, "", "escalation", required=False)

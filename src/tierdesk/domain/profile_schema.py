@@ -5,8 +5,8 @@ once with its dotted key path (`escalation.matrix[2].attempts`, lists counted fr
 words `profile_parsing` uses for the rest. A key naming an entry of another table is checked by
 a validator on the field, against the keys of `calendars`, `levels`, `severities`, `queues` and
 the desk's channels passed as the validation context: `[routing]`, `[chat]`, `[status_page]`,
-`[monitoring]`, `[inbound]`, `[notifications]`, `[emergency]`, `[closure]` and `[reporting]` are
-checked here whole, and every duration is parsed here. The other tables' references, opening
+`[monitoring]`, `[inbound]`, `[notifications]`, `[emergency]`, `[closure]`, `[reporting]`,
+`[email]` and `[suppliers]` are checked here whole, and every duration is parsed here. The other tables' references, opening
 hours and holidays are still checked by `profile_parsing`, which builds the `Profile`.
 
 Each field's description says what is expected there ("a calendar key", "true or false"); a
@@ -28,6 +28,7 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -144,6 +145,26 @@ def _target(value: str, info: ValidationInfo) -> str:
 def _roles(value: list[str]) -> list[str]:
     if any(role not in NOTIFICATION_ROLES for role in value):
         raise _refused(f"{value!r} is not a list of roles from " + ", ".join(NOTIFICATION_ROLES))
+    return value
+
+
+def _queue(value: str, info: ValidationInfo) -> str:
+    if info.context is not None and value not in _names(info, "queues"):
+        raise _refused(f"{value!r} is not a queue defined under queues")
+    return value
+
+
+def _address_key(value: str) -> str:
+    if not EMAIL_PATTERN.fullmatch(value):
+        raise _refused("is not an e-mail address")
+    return value
+
+
+def _shareable(value: str, info: ValidationInfo) -> str:
+    if info.context is not None and value not in {"subject", "description"} | set(
+        _names(info, "form_fields")
+    ):
+        raise _refused(f"{value!r} is not subject, description or a key under form.fields")
     return value
 
 
@@ -336,11 +357,20 @@ class ClosureSpec(_Table):
 
 
 class EmailSpec(_Table):
-    addresses: dict[str, str] = {}
+    addresses: dict[
+        Annotated[str, AfterValidator(_address_key)], Annotated[str, AfterValidator(_queue)]
+    ] = {}
     unknown_sender: Literal["quarantine", "notice"] = Field(
         "quarantine", description="quarantine or notice"
     )
-    registration_url: str = ""
+    registration_url: str = Field("", validate_default=True)
+
+    @field_validator("registration_url")
+    @classmethod
+    def _needed_for_a_notice(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("unknown_sender") == "notice" and not value:
+            raise _refused("is required when unknown senders get a notice")
+        return value
 
 
 class InvalidReasonSpec(_Table):
@@ -351,11 +381,19 @@ class InvalidReasonSpec(_Table):
 class SuppliersSpec(_Table):
     method: str = "ticket system"
     target: DurationText | None = None
-    calendar: str | None = Field(None, description=CALENDAR)
+    calendar: CalendarKey | None = Field(None, description=CALENDAR)
     customer_clock_pauses: bool = False
-    shared: list[str] | None = None
+    shared: list[Annotated[str, AfterValidator(_shareable)]] | None = None
     address: str | None = None
     source: str = ""
+
+    @field_validator("address")
+    @classmethod
+    def _an_address(cls, value: str | None) -> str | None:
+        address = (value or "").strip().lower()
+        if address and not EMAIL_PATTERN.match(address):
+            raise _refused(f"{address[:60]!r} is not an e-mail address")
+        return value
 
 
 class EscalationStepSpec(_Table):
@@ -525,6 +563,7 @@ def _context(data: Mapping[str, Any]) -> dict[str, Any]:
         return frozenset(value) if isinstance(value, Mapping) else frozenset()
 
     severities = data.get("severities")
+    form = data.get("form")
     tickets = data.get("tickets")
     channels = tickets.get("channels") if isinstance(tickets, Mapping) else None
     valid = isinstance(channels, list) and all(isinstance(c, str) for c in channels)
@@ -534,6 +573,7 @@ def _context(data: Mapping[str, Any]) -> dict[str, Any]:
         "severities": keys(data.get("severities")),
         "queues": keys(data.get("queues")),
         "channels": tuple(channels) if valid and channels else (),
+        "form_fields": keys(form.get("fields")) if isinstance(form, Mapping) else frozenset(),
         "targets": frozenset(
             target
             for severity in (severities.values() if isinstance(severities, Mapping) else ())
