@@ -17,11 +17,23 @@ from tierdesk.domain.calendars import HORIZON, Calendar, Interval, expand_days, 
 from tierdesk.domain.contingency import ContingencyCondition, ContingencyRoute
 from tierdesk.domain.durations import Duration, DurationError, parse_duration
 from tierdesk.domain.parties import OrganisationKind
+from tierdesk.domain.profile_schema import (
+    EMAIL_PATTERN,
+    PATTERNS,
+    ChatSpec,
+    ClosureSpec,
+    EmergencySpec,
+    InboundSpec,
+    MonitoringSpec,
+    NotificationsSpec,
+    RoutingSpec,
+    StatusPageSpec,
+    SuppliersSpec,
+    validate,
+)
 from tierdesk.domain.profiles import (
     CHANNELS,
     MILESTONE_STOPS,
-    MONITORING_GROUPING,
-    NOTIFICATION_ROLES,
     STANDARD_TARGETS,
     STATUS_CATEGORIES,
     TARGET_KINDS,
@@ -49,16 +61,12 @@ from tierdesk.domain.profiles import (
 )
 from tierdesk.domain.requester_authority import NO_AUTHORITY
 from tierdesk.domain.requester_authority import RULES as AUTHORITY_RULES
-from tierdesk.domain.routing import RULES as ROUTING_RULES
 from tierdesk.domain.routing import RoutingRules
 
 HolidayLookup = Callable[[str, str | None, tuple[int, int]], Mapping[date, str]]
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-PREFIX_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
-LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
-NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]*$")
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+LANGUAGE_PATTERN = re.compile(PATTERNS["language"])
 DEFAULT_WARN_AT = (0.75, 0.9)
 
 
@@ -66,10 +74,10 @@ class _Reader:
     """Walks plain data, collecting every problem with the path where it was found."""
 
     def __init__(self) -> None:
-        self.problems: list[str] = []
+        self.problems: list[tuple[str, str]] = []
 
     def fail(self, path: str, message: str) -> None:
-        self.problems.append(f"{path}: {message}")
+        self.problems.append((path, message))
 
     @staticmethod
     def at(path: str, key: str) -> str:
@@ -121,21 +129,11 @@ class _Reader:
             return default
         return value
 
-    def number(
-        self, data: Mapping[str, Any], path: str, key: str, *, default: int, low: int, high: int
-    ) -> int:
+    @staticmethod
+    def whole(data: Mapping[str, Any], key: str, *, default: int) -> int:
+        """A whole number; its type and bounds are the schema's (`profile_schema`) to check."""
         value = data.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            self.fail(self.at(path, key), f"{value!r} is not a whole number from {low} to {high}")
-            return default
-        return value
-
-    def share(self, data: Mapping[str, Any], path: str, key: str) -> float:
-        value = data.get(key)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
-            self.fail(self.at(path, key), f"{value!r} is not a share between 0 and 1, e.g. 0.9")
-            return 1.0
-        return float(value)
+        return value if isinstance(value, int) and not isinstance(value, bool) else default
 
     def texts(
         self,
@@ -196,13 +194,6 @@ class _Reader:
             self.fail(path, "has no entries; expected at least one")
         return entries
 
-    def unknown(self, data: Mapping[str, Any], path: str, known: tuple[str, ...]) -> None:
-        for key in data:
-            if key not in known:
-                self.fail(
-                    self.at(path, key), f"is not a known key; expected one of {', '.join(known)}"
-                )
-
     def reference(self, value: str | None, path: str, pool: Mapping[str, Any], what: str) -> None:
         if value and pool and value not in pool:
             self.fail(
@@ -215,20 +206,6 @@ class _Reader:
 
 def _calendar(r: _Reader, key: str, item: dict[str, Any], lookup: HolidayLookup) -> Calendar:
     path = f"calendars.{key}"
-    r.unknown(
-        item,
-        path,
-        (
-            "timezone",
-            "always_open",
-            "hours",
-            "holidays",
-            "closed",
-            "open",
-            "working_day",
-            "description",
-        ),
-    )
     tz = r.text(item, path, "timezone", expected="an IANA time zone such as 'Europe/Luxembourg'")
     if tz:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -277,7 +254,6 @@ def _calendar(r: _Reader, key: str, item: dict[str, Any], lookup: HolidayLookup)
     holidays: dict[date, str] = {}
     if item.get("holidays") is not None:
         spec_t = r.table(item, path, "holidays")
-        r.unknown(spec_t, f"{path}.holidays", ("country", "subdivision"))
         country = r.text(
             spec_t, f"{path}.holidays", "country", expected="an ISO country code such as 'LU'"
         )
@@ -339,21 +315,6 @@ def _targets(
     out: dict[str, Target] = {}
     for key, item in r.keyed(table, f"severities.{severity}.targets", required=False):
         path = f"severities.{severity}.targets.{key}"
-        r.unknown(
-            item,
-            path,
-            (
-                "within",
-                "kind",
-                "label",
-                "calendar",
-                "starts",
-                "stops_on",
-                "warn_at",
-                "source",
-                "levels",
-            ),
-        )
         kind = item.get("kind", STANDARD_TARGETS.get(key, ""))
         if kind not in TARGET_KINDS:
             r.fail(
@@ -410,214 +371,105 @@ def _targets(
     return out
 
 
-def _routing(
-    r: _Reader, data: Mapping[str, Any], levels: Mapping[str, Level], channels: tuple[str, ...]
-) -> RoutingRules | None:
-    table = r.table(data, "", "routing", required=False)
-    if not table:
-        return None
-    r.unknown(table, "routing", ("rule", "levels", "channels", "source"))
-    rule = r.text(table, "routing", "rule", default="round_robin", expected="a routing rule")
-    if rule not in ROUTING_RULES:
-        r.fail("routing.rule", f"{rule!r} is not one of {', '.join(ROUTING_RULES)}")
-    routed_levels = r.texts(table, "routing", "levels")
-    for level in routed_levels:
-        if levels and level not in levels:
-            r.fail("routing.levels", f"{level!r} is not a level defined under levels")
-    routed_channels = r.texts(table, "routing", "channels")
-    for channel in routed_channels:
-        if channel not in channels:
-            r.fail("routing.channels", f"{channel!r} is not one of this desk's channels")
-    if not routed_levels and not routed_channels:
-        r.fail("routing", "names no levels and no channels whose new tickets are routed")
-    return RoutingRules(rule, routed_levels, routed_channels, source=str(table.get("source", "")))
+def _notifications(spec: NotificationsSpec | None) -> NotificationRules:
+    if spec is None:
+        return NotificationRules()
+    chosen = {m: tuple(r) for m in ("opened", "updated", "closed") if (r := getattr(spec, m))}
+    return dataclasses.replace(NotificationRules(), **chosen)
 
 
-def _status_page(
-    r: _Reader,
-    data: Mapping[str, Any],
-    severities: Mapping[str, Any],
-    calendars: Mapping[str, Calendar],
-    default_calendar: str,
-) -> StatusPageRules | None:
-    page = r.table(data, "", "status_page", required=False)
-    if not page:
+def _emergency(spec: EmergencySpec | None) -> EmergencyRule | None:
+    if spec is None:
         return None
-    path = "status_page"
-    r.unknown(
-        page,
-        path,
-        (
-            "services",
-            "notice_severities",
-            "maintenance_notice",
-            "notice_calendar",
-            "maintenance_outside",
-            "short_notice",
-            "source",
-        ),
+    return EmergencyRule(
+        spec.keyword,
+        spec.case_sensitive,
+        spec.severity,
+        spec.calendar,
+        spec.level,
+        tuple(spec.notify),
+        tuple(spec.targets),
     )
-    services: dict[str, str] = {}
-    raw = page.get("services", {})
-    if not isinstance(raw, Mapping):
-        r.fail(f"{path}.services", f"{raw!r} is not a table of service keys and names")
-    else:
-        for key, label in raw.items():
-            if not KEY_PATTERN.fullmatch(key):
-                r.fail(
-                    f"{path}.services.{key}",
-                    "is not a valid key; expected lower-case letters, digits and _",
-                )
-            elif not isinstance(label, str) or not label.strip():
-                r.fail(f"{path}.services.{key}", f"{label!r} is not a service name")
-            else:
-                services[key] = label
-    notice_severities = r.texts(page, path, "notice_severities")
-    for s in notice_severities:
-        if severities and s not in severities:
-            r.fail(f"{path}.notice_severities", f"{s!r} is not a severity defined under severities")
-    notice_calendar = r.text(page, path, "notice_calendar", default=default_calendar)
-    r.reference(notice_calendar, f"{path}.notice_calendar", calendars, "calendars")
-    outside = r.optional_text(page, path, "maintenance_outside")
-    r.reference(outside, f"{path}.maintenance_outside", calendars, "calendars")
-    short = r.text(page, path, "short_notice", default="flag")
-    if short not in ("flag", "refuse"):
-        r.fail(f"{path}.short_notice", f"{short!r} is not one of flag, refuse")
+
+
+def _closure(spec: ClosureSpec | None, default_calendar: str) -> ClosureRules | None:
+    if spec is None:
+        return None
+
+    def duration(text: str | None) -> Duration | None:
+        return parse_duration(text) if text is not None else None
+
+    return ClosureRules(
+        calendar=spec.calendar or default_calendar,
+        confirmation_timeout=duration(spec.confirmation_timeout),
+        no_reply_timeout=duration(spec.no_reply_timeout),
+        close_resolved_after=duration(spec.close_resolved_after),
+        resolved_message=spec.resolved_message,
+        thank_you_reopens=spec.thank_you_reopens,
+        reply_reopens_resolved=spec.reply_reopens_resolved,
+        follow_up_after_closed=spec.follow_up_after_closed,
+    )
+
+
+def _suppliers(spec: SuppliersSpec | None, default_calendar: str) -> SupplierDefaults | None:
+    if spec is None:
+        return None
+    return SupplierDefaults(
+        spec.method,
+        parse_duration(spec.target) if spec.target is not None else None,
+        spec.calendar or default_calendar,
+        spec.customer_clock_pauses,
+        tuple(spec.shared) if spec.shared is not None else ("subject",),
+        (spec.address or "").strip().lower(),
+    )
+
+
+def _routing(spec: RoutingSpec | None) -> RoutingRules | None:
+    if spec is None:
+        return None
+    return RoutingRules(spec.rule, tuple(spec.levels), tuple(spec.channels), source=spec.source)
+
+
+def _status_page(spec: StatusPageSpec | None, default_calendar: str) -> StatusPageRules | None:
+    if spec is None:
+        return None
+    notice = spec.maintenance_notice
     return StatusPageRules(
-        services=services,
-        notice_severities=notice_severities,
-        maintenance_notice=r.duration(page, path, "maintenance_notice", required=False),
-        notice_calendar=notice_calendar,
-        maintenance_outside=outside,
-        short_notice=short,
+        services=dict(spec.services),
+        notice_severities=tuple(spec.notice_severities),
+        maintenance_notice=parse_duration(notice) if notice is not None else None,
+        notice_calendar=spec.notice_calendar or default_calendar,
+        maintenance_outside=spec.maintenance_outside,
+        short_notice=spec.short_notice,
     )
 
 
-LABEL_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")  # a Prometheus label name
-SOURCE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
-# Relayed messages have no ticket form: they open tickets on channels that need none.
-INBOUND_CHANNELS = ("chat", "email", "monitoring")
-
-
-def _monitoring(
-    r: _Reader, data: Mapping[str, Any], severities: Mapping[str, Any], channels: tuple[str, ...]
-) -> MonitoringRules | None:
-    table = r.table(data, "", "monitoring", required=False)
-    if not table:
+def _monitoring(spec: MonitoringSpec | None) -> MonitoringRules | None:
+    if spec is None:
         return None
-    path = "monitoring"
-    r.unknown(
-        table,
-        path,
-        (
-            "group_by",
-            "severity_label",
-            "severities",
-            "default_severity",
-            "resolve_on_resolved",
-            "account_label",
-            "source",
-        ),
-    )
-    if "monitoring" not in channels:
-        r.fail(path, 'needs the "monitoring" channel under tickets.channels')
-    group_by = r.text(table, path, "group_by", default="fingerprint")
-    if group_by not in MONITORING_GROUPING:
-        r.fail(f"{path}.group_by", f"{group_by!r} is not one of {', '.join(MONITORING_GROUPING)}")
-    label = r.text(
-        table,
-        path,
-        "severity_label",
-        default="severity",
-        pattern=LABEL_PATTERN,
-        expected="a label name (letters, digits and _)",
-    )
-    account = r.text(
-        table,
-        path,
-        "account_label",
-        default="account",
-        pattern=LABEL_PATTERN,
-        expected="a label name (letters, digits and _)",
-    )
-    mapping: dict[str, str] = {}
-    raw = table.get("severities", {})
-    if not isinstance(raw, Mapping):
-        r.fail(f"{path}.severities", f"{raw!r} is not a table of label values and severities")
-    else:
-        for value, severity in raw.items():
-            if not isinstance(severity, str) or severity not in severities:
-                r.fail(
-                    f"{path}.severities.{value}",
-                    f"{severity!r} is not a severity defined under severities",
-                )
-            else:
-                mapping[str(value)] = severity
-    default = r.text(table, path, "default_severity", default="")
-    if default and severities and default not in severities:
-        r.fail(
-            f"{path}.default_severity", f"{default!r} is not a severity defined under severities"
-        )
     return MonitoringRules(
-        group_by=group_by,
-        severity_label=label,
-        severities=mapping,
-        default_severity=default,
-        resolve_on_resolved=r.flag(table, path, "resolve_on_resolved", default=False),
-        account_label=account,
+        group_by=spec.group_by,
+        severity_label=spec.severity_label,
+        severities=dict(spec.severities),
+        default_severity=spec.default_severity,
+        resolve_on_resolved=spec.resolve_on_resolved,
+        account_label=spec.account_label,
     )
 
 
-def _inbound(r: _Reader, data: Mapping[str, Any], channels: tuple[str, ...]) -> InboundRules | None:
-    table = r.table(data, "", "inbound", required=False)
-    if not table:
-        return None
-    path = "inbound"
-    r.unknown(table, path, ("sources", "source"))
-    sources: dict[str, str] = {}
-    raw = table.get("sources")
-    if not isinstance(raw, Mapping) or not raw:
-        r.fail(f"{path}.sources", f"{raw!r} is not a table of source names and channels")
-        return None
-    for name, channel in raw.items():
-        where = f"{path}.sources.{name}"
-        if not SOURCE_PATTERN.fullmatch(name):
-            r.fail(where, "is not a source name; expected lower-case letters, digits, - and _")
-        elif not isinstance(channel, str) or channel not in INBOUND_CHANNELS:
-            r.fail(where, f"{channel!r} is not one of {', '.join(INBOUND_CHANNELS)}")
-        elif channel not in channels:
-            r.fail(where, f"{channel!r} is not a channel listed under tickets.channels")
-        else:
-            sources[name] = channel
-    return InboundRules(sources)
+def _inbound(spec: InboundSpec | None) -> InboundRules | None:
+    return InboundRules(dict(spec.sources)) if spec is not None else None
 
 
-def _chat(
-    r: _Reader,
-    data: Mapping[str, Any],
-    calendars: Mapping[str, Calendar],
-    default_calendar: str,
-    levels: Mapping[str, Any],
-    severities: Mapping[str, Any],
-    queues: Mapping[str, Any],
-    channels: tuple[str, ...],
-) -> ChatRules | None:
-    section = r.table(data, "", "chat", required=False)
-    if not section:
+def _chat(spec: ChatSpec | None, default_calendar: str) -> ChatRules | None:
+    if spec is None:
         return None
-    path = "chat"
-    r.unknown(section, path, ("calendar", "level", "severity", "queue"))
-    if "chat" not in channels:
-        r.fail(path, "the chat window needs 'chat' among tickets.channels")
-    calendar = r.text(section, path, "calendar", default=default_calendar)
-    r.reference(calendar, f"{path}.calendar", calendars, "calendars")
-    level = r.optional_text(section, path, "level")
-    r.reference(level, f"{path}.level", levels, "levels")
-    severity = r.optional_text(section, path, "severity")
-    r.reference(severity, f"{path}.severity", severities, "severities")
-    queue = r.optional_text(section, path, "queue")
-    r.reference(queue, f"{path}.queue", queues, "queues")
-    return ChatRules(calendar=calendar, level=level, severity=severity, queue=queue)
+    return ChatRules(
+        calendar=spec.calendar or default_calendar,
+        level=spec.level,
+        severity=spec.severity,
+        queue=spec.queue,
+    )
 
 
 def _contingency(
@@ -632,7 +484,6 @@ def _contingency(
         r.table(data, "", "contingency", required=False), "contingency", required=False
     ):
         path = f"contingency.{key}"
-        r.unknown(item, path, ("label", "contact", "note", "when", "source"))
         raw = item.get("when", [])
         if not isinstance(raw, list) or not raw:
             r.fail(
@@ -647,7 +498,6 @@ def _contingency(
                 r.fail(where, "is not a table")
                 continue
             known = ("outside", "severities", "accounts_at_least", "target_expired")
-            r.unknown(cond, where, known)
             if not any(k in cond for k in known):
                 r.fail(where, "names no condition; expected one of " + ", ".join(known))
             outside = r.optional_text(cond, where, "outside")
@@ -668,9 +518,7 @@ def _contingency(
                 ContingencyCondition(
                     outside=outside,
                     severities=sev,
-                    accounts_at_least=r.number(
-                        cond, where, "accounts_at_least", default=0, low=0, high=1000
-                    ),
+                    accounts_at_least=r.whole(cond, "accounts_at_least", default=0),
                     target_expired=expired,
                 )
             )
@@ -693,43 +541,10 @@ def parse_profile(
 ) -> Profile:
     """Turn parsed TOML into a Profile, or raise ProfileError listing every problem."""
     lookup: HolidayLookup = holiday_lookup or (lambda country, sub, years: {})
+    spec, shape = validate(data)
     r = _Reader()
-    r.unknown(
-        data,
-        "",
-        (
-            "profile",
-            "provider",
-            "calendars",
-            "levels",
-            "tickets",
-            "sla",
-            "severities",
-            "statuses",
-            "queues",
-            "languages",
-            "form",
-            "voicemail",
-            "notifications",
-            "emergency",
-            "closure",
-            "email",
-            "invalid_reasons",
-            "suppliers",
-            "escalation",
-            "reporting",
-            "status_page",
-            "monitoring",
-            "inbound",
-            "chat",
-            "contingency",
-            "routing",
-        ),
-    )
     meta = r.table(data, "", "profile")
-    r.unknown(meta, "profile", ("name", "version", "description", "source"))
     provider = r.table(data, "", "provider")
-    r.unknown(provider, "provider", ("name", "ticket_prefix", "number_digits"))
 
     calendars = {
         key: _calendar(r, key, item, lookup)
@@ -737,19 +552,6 @@ def parse_profile(
     }
 
     tickets = r.table(data, "", "tickets")
-    r.unknown(
-        tickets,
-        "tickets",
-        (
-            "initial_level",
-            "default_severity",
-            "default_queue",
-            "channels",
-            "calendar",
-            "channel_levels",
-            "requester_authority",
-        ),
-    )
     default_calendar = r.text(tickets, "tickets", "calendar", expected="a calendar key")
     if default_calendar and calendars and default_calendar not in calendars:
         r.fail(
@@ -759,11 +561,6 @@ def parse_profile(
     levels: dict[str, Level] = {}
     for key, item in r.keyed(r.table(data, "", "levels"), "levels"):
         path = f"levels.{key}"
-        r.unknown(
-            item,
-            path,
-            ("label", "staffed_by", "escalates_to", "calendar", "description", "reads", "works"),
-        )
         staffed = r.text(
             item, path, "staffed_by", default="provider", expected="provider or supplier"
         )
@@ -803,7 +600,6 @@ def parse_profile(
                     )
 
     sla = r.table(data, "", "sla", required=False)
-    r.unknown(sla, "sla", ("warn_at", "notify"))
     sla_notify = r.texts(sla, "sla", "notify")
     for address in sla_notify:
         if not EMAIL_PATTERN.fullmatch(address):
@@ -821,7 +617,6 @@ def parse_profile(
     severities: dict[str, Severity] = {}
     for key, item in r.keyed(r.table(data, "", "severities"), "severities"):
         path = f"severities.{key}"
-        r.unknown(item, path, ("label", "definition", "examples", "aliases", "targets", "priority"))
         definition = item.get("definition", "")
         if not isinstance(definition, str):
             r.fail(f"{path}.definition", f"{definition!r} is not text")
@@ -858,7 +653,6 @@ def parse_profile(
     statuses: dict[str, Status] = {}
     for key, item in r.keyed(r.table(data, "", "statuses"), "statuses"):
         path = f"statuses.{key}"
-        r.unknown(item, path, ("label", "category", "to", "requester_to", "pauses", "description"))
         category = r.text(item, path, "category", expected="one of " + ", ".join(STATUS_CATEGORIES))
         if category and category not in STATUS_CATEGORIES:
             r.fail(f"{path}.category", f"{category!r} is not one of {', '.join(STATUS_CATEGORIES)}")
@@ -894,7 +688,6 @@ def parse_profile(
 
     queues: dict[str, Queue] = {}
     for key, item in r.keyed(r.table(data, "", "queues"), "queues"):
-        r.unknown(item, f"queues.{key}", ("label",))
         queues[key] = Queue(key, r.text(item, f"queues.{key}", "label"))
 
     initial_level = r.text(tickets, "tickets", "initial_level", expected="a level key")
@@ -923,11 +716,8 @@ def parse_profile(
             channel_levels[channel] = level_key
 
     langs = r.table(data, "", "languages")
-    r.unknown(langs, "languages", ("standard", "accepted", "reply", "accepted_guaranteed"))
     lang_expected = "a language code such as 'en' or 'de'"
-    standard = r.text(
-        langs, "languages", "standard", pattern=LANGUAGE_PATTERN, expected=lang_expected
-    )
+    standard = r.text(langs, "languages", "standard", expected=lang_expected)
     accepted = r.texts(langs, "languages", "accepted")
     for code in accepted:
         if not LANGUAGE_PATTERN.fullmatch(code):
@@ -937,14 +727,12 @@ def parse_profile(
         "languages",
         "reply",
         default=standard or "en",
-        pattern=LANGUAGE_PATTERN,
         expected=lang_expected,
     )
     guaranteed = r.flag(langs, "languages", "accepted_guaranteed", default=False)
 
     form_fields: list[FormField] = []
     form = r.table(data, "", "form", required=False)
-    r.unknown(form, "form", ("fields", "missing"))
     form_missing: dict[str, str] = {}
     for channel, action in (form.get("missing") or {}).items() if form else ():
         if action not in ("ask", "flag"):
@@ -953,7 +741,6 @@ def parse_profile(
             form_missing[str(channel)] = action
     for key, item in r.keyed(r.table(form, "form", "fields"), "form.fields") if form else []:
         path = f"form.fields.{key}"
-        r.unknown(item, path, ("label", "help", "required", "multiline"))
         form_fields.append(
             FormField(
                 key,
@@ -967,12 +754,10 @@ def parse_profile(
     # LuxCloud 2.7: what a voice message must carry; the ticket form is asked for later.
     voicemail_fields: list[FormField] = []
     voicemail = r.table(data, "", "voicemail", required=False)
-    r.unknown(voicemail, "voicemail", ("fields",))
     for key, item in (
         r.keyed(r.table(voicemail, "voicemail", "fields"), "voicemail.fields") if voicemail else []
     ):
         path = f"voicemail.fields.{key}"
-        r.unknown(item, path, ("label", "help", "required"))
         voicemail_fields.append(
             FormField(
                 key,
@@ -983,132 +768,19 @@ def parse_profile(
             )
         )
 
-    notifications = NotificationRules()
-    told = r.table(data, "", "notifications", required=False)
-    if told:
-        r.unknown(told, "notifications", ("opened", "updated", "closed"))
-        chosen: dict[str, tuple[str, ...]] = {}
-        for moment in ("opened", "updated", "closed"):
-            if moment not in told:
-                continue
-            roles = told[moment]
-            if not isinstance(roles, list) or any(x not in NOTIFICATION_ROLES for x in roles):
-                r.fail(
-                    f"notifications.{moment}",
-                    f"{roles!r} is not a list of roles from " + ", ".join(NOTIFICATION_ROLES),
-                )
-            else:
-                chosen[moment] = tuple(roles)
-        notifications = dataclasses.replace(notifications, **chosen)
+    notifications = _notifications(spec.notifications if spec else None)
+    emergency = _emergency(spec.emergency if spec else None)
+    closure = _closure(spec.closure if spec else None, default_calendar)
 
-    emergency = None
-    em = r.table(data, "", "emergency", required=False)
-    if em:
-        r.unknown(
-            em,
-            "emergency",
-            (
-                "keyword",
-                "case_sensitive",
-                "severity",
-                "calendar",
-                "targets",
-                "level",
-                "notify",
-                "source",
-            ),
-        )
-        notify = r.texts(em, "emergency", "notify")
-        for address in notify:
-            if not EMAIL_PATTERN.fullmatch(address):
-                r.fail("emergency.notify", f"{address!r} is not an e-mail address")
-        em_severity = r.text(em, "emergency", "severity", expected="a severity key")
-        if em_severity and severities and em_severity not in severities:
-            r.fail(
-                "emergency.severity", f"{em_severity!r} is not a severity defined under severities"
-            )
-        em_calendar = r.optional_text(em, "emergency", "calendar")
-        if em_calendar and em_calendar not in calendars:
-            r.fail(
-                "emergency.calendar", f"{em_calendar!r} is not a calendar defined under calendars"
-            )
-        em_targets = r.texts(em, "emergency", "targets")
-        known_targets = {k for s in severities.values() for k in s.targets}
-        for key in em_targets:
-            if key not in known_targets:
-                r.fail("emergency.targets", f"{key!r} is not a target of any severity")
-        em_level = r.optional_text(em, "emergency", "level")
-        if em_level and em_level not in levels:
-            r.fail("emergency.level", f"{em_level!r} is not a level defined under levels")
-        emergency = EmergencyRule(
-            r.text(em, "emergency", "keyword"),
-            r.flag(em, "emergency", "case_sensitive", default=True),
-            em_severity,
-            em_calendar,
-            em_level,
-            notify,
-            em_targets,
-        )
-
-    closure = None
-    cl = r.table(data, "", "closure", required=False)
-    if cl:
-        r.unknown(
-            cl,
-            "closure",
-            (
-                "calendar",
-                "confirmation_timeout",
-                "no_reply_timeout",
-                "close_resolved_after",
-                "resolved_message",
-                "thank_you_reopens",
-                "reply_reopens_resolved",
-                "follow_up_after_closed",
-                "source",
-            ),
-        )
-        cl_calendar = r.text(
-            cl, "closure", "calendar", default=default_calendar, expected="a calendar key"
-        )
-        if cl_calendar and calendars and cl_calendar not in calendars:
-            r.fail("closure.calendar", f"{cl_calendar!r} is not a calendar defined under calendars")
-        closure = ClosureRules(
-            calendar=cl_calendar,
-            confirmation_timeout=r.duration(cl, "closure", "confirmation_timeout", required=False),
-            no_reply_timeout=r.duration(cl, "closure", "no_reply_timeout", required=False),
-            close_resolved_after=r.duration(cl, "closure", "close_resolved_after", required=False),
-            resolved_message=r.text(cl, "closure", "resolved_message", default=""),
-            thank_you_reopens=r.flag(cl, "closure", "thank_you_reopens", default=False),
-            reply_reopens_resolved=r.flag(cl, "closure", "reply_reopens_resolved", default=True),
-            follow_up_after_closed=r.flag(cl, "closure", "follow_up_after_closed", default=True),
-        )
-
-    email_queues: dict[str, str] = {}
-    mail = r.table(data, "", "email", required=False)
-    r.unknown(mail, "email", ("addresses", "unknown_sender", "registration_url"))
-    unknown_sender = r.text(
-        mail, "email", "unknown_sender", default="quarantine", expected="quarantine or notice"
-    )
-    if unknown_sender not in ("quarantine", "notice"):
-        r.fail("email.unknown_sender", f"{unknown_sender!r} is not quarantine or notice")
-    registration_url = r.text(mail, "email", "registration_url", default="")
-    if unknown_sender == "notice" and not registration_url:
-        r.fail("email.registration_url", "is required when unknown senders get a notice")
-    for address, queue in r.table(mail, "email", "addresses", required=False).items():
-        where = f'email.addresses."{address}"'
-        if not EMAIL_PATTERN.fullmatch(address):
-            r.fail(where, "is not an e-mail address")
-        if not isinstance(queue, str) or queue not in queues:
-            r.fail(where, f"{queue!r} is not a queue defined under queues")
-        else:
-            email_queues[address.lower()] = queue
+    mail = spec.email if spec is not None else None
+    email_queues = {a.lower(): queue for a, queue in mail.addresses.items()} if mail else {}
+    unknown_sender = mail.unknown_sender if mail else "quarantine"
+    registration_url = mail.registration_url if mail else ""
 
     invalid: dict[str, InvalidReason] = {}
     for key, item in r.keyed(
         r.table(data, "", "invalid_reasons", required=False), "invalid_reasons", required=False
     ):
-        r.unknown(item, f"invalid_reasons.{key}", ("label", "source"))
         invalid[key] = InvalidReason(key, r.text(item, f"invalid_reasons.{key}", "label"))
     requester_authority = r.optional_text(tickets, "tickets", "requester_authority")
     if requester_authority is not None and requester_authority not in AUTHORITY_RULES:
@@ -1122,50 +794,10 @@ def parse_profile(
             f"'reject' needs the invalid reason {NO_AUTHORITY!r} under invalid_reasons",
         )
 
-    suppliers = None
-    sup = r.table(data, "", "suppliers", required=False)
-    if sup:
-        r.unknown(
-            sup,
-            "suppliers",
-            (
-                "method",
-                "target",
-                "calendar",
-                "customer_clock_pauses",
-                "shared",
-                "address",
-                "source",
-            ),
-        )
-        sup_calendar = r.text(
-            sup, "suppliers", "calendar", default=default_calendar, expected="a calendar key"
-        )
-        if sup_calendar and calendars and sup_calendar not in calendars:
-            r.fail(
-                "suppliers.calendar", f"{sup_calendar!r} is not a calendar defined under calendars"
-            )
-        suppliers = SupplierDefaults(
-            r.text(sup, "suppliers", "method", default="ticket system"),
-            r.duration(sup, "suppliers", "target", required=False),
-            sup_calendar,
-            r.flag(sup, "suppliers", "customer_clock_pauses", default=False),
-            r.texts(sup, "suppliers", "shared") if "shared" in sup else ("subject",),
-            (r.optional_text(sup, "suppliers", "address") or "").strip().lower(),
-        )
-        if suppliers.address and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", suppliers.address):
-            r.fail("suppliers.address", f"{suppliers.address[:60]!r} is not an e-mail address")
-        shareable = {"subject", "description"} | {f.key for f in form_fields}
-        for shared_key in suppliers.shared:
-            if shared_key not in shareable:
-                r.fail(
-                    "suppliers.shared",
-                    f"{shared_key!r} is not subject, description or a key under form.fields",
-                )
+    suppliers = _suppliers(spec.suppliers if spec else None, default_calendar)
 
     matrix: list[EscalationStep] = []
     esc = r.table(data, "", "escalation", required=False)
-    r.unknown(esc, "escalation", ("matrix", "hours"))
     escalation_hours = r.optional_text(esc, "escalation", "hours")
     if escalation_hours and escalation_hours not in calendars:
         r.fail(
@@ -1180,11 +812,6 @@ def parse_profile(
         if not isinstance(step, Mapping):
             r.fail(path, "is not a table")
             continue
-        r.unknown(
-            step,
-            path,
-            ("role", "contact", "after", "calendar", "source", "attempts", "attempts_over"),
-        )
         attempts = step.get("attempts", 0)
         if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 0:
             r.fail(f"{path}.attempts", f"{attempts!r} is not a count of contact attempts, e.g. 2")
@@ -1214,29 +841,28 @@ def parse_profile(
         )
 
     performance = None
-    rep = r.table(data, "", "reporting", required=False)
-    if rep:
-        r.unknown(rep, "reporting", ("performance_target", "severities", "targets", "source"))
-        perf_sev = r.texts(rep, "reporting", "severities")
-        for s in perf_sev:
-            if s not in severities:
-                r.fail("reporting.severities", f"{s!r} is not a severity defined under severities")
-        perf_targets = r.texts(rep, "reporting", "targets")
-        for t in perf_targets:
-            if t not in target_keys:
-                r.fail("reporting.targets", f"{t!r} is not a target of any severity")
+    if spec is not None and spec.reporting is not None:
+        rep = spec.reporting
         performance = PerformanceTarget(
-            r.share(rep, "reporting", "performance_target"), perf_sev, perf_targets
+            rep.performance_target, tuple(rep.severities), tuple(rep.targets)
         )
 
-    status_page = _status_page(r, data, severities, calendars, default_calendar)
-    monitoring = _monitoring(r, data, severities, channels)
-    inbound = _inbound(r, data, channels)
-    chat = _chat(r, data, calendars, default_calendar, levels, severities, queues, channels)
+    # A table that opens tickets on a channel the desk does not list.
+    for table, channel, message in (
+        ("monitoring", "monitoring", 'needs the "monitoring" channel under tickets.channels'),
+        ("chat", "chat", "the chat window needs 'chat' among tickets.channels"),
+    ):
+        if isinstance(data.get(table), Mapping) and data[table] and channel not in channels:
+            r.fail(table, message)
+    # Built from the validated schema; on any problem the profile is refused below.
+    status_page = _status_page(spec.status_page if spec else None, default_calendar)
+    monitoring = _monitoring(spec.monitoring if spec else None)
+    inbound = _inbound(spec.inbound if spec else None)
+    chat = _chat(spec.chat if spec else None, default_calendar)
     contingency = _contingency(r, data, severities, calendars)
 
     profile = Profile(
-        name=r.text(meta, "profile", "name", pattern=NAME_PATTERN, expected="a lower-case name"),
+        name=r.text(meta, "profile", "name", expected="a lower-case name"),
         version=r.text(meta, "profile", "version", expected="a version such as '1.2'"),
         digest=digest,
         description=str(meta.get("description", "")),
@@ -1245,10 +871,9 @@ def parse_profile(
             provider,
             "provider",
             "ticket_prefix",
-            pattern=PREFIX_PATTERN,
             expected="1 to 8 upper-case letters or digits, starting with a letter",
         ),
-        number_digits=r.number(provider, "provider", "number_digits", default=6, low=3, high=12),
+        number_digits=r.whole(provider, "number_digits", default=6),
         calendars=calendars,
         default_calendar=default_calendar,
         levels=levels,
@@ -1283,8 +908,14 @@ def parse_profile(
         chat=chat,
         requester_authority=requester_authority,
         contingency=contingency,
-        routing=_routing(r, data, levels, channels),
+        routing=_routing(spec.routing if spec else None),
     )
-    if r.problems:
-        raise ProfileError(source, r.problems)
+    problems = shape + [(p, m) for p, m in r.problems if not _covered(p, shape)]
+    if problems:
+        raise ProfileError(source, [f"{path}: {message}" for path, message in problems])
     return profile
+
+
+def _covered(path: str, shape: list[tuple[str, str]]) -> bool:
+    """Whether the schema already reported a problem at `path` or around it."""
+    return any(path == where or path.startswith((f"{where}.", f"{where}[")) for where, _ in shape)
