@@ -48,6 +48,8 @@ def _target(profile: Profile, key: object) -> str:
     for severity in profile.severities.values():
         if str(key) in severity.targets:
             return str(severity.targets[str(key)].label)
+    if key == "supplier_response":
+        return _("supplier's first response")
     return _("supplier") if key == "supplier" else str(key).replace("_", " ")
 
 

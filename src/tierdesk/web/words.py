@@ -47,6 +47,8 @@ def target_label(profile: Profile, key: object) -> str:
             return str(severity.targets[str(key)].label)
     if key == "supplier":
         return _("Supplier answer")
+    if key == "supplier_response":
+        return _("Supplier's first response")
     return str(key).replace("_", " ").capitalize()
 
 
