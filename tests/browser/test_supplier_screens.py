@@ -104,3 +104,27 @@ def test_the_supplier_what_if_on_the_reports_page(
                 path=str(shots / f"supplier-what-if-error-{language}-{width}.png")
             )
             page.context.close()
+
+
+def test_the_suppliers_response_in_the_agents_sla_panel(
+    browser: Any, live_server: Any, desk: Desk, shots: Path
+) -> None:
+    """The agent reads the supplier's response next to the other targets; the partner does not."""
+    set_terms(actor=desk.admin, supplier=desk.supplier, now=clock.now(), changes=TERMS)
+    ticket = desk.open()
+    act.change_status(actor=desk.l1, number=ticket.number, to="on_hold", supplier=desk.supplier,
+                      note="Please look at the panel.", now=clock.now())  # fmt: skip
+    words = {"en": "Supplier's first response (Vendor)",
+             "de": "Erste Antwort des Lieferanten (Vendor)"}  # fmt: skip
+    for language in ("en", "de"):
+        page = _open(browser, live_server.url, "agent1", language, 390)
+        page.goto(f"{live_server.url}/tickets/{ticket.number}/")
+        panel = page.locator("section.sla")
+        assert words[language] in panel.inner_text()
+        assert not page.evaluate(OVERFLOW), language
+        panel.screenshot(path=str(shots / f"supplier-response-sla-{language}-390.png"))
+        page.context.close()
+    page = _open(browser, live_server.url, desk.north_user.username, "en", 390)
+    page.goto(f"{live_server.url}/tickets/{ticket.number}/")
+    assert "Supplier" not in page.locator("section.sla").inner_text()
+    page.context.close()

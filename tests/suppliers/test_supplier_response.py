@@ -86,7 +86,8 @@ def test_the_response_runs_on_the_suppliers_hours_and_breaches_once(
     # The desk sees the target on the ticket; the partner neither on its page nor in its API.
     staff = Client()
     staff.force_login(desk.l1)
-    assert "Supplier response (vendor)" in staff.get(f"/tickets/{ticket.number}/").content.decode()
+    panel = staff.get(f"/tickets/{ticket.number}/").content.decode()
+    assert "Supplier&#x27;s first response (Vendor)" in panel
     partner = ApiClient(desk.north_user).get(f"/tickets/{ticket.number}").json()
     assert all(not t["kind"].startswith("supplier") for t in partner["sla"])
     mine = Client()
