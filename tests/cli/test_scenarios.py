@@ -191,6 +191,13 @@ def test_luxcloud_hands_off_to_its_platform_vendor_by_mail() -> None:
     # at 10:00: the chase at 75 % (19:00), the breach at 21:00.
     assert event(ticket, "supplier_chased")["at"] == "2026-03-10T19:00:00+01:00"
     assert event(ticket, "sla_breached", target="supplier")["at"] == "2026-03-10T21:00:00+01:00"
+    # Its response, 2 hours on the same hours, is not met by the acknowledgement at 10:01: 75 %
+    # at 14:30, breached at 15:00; the engineer's first mail came at 16:30.
+    assert event(ticket, "sla_warning", target="supplier_response")["percent"] == 75
+    assert (
+        event(ticket, "sla_breached", target="supplier_response")["at"]
+        == "2026-03-10T15:00:00+01:00"
+    )
     back = event(ticket, "status_changed", returned_by="platform-vendor")
     assert (back["to"], back["at"]) == ("open", "2026-03-11T15:00:00+01:00")
     assert ticket["level"] == "l2"
@@ -205,5 +212,9 @@ def test_zynstra_l2_hands_off_to_the_vendors_l3_on_its_portal() -> None:
     # 1 business day = 8.5 h on London hours from Tuesday 11:00: the warning at 17:22:30.
     assert event(ticket, "supplier_chased")["at"] == "2026-03-10T17:22:30+00:00"
     assert event(ticket, "supplier_mail")["automatic"] is False
+    # Its response, 4 hours on London hours from 11:00, is met by its first mail at 13:30.
+    assert not [e for e in ticket["events"] if e.get("target") == "supplier_response"]
+    [response] = [s for s in ticket["sla"] if s["target"] == "supplier_response"]
+    assert response["state"] == "met"
     back = event(ticket, "status_changed", returned_by="vendor-l3-support")
     assert back["reason"] == "supplier_solved" and ticket["level"] == "l2"

@@ -23,6 +23,7 @@ from tierdesk.domain import due, sla
 from tierdesk.domain import spans as stay
 from tierdesk.domain import ticket as decide
 from tierdesk.domain.events import GENESIS, TOMBSTONE, event_hash
+from tierdesk.domain.target_policies import SUPPLIER_KINDS
 from tierdesk.persistence.clocks import clock_events, target_rows
 from tierdesk.persistence.mapping import state_of, write_state
 from tierdesk.persistence.models import (
@@ -130,7 +131,7 @@ def prepare(
     status = profile.statuses.get(ticket.status)
     ticket.is_open = status.is_open if status is not None else True
     ticket.overdue = any(
-        t.state == "breached" and t.stopped_at is None and t.key != "supplier"
+        t.state == "breached" and t.stopped_at is None and t.key not in SUPPLIER_KINDS
         for t in plan.clocks.targets
     )
     stretches = (

@@ -7,16 +7,20 @@ to the status and level that handed it over."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 
 from tierdesk import profiles
 from tierdesk.actions.automatic import record_due
 from tierdesk.actions.record import append_many
 from tierdesk.actions.supplier_mail import CHASE, HANDOFF, current_reference, last_handoff
-from tierdesk.domain import support_terms
+from tierdesk.actions.tickets import upload_limit
+from tierdesk.domain import support_terms, uploads
 from tierdesk.domain import ticket as decide
 from tierdesk.domain.errors import Conflict, Forbidden, Invalid
 from tierdesk.domain.events import EventKind
@@ -25,6 +29,7 @@ from tierdesk.domain.parties import Party, Role, party_of
 from tierdesk.domain.words import N_
 from tierdesk.persistence.mapping import state_of
 from tierdesk.persistence.models import (
+    Attachment,
     Event,
     InboundMessage,
     Notification,
@@ -35,6 +40,73 @@ from tierdesk.persistence.models import (
 from tierdesk.queries.tickets import get_ticket
 
 BODY_MAX = 100_000
+
+
+@dataclass(frozen=True)
+class File:
+    """A file that came with the supplier's mail, as the intake parsed it."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+
+def _keep_files(
+    ticket: Ticket, files: Sequence[File], *, slug: str, now: datetime
+) -> tuple[list[Attachment], dict[str, object], list[decide.Change]]:
+    """Store the supplier's files as a partner's are stored (the desk's size limit, the
+    sanitised name, a generated path), internal to the desk: the kept rows, what the mail's event
+    says of them (the kept files' ids, those over the limit), and one internal attachment event
+    each (what the ticket's file list, its page and redaction read)."""
+    limit = upload_limit()
+    kept: list[Attachment] = []
+    listed: list[int] = []
+    refused: list[dict[str, object]] = []
+    changes: list[decide.Change] = []
+    for item in files:
+        if len(item.data) > limit:
+            refused.append(
+                {"name": uploads.clean_filename(item.name), "size": len(item.data), "limit": limit}
+            )
+            continue
+        checked = uploads.check_upload(
+            name=item.name, size=len(item.data), content_type=item.content_type, limit=limit
+        )
+        row = Attachment(
+            ticket=ticket,
+            original_name=checked.name,
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=hashlib.sha256(item.data).hexdigest(),
+            public=False,  # the desk reads a supplier's files; the partner never does
+            uploaded_by=None,
+            uploaded_at=now,
+        )
+        row.file.save(checked.name, ContentFile(item.data), save=False)
+        kept.append(row)
+        try:
+            row.save()
+        except BaseException:
+            for done in kept:
+                done.file.delete(save=False)
+            raise
+        listed.append(row.pk)
+        change = decide.attachment(
+            attachment_id=row.pk,
+            name=checked.name,
+            size=checked.size,
+            sha256=row.sha256,
+            content_type=checked.content_type,
+            public=False,
+            party=Party.SUPPLIER,
+        )
+        changes.append(decide.Change(change.kind, {**change.data, "supplier": slug}, public=False))
+    said: dict[str, object] = {}
+    if listed:
+        said["attachments"] = listed
+    if refused:
+        said["refused_files"] = refused
+    return kept, said, changes
 
 
 def supplier_of(address: str) -> SupportTerms | None:
@@ -137,9 +209,10 @@ def receive(
     body: str,
     machine: str,
     now: datetime,
+    files: Sequence[File] = (),
 ) -> list[Event]:
-    """Record one mail from the supplier on its ticket (locked here), and the return when it
-    says the ticket is solved."""
+    """Record one mail from the supplier on its ticket (locked here), with the files it brought,
+    and the return when it says the ticket is solved."""
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
         record_due(ticket, now)
@@ -158,7 +231,9 @@ def receive(
         solved = (
             "" if machine else support_terms.says_solved(terms.solved_phrases, f"{subject}\n{body}")
         )
-        changes = [decide.Change(EventKind.SUPPLIER_MAIL, data, public=False)]
+        kept, said, stored = _keep_files(ticket, files, slug=terms.organisation.slug, now=now)
+        data.update(said)
+        changes = [decide.Change(EventKind.SUPPLIER_MAIL, data, public=False), *stored]
         profile = profiles.for_ticket(ticket.profile)
         on_hold = (profile.statuses.get(ticket.status) or None) is not None and (
             profile.statuses[ticket.status].category == "on_hold"
@@ -166,7 +241,12 @@ def receive(
         if solved and handed is not None and on_hold:
             data["solved"] = solved
             changes += _returning(ticket, handed, "supplier_solved")
-        return append_many(ticket, [(c, now) for c in changes], actor=None, now=now)
+        try:
+            return append_many(ticket, [(c, now) for c in changes], actor=None, now=now)
+        except BaseException:
+            for row in kept:
+                row.file.delete(save=False)
+            raise
 
 
 def solved(*, actor: User, number: str, note: str = "", now: datetime) -> Event:

@@ -178,6 +178,8 @@ def notices(
                     return severity.targets[target].label
         if target == "supplier":
             return Text(_("supplier answer"))
+        if target == "supplier_response":
+            return Text(_("supplier's first response"))
         return target.replace("_", " ")
 
     def instant(value: Any) -> Any:

@@ -222,6 +222,8 @@ def _target_clock(
         if policy.restarts(target, step):
             cycle, used, cycle_breached = cycle + 1, 0, False  # a new wait
             left_at = None
+            if policy.stops_per_wait:
+                stopped_at = None
         if policy.leaves(target, step):
             left_at = event.at
     if now > cursor:
@@ -246,7 +248,8 @@ def _target_clock(
     elif stopped_at is not None or (
         policy.stops_while_closed and held and held.startswith("stopped")
     ):
-        state = "breached" if breached_at is not None else "met"
+        late = cycle_breached if policy.stops_per_wait else breached_at is not None
+        state = "breached" if late else "met"
         finished = stopped_at or closed_at
         met_at = finished if state == "met" else None
     elif held:
@@ -335,15 +338,19 @@ def _recorded_ola(profile: Profile, data: Mapping[str, Any]) -> SupplierDefaults
     )
 
 
-def _supplier_target(
+def _supplier_targets(
     profile: Profile,
     timeline: Sequence[ClockEvent],
     terms: Mapping[str, SupplierDefaults],
-) -> tuple[Target, datetime, Calendar] | None:
-    """The OLA target of the last supplier the ticket was handed to, and when it was first on hold."""
+) -> list[tuple[Target, datetime, Calendar]]:
+    """The OLA target of the last supplier the ticket was handed to, from when it was first on
+    hold; and that supplier's response target as the hand-off recorded it, from the first
+    hand-off to a supplier."""
     first: datetime | None = None
+    first_handoff: datetime | None = None
     supplier: str | None = None
     recorded: SupplierDefaults | None = None
+    response: Duration | None = None
     own: Calendar | None = None
     for e in timeline:
         if e.kind == EventKind.STATUS_CHANGED:
@@ -351,18 +358,41 @@ def _supplier_target(
             if spec is not None and spec.category == "on_hold":
                 first = first or e.at
                 if e.data.get("supplier"):
+                    first_handoff = first_handoff or e.at
                     supplier = str(e.data["supplier"])
                     recorded = _recorded_ola(profile, e.data)
+                    response = _recorded_response(e.data)
                     # The supplier's own calendar (its zone, hours, country's holidays), as the
                     # hand-off recorded it.
                     own = calendar_from_record(f"supplier:{supplier}", e.data.get("ola_hours"))
     if first is None:
-        return None
+        return []
+    out: list[tuple[Target, datetime, Calendar]] = []
+    if response is not None and first_handoff is not None:
+        fallback = profile.suppliers.calendar if profile.suppliers else profile.default_calendar
+        response_calendar = own or profile.calendars[recorded.calendar if recorded else fallback]
+        out.append(
+            (
+                Target(
+                    key="supplier_response",
+                    kind="supplier_response",
+                    label=f"Supplier response ({supplier})",
+                    within=response,
+                    calendar=response_calendar.key,
+                    starts="opened",
+                    stops_on=(),
+                    warn_at=(0.75,),
+                    source="supplier registry",
+                ),
+                first_handoff,
+                response_calendar,
+            )
+        )
     # The OLA in force at the hand-off is recorded on it, so a later change of the supplier's
     # terms never rewrites a past ticket's figures.
     chosen = recorded or terms.get(supplier or "") or profile.suppliers
     if chosen is None or chosen.target is None:
-        return None
+        return out
     label = f"Supplier ({supplier})" if supplier else "Supplier"
     calendar = own if own is not None and recorded is not None else None
     target = Target(
@@ -376,7 +406,18 @@ def _supplier_target(
         warn_at=(0.75,),
         source="supplier registry",
     )
-    return target, first, calendar or profile.calendars[chosen.calendar]
+    return [(target, first, calendar or profile.calendars[chosen.calendar]), *out]
+
+
+def _recorded_response(data: Mapping[str, Any]) -> Duration | None:
+    """The supplier's response target as the hand-off recorded it, if it did and it reads."""
+    text = data.get("ola_response")
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return parse_duration(text)
+    except DurationError:
+        return None
 
 
 def _first_at_levels(
@@ -478,9 +519,7 @@ def clocks(
                 level=level,
             )
         )
-    supplier = _supplier_target(profile, timeline, supplier_terms or {})
-    if supplier is not None:
-        ola, first_hold, ola_calendar = supplier
+    for ola, first_hold, ola_calendar in _supplier_targets(profile, timeline, supplier_terms or {}):
         result.append(
             _target_clock(
                 profile,

@@ -17,6 +17,7 @@ from tierdesk.domain.events import EventKind
 from tierdesk.domain.profiles import Profile
 from tierdesk.domain.sla import ClockEvent
 from tierdesk.domain.support_terms import calendar_from_record
+from tierdesk.domain.target_policies import supplier_answered
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,8 @@ class Handoff:
     returned_at: datetime | None
     response_seconds: float | None  # business seconds on the terms' calendar
     resolution_seconds: float | None
-    response: str  # met | missed | waiting | none (no target)
+    # met | missed | waiting | unanswered (back without an answer, in time) | none (no target)
+    response: str
     ola: str  # met | breached | running | none
     chases: int
 
@@ -82,9 +84,20 @@ def handoffs(
     *,
     instead: Terms | None = None,
 ) -> list[Handoff]:
-    """Every hand-off of one ticket's record, measured on its recorded terms or on `instead`."""
+    """Every hand-off of one ticket's record, measured on its recorded terms or on `instead`.
+
+    On its recorded terms a hand-off's response is what the live clock (`sla`, target
+    `supplier_response`, one wait per hand-off) recorded: missed when its breach is in the
+    record, met when the supplier answered without one. On other terms (the what-if) it is
+    measured again on those terms' calendar."""
     out: list[Handoff] = []
     current: dict[str, Any] | None = None
+    cycle = 0  # the response clock's wait: one per hand-off
+    breached = {
+        int(e.data.get("cycle", 0))
+        for e in events
+        if e.kind == EventKind.SLA_BREACH and e.data.get("target") == "supplier_response"
+    }
 
     def close(returned: datetime | None) -> None:
         assert current is not None
@@ -99,6 +112,13 @@ def handoffs(
         ola_limit = _limit(terms.resolution, cal)
         if response_limit is None:
             response = "none"
+        elif instead is None:  # as it went: what the clock recorded
+            if current["cycle"] in breached:
+                response = "missed"
+            elif answered is not None:
+                response = "met"
+            else:
+                response = "unanswered" if returned else "waiting"
         elif response_used is not None:
             response = "met" if response_used <= response_limit else "missed"
         else:
@@ -122,26 +142,27 @@ def handoffs(
             spec = profile.statuses.get(str(e.data.get("to")))
             on_hold = spec is not None and spec.category == "on_hold"
             if current is not None and not on_hold:
+                if supplier_answered(e.kind, e.data):  # back on the supplier's word
+                    current["answered"] = current["answered"] or e.at
                 close(e.at)  # back from the supplier
                 current = None
                 continue
             if on_hold and e.data.get("supplier"):
                 if current is not None:
                     close(e.at)  # handed on to another supplier (or again)
+                cycle += 1
                 current = {
+                    "cycle": cycle,
                     "supplier": str(e.data["supplier"]),
                     "at": e.at,
                     "answered": None,
                     "chases": 0,
                     "terms": instead or recorded_terms(profile, e.data),
                 }
-        elif current is not None and e.kind == EventKind.SUPPLIER_MAIL:
-            if not e.data.get("machine") and current["answered"] is None:
-                current["answered"] = e.at
         elif current is not None and e.kind == EventKind.SUPPLIER_CHASED:
             current["chases"] += 1
-        elif current is not None and e.kind == EventKind.REPLY and e.data.get("by") == "supplier":
-            current["answered"] = current["answered"] or e.at  # a contact who logs in
+        elif current is not None and supplier_answered(e.kind, e.data):
+            current["answered"] = current["answered"] or e.at
     if current is not None:
         close(None)
     return out

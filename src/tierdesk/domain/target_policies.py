@@ -25,6 +25,9 @@ from tierdesk.domain.events import EventKind
 from tierdesk.domain.profiles import Profile, Status, Target
 
 CLOSED_CATEGORIES = ("resolved", "closed")
+# The targets a supplier is measured on (its OLA and its response): the desk's, never the
+# partner's.
+SUPPLIER_KINDS = ("supplier", "supplier_response")
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ class TargetPolicy:
     hold_ends_wait: ClassVar[bool] = False
     # Once met or paused, its coming warnings are not pending (only what breached still is).
     quiet_when_met: ClassVar[bool] = False
+    # What `stops` it ends the current wait only: the next restart runs the clock again.
+    stops_per_wait: ClassVar[bool] = False
 
     def held(self, target: Target, profile: Profile, spec: Status, level: str) -> str | None:
         if target.key in spec.pauses or "*" in spec.pauses:
@@ -163,6 +168,46 @@ class SupplierPolicy(TargetPolicy):
         return step.before == "on_hold" and step.after != "on_hold"
 
 
+class SupplierResponsePolicy(TargetPolicy):
+    """A supplier's response (its acknowledgement or first answer) on its own terms: each
+    hand-off is a new wait, counted only while the ticket is On-hold with the supplier, stopped
+    by the supplier's first answer. An answer is a mail of theirs that is not an automatic one
+    (an acknowledgement, an auto-reply or a bounce: the seeds never let a system's receipt stand
+    for a response), a reply of a supplier contact who logs in, or the ticket taken back on the
+    supplier's word (their "solved" mail, or the agent recording their answer)."""
+
+    kind = "supplier_response"
+    stops_per_wait = True
+
+    def held(self, target: Target, profile: Profile, spec: Status, level: str) -> str | None:
+        return None if spec.category == "on_hold" else "stopped: not with a supplier"
+
+    def stops(self, target: Target, step: Step) -> bool:
+        return supplier_answered(step.kind, step.data)
+
+    def restarts(self, target: Target, step: Step) -> bool:
+        return handed_over(step)
+
+
+def supplier_answered(kind: str, data: Mapping[str, Any]) -> bool:
+    """Whether an event is the supplier's answer to a hand-off: the one rule the live clock and
+    the report's supplier section read."""
+    if kind == EventKind.SUPPLIER_MAIL:
+        return not data.get("machine")
+    if kind == EventKind.REPLY:
+        return data.get("by") == "supplier"
+    return kind == EventKind.STATUS_CHANGED and bool(data.get("returned_by"))
+
+
+def handed_over(step: Step) -> bool:
+    """A hand-off to a supplier: the ticket put On-hold with one named."""
+    return (
+        step.kind == EventKind.STATUS_CHANGED
+        and step.after == "on_hold"
+        and bool(step.data.get("supplier"))
+    )
+
+
 class ProgressPolicy(TargetPolicy):
     """Progress reports down the chain: while the ticket is at one of the target's levels, that
     level reports (an internal note) at an interval; each note meets the wait and starts the
@@ -201,6 +246,7 @@ POLICIES: dict[str, TargetPolicy] = {
         ResolutionPolicy(),
         MilestonePolicy(),
         SupplierPolicy(),
+        SupplierResponsePolicy(),
         ProgressPolicy(),
     )
 }

@@ -16,6 +16,7 @@ from typing import Any
 from tierdesk.domain import sla
 from tierdesk.domain.events import EventKind
 from tierdesk.domain.profiles import Profile
+from tierdesk.domain.target_policies import SUPPLIER_KINDS
 
 MET, BREACHED, PENDING = "met", "breached", "pending"
 
@@ -113,7 +114,7 @@ class Tally:
     def add(self, state: sla.ClockState) -> None:
         self.tickets += 1
         for clock in state.targets:
-            if clock.key == "supplier":
+            if clock.key in SUPPLIER_KINDS:
                 continue
             result = outcome(clock)
             if result is None:

@@ -474,6 +474,11 @@ def _from_supplier(
         body=own_text(mail.text) or mail.text.strip() or "(no text)",
         machine=machine,
         now=now,
+        files=[
+            supplier_answers.File(a.name, a.content_type, a.data)
+            for a in mail.attachments
+            if not (machine and is_bounce(machine))  # a bounce brings our own mail back
+        ],
     )
     if machine:
         return (

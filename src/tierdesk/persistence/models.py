@@ -305,7 +305,7 @@ class TicketTarget(models.Model):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="targets")
     target = models.CharField(max_length=40)
-    kind = models.CharField(max_length=16)
+    kind = models.CharField(max_length=32)
     calendar = models.CharField(max_length=40)
     state = models.CharField(max_length=16)
     limit_seconds = models.BigIntegerField()

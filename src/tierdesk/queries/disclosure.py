@@ -11,6 +11,7 @@ from typing import Any
 from tierdesk import profiles
 from tierdesk.domain.events import EventKind
 from tierdesk.domain.parties import Party, Role, party_of
+from tierdesk.domain.target_policies import SUPPLIER_KINDS
 from tierdesk.persistence.models import Event, Ticket, User
 
 # Keys of a hand-off to a supplier that only the provider (and that supplier) may read.
@@ -120,9 +121,9 @@ def targets(actor: User, figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for the supplier, all of them for the provider."""
     side = party(actor)
     if side is Party.REQUESTER:
-        return [t for t in figures if t["kind"] != "supplier"]
+        return [t for t in figures if t["kind"] not in SUPPLIER_KINDS]
     if side is Party.SUPPLIER:
-        return [t for t in figures if t["kind"] == "supplier"]
+        return [t for t in figures if t["kind"] == "supplier"]  # its OLA; its response: staff
     return figures
 
 

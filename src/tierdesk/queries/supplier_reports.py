@@ -11,7 +11,7 @@ from typing import Any
 from tierdesk.domain import supplier_figures as figures
 from tierdesk.domain.errors import Invalid
 from tierdesk.domain.events import EventKind
-from tierdesk.domain.parties import Party, Role, party_of
+from tierdesk.domain.parties import OrganisationKind, Party, Role, party_of
 from tierdesk.domain.profiles import Profile
 from tierdesk.domain.support_terms import calendar_from_record, own_calendar
 from tierdesk.domain.words import N_
@@ -73,6 +73,22 @@ def suppliers(
     ]
 
 
+def what_if_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The suppliers whose hand-offs the what-if replays (every supplier organisation) and
+    those whose terms it measures them on (the suppliers with registered terms): (slug, name)."""
+    handed = list(
+        Organisation.objects.filter(kind=OrganisationKind.SUPPLIER)
+        .order_by("name")
+        .values_list("slug", "name")
+    )
+    registered = list(
+        SupportTerms.objects.order_by("organisation__name").values_list(
+            "organisation__slug", "organisation__name"
+        )
+    )
+    return handed, registered
+
+
 def terms_of(slug: str, on: date) -> figures.Terms:
     """A supplier's current terms, as the what-if measures another supplier's hand-offs on."""
     terms = SupportTerms.objects.filter(organisation__slug=slug).first()
@@ -101,6 +117,11 @@ def what_if(
     terms `as_if` (another supplier) registers now."""
     if not _provider(actor):
         return []
+    if not Organisation.objects.filter(slug=supplier, kind=OrganisationKind.SUPPLIER).exists():
+        raise Invalid(
+            N_("no such supplier"),
+            fields={"supplier": N_("no supplier %(slug)r", slug=supplier[:80])},
+        )
     instead = terms_of(as_if, period.start.date())
     rows = []
     for label, measured in (

@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy
 
 from tierdesk import clock, profiles, refusals
 from tierdesk.domain.errors import Invalid
+from tierdesk.domain.parties import Role
 from tierdesk.domain.profiles import Profile
-from tierdesk.queries import reports
+from tierdesk.queries import reports, supplier_reports
 from tierdesk.web import words
 from tierdesk.web.roles import signed_in
 from tierdesk.web.words import CHANNELS
@@ -192,6 +193,49 @@ def _tables(
     return out
 
 
+def _supplier_what_if(
+    request: HttpRequest, start: date, end: date, profile: Profile, errors: dict[str, str]
+) -> dict[str, Any] | None:
+    """The supplier what-if for a provider manager or administrator: the period's hand-offs to
+    one supplier as they went and on another's terms, from the API's query."""
+    user = signed_in(request)
+    if user.role not in (Role.MANAGER, Role.ADMINISTRATOR):
+        return None
+    handed, registered = supplier_reports.what_if_choices()
+    supplier, as_if = request.GET.get("supplier", ""), request.GET.get("as_if", "")
+    out: dict[str, Any] = {"suppliers": handed, "terms": registered, "supplier": supplier,
+                           "as_if": as_if, "errors": {}, "rows": []}  # fmt: skip
+    if "supplier" not in request.GET and "as_if" not in request.GET:
+        return out
+    if not supplier:
+        out["errors"]["supplier"] = _("choose a supplier")
+    if not as_if:
+        out["errors"]["as_if"] = _("choose the terms to measure on")
+    if out["errors"] or errors:
+        return out
+    try:
+        rows = supplier_reports.what_if(
+            user, reports.Period.of_days(start, end), profile, clock.now(),
+            supplier=supplier, as_if=as_if,
+        )  # fmt: skip
+    except Invalid as exc:
+        out["errors"] = refusals.fields(exc)
+        return out
+    names = dict(handed) | dict(registered)
+    labels = [
+        _("As they went"),
+        _("On the terms of %(supplier)s") % {"supplier": names.get(as_if, as_if)},
+    ]
+    columns = [c for c in (rows[0] if rows else {}) if c not in ("supplier", "terms")]
+    out["columns"] = [str(COLUMNS.get(c, c.replace("_", " ").capitalize())) for c in columns]
+    out["rows"] = [
+        [label, *(_cell(profile, c, r.get(c)) for c in columns)]
+        for label, r in zip(labels, rows, strict=False)
+    ]
+    out["name"] = names.get(supplier, supplier)
+    return out
+
+
 @login_required
 def report_page(request: HttpRequest) -> HttpResponse:
     if not reports.may_read(signed_in(request)):
@@ -224,6 +268,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
         writer.writeheader()
         writer.writerows(rows)
         return response
+    supplier_what_if = _supplier_what_if(request, start, end, profile, errors)
     compliance = sections.get("compliance", [])
     opened = [r for r in sections.get("volume", []) if r.get("opened") is not None]
     context = {
@@ -240,7 +285,9 @@ def report_page(request: HttpRequest) -> HttpResponse:
             opened, lambda r: f"{r['period']} · {_cell(profile, by, r.get(by))}", "opened"
         ),
         "bar_width": BAR_WIDTH,
+        "what_if": supplier_what_if,
         "compliance_height": 26 * len(compliance) + 8,
         "volume_height": 26 * len(opened) + 8,
     }  # fmt: skip
-    return render(request, "tierdesk/reports.html", context, status=400 if errors else 200)
+    failed = errors or (supplier_what_if is not None and supplier_what_if["errors"])
+    return render(request, "tierdesk/reports.html", context, status=400 if failed else 200)

@@ -422,10 +422,15 @@ def _resolvable(profile: Any, status: str) -> bool:
     return spec is not None and any(profile.statuses[k].category == "resolved" for k in spec.to)
 
 
-def _sla_words(figures: list[dict[str, Any]], zone: Any) -> list[dict[str, Any]]:
-    """Each target's line in the viewer's language with the zone named."""
+def _sla_words(
+    figures: list[dict[str, Any]], zone: Any, supplier: str = ""
+) -> list[dict[str, Any]]:
+    """Each target's line in the viewer's language with the zone named; the supplier's response
+    named in words and by the supplier's name (staff only see it)."""
     out = []
     for t in figures:
+        if t["target"] == "supplier_response" and supplier:
+            t = {**t, "label": f"{words.target_label_word('supplier_response')} ({supplier})"}
         moment = {"running": t["due"], "met": t["met_at"], "breached": t["breached_at"]}.get(
             t["state"]
         )
@@ -490,7 +495,11 @@ def _page(
             "conversation": conversation,
             "opened_when": when(ticket.opened_at, zone),
             "channel_label": CHANNELS.get(ticket.channel, lambda: ticket.channel)(),
-            "sla": _sla_words(disclosure.targets(user, sla), zone),
+            "sla": _sla_words(
+                disclosure.targets(user, sla),
+                zone,
+                suppliers.get(ticket.supplier or "", ticket.supplier or ""),
+            ),
             "contingency": contingency.routes(ticket, sla, clock.now())
             if disclosure.sees_contingency(user)
             else [],

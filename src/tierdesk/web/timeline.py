@@ -48,6 +48,8 @@ def _target(profile: Profile, key: object) -> str:
     for severity in profile.severities.values():
         if str(key) in severity.targets:
             return str(severity.targets[str(key)].label)
+    if key == "supplier_response":
+        return _("supplier's first response")
     return _("supplier") if key == "supplier" else str(key).replace("_", " ")
 
 
@@ -188,6 +190,11 @@ def describe(
             "possible_duplicate_of": _("flagged it as a possible duplicate of %(t)s"),
         }
         what = kinds.get(str(d.get("kind")), _("linked it to %(t)s")) % {"t": d.get("target")}
+    elif kind == EventKind.ATTACHMENT_ADDED and d.get("supplier"):
+        what = _("kept %(name)s from %(supplier)s's mail") % {
+            "name": d.get("name", ""),
+            "supplier": (suppliers or {}).get(str(d["supplier"]), d["supplier"]),
+        }
     elif kind == EventKind.ATTACHMENT_ADDED:
         what = _("attached %(name)s") % {"name": d.get("name", "")}
     elif kind == EventKind.SLA_WARNING:
@@ -251,6 +258,11 @@ def describe(
         if d.get("supplier_ref"):
             what += " · " + _("their reference %(ref)s") % {"ref": d["supplier_ref"]}
         body = f"{d.get('subject', '')}\n\n{d.get('body', '')}".strip()
+        for refused in d.get("refused_files") or ():
+            body += "\n" + _(
+                "The file %(name)s (%(size)s bytes) was over the %(limit)s-byte limit and was "
+                "not kept."
+            ) % {k: refused.get(k, "") for k in ("name", "size", "limit")}
     elif kind == EventKind.SUPPLIER_CHASED:
         name = {"supplier": (suppliers or {}).get(str(d.get("supplier")), d.get("supplier", ""))}
         if d.get("method") == "email":

@@ -40,6 +40,11 @@ def label(profile: Profile, table: str, key: object) -> str:
     return str(key).replace("_", " ")
 
 
+def target_label_word(key: str) -> str:
+    """The words of a target the desk adds to the profile's (the supplier's response)."""
+    return _("Supplier's first response") if key == "supplier_response" else key
+
+
 def target_label(profile: Profile, key: object) -> str:
     """A target's label (first response, resolution, ...) as the profile names it."""
     for severity in profile.severities.values():
@@ -47,6 +52,8 @@ def target_label(profile: Profile, key: object) -> str:
             return str(severity.targets[str(key)].label)
     if key == "supplier":
         return _("Supplier answer")
+    if key == "supplier_response":
+        return target_label_word(key)
     return str(key).replace("_", " ").capitalize()
 
 
