@@ -258,7 +258,7 @@ def main_peer(args: argparse.Namespace) -> int:
     names = ("new tickets", "half replies, half new")
     ratios: dict[str, list[float]] = {name: [] for name in names}
     rows: dict[str, list[str]] = {name: [] for name in names}
-    peer_url = args.database_url.rsplit("/", 1)[0] + "/tierdesk_mail_bench_peer"
+    peer_url = args.database_url + "_peer"  # beside the given one, so two runs do not collide
     for pair in range(1, args.pairs + 1):
         results = {}
         for side in ("tierdesk", "django-helpdesk"):

@@ -244,3 +244,36 @@ def test_a_suppliers_own_ola_is_recorded_with_the_hand_off(desk: Desk) -> None:
     )
     act.add_note(actor=desk.l1, number=ticket.number, body="chased", now=clock.now())
     assert TicketTarget.objects.get(ticket=ticket, target="supplier").limit_seconds == 4 * 3600
+
+
+def test_target_rows_are_rewritten_only_where_they_change(
+    desk: Desk, fixed_clock: clock.FixedClock
+) -> None:
+    """A change keeps the target rows whose figures stay the same (same rows, not deleted and
+    inserted again), updates those that change and deletes a target the ticket no longer has."""
+    from datetime import timedelta
+
+    from tierdesk.persistence.models import TicketTarget
+
+    def rows() -> dict[str, tuple[object, ...]]:
+        return {
+            t.target: (t.pk, t.state, t.used_seconds, t.due, t.met_at)
+            for t in TicketTarget.objects.filter(ticket=ticket)
+        }
+
+    ticket = desk.open(severity="high")  # Tuesday 10:00 in Luxembourg
+    opened = rows()
+    stale = TicketTarget.objects.create(
+        ticket=ticket, target="gone", kind="response", calendar="x", state="running",
+        limit_seconds=60, used_seconds=0.0,
+    )  # fmt: skip
+    act.add_reply(actor=desk.north_user, number=ticket.number, body="More logs", now=clock.now())
+    assert rows() == opened  # the same rows, untouched
+    assert not TicketTarget.objects.filter(pk=stale.pk).exists()
+    fixed_clock.advance(timedelta(minutes=20))
+    act.add_reply(actor=desk.l1, number=ticket.number, body="On it", now=clock.now())
+    after = rows()
+    assert after["first_response"][0] == opened["first_response"][0]  # updated in place
+    assert after["first_response"][1:] != opened["first_response"][1:]
+    assert (after["first_response"][1], after["first_response"][4]) == ("met", clock.now())
+    assert set(after) == {"first_response", "resolution"}

@@ -195,10 +195,10 @@ def write(batch: Sequence[Prepared], *, now: datetime) -> None:
         if key is not None
     ]
     AutomaticOutcome.objects.bulk_create(markers)
-    TicketTarget.objects.filter(ticket__in=existing).delete()
     TicketTarget.objects.bulk_create(
-        [row for p in batch for row in target_rows(p.ticket, p.plan.clocks)]
+        [row for p in batch if p.creating for row in target_rows(p.ticket, p.plan.clocks)]
     )
+    _rewrite_targets([p for p in batch if not p.creating])
     _write_spans(batch)
     agents: dict[str, list[User]] = {}
     Notification.objects.bulk_create(
@@ -217,6 +217,88 @@ def write(batch: Sequence[Prepared], *, now: datetime) -> None:
         p.ticket.written = [*(p.ticket.written or ()), *p.rows]
     # The live pages hear of it once the transaction commits (never of a rolled-back write).
     announce([(p.ticket.pk, p.rows[-1].seq) for p in batch if p.rows])
+
+
+# A target row's columns after its key (ticket, target), with PostgreSQL's type of each.
+TARGET_COLUMNS = {
+    "kind": "varchar",
+    "calendar": "varchar",
+    "state": "varchar",
+    "limit_seconds": "bigint",
+    "used_seconds": "double precision",
+    "started_at": "timestamptz",
+    "due": "timestamptz",
+    "met_at": "timestamptz",
+    "breached_at": "timestamptz",
+    "stopped_at": "timestamptz",
+    "severity": "varchar",
+    "opened_at": "timestamptz",
+}
+TARGET_CHUNK = 200  # tickets per statement, well within both databases' parameter limits
+
+
+def _rewrite_targets(batch: Sequence[Prepared]) -> None:
+    """Bring existing tickets' target rows to their new figures, writing only what changed: a
+    row whose figures are the same is left alone, a new target inserted, a target the ticket no
+    longer has deleted. One statement on PostgreSQL (the deletion in a WITH), two elsewhere."""
+    if not batch:
+        return
+    qn = connection.ops.quote_name
+    table = qn(TicketTarget._meta.db_table)
+    fields = [TicketTarget._meta.get_field(name) for name in TARGET_COLUMNS]
+    postgres = connection.vendor == "postgresql"
+    columns = ["ticket_id", "target", *TARGET_COLUMNS]
+    types = ["bigint", "varchar", *TARGET_COLUMNS.values()]
+    placeholder = (
+        "(" + ", ".join(f"%s::{t}" if postgres else "%s" for t in types) + ")"
+    )  # typed on PostgreSQL, so a column of NULLs in the VALUES is not text
+    names = ", ".join(qn(c) for c in columns)
+    incoming = ", ".join(f"excluded.{qn(c)}" for c in TARGET_COLUMNS)
+    differs = "IS DISTINCT FROM" if postgres else "IS NOT"
+    upsert = (
+        f"ON CONFLICT ({qn('ticket_id')}, {qn('target')}) DO UPDATE SET "
+        + ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in TARGET_COLUMNS)
+        + f" WHERE ({', '.join(f'{table}.{qn(c)}' for c in TARGET_COLUMNS)}) {differs} ({incoming})"
+    )
+    for start in range(0, len(batch), TARGET_CHUNK):
+        chunk = batch[start : start + TARGET_CHUNK]
+        rows = [row for p in chunk for row in target_rows(p.ticket, p.plan.clocks)]
+        params: list[Any] = []
+        for row in rows:
+            params += [row.ticket.pk, row.target]
+            params += [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields]  # type: ignore[union-attr]
+        ids = [p.ticket.pk for p in chunk]
+        stale = " AND ".join(
+            [f"{qn('ticket_id')} IN ({', '.join(['%s'] * len(ids))})"]
+            + (
+                [f"({qn('ticket_id')}, {qn('target')}) NOT IN (SELECT {qn('ticket_id')}, "  # noqa: S608
+                 f"{qn('target')} FROM new)"]
+                if rows
+                else []
+            )
+        )  # fmt: skip
+        values = ", ".join([placeholder] * len(rows))
+        with connection.cursor() as cursor:
+            if postgres and rows:
+                cursor.execute(
+                    f"WITH new ({names}) AS (VALUES {values}), "  # noqa: S608
+                    f"gone AS (DELETE FROM {table} WHERE {stale}) "
+                    f"INSERT INTO {table} ({names}) SELECT * FROM new {upsert}",
+                    [*params, *ids],
+                )
+                continue
+            keys = [(row.ticket.pk, row.target) for row in rows]
+            gone = TicketTarget.objects.filter(ticket_id__in=ids)
+            for ticket_id in ids:
+                gone = gone.exclude(
+                    ticket_id=ticket_id, target__in=[t for i, t in keys if i == ticket_id]
+                )
+            gone.delete()
+            if rows:
+                cursor.execute(
+                    f"INSERT INTO {table} ({names}) VALUES {values} {upsert}",  # noqa: S608
+                    params,
+                )
 
 
 def _write_spans(batch: Sequence[Prepared]) -> None:

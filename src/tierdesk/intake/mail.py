@@ -34,7 +34,7 @@ from tierdesk.actions import received, supplier_answers
 from tierdesk.actions import tickets as act
 from tierdesk.actions.notify import system_notice
 from tierdesk.actions.supplier_mail import CHASE, HANDOFF
-from tierdesk.domain.errors import DomainError, NotFound
+from tierdesk.domain.errors import DomainError
 from tierdesk.domain.mail import (
     is_bounce,
     machine_reason,
@@ -46,7 +46,7 @@ from tierdesk.domain.parties import Party, Role, party_of
 from tierdesk.domain.replies import own_text
 from tierdesk.intake.parse import ParsedMail, parse
 from tierdesk.persistence.models import InboundMessage, Notification, Ticket, User
-from tierdesk.queries.tickets import get_ticket
+from tierdesk.queries.tickets import NUMBER_PATTERN, visible_tickets
 
 log = logging.getLogger(__name__)
 # Tries of one message before it is quarantined: each was started and never finished.
@@ -398,18 +398,19 @@ def _decide(
         return InboundMessage.QUARANTINED, f"unknown sender {mail.sender}", None
 
     body = own_text(mail.text) or mail.text.strip() or "(no text)"
-    ticket = _thread(mail, user, profile.ticket_prefix)
-    if ticket is not None:
-        event = act.add_reply(actor=user, number=ticket.number, body=body, now=now)
+    threaded = _thread(mail, user, profile.ticket_prefix)
+    if threaded is not None:
+        pk, number = threaded
+        event = act.add_reply(actor=user, number=number, body=body, now=now)
         target = event.ticket  # the row the action wrote: this ticket, or its follow-up
         _attach(user, target, mail, now)
-        if target.pk != ticket.pk:
+        if target.pk != pk:
             return (
                 InboundMessage.TICKET,
-                f"reply to closed {ticket.number} opened follow-up",
+                f"reply to closed {number} opened follow-up",
                 target,
             )
-        return InboundMessage.COMMENT, f"reply threaded to {ticket.number}", target
+        return InboundMessage.COMMENT, f"reply threaded to {number}", target
     if party_of(Role(user.role)) is not Party.REQUESTER:
         return (
             InboundMessage.QUARANTINED,
@@ -489,25 +490,28 @@ def _from_supplier(
     return InboundMessage.COMMENT, f"supplier mail threaded to {ticket.number}", ticket
 
 
-def _thread(mail: ParsedMail, user: User, prefix: str) -> Ticket | None:
-    """The ticket a mail replies to, among those its sender may see."""
+def _thread(mail: ParsedMail, user: User, prefix: str) -> tuple[int, str] | None:
+    """The ticket (id, number) a mail replies to, among those its sender may see: the tickets of
+    the desk's notifications and of received mail it answers, then the ticket tags in the
+    subject; each looked up within what the sender may see, so another tenant's ticket is never
+    landed on (one query when the mail answers a message the desk knows)."""
+    visible = visible_tickets(user)
     ids = [*mail.in_reply_to, *reversed(mail.references)]
-    numbers: list[str] = []
-    if ids:  # the tickets of the desk's notifications and of received mail it answers: one query
+    if ids:
         # A UNION, not an OR of two IN lists: PostgreSQL answers an OR by reading every ticket.
         replied = (
             Notification.objects.filter(message_id__in=ids)
             .values("ticket_id")
             .union(InboundMessage.objects.filter(message_id__in=ids).values("ticket_id"))
         )
-        numbers += Ticket.objects.filter(pk__in=replied).values_list("number", flat=True)
-    numbers += ticket_tags(mail.subject, prefix)
-    for number in numbers:
-        try:
-            return get_ticket(user, number)
-        except NotFound:
-            continue  # another tenant's ticket, or one that does not exist: never land on it
-    return None
+        found = visible.filter(pk__in=replied).order_by("pk").values_list("pk", "number").first()
+        if found is not None:
+            return found
+    tags = [t for t in ticket_tags(mail.subject, prefix) if NUMBER_PATTERN.fullmatch(t)]
+    if not tags:
+        return None
+    tagged = dict(visible.filter(number__in=tags).values_list("number", "pk"))
+    return next(((tagged[t], t) for t in tags if t in tagged), None)
 
 
 def _attach(user: User, ticket: Ticket, mail: ParsedMail, now: datetime) -> None:
