@@ -40,104 +40,104 @@ ERRORS: dict[int, type[Schema]] = {c: schemas.ErrorOut for c in (400, 401, 403, 
 # Shapes ----------------------------------------------------------------------------------------
 
 
-def organisation_out(org: Organisation) -> dict[str, Any]:
-    return {
-        "slug": org.slug,
-        "name": org.name,
-        "kind": org.kind,
-        "external_ref": org.external_ref,
-        "contact_email": org.contact_email,
-        "contact_phone": org.contact_phone,
-        "active": org.is_active,
-        "partner": org.parent.slug if org.parent_id and org.parent else None,
-        "created_at": org.created_at,
-        "authorised_requesters": list(org.authorised_requesters),
-    }
+def organisation_out(org: Organisation) -> s.AdminOrganisationOut:
+    return s.AdminOrganisationOut(
+        slug=org.slug,
+        name=org.name,
+        kind=org.kind,
+        external_ref=org.external_ref,
+        contact_email=org.contact_email,
+        contact_phone=org.contact_phone,
+        active=org.is_active,
+        partner=org.parent.slug if org.parent_id and org.parent else None,
+        created_at=org.created_at,
+        authorised_requesters=list(org.authorised_requesters),
+    )
 
 
-def terms_out(org: Organisation) -> dict[str, Any] | None:
+def terms_out(org: Organisation) -> s.AdminTermsOut | None:
     terms = SupportTerms.objects.filter(organisation=org).first()
     if terms is None:
         return None
-    return {
-        "method": terms.method,
-        "contact": terms.contact,
-        "severity_map": terms.severity_map,
-        "ola_target": terms.ola_target,
-        "calendar": terms.calendar,
-        "escalation_contacts": terms.escalation_contacts,
-        "notes": terms.notes,
-        "contacts": terms.contacts,
-        "severity_scale": terms.severity_scale,
-        "response_target": terms.response_target,
-        "time_zone": terms.time_zone,
-        "hours": terms.hours,
-        "holiday_country": terms.holiday_country,
-        "reference_pattern": terms.reference_pattern,
-        "solved_phrases": terms.solved_phrases,
-    }
+    return s.AdminTermsOut(
+        method=terms.method,
+        contact=terms.contact,
+        severity_map=terms.severity_map,
+        ola_target=terms.ola_target,
+        calendar=terms.calendar,
+        escalation_contacts=terms.escalation_contacts,
+        notes=terms.notes,
+        contacts=terms.contacts,
+        severity_scale=terms.severity_scale,
+        response_target=terms.response_target,
+        time_zone=terms.time_zone,
+        hours=terms.hours,
+        holiday_country=terms.holiday_country,
+        reference_pattern=terms.reference_pattern,
+        solved_phrases=terms.solved_phrases,
+    )
 
 
-def supplier_out(org: Organisation) -> dict[str, Any]:
-    return {**organisation_out(org), "terms": terms_out(org)}
+def supplier_out(org: Organisation) -> s.AdminSupplierOut:
+    return s.AdminSupplierOut(**dict(organisation_out(org)), terms=terms_out(org))
 
 
-def subscription_out(sub: Subscription) -> dict[str, Any]:
-    return {
-        "account": sub.account.slug,
-        "reference": sub.reference,
-        "product": sub.product,
-        "active": sub.is_active,
-        "starts_on": sub.starts_on,
-        "ends_on": sub.ends_on,
-    }
+def subscription_out(sub: Subscription) -> s.AdminSubscriptionOut:
+    return s.AdminSubscriptionOut(
+        account=sub.account.slug,
+        reference=sub.reference,
+        product=sub.product,
+        active=sub.is_active,
+        starts_on=sub.starts_on,
+        ends_on=sub.ends_on,
+    )
 
 
-def person_out(user: User) -> dict[str, Any]:
-    return {
-        "username": user.username,
-        "name": user.get_full_name() or user.username,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "email": user.email,
-        "phone": user.phone,
-        "role": user.role,
-        "organisation": user.organisation.slug if user.organisation else None,
-        "levels": sorted(user.level_keys()),
-        "language": user.language,
-        "active": user.is_active,
-    }
+def person_out(user: User) -> s.AdminPersonOut:
+    return s.AdminPersonOut(
+        username=user.username,
+        name=user.get_full_name() or user.username,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        email=user.email,
+        phone=user.phone,
+        role=user.role,
+        organisation=user.organisation.slug if user.organisation else None,
+        levels=sorted(user.level_keys()),
+        language=user.language,
+        active=user.is_active,
+    )
 
 
-def token_out(token: ApiToken) -> dict[str, Any]:
-    return {
-        "key_id": token.key_id,
-        "name": token.name,
-        "owner": token.user.username,
-        "created_at": token.created_at,
-        "expires_at": token.expires_at,
-        "last_used_at": token.last_used_at,
-        "revoked_at": token.revoked_at,
-        "scope": token.scope,
-    }
+def token_out(token: ApiToken) -> s.AdminTokenOut:
+    return s.AdminTokenOut(
+        key_id=token.key_id,
+        name=token.name,
+        owner=token.user.username,
+        created_at=token.created_at,
+        expires_at=token.expires_at,
+        last_used_at=token.last_used_at,
+        revoked_at=token.revoked_at,
+        scope=token.scope,
+    )
 
 
-def change_out(change: AdminChange) -> dict[str, Any]:
-    return {
-        "id": change.pk,
-        "at": change.at,
-        "actor": change.actor.username if change.actor else None,
-        "object_kind": change.object_kind,
-        "object_id": change.object_id,
-        "object_label": change.object_label,
-        "verb": change.verb,
-        "before": change.before,
-        "after": change.after,
-    }
+def change_out(change: AdminChange) -> s.AdminChangeOut:
+    return s.AdminChangeOut(
+        id=change.pk,
+        at=change.at,
+        actor=change.actor.username if change.actor else None,
+        object_kind=change.object_kind,
+        object_id=change.object_id,
+        object_label=change.object_label,
+        verb=change.verb,
+        before=change.before,
+        after=change.after,
+    )
 
 
-def _changed(edited: Edited) -> dict[str, dict[str, Any]]:
-    return {k: {"before": b, "after": a} for k, (b, a) in edited.changes.items()}
+def _changed(edited: Edited) -> dict[str, s.AdminFieldChangeOut]:
+    return {k: s.AdminFieldChangeOut(before=b, after=a) for k, (b, a) in edited.changes.items()}
 
 
 def _given(payload: Schema) -> dict[str, Any]:
@@ -203,7 +203,9 @@ def _edit_org(request: HttpRequest, org: Organisation, changes: dict[str, Any]) 
 def edit_organisation(request: HttpRequest, slug: str, payload: s.AdminOrganisationPatch) -> Any:
     org = _of_kind(request, slug, OrganisationKind.PARTNER)
     edited = _edit_org(request, org, _given(payload))
-    return {"organisation": organisation_out(edited.obj), "changed": _changed(edited)}
+    return s.AdminOrganisationEditOut(
+        organisation=organisation_out(edited.obj), changed=_changed(edited)
+    )
 
 
 def _activation(request: HttpRequest, org: Organisation, active: bool) -> Edited:
@@ -220,7 +222,9 @@ def _activation(request: HttpRequest, org: Organisation, active: bool) -> Edited
 )
 def deactivate_organisation(request: HttpRequest, slug: str) -> Any:
     edited = _activation(request, _of_kind(request, slug, OrganisationKind.PARTNER), False)
-    return {"organisation": organisation_out(edited.obj), "changed": _changed(edited)}
+    return s.AdminOrganisationEditOut(
+        organisation=organisation_out(edited.obj), changed=_changed(edited)
+    )
 
 
 @router.post(
@@ -230,7 +234,9 @@ def deactivate_organisation(request: HttpRequest, slug: str) -> Any:
 )
 def reactivate_organisation(request: HttpRequest, slug: str) -> Any:
     edited = _activation(request, _of_kind(request, slug, OrganisationKind.PARTNER), True)
-    return {"organisation": organisation_out(edited.obj), "changed": _changed(edited)}
+    return s.AdminOrganisationEditOut(
+        organisation=organisation_out(edited.obj), changed=_changed(edited)
+    )
 
 
 @router.get(
@@ -241,7 +247,8 @@ def reactivate_organisation(request: HttpRequest, slug: str) -> Any:
 def list_domains(request: HttpRequest, slug: str) -> Any:
     org = _of_kind(request, slug, OrganisationKind.PARTNER)
     return [
-        {"domain": d.domain, "created_at": d.created_at} for d in q.domains(actor(request), org)
+        s.AdminDomainOut(domain=d.domain, created_at=d.created_at)
+        for d in q.domains(actor(request), org)
     ]
 
 
@@ -255,7 +262,7 @@ def approve_domain(request: HttpRequest, slug: str, payload: s.AdminDomainIn) ->
     approved = account_actions.approve_domain(
         actor=actor(request), organisation=org, domain=payload.domain, now=clock.now()
     )
-    return Status(201, {"domain": approved.domain, "created_at": approved.created_at})
+    return Status(201, s.AdminDomainOut(domain=approved.domain, created_at=approved.created_at))
 
 
 @router.delete(
@@ -327,7 +334,9 @@ def get_account(request: HttpRequest, slug: str) -> Any:
 )
 def edit_account(request: HttpRequest, slug: str, payload: s.AdminOrganisationPatch) -> Any:
     edited = _edit_org(request, _of_kind(request, slug, OrganisationKind.CUSTOMER), _given(payload))
-    return {"organisation": organisation_out(edited.obj), "changed": _changed(edited)}
+    return s.AdminOrganisationEditOut(
+        organisation=organisation_out(edited.obj), changed=_changed(edited)
+    )
 
 
 @router.post(
@@ -337,7 +346,9 @@ def edit_account(request: HttpRequest, slug: str, payload: s.AdminOrganisationPa
 )
 def deactivate_account(request: HttpRequest, slug: str) -> Any:
     edited = _activation(request, _of_kind(request, slug, OrganisationKind.CUSTOMER), False)
-    return {"organisation": organisation_out(edited.obj), "changed": _changed(edited)}
+    return s.AdminOrganisationEditOut(
+        organisation=organisation_out(edited.obj), changed=_changed(edited)
+    )
 
 
 @router.post(
@@ -347,7 +358,9 @@ def deactivate_account(request: HttpRequest, slug: str) -> Any:
 )
 def reactivate_account(request: HttpRequest, slug: str) -> Any:
     edited = _activation(request, _of_kind(request, slug, OrganisationKind.CUSTOMER), True)
-    return {"organisation": organisation_out(edited.obj), "changed": _changed(edited)}
+    return s.AdminOrganisationEditOut(
+        organisation=organisation_out(edited.obj), changed=_changed(edited)
+    )
 
 
 @router.get(
@@ -387,7 +400,9 @@ def edit_subscription(
     edited = organisations.edit_subscription(
         actor=user, subscription=sub, now=clock.now(), changes=_given(payload)
     )
-    return {"subscription": subscription_out(edited.obj), "changed": _changed(edited)}
+    return s.AdminSubscriptionEditOut(
+        subscription=subscription_out(edited.obj), changed=_changed(edited)
+    )
 
 
 # Suppliers -------------------------------------------------------------------------------------
@@ -438,7 +453,7 @@ def get_supplier(request: HttpRequest, slug: str) -> Any:
 )
 def edit_supplier(request: HttpRequest, slug: str, payload: s.AdminOrganisationPatch) -> Any:
     edited = _edit_org(request, _supplier(request, slug), _given(payload))
-    return {"supplier": supplier_out(edited.obj), "changed": _changed(edited)}
+    return s.AdminSupplierEditOut(supplier=supplier_out(edited.obj), changed=_changed(edited))
 
 
 @router.patch(
@@ -451,7 +466,7 @@ def edit_terms(request: HttpRequest, slug: str, payload: s.AdminTermsIn) -> Any:
     edited = suppliers.set_terms(
         actor=actor(request), supplier=org, now=clock.now(), changes=_given(payload)
     )
-    return {"supplier": supplier_out(org), "changed": _changed(edited)}
+    return s.AdminSupplierEditOut(supplier=supplier_out(org), changed=_changed(edited))
 
 
 @router.post(
@@ -461,7 +476,7 @@ def edit_terms(request: HttpRequest, slug: str, payload: s.AdminTermsIn) -> Any:
 )
 def deactivate_supplier(request: HttpRequest, slug: str) -> Any:
     edited = _activation(request, _supplier(request, slug), False)
-    return {"supplier": supplier_out(edited.obj), "changed": _changed(edited)}
+    return s.AdminSupplierEditOut(supplier=supplier_out(edited.obj), changed=_changed(edited))
 
 
 @router.post(
@@ -471,7 +486,7 @@ def deactivate_supplier(request: HttpRequest, slug: str) -> Any:
 )
 def reactivate_supplier(request: HttpRequest, slug: str) -> Any:
     edited = _activation(request, _supplier(request, slug), True)
-    return {"supplier": supplier_out(edited.obj), "changed": _changed(edited)}
+    return s.AdminSupplierEditOut(supplier=supplier_out(edited.obj), changed=_changed(edited))
 
 
 # People ----------------------------------------------------------------------------------------
@@ -534,7 +549,7 @@ def edit_person(request: HttpRequest, username: str, payload: s.AdminPersonPatch
         now=clock.now(),
         changes=_given(payload),
     )
-    return {"person": person_out(edited.obj), "changed": _changed(edited)}
+    return s.AdminPersonEditOut(person=person_out(edited.obj), changed=_changed(edited))
 
 
 @router.post(
@@ -545,7 +560,7 @@ def edit_person(request: HttpRequest, username: str, payload: s.AdminPersonPatch
 def deactivate_person(request: HttpRequest, username: str) -> Any:
     user = actor(request)
     edited = users.deactivate_person(actor=user, person=q.person(user, username), now=clock.now())
-    return {"person": person_out(edited.obj), "changed": _changed(edited)}
+    return s.AdminPersonEditOut(person=person_out(edited.obj), changed=_changed(edited))
 
 
 @router.post(
@@ -556,7 +571,7 @@ def deactivate_person(request: HttpRequest, username: str) -> Any:
 def reactivate_person(request: HttpRequest, username: str) -> Any:
     user = actor(request)
     edited = users.reactivate_person(actor=user, person=q.person(user, username), now=clock.now())
-    return {"person": person_out(edited.obj), "changed": _changed(edited)}
+    return s.AdminPersonEditOut(person=person_out(edited.obj), changed=_changed(edited))
 
 
 # Tokens ----------------------------------------------------------------------------------------
@@ -607,7 +622,7 @@ def create_token(request: HttpRequest, payload: s.AdminTokenIn) -> Any:
         expires_at=expires,
         scope=payload.scope,
     )
-    return Status(201, {**token_out(issued.token), "secret": issued.secret})
+    return Status(201, s.AdminIssuedTokenOut(**dict(token_out(issued.token)), secret=issued.secret))
 
 
 @router.post(
@@ -653,7 +668,9 @@ def list_changes(request: HttpRequest, filters: Query[AdminChangeQuery]) -> Any:
         before=filters.cursor,
         limit=filters.limit,
     )
-    return {"items": [change_out(c) for c in page.changes], "next_cursor": page.next_cursor}
+    return s.AdminChangePageOut(
+        items=[change_out(c) for c in page.changes], next_cursor=page.next_cursor
+    )
 
 
 @router.post(
@@ -671,9 +688,9 @@ def import_csv(
     report = imports.run_import(
         actor=actor(request), kind=kind, data=file.read(), now=clock.now(), apply=not dry_run
     )
-    return {
-        "kind": report.kind,
-        "applied": report.applied,
-        "summary": report.summary(),
-        "rows": [vars(r) for r in report.rows],
-    }
+    return s.AdminImportOut(
+        kind=report.kind,
+        applied=report.applied,
+        summary=report.summary(),
+        rows=[s.AdminImportRowOut(**vars(r)) for r in report.rows],
+    )

@@ -4,7 +4,6 @@ token of scope `monitoring`: the v4 payload in, one ticket per alert (or group) 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
@@ -81,17 +80,17 @@ class AlertmanagerOut(Schema):
     "again changes nothing. A delivery with any invalid field is refused whole (422, the "
     "field named); 404 when the desk's profile takes no monitoring alerts.",
 )
-def alertmanager(request: HttpRequest, payload: AlertmanagerWebhookIn) -> dict[str, Any]:
+def alertmanager(request: HttpRequest, payload: AlertmanagerWebhookIn) -> AlertmanagerOut:
     profile = profiles.active()
     rules = monitoring.rules_of(profile)
     delivery = alerts.read(rules, payload.model_dump(by_alias=True))
     outcome = monitoring.receive(
         source=actor(request), delivery=delivery, now=clock.now(), profile=profile
     )
-    return {
-        "received": len(delivery.alerts),
-        "results": [
-            {"fingerprint": fp, "outcome": what, "ticket": number}
+    return AlertmanagerOut(
+        received=len(delivery.alerts),
+        results=[
+            AlertmanagerResultOut(fingerprint=fp, outcome=what, ticket=number)
             for fp, what, number in outcome.results
         ],
-    }
+    )

@@ -61,18 +61,18 @@ def bulk_change(request: HttpRequest, payload: BulkIn) -> Any:
         actor=user, numbers=payload.tickets, operation=payload.operation, value=payload.value,
         note=payload.note, reason=payload.reason, now=clock.now(),
     )  # fmt: skip
-    return {
-        "done": sum(1 for o in outcomes if o.done),
-        "refused": sum(1 for o in outcomes if not o.done),
-        "results": [
-            {
-                "number": o.number,
-                "done": o.done,
-                "outcome": o.code if o.done else "refused",
-                "error": None if o.done else o.code,
-                "message": refusals.say(o.message) or None,
-                "fields": {k: refusals.say(v) for k, v in (o.fields or {}).items()},
-            }
+    return BulkOut(
+        done=sum(1 for o in outcomes if o.done),
+        refused=sum(1 for o in outcomes if not o.done),
+        results=[
+            BulkResultOut(
+                number=o.number,
+                done=o.done,
+                outcome=o.code if o.done else "refused",
+                error=None if o.done else o.code,
+                message=refusals.say(o.message) or None,
+                fields={k: refusals.say(v) for k, v in (o.fields or {}).items()},
+            )
             for o in outcomes
         ],
-    }
+    )

@@ -43,27 +43,28 @@ class ChatStartedOut(Schema):
     reason: str  # "" when live; "closed" outside the chat's hours; "busy": nobody available
 
 
-def message_out(e: Event) -> dict[str, Any]:
+def message_out(e: Event) -> ChatMessageOut:
     author = e.actor
     side = (
         "requester"
         if author is not None and author.role and party_of(Role(author.role)) is Party.REQUESTER
         else "provider"
     )
-    return {
-        "seq": e.seq,
-        "at": e.at,
-        "side": side,
-        "author": (author.get_full_name() or author.username) if author else "",
-        "body": str(e.data.get("description") if e.kind == "created" else e.data.get("body", "")),
-    }
+    return ChatMessageOut(
+        seq=e.seq,
+        at=e.at,
+        side=side,
+        author=(author.get_full_name() or author.username) if author else "",
+        body=str(e.data.get("description") if e.kind == "created" else e.data.get("body", "")),
+    )
 
 
 @router.post("/chats", response={201: ChatStartedOut, **ERRORS}, summary="Start a chat")
 def start_chat(request: HttpRequest, payload: schemas.BodyIn) -> Any:
     started = act.start_chat(actor=actor(request), body=payload.body, now=clock.now())
     return Status(
-        201, {"ticket": started.ticket.number, "live": started.live, "reason": started.reason}
+        201,
+        ChatStartedOut(ticket=started.ticket.number, live=started.live, reason=started.reason),
     )
 
 
@@ -76,12 +77,12 @@ def list_messages(request: HttpRequest, number: str) -> Any:
     user = actor(request)
     ticket = q.chat_ticket(user, number)
     engineer = ticket.assignee
-    return {
-        "ticket": ticket.number,
-        "live": ticket.chat.live,
-        "engineer": (engineer.get_full_name() or engineer.username) if engineer else None,
-        "messages": [message_out(e) for e in q.messages(user, ticket)],
-    }
+    return ChatPageOut(
+        ticket=ticket.number,
+        live=ticket.chat.live,
+        engineer=(engineer.get_full_name() or engineer.username) if engineer else None,
+        messages=[message_out(e) for e in q.messages(user, ticket)],
+    )
 
 
 @router.post(

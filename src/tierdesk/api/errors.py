@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -21,7 +21,15 @@ class PayloadTooLarge(Exception):
         self.limit = limit
 
 
-def body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
+class ErrorBody(TypedDict):
+    """The error shape as sent (`schemas.ErrorOut` and the document's `Error` describe it)."""
+
+    error: str
+    message: str
+    fields: dict[str, str]
+
+
+def body(code: str, message: str, fields: dict[str, str] | None = None) -> ErrorBody:
     return {"error": code, "message": message, "fields": fields or {}}
 
 

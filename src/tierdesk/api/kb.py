@@ -76,22 +76,22 @@ class HitOut(Schema):
     rank: float
 
 
-def article_out(request: HttpRequest, a: Article, *, full: bool = False) -> dict[str, Any]:
-    return {
-        "slug": a.slug,
-        "title": a.title,
-        "category": a.category.slug if a.category else None,
-        "language": a.language,
-        "visibility": a.visibility,
-        "state": a.state,
-        "version": a.version,
-        "excerpt": plain_excerpt(a.body),
-        "body": a.body if full else None,
-        "html": render_markdown(a.body) if full else None,
-        "updated_at": a.updated_at,
-        "published_at": a.published_at,
-        "url": request.build_absolute_uri(f"/kb/{a.slug}/"),
-    }
+def article_out(request: HttpRequest, a: Article, *, full: bool = False) -> ArticleOut:
+    return ArticleOut(
+        slug=a.slug,
+        title=a.title,
+        category=a.category.slug if a.category else None,
+        language=a.language,
+        visibility=a.visibility,
+        state=a.state,
+        version=a.version,
+        excerpt=plain_excerpt(a.body),
+        body=a.body if full else None,
+        html=render_markdown(a.body) if full else None,
+        updated_at=a.updated_at,
+        published_at=a.published_at,
+        url=request.build_absolute_uri(f"/kb/{a.slug}/"),
+    )
 
 
 def _reader(request: HttpRequest) -> User | AnonymousUser:

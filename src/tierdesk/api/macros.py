@@ -55,7 +55,8 @@ class CannedReplyOut(Schema):
     active: bool
     updated_at: datetime
     filled: str | None = Field(
-        None, description="the text filled in for the ticket named in the query, in its language"
+        default=None,
+        description="the text filled in for the ticket named in the query, in its language",
     )
     filled_language: str | None = None
 
@@ -65,16 +66,16 @@ class CannedReplyQuery(Schema):
     ticket: schemas.Text | None = Field(None, max_length=24, description="fill in for this ticket")
 
 
-def reply_out(reply: CannedReply) -> dict[str, Any]:
-    return {
-        "id": reply.pk,
-        "title": reply.title,
-        "texts": q.texts(reply),
-        "suggests": reply.suggests,
-        "personal": reply.owner_id is not None,
-        "active": reply.is_active,
-        "updated_at": reply.updated_at,
-    }
+def reply_out(reply: CannedReply) -> CannedReplyOut:
+    return CannedReplyOut(
+        id=reply.pk,
+        title=reply.title,
+        texts=q.texts(reply),
+        suggests=reply.suggests,
+        personal=reply.owner_id is not None,
+        active=reply.is_active,
+        updated_at=reply.updated_at,
+    )
 
 
 @router.get(
@@ -91,9 +92,9 @@ def list_replies(request: HttpRequest, filters: Query[CannedReplyQuery]) -> Any:
         ticket = get_ticket(user, filters.ticket.strip().upper())
         filled = {m["id"]: m for m in q.for_ticket(user, ticket)}
         for out in found:
-            if out["id"] in filled:
-                out["filled"] = filled[out["id"]]["body"]
-                out["filled_language"] = filled[out["id"]]["language"]
+            if out.id in filled:
+                out.filled = filled[out.id]["body"]
+                out.filled_language = filled[out.id]["language"]
     return found
 
 

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from tierdesk import clock, profiles
 from tierdesk.api.auth import actor
 from tierdesk.api.schemas import ErrorOut
 from tierdesk.domain.errors import Forbidden, Invalid
 from tierdesk.domain.profiles import ProfileError
+from tierdesk.persistence.models import User
 from tierdesk.queries import reports, supplier_reports, what_if
 
 router = Router(tags=["reports"])
@@ -41,7 +41,146 @@ class SupplierWhatIfQuery(Schema):
     as_if: str = Field(max_length=80, description="the supplier whose terms they are measured on")
 
 
-def _reader(request: HttpRequest) -> Any:
+# The report's sections, one row shape each (`queries/reports.py`). Figures that cannot be
+# computed (a share of no tickets) are null. Plain pydantic models: a row built from a dict knows
+# which of its fields it was given, so a volume row names only its own group.
+
+
+class VolumeRowOut(BaseModel):
+    period: str = Field(description="the first day of the period, or 'in progress at end'")
+    severity: str | None = Field(None, description="the group, when `by=severity`")
+    level: str | None = Field(None, description="the group, when `by=level`")
+    queue: str | None = Field(None, description="the group, when `by=queue`")
+    partner: str | None = Field(None, description="the group, when `by=partner`")
+    channel: str | None = Field(None, description="the group, when `by=channel`")
+    opened: int | None
+    resolved: int | None
+    closed: int | None
+    in_progress: int | None = Field(None, description="only on the 'in progress at end' rows")
+
+
+class BacklogRowOut(BaseModel):
+    age: str
+    severity: str
+    open: int
+
+
+class ComplianceRowOut(BaseModel):
+    severity: str
+    target: str
+    kind: str
+    tickets: int
+    met: int
+    breached: int
+    pending: int
+    share_met: float | None
+    performance_target: float | None
+    meets_performance_target: bool | None
+    median_hours: float | None
+    p90_hours: float | None
+    mean_hours: float | None
+
+
+class TimeInStatusRowOut(BaseModel):
+    status: str
+    spans: int
+    total_hours: float | None
+    mean_hours: float | None
+
+
+class TimeAtLevelRowOut(BaseModel):
+    level: str
+    spans: int
+    total_hours: float | None
+    mean_hours: float | None
+
+
+class EscalationRowOut(BaseModel):
+    kind: str = Field(description="functional (to another level) or management")
+    to: str
+    count: int
+
+
+class ReopenRowOut(BaseModel):
+    resolved: int
+    reopened: int
+    reopen_rate: float | None
+
+
+class RejectionRowOut(BaseModel):
+    reason: str | None
+    count: int
+
+
+class DeflectionRowOut(BaseModel):
+    suggested_opened: int
+    deflected: int
+    deflection_rate: float | None
+
+
+class SupplierRowOut(BaseModel):
+    supplier: str
+    terms: str | None = Field(None, description="what-if only: 'as recorded' or the other terms")
+    handoffs: int
+    answered: int
+    returned: int
+    mean_response_hours: float | None
+    mean_resolution_hours: float | None
+    response_met: int
+    response_missed: int
+    ola_met: int
+    ola_breached: int
+    chases: int
+
+
+class ReportSectionsOut(BaseModel):
+    volume: list[VolumeRowOut]
+    backlog: list[BacklogRowOut]
+    compliance: list[ComplianceRowOut]
+    time_in_status: list[TimeInStatusRowOut]
+    time_at_level: list[TimeAtLevelRowOut]
+    escalations: list[EscalationRowOut]
+    reopens: list[ReopenRowOut]
+    rejections: list[RejectionRowOut]
+    deflections: list[DeflectionRowOut]
+    suppliers: list[SupplierRowOut] = Field(description="empty for a partner administrator")
+
+
+class ReportOut(BaseModel):
+    from_: date = Field(alias="from")
+    to: date
+    profile: str
+    sections: ReportSectionsOut
+
+
+class WhatIfRowOut(BaseModel):
+    severity: str | None = Field(description="null: a target only the other profile has")
+    other_severity: str
+    target: str
+    current_met: int | None
+    current_breached: int | None
+    current_share_met: float | None
+    other_met: int
+    other_breached: int
+    other_share_met: float | None
+
+
+class WhatIfOut(BaseModel):
+    from_: date = Field(alias="from")
+    to: date
+    current: str
+    other: str
+    tickets: int
+    rows: list[WhatIfRowOut]
+
+
+class SupplierWhatIfOut(BaseModel):
+    from_: date = Field(alias="from")
+    to: date
+    rows: list[SupplierRowOut]
+
+
+def _reader(request: HttpRequest) -> User:
     user = actor(request)
     if not reports.may_read(user):
         raise Forbidden("reports are for the provider's staff and partner administrators")
@@ -50,24 +189,35 @@ def _reader(request: HttpRequest) -> Any:
 
 @router.get(
     "/reports",
-    response={200: dict[str, Any], **ERRORS},
+    response={200: ReportOut, **ERRORS},
     summary="The report for a period (business time)",
+    by_alias=True,
+    exclude_unset=True,  # a row leaves out what does not apply to it (another group)
 )
-def report(request: HttpRequest, params: Query[PeriodQuery]) -> Any:
+def report(request: HttpRequest, params: Query[PeriodQuery]) -> ReportOut:
     user = _reader(request)
     from_, to, by, every = params.from_, params.to, params.by, params.every
     found = reports.full_report(
         user, reports.Period.of_days(from_, to), profiles.active(), clock.now(), by=by, every=every
     )
-    return {"from": from_, "to": to, "profile": profiles.active().name, "sections": found.sections}
+    return ReportOut.model_validate(
+        {
+            "from": from_,
+            "to": to,
+            "profile": profiles.active().name,
+            "sections": ReportSectionsOut.model_validate(found.sections),
+        }
+    )
 
 
 @router.get(
     "/reports/what-if",
-    response={200: dict[str, Any], **ERRORS},
+    response={200: WhatIfOut, **ERRORS},
     summary="Compliance replayed under another shipped profile",
+    by_alias=True,
+    exclude_unset=True,  # a row leaves out what does not apply to it (another group)
 )
-def replay(request: HttpRequest, params: Query[WhatIfQuery]) -> Any:
+def replay(request: HttpRequest, params: Query[WhatIfQuery]) -> WhatIfOut:
     user = _reader(request)
     from_, to, profile = params.from_, params.to, params.profile
     if profile not in profiles.builtin_names():
@@ -83,22 +233,26 @@ def replay(request: HttpRequest, params: Query[WhatIfQuery]) -> Any:
     mine, theirs = what_if.compare(
         user, reports.Period.of_days(from_, to), settings.TIERDESK["PROFILE"], profile, clock.now()
     )
-    return {
-        "from": from_,
-        "to": to,
-        "current": current.name,
-        "other": other.name,
-        "tickets": mine.tickets,
-        "rows": what_if.side_by_side(current, other, mine, theirs),
-    }
+    return WhatIfOut.model_validate(
+        {
+            "from": from_,
+            "to": to,
+            "current": current.name,
+            "other": other.name,
+            "tickets": mine.tickets,
+            "rows": what_if.side_by_side(current, other, mine, theirs),
+        }
+    )
 
 
 @router.get(
     "/reports/supplier-what-if",
-    response={200: dict[str, Any], **ERRORS},
+    response={200: SupplierWhatIfOut, **ERRORS},
     summary="A supplier's hand-offs measured on another supplier's terms (provider)",
+    by_alias=True,
+    exclude_unset=True,  # a row leaves out what does not apply to it (another group)
 )
-def supplier_what_if(request: HttpRequest, params: Query[SupplierWhatIfQuery]) -> Any:
+def supplier_what_if(request: HttpRequest, params: Query[SupplierWhatIfQuery]) -> SupplierWhatIfOut:
     user = _reader(request)
     rows = supplier_reports.what_if(
         user,
@@ -108,4 +262,4 @@ def supplier_what_if(request: HttpRequest, params: Query[SupplierWhatIfQuery]) -
         supplier=params.supplier,
         as_if=params.as_if,
     )
-    return {"from": params.from_, "to": params.to, "rows": rows}
+    return SupplierWhatIfOut.model_validate({"from": params.from_, "to": params.to, "rows": rows})

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from ninja import Schema
 from pydantic import AfterValidator, ConfigDict, Field
 
+from tierdesk.queries import disclosure
+
 
 def _no_nul(value: str) -> str:
     # Databases refuse NUL in text; refuse it here with a field error instead of failing later.
@@ -252,14 +254,56 @@ class AttachmentOut(Schema):
     url: str
 
 
+EVENT_DATA = (
+    "what the event records; its keys depend on `kind` (e.g. `body` of a reply, `from`/`to` of a "
+    "change, `reason`), narrowed to what the caller's side may read"
+)
+
+
+class PartnerAttachmentOut(Schema):
+    """A file as the partner reads it (the partner sees the public files only)."""
+
+    id: int
+    name: str
+    size: int
+    content_type: str
+    sha256: str
+    uploaded_at: datetime
+    url: str
+
+
 class EventOut(Schema):
+    """An event of the record as the provider's staff (or a supplier, of its own hand-offs)
+    reads it."""
+
     ticket: str
     seq: int
     at: datetime
     kind: str
     public: bool
     actor: Party | None
-    data: dict[str, Any]
+    data: dict[str, Any] = Field(description=EVENT_DATA)
+    hash: str
+
+
+def _partner_data(data: dict[str, Any]) -> dict[str, Any]:
+    # The partner's side is narrowed by `queries.disclosure`; the schema keeps the supplier's
+    # keys out even if a new event kind forgot to be narrowed there.
+    return {k: v for k, v in data.items() if k not in disclosure.SUPPLIER_KEYS}
+
+
+class PartnerEventOut(Schema):
+    """An event of the record as the partner reads it: public events only, and never a
+    supplier's name, reference, hand-off note or terms."""
+
+    ticket: str
+    seq: int
+    at: datetime
+    kind: str
+    actor: Party | None
+    data: Annotated[dict[str, Any], AfterValidator(_partner_data)] = Field(
+        description=EVENT_DATA + "; never a supplier's details"
+    )
     hash: str
 
 
@@ -325,12 +369,25 @@ class TicketDetailOut(TicketOut):
     events: list[EventOut]
 
 
+class PartnerTicketDetailOut(TicketOut):
+    """The ticket as a partner reads it: the provider's commitments (no supplier's OLA), the
+    public conversation only."""
+
+    sla: list[TargetOut] = Field(description="the provider's targets; never a supplier's")
+    contingency: list[ContingencyRouteOut]
+    links: list[TicketLinkOut]
+    attachments: list[PartnerAttachmentOut]
+    events: list[PartnerEventOut]
+
+
 class TicketPageOut(Schema):
     items: list[TicketOut]
     next_cursor: str | None
 
 
 class ErrorOut(Schema):
-    error: str
+    """Every refusal: a code, a sentence, and the fields at fault with what is wrong with each."""
+
+    error: str = Field(description="a code: invalid, not_found, forbidden, unauthenticated, ...")
     message: str
-    fields: dict[str, str]
+    fields: dict[str, str] = Field(description="field name -> what is wrong with it")

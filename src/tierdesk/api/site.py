@@ -70,7 +70,7 @@ ERRORS: dict[int, type[Schema]] = {c: schemas.ErrorOut for c in (401, 403, 422)}
 
 
 @api.get("/me", response=MeOut, tags=["people"], summary="Who the token or session belongs to")
-def me(request: HttpRequest) -> dict[str, object]:
+def me(request: HttpRequest) -> MeOut:
     return _me(actor(request))
 
 
@@ -80,16 +80,16 @@ def me(request: HttpRequest) -> dict[str, object]:
     tags=["people"],
     summary="An agent marks themselves available or away (routing passes over who is away)",
 )
-def availability(request: HttpRequest, payload: schemas.AvailabilityIn) -> dict[str, object]:
+def availability(request: HttpRequest, payload: schemas.AvailabilityIn) -> MeOut:
     return _me(set_availability(actor=actor(request), available=payload.available))
 
 
-def _me(user: User) -> dict[str, object]:
-    return {
-        "username": user.username,
-        "name": user.get_full_name(),
-        "role": user.role,
-        "organisation": user.organisation.slug if user.organisation else None,
-        "levels": user.level_keys(),
-        "available": not user.away,
-    }
+def _me(user: User) -> MeOut:
+    return MeOut(
+        username=user.username,
+        name=user.get_full_name(),
+        role=user.role,
+        organisation=user.organisation.slug if user.organisation else None,
+        levels=user.level_keys(),
+        available=not user.away,
+    )

@@ -137,46 +137,46 @@ class ServiceStateIn(Schema):
     state: Text
 
 
-def service_out(s: Service) -> dict[str, Any]:
-    return {"slug": s.slug, "name": s.name, "state": s.state, "updated_at": s.updated_at}
+def service_out(s: Service) -> ServiceOut:
+    return ServiceOut(slug=s.slug, name=s.name, state=s.state, updated_at=s.updated_at)
 
 
-def incident_out(i: Incident) -> dict[str, Any]:
-    return {
-        "id": i.pk,
-        "title": i.title,
-        "state": i.state,
-        "impact": i.impact,
-        "services": [s.slug for s in i.services.all()],
-        "started_at": i.started_at,
-        "resolved_at": i.resolved_at,
-        "updates": [{"at": u.at, "state": u.state, "message": u.message} for u in i.updates.all()],
-    }
+def incident_out(i: Incident) -> IncidentOut:
+    return IncidentOut(
+        id=i.pk,
+        title=i.title,
+        state=i.state,
+        impact=i.impact,
+        services=[s.slug for s in i.services.all()],
+        started_at=i.started_at,
+        resolved_at=i.resolved_at,
+        updates=[UpdateOut(at=u.at, state=u.state, message=u.message) for u in i.updates.all()],
+    )
 
 
-def maintenance_out(m: Maintenance) -> dict[str, Any]:
-    return {
-        "id": m.pk,
-        "title": m.title,
-        "description": m.description,
-        "services": [s.slug for s in m.services.all()],
-        "starts_at": m.starts_at,
-        "ends_at": m.ends_at,
-        "announced_at": m.announced_at,
-        "problems": list(m.problems),
-        "cancelled_at": m.cancelled_at,
-    }
+def maintenance_out(m: Maintenance) -> MaintenanceOut:
+    return MaintenanceOut(
+        id=m.pk,
+        title=m.title,
+        description=m.description,
+        services=[s.slug for s in m.services.all()],
+        starts_at=m.starts_at,
+        ends_at=m.ends_at,
+        announced_at=m.announced_at,
+        problems=list(m.problems),
+        cancelled_at=m.cancelled_at,
+    )
 
 
 @router.get("/status", response=StatusOut, auth=anonymous_allowed, summary="The status page")
 def page(request: HttpRequest) -> Any:
     found = status_page(clock.now())
-    return {
-        "all_operational": found.all_operational,
-        "services": [service_out(s) for s in found.services],
-        "incidents": [incident_out(i) for i in found.incidents],
-        "maintenance": [maintenance_out(m) for m in found.maintenance],
-    }
+    return StatusOut(
+        all_operational=found.all_operational,
+        services=[service_out(s) for s in found.services],
+        incidents=[incident_out(i) for i in found.incidents],
+        maintenance=[maintenance_out(m) for m in found.maintenance],
+    )
 
 
 @router.put(
@@ -214,11 +214,11 @@ def update(request: HttpRequest, incident_id: int, payload: IncidentUpdateIn) ->
     summary="Link tickets to an incident",
 )
 def link(request: HttpRequest, incident_id: int, payload: IncidentTicketsIn) -> Any:
-    return {
-        "linked": act.link_tickets(
+    return IncidentTicketsOut(
+        linked=act.link_tickets(
             actor=actor(request), incident_id=incident_id, numbers=payload.tickets, now=clock.now()
         )
-    }
+    )
 
 
 @router.post(

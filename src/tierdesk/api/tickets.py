@@ -29,68 +29,101 @@ router = Router(tags=["tickets"])
 ERRORS: dict[int, type[Schema]] = {c: schemas.ErrorOut for c in (400, 401, 403, 404, 409, 413, 422)}
 
 
-def _party(user: User | None) -> dict[str, Any] | None:
+def _party(user: User | None) -> schemas.Party | None:
     if user is None:
         return None
-    return {"id": user.pk, "name": user.get_full_name() or user.username}
+    return schemas.Party(id=user.pk, name=user.get_full_name() or user.username)
 
 
-def _org(org: Organisation | None) -> dict[str, Any] | None:
-    return None if org is None else {"slug": org.slug, "name": org.name}
+def _org(org: Organisation | None) -> schemas.OrganisationRef | None:
+    return None if org is None else schemas.OrganisationRef(slug=org.slug, name=org.name)
 
 
-def ticket_out(ticket: Ticket, user: User) -> dict[str, Any]:
+def _partner(user: User) -> bool:
+    """The partner's side reads its own shapes, which have no supplier or internal fields."""
+    return disclosure.party(user) is Party.REQUESTER
+
+
+def ticket_out(ticket: Ticket, user: User) -> schemas.TicketOut:
     """The ticket as this user may read it (a supplier reads only what the profile shares)."""
     fields = disclosure.ticket_fields(user, ticket)
-    return {
-        "number": ticket.number,
-        "subject": fields["subject"],
-        "description": fields["description"],
-        "form": fields["form"],
-        "severity": ticket.severity,
-        "status": ticket.status,
-        "queue": ticket.queue,
-        "level": ticket.level,
-        "language": ticket.language,
-        "channel": ticket.channel,
-        "organisation": _org(fields["organisation"]),
-        "requester": _party(fields["requester"]),
-        "assignee": _party(ticket.assignee),
-        "customer_account": _org(fields["customer_account"]),
-        "opened_at": ticket.opened_at,
-        "updated_at": ticket.updated_at,
-        "profile": ticket.profile,
-        "profile_version": ticket.profile_version,
-        "next_deadline": ticket.next_deadline,
-    }
+    return schemas.TicketOut(
+        number=ticket.number,
+        subject=fields["subject"],
+        description=fields["description"],
+        form=fields["form"],
+        severity=ticket.severity,
+        status=ticket.status,
+        queue=ticket.queue,
+        level=ticket.level,
+        language=ticket.language,
+        channel=ticket.channel,
+        organisation=_org(fields["organisation"]),
+        requester=_party(fields["requester"]),
+        assignee=_party(ticket.assignee),
+        customer_account=_org(fields["customer_account"]),
+        opened_at=ticket.opened_at,
+        updated_at=ticket.updated_at,
+        profile=ticket.profile,
+        profile_version=ticket.profile_version,
+        next_deadline=ticket.next_deadline,
+    )
 
 
-def attachment_out(request: HttpRequest, ticket: Ticket, a: Attachment) -> dict[str, Any]:
+def attachment_out(
+    request: HttpRequest, ticket: Ticket, a: Attachment, user: User
+) -> schemas.AttachmentOut | schemas.PartnerAttachmentOut:
     url = request.build_absolute_uri(f"/api/v1/tickets/{ticket.number}/attachments/{a.pk}")
-    return {
-        "id": a.pk,
-        "name": a.original_name,
-        "size": a.size,
-        "content_type": a.content_type,
-        "sha256": a.sha256,
-        "public": a.public,
-        "uploaded_at": a.uploaded_at,
-        "url": url,
-    }
+    if _partner(user):
+        return schemas.PartnerAttachmentOut(
+            id=a.pk,
+            name=a.original_name,
+            size=a.size,
+            content_type=a.content_type,
+            sha256=a.sha256,
+            uploaded_at=a.uploaded_at,
+            url=url,
+        )
+    return schemas.AttachmentOut(
+        id=a.pk,
+        name=a.original_name,
+        size=a.size,
+        content_type=a.content_type,
+        sha256=a.sha256,
+        public=a.public,
+        uploaded_at=a.uploaded_at,
+        url=url,
+    )
 
 
-def event_out(e: Event) -> dict[str, Any]:
-    return {
-        "ticket": e.ticket.number,
-        "seq": e.seq,
-        "at": e.at,
-        "kind": e.kind,
-        "public": e.public,
-        "actor": _party(e.actor),
-        "data": e.data,
-        "hash": e.hash,
-    }
+def event_out(e: Event, user: User) -> schemas.EventOut | schemas.PartnerEventOut:
+    """The event in the shape of the reader's side (the data is narrowed by the queries)."""
+    if _partner(user):
+        return schemas.PartnerEventOut(
+            ticket=e.ticket.number,
+            seq=e.seq,
+            at=e.at,
+            kind=e.kind,
+            actor=_party(e.actor),
+            data=disclosure.event_data(user, e),
+            hash=e.hash,
+        )
+    return schemas.EventOut(
+        ticket=e.ticket.number,
+        seq=e.seq,
+        at=e.at,
+        kind=e.kind,
+        public=e.public,
+        actor=_party(e.actor),
+        data=e.data,
+        hash=e.hash,
+    )
 
+
+# An event answered to a partner has the partner's shape; to anyone else the staff's.
+EventAnswer = schemas.EventOut | schemas.PartnerEventOut
+TicketAnswer = schemas.TicketDetailOut | schemas.PartnerTicketDetailOut
+AttachmentAnswer = schemas.AttachmentOut | schemas.PartnerAttachmentOut
 
 # Events whose change also wrote a TicketLink row.
 LINK_KINDS = frozenset({"duplicate_suspected", "linked"})
@@ -98,29 +131,35 @@ LINK_KINDS = frozenset({"duplicate_suspected", "linked"})
 
 def detail_out(
     request: HttpRequest, user: User, ticket: Ticket, *, new: bool = False
-) -> dict[str, Any]:
+) -> schemas.TicketDetailOut | schemas.PartnerTicketDetailOut:
     """The ticket with its links, attachments, the events the user may see and its clocks."""
-    out = ticket_out(ticket, user)
     # A ticket just opened is answered from what was written, unless its record made a link.
     written = q.written_record(ticket) if new else None
-    if written is not None and not any(e.kind in LINK_KINDS for e in written):
-        out["links"] = []
-    else:
-        links = TicketLink.objects.filter(
+    links: list[schemas.TicketLinkOut] = []
+    if written is None or any(e.kind in LINK_KINDS for e in written):
+        found = TicketLink.objects.filter(
             ticket=ticket, target__in=q.visible_tickets(user)
         ).select_related("target")
-        out["links"] = [{"kind": link.kind, "target": link.target.number} for link in links]
+        links = [schemas.TicketLinkOut(kind=link.kind, target=link.target.number) for link in found]
     # A ticket just opened has no attachments yet.
     attachments = [] if new else q.ticket_attachments(user, ticket)
-    out["attachments"] = [attachment_out(request, ticket, a) for a in attachments]
     record, visible = q.ticket_record(user, ticket, written)
-    out["events"] = [event_out(e) for e in visible]
     sla = ticket_sla(ticket, record)
-    out["sla"] = disclosure.targets(user, sla)
-    out["contingency"] = (
-        contingency.routes(ticket, sla, clock.now()) if disclosure.sees_contingency(user) else []
+    shape = schemas.PartnerTicketDetailOut if _partner(user) else schemas.TicketDetailOut
+    return shape.model_validate(
+        {
+            **dict(ticket_out(ticket, user)),
+            "links": links,
+            "attachments": [attachment_out(request, ticket, a, user) for a in attachments],
+            "events": [event_out(e, user) for e in visible],
+            "sla": disclosure.targets(user, sla),
+            "contingency": (
+                contingency.routes(ticket, sla, clock.now())
+                if disclosure.sees_contingency(user)
+                else []
+            ),
+        }
     )
-    return out
 
 
 class TicketQuery(Schema):
@@ -166,10 +205,12 @@ def list_tickets(request: HttpRequest, filters: Query[TicketQuery]) -> Any:
         cursor=filters.cursor,
         limit=filters.limit,
     )
-    return {"items": [ticket_out(t, user) for t in page.items], "next_cursor": page.next_cursor}
+    return schemas.TicketPageOut(
+        items=[ticket_out(t, user) for t in page.items], next_cursor=page.next_cursor
+    )
 
 
-@router.post("/tickets", response={201: schemas.TicketDetailOut, **ERRORS}, summary="Open a ticket")
+@router.post("/tickets", response={201: TicketAnswer, **ERRORS}, summary="Open a ticket")
 def create_ticket(request: HttpRequest, payload: schemas.TicketIn) -> Any:
     user = actor(request)
     fields: dict[str, str] = {}
@@ -217,7 +258,7 @@ def create_ticket(request: HttpRequest, payload: schemas.TicketIn) -> Any:
 
 @router.get(
     "/tickets/{number}",
-    response={200: schemas.TicketDetailOut, **ERRORS},
+    response={200: TicketAnswer, **ERRORS},
     summary="A ticket and its record",
 )
 def get_ticket(request: HttpRequest, number: str) -> Any:
@@ -227,7 +268,7 @@ def get_ticket(request: HttpRequest, number: str) -> Any:
 
 
 @router.post(
-    "/tickets/{number}/replies", response={201: schemas.EventOut, **ERRORS}, summary="Public reply"
+    "/tickets/{number}/replies", response={201: EventAnswer, **ERRORS}, summary="Public reply"
 )
 def add_reply(request: HttpRequest, number: str, payload: schemas.ReplyIn) -> Any:
     event = act.add_reply(
@@ -237,26 +278,27 @@ def add_reply(request: HttpRequest, number: str, payload: schemas.ReplyIn) -> An
         now=clock.now(),
         any_language=payload.any_language,
     )
-    return Status(201, event_out(event))
+    return Status(201, event_out(event, actor(request)))
 
 
 @router.post(
     "/tickets/{number}/notes",
-    response={201: schemas.EventOut, **ERRORS},
+    response={201: EventAnswer, **ERRORS},
     summary="Internal note (provider staff only)",
 )
 def add_note(request: HttpRequest, number: str, payload: schemas.BodyIn) -> Any:
     return Status(
         201,
         event_out(
-            act.add_note(actor=actor(request), number=number, body=payload.body, now=clock.now())
+            act.add_note(actor=actor(request), number=number, body=payload.body, now=clock.now()),
+            actor(request),
         ),
     )
 
 
 @router.post(
     "/tickets/{number}/events/{seq}/redaction",
-    response={201: schemas.EventOut, **ERRORS},
+    response={201: EventAnswer, **ERRORS},
     summary="Remove an event's text or file from the record (administrators)",
     description=(
         "Replaces the text, or deletes the file, of event `seq` and records a `redacted` event "
@@ -274,11 +316,11 @@ def redact_event(request: HttpRequest, number: str, seq: int, payload: schemas.R
         reason=payload.reason,
         now=clock.now(),
     )
-    return Status(201, event_out(event))
+    return Status(201, event_out(event, actor(request)))
 
 
 @router.post(
-    "/tickets/{number}/status", response={201: schemas.EventOut, **ERRORS}, summary="Change status"
+    "/tickets/{number}/status", response={201: EventAnswer, **ERRORS}, summary="Change status"
 )
 def change_status(request: HttpRequest, number: str, payload: schemas.StatusIn) -> Any:
     supplier = None
@@ -302,12 +344,12 @@ def change_status(request: HttpRequest, number: str, payload: schemas.StatusIn) 
         attachments=payload.attachments,
         extra_fields=payload.fields,
     )
-    return Status(201, event_out(event))
+    return Status(201, event_out(event, actor(request)))
 
 
 @router.post(
     "/tickets/{number}/severity",
-    response={201: schemas.EventOut, **ERRORS},
+    response={201: EventAnswer, **ERRORS},
     summary="Change severity",
 )
 def change_severity(request: HttpRequest, number: str, payload: schemas.SeverityIn) -> Any:
@@ -318,35 +360,33 @@ def change_severity(request: HttpRequest, number: str, payload: schemas.Severity
         reason=payload.reason,
         now=clock.now(),
     )
-    return Status(201, event_out(event))
+    return Status(201, event_out(event, actor(request)))
 
 
-@router.post(
-    "/tickets/{number}/assignee", response={201: schemas.EventOut, **ERRORS}, summary="Assign"
-)
+@router.post("/tickets/{number}/assignee", response={201: EventAnswer, **ERRORS}, summary="Assign")
 def assign(request: HttpRequest, number: str, payload: schemas.AssignIn) -> Any:
     user = actor(request)
     event = act.assign(
         actor=user, number=number, assignee=payload.assignee or None, now=clock.now()
     )
-    return Status(201, event_out(event))
+    return Status(201, event_out(event, actor(request)))
 
 
 @router.post(
     "/tickets/{number}/level",
-    response={201: schemas.EventOut, **ERRORS},
+    response={201: EventAnswer, **ERRORS},
     summary="Move to another support level",
 )
 def change_level(request: HttpRequest, number: str, payload: schemas.LevelIn) -> Any:
     event = act.change_level(
         actor=actor(request), number=number, to=payload.level, note=payload.note, now=clock.now()
     )
-    return Status(201, event_out(event))
+    return Status(201, event_out(event, actor(request)))
 
 
 @router.post(
     "/tickets/{number}/resolve",
-    response={201: schemas.EventOut, **ERRORS},
+    response={201: EventAnswer, **ERRORS},
     summary="Resolve with a solution (provider)",
 )
 def resolve(request: HttpRequest, number: str, payload: schemas.SolutionIn) -> Any:
@@ -357,7 +397,7 @@ def resolve(request: HttpRequest, number: str, payload: schemas.SolutionIn) -> A
         now=clock.now(),
         any_language=payload.any_language,
     )
-    return Status(201, event_out(event))
+    return Status(201, event_out(event, actor(request)))
 
 
 class SupplierSolvedIn(Schema):
@@ -366,30 +406,33 @@ class SupplierSolvedIn(Schema):
 
 @router.post(
     "/tickets/{number}/supplier-solved",
-    response={201: schemas.EventOut, **ERRORS},
+    response={201: EventAnswer, **ERRORS},
     summary="The supplier solved it: back to the status and level that handed it over (provider)",
 )
 def supplier_solved(request: HttpRequest, number: str, payload: SupplierSolvedIn) -> Any:
     event = supplier_answers.solved(
         actor=actor(request), number=number, note=payload.note, now=clock.now()
     )
-    return Status(201, event_out(event))
+    return Status(201, event_out(event, actor(request)))
 
 
 @router.post(
     "/tickets/{number}/confirm",
-    response={201: schemas.EventOut, **ERRORS},
+    response={201: EventAnswer, **ERRORS},
     summary="Confirm the ticket can be closed (requester)",
 )
 def confirm(request: HttpRequest, number: str) -> Any:
     return Status(
-        201, event_out(process.confirm(actor=actor(request), number=number, now=clock.now()))
+        201,
+        event_out(
+            process.confirm(actor=actor(request), number=number, now=clock.now()), actor(request)
+        ),
     )
 
 
 @router.post(
     "/tickets/{number}/ask",
-    response={201: schemas.EventOut, **ERRORS},
+    response={201: EventAnswer, **ERRORS},
     summary="Ask the requester a question or to confirm a fix (provider)",
 )
 def ask(request: HttpRequest, number: str, payload: schemas.AskIn) -> Any:
@@ -400,12 +443,12 @@ def ask(request: HttpRequest, number: str, payload: schemas.AskIn) -> Any:
         confirmation=payload.confirmation,
         now=clock.now(),
     )
-    return Status(201, event_out(event))
+    return Status(201, event_out(event, actor(request)))
 
 
 @router.post(
     "/tickets/{number}/reject",
-    response={201: schemas.EventOut, **ERRORS},
+    response={201: EventAnswer, **ERRORS},
     summary="Reject an invalid ticket with one of the profile's reasons (provider)",
 )
 def reject(request: HttpRequest, number: str, payload: schemas.RejectIn) -> Any:
@@ -416,22 +459,22 @@ def reject(request: HttpRequest, number: str, payload: schemas.RejectIn) -> Any:
         note=payload.note,
         now=clock.now(),
     )
-    return Status(201, event_out(event))
+    return Status(201, event_out(event, actor(request)))
 
 
 @router.post(
     "/tickets/{number}/reopen",
-    response={201: schemas.EventOut, **ERRORS},
+    response={201: EventAnswer, **ERRORS},
     summary="Not solved: the requester's message, and a Resolved ticket back to Open",
 )
 def reopen(request: HttpRequest, number: str, payload: schemas.BodyIn) -> Any:
     event = process.reopen(actor=actor(request), number=number, body=payload.body, now=clock.now())
-    return Status(201, event_out(event))
+    return Status(201, event_out(event, actor(request)))
 
 
 @router.post(
     "/tickets/{number}/authority",
-    response={201: schemas.EventOut, **ERRORS},
+    response={201: EventAnswer, **ERRORS},
     summary="Validate the requester's authority for the end-customer account (provider)",
 )
 def validate_authority(request: HttpRequest, number: str, payload: schemas.AuthorityIn) -> Any:
@@ -442,35 +485,35 @@ def validate_authority(request: HttpRequest, number: str, payload: schemas.Autho
         note=payload.note,
         now=clock.now(),
     )
-    return Status(201, event_out(event))
+    return Status(201, event_out(event, actor(request)))
 
 
 @router.post(
     "/tickets/{number}/escalations",
-    response={201: schemas.EventOut, **ERRORS},
+    response={201: EventAnswer, **ERRORS},
     summary="Escalate to management along the profile's matrix",
 )
 def escalate(request: HttpRequest, number: str, payload: schemas.EscalationIn) -> Any:
     event = process.escalate_management(
         actor=actor(request), number=number, reason=payload.reason, now=clock.now()
     )
-    return Status(201, event_out(event))
+    return Status(201, event_out(event, actor(request)))
 
 
 @router.post(
     "/tickets/{number}/contact-attempts",
-    response={201: schemas.EventOut, **ERRORS},
+    response={201: EventAnswer, **ERRORS},
     summary="Record a try to reach the management step the ticket is escalated to (desk)",
 )
 def contact_attempt(request: HttpRequest, number: str, payload: schemas.ContactAttemptIn) -> Any:
     event = process.record_contact_attempt(
         actor=actor(request), number=number, note=payload.note, now=clock.now()
     )
-    return Status(201, event_out(event))
+    return Status(201, event_out(event, actor(request)))
 
 
 @router.post(
-    "/tickets/{number}/links", response={201: schemas.EventOut, **ERRORS}, summary="Link tickets"
+    "/tickets/{number}/links", response={201: EventAnswer, **ERRORS}, summary="Link tickets"
 )
 def link(request: HttpRequest, number: str, payload: schemas.TicketLinkIn) -> Any:
     event = act.link(
@@ -480,12 +523,12 @@ def link(request: HttpRequest, number: str, payload: schemas.TicketLinkIn) -> An
         kind=payload.kind,
         now=clock.now(),
     )
-    return Status(201, event_out(event))
+    return Status(201, event_out(event, actor(request)))
 
 
 @router.post(
     "/tickets/{number}/attachments",
-    response={201: schemas.AttachmentOut, **ERRORS},
+    response={201: AttachmentAnswer, **ERRORS},
     summary="Attach a file",
 )
 def attach(
@@ -504,13 +547,23 @@ def attach(
         public=public,
         now=clock.now(),
     )
-    return Status(201, attachment_out(request, attachment.ticket, attachment))
+    return Status(201, attachment_out(request, attachment.ticket, attachment, actor(request)))
 
 
 @router.get(
     "/tickets/{number}/attachments/{attachment_id}",
     response={200: None, **ERRORS},
     summary="Download an attachment",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file, as an attachment",
+                "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                },
+            }
+        }
+    },
 )
 def download(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
     attachment = q.get_attachment(actor(request), number, attachment_id)
