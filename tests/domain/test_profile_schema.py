@@ -159,3 +159,22 @@ def test_email_and_suppliers_are_checked_by_the_schema() -> None:
         "'phone_number' is not subject, description or a key under form.fields"
     )
     assert len(problems_of(data)) == 6
+
+
+def test_a_target_may_not_take_a_suppliers_target_name() -> None:
+    import tomllib
+
+    import pytest
+
+    from tierdesk.domain.profile_parsing import parse_profile
+    from tierdesk.domain.profiles import ProfileError
+    from tierdesk.profiles import BUILTIN
+
+    data = tomllib.loads((BUILTIN / "demo.toml").read_text())
+    severity = next(iter(data["severities"]))
+    data["severities"][severity]["targets"]["supplier_response"] = {
+        "kind": "response", "within": "1h",
+    }  # fmt: skip
+    with pytest.raises(ProfileError) as caught:
+        parse_profile(data, source="demo.toml", digest="x")
+    assert f"severities.{severity}.targets.supplier_response" in str(caught.value)

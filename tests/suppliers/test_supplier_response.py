@@ -144,3 +144,104 @@ def test_the_agent_recording_the_suppliers_answer_meets_it(desk: Desk, fixed_clo
     period = Period.of_days(date(2026, 3, 1), date(2026, 3, 31))
     [row] = supplier_reports.suppliers(desk.manager, period, active(), clock.now())
     assert (row["response_met"], row["response_missed"]) == (1, 0)
+
+
+@pytest.mark.django_db
+def test_the_providers_compliance_report_leaves_the_suppliers_targets_out(
+    desk: Desk, fixed_clock: Any
+) -> None:
+    """The supplier's response and OLA are the supplier's commitments, reported per supplier:
+    the provider's SLA compliance (and a partner administrator's) counts the provider's own."""
+    from tierdesk.queries.reports import compliance
+
+    register(desk, response_target="10h", ola_target="3 business days")
+    fixed_clock.at = FRIDAY_1600_LUXEMBOURG
+    hand_off(desk)
+    fixed_clock.at = datetime(2026, 11, 9, 15, 1, tzinfo=UTC)
+    sweep(clock.now())
+    for actor in (desk.manager, desk.north_admin):
+        rows = compliance(actor, NOVEMBER, active())
+        assert rows, "the provider's own targets are reported"
+        assert {r["target"] for r in rows}.isdisjoint({"supplier", "supplier_response"})
+
+
+@pytest.mark.django_db
+def test_each_suppliers_wait_runs_on_the_terms_its_own_hand_off_recorded(
+    desk: Desk, fixed_clock: Any
+) -> None:
+    """Vendor (10 h) waits 3 h and the ticket is taken back; then Other (1 h) has it for ten
+    minutes: nobody is late, and Vendor's wait is not measured again on Other's hour."""
+    from tests.suppliers.test_supplier_chain import TERMS
+    from tierdesk.actions.people import create_organisation
+    from tierdesk.actions.suppliers import set_terms
+    from tierdesk.domain.parties import OrganisationKind as Kind
+
+    register(desk, response_target="10h", hours="24x7", time_zone="UTC", holiday_country="")
+    other = create_organisation(name="Other", kind=Kind.SUPPLIER, now=clock.now())
+    set_terms(
+        actor=desk.admin, supplier=other, now=clock.now(),
+        changes={
+            **TERMS, "contact": "support@other.example", "contacts": [],
+            "escalation_contacts": [], "response_target": "1h", "hours": "24x7",
+            "time_zone": "UTC", "holiday_country": "", "reference_pattern": r"\[OTH-(\d+)\]",
+        },
+    )  # fmt: skip
+    ticket = hand_off(desk)
+    fixed_clock.advance(timedelta(hours=3))
+    sweep(clock.now())
+    act.change_status(actor=desk.l1, number=ticket.number, to="open", now=clock.now())
+    act.change_status(
+        actor=desk.l1, number=ticket.number, to="on_hold", supplier=other,
+        note="Over to Other.", now=clock.now(),
+    )  # fmt: skip
+    fixed_clock.advance(timedelta(minutes=10))
+    sweep(clock.now())
+    assert response_events(ticket, "sla_breach") == []
+    assert response_of(ticket)["due"] == clock.now() + timedelta(minutes=50)
+    fixed_clock.advance(timedelta(minutes=51))  # Other's own hour has passed
+    sweep(clock.now())
+    [breach] = response_events(ticket, "sla_breach")
+    assert breach.data["cycle"] == 2
+
+
+@pytest.mark.django_db
+def test_the_partners_ticket_list_shows_no_suppliers_target(desk: Desk, fixed_clock: Any) -> None:
+    register(desk, response_target="2h", hours="24x7", time_zone="UTC", holiday_country="")
+    ticket = hand_off(desk)
+    seen = {}
+    for who in (desk.north_user, desk.l1):
+        client = Client()
+        client.force_login(who)
+        page = client.get("/").content.decode()
+        assert ticket.number in page
+        seen[who.username] = page
+    partner, agent = seen[desk.north_user.username], seen[desk.l1.username]
+    assert "Supplier&#x27;s first response" in agent and "Supplier answer" in agent
+    assert "Supplier" not in partner
+
+
+def test_a_late_answer_in_a_record_without_a_response_clock_is_missed() -> None:
+    """Records written before the supplier's response was a live target hold no breach for it:
+    the report still counts an answer later than the recorded terms as missed."""
+    from tierdesk.domain import supplier_figures
+    from tierdesk.domain.sla import ClockEvent
+
+    profile = active()
+    hold = next(k for k, s in profile.statuses.items() if s.category == "on_hold")
+    start = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+    events = [
+        ClockEvent(start, "created", {"severity": next(iter(profile.severities))}),
+        ClockEvent(
+            start + timedelta(minutes=5),
+            "status_changed",
+            {
+                "to": hold,
+                "supplier": "vendor",
+                "ola_response": "2h",
+                "ola_hours": {"timezone": "UTC", "hours": "24x7", "holidays": []},
+            },
+        ),
+        ClockEvent(start + timedelta(hours=5), "supplier_mail", {"supplier": "vendor"}),
+    ]
+    [handoff] = supplier_figures.handoffs(profile, events, start + timedelta(hours=6))
+    assert handoff.response == "missed"

@@ -62,6 +62,7 @@ from tierdesk.domain.profiles import (
 from tierdesk.domain.requester_authority import NO_AUTHORITY
 from tierdesk.domain.requester_authority import RULES as AUTHORITY_RULES
 from tierdesk.domain.routing import RoutingRules
+from tierdesk.domain.target_policies import SUPPLIER_KINDS
 
 HolidayLookup = Callable[[str, str | None, tuple[int, int]], Mapping[date, str]]
 
@@ -315,6 +316,8 @@ def _targets(
     out: dict[str, Target] = {}
     for key, item in r.keyed(table, f"severities.{severity}.targets", required=False):
         path = f"severities.{severity}.targets.{key}"
+        if key in SUPPLIER_KINDS:
+            r.fail(path, f"{key!r} is the name of a supplier's target; give this target another")
         kind = item.get("kind", STANDARD_TARGETS.get(key, ""))
         if kind not in TARGET_KINDS:
             r.fail(

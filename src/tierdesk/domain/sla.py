@@ -20,7 +20,7 @@ from tierdesk.domain.events import EventKind
 from tierdesk.domain.profiles import Profile, SupplierDefaults, Target
 from tierdesk.domain.support_terms import calendar_from_record
 from tierdesk.domain.target_policies import CLOSED_CATEGORIES as CLOSED_CATEGORIES
-from tierdesk.domain.target_policies import Step, policy_for
+from tierdesk.domain.target_policies import Step, handed_over, policy_for
 from tierdesk.domain.words import N_
 
 US = 1_000_000
@@ -222,6 +222,10 @@ def _target_clock(
         if policy.restarts(target, step):
             cycle, used, cycle_breached = cycle + 1, 0, False  # a new wait
             left_at = None
+            own_terms = _wait_terms(profile, target, step)
+            if own_terms is not None:  # each supplier's wait on the terms its hand-off recorded
+                within, calendar = own_terms
+                limit_us = within.on(calendar.working_day_seconds) * US
             if policy.stops_per_wait:
                 stopped_at = None
         if policy.leaves(target, step):
@@ -407,6 +411,23 @@ def _supplier_targets(
         source="supplier registry",
     )
     return [(target, first, calendar or profile.calendars[chosen.calendar]), *out]
+
+
+def _wait_terms(profile: Profile, target: Target, step: Step) -> tuple[Duration, Calendar] | None:
+    """The supplier's response target and calendar for the wait a hand-off starts, as that
+    hand-off recorded them (a later hand-off to another supplier never re-measures this one)."""
+    if target.kind != "supplier_response" or not handed_over(step):
+        return None
+    within = _recorded_response(step.data)
+    if within is None:
+        return None
+    supplier = str(step.data["supplier"])
+    own = calendar_from_record(f"supplier:{supplier}", step.data.get("ola_hours"))
+    if own is None:
+        recorded = _recorded_ola(profile, step.data)
+        fallback = profile.suppliers.calendar if profile.suppliers else profile.default_calendar
+        own = profile.calendars[recorded.calendar if recorded else fallback]
+    return within, own
 
 
 def _recorded_response(data: Mapping[str, Any]) -> Duration | None:

@@ -113,7 +113,10 @@ def handoffs(
         if response_limit is None:
             response = "none"
         elif instead is None:  # as it went: what the clock recorded
-            if current["cycle"] in breached:
+            # An answer later than the terms is missed even without a recorded breach: a
+            # record from before the response clock existed has none.
+            late = response_used is not None and response_used > response_limit
+            if current["cycle"] in breached or late:
                 response = "missed"
             elif answered is not None:
                 response = "met"

@@ -39,6 +39,7 @@ from tierdesk.domain.errors import Invalid
 from tierdesk.domain.instants import check_days
 from tierdesk.domain.parties import Party, Role, party_of, sees_everything
 from tierdesk.domain.profiles import Profile
+from tierdesk.domain.target_policies import SUPPLIER_KINDS
 from tierdesk.domain.words import N_
 from tierdesk.persistence.models import ArticleOpen, Event, Ticket, TicketSpan, TicketTarget, User
 from tierdesk.queries.kb import DEFLECTION_WINDOW
@@ -213,9 +214,9 @@ def compliance(actor: User | None, period: Period, profile: Profile) -> list[dic
     bucket of the business time used (a hash aggregate, no sort of the whole year): the counts
     are the buckets' sums and the percentiles are read off the buckets, to the nearest 10 s.
     """
-    targets = scoped(actor, TicketTarget.objects.exclude(target="supplier"), "ticket").filter(
-        opened_at__gte=period.start, opened_at__lt=period.end
-    )
+    targets = scoped(
+        actor, TicketTarget.objects.exclude(target__in=SUPPLIER_KINDS), "ticket"
+    ).filter(opened_at__gte=period.start, opened_at__lt=period.end)
     met = Q(state="met", breached_at__isnull=True)
     breached = Q(breached_at__isnull=False) | Q(state="breached")
     bucket = Case(

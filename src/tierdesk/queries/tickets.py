@@ -27,6 +27,7 @@ from tierdesk.domain.parties import (
     sees_internal,
 )
 from tierdesk.domain.requester_authority import awaiting_validation
+from tierdesk.domain.target_policies import SUPPLIER_KINDS
 from tierdesk.domain.ticket import still_missing
 from tierdesk.domain.visibility import EVERYTHING, LevelScope, agent_scope
 from tierdesk.domain.words import N_
@@ -305,11 +306,17 @@ def list_tickets(
     return TicketPage(rows, next_cursor)
 
 
-def stored_targets(tickets: list[Ticket]) -> QuerySet[TicketTarget]:
-    """The stored SLA figures of tickets the caller already obtained through a scoped query."""
-    return TicketTarget.objects.filter(ticket__in=[t.pk for t in tickets]).order_by(
-        "ticket_id", "id"
-    )
+def stored_targets(actor: User, tickets: list[Ticket]) -> QuerySet[TicketTarget]:
+    """The stored SLA figures of tickets the caller already obtained through a scoped query,
+    those this actor may read (`disclosure.targets`: no supplier's target for the partner, the
+    OLA alone for the supplier)."""
+    rows = TicketTarget.objects.filter(ticket__in=[t.pk for t in tickets])
+    side = disclosure.party(actor)
+    if side is Party.REQUESTER:
+        rows = rows.exclude(target__in=SUPPLIER_KINDS)
+    elif side is Party.SUPPLIER:
+        rows = rows.filter(target="supplier")
+    return rows.order_by("ticket_id", "id")
 
 
 def authority_awaiting(ticket: Ticket) -> Mapping[str, Any] | None:

@@ -41,7 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     by_ticket = {t.pk: t for t in page.items}
     words: dict[int, list[str]] = {}
-    for target in stored_targets(page.items):
+    for target in stored_targets(signed_in(request), page.items):
         ticket_profile = profiles.for_ticket(by_ticket[target.ticket_id].profile)
         line = w.stored_target(ticket_profile, target, now, zone)
         words.setdefault(target.ticket_id, []).append(line)
