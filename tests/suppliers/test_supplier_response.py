@@ -88,6 +88,8 @@ def test_the_response_runs_on_the_suppliers_hours_and_breaches_once(
     staff.force_login(desk.l1)
     panel = staff.get(f"/tickets/{ticket.number}/").content.decode()
     assert "Supplier&#x27;s first response (Vendor)" in panel
+    # The OLA too in words and by the supplier's name, not by the registry's slug.
+    assert ">Supplier answer (Vendor) due by" in panel and ">Supplier (vendor)" not in panel
     partner = ApiClient(desk.north_user).get(f"/tickets/{ticket.number}").json()
     assert all(not t["kind"].startswith("supplier") for t in partner["sla"])
     mine = Client()

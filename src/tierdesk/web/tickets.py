@@ -426,11 +426,12 @@ def _sla_words(
     figures: list[dict[str, Any]], zone: Any, supplier: str = ""
 ) -> list[dict[str, Any]]:
     """Each target's line in the viewer's language with the zone named; the supplier's response
-    named in words and by the supplier's name (staff only see it)."""
+    and OLA named in words and by the supplier's name, not the profile's key or its slug."""
     out = []
     for t in figures:
-        if t["target"] == "supplier_response" and supplier:
-            t = {**t, "label": f"{words.target_label_word('supplier_response')} ({supplier})"}
+        if t["target"] in ("supplier", "supplier_response"):
+            named = words.target_label_word(str(t["target"]))
+            t = {**t, "label": f"{named} ({supplier})" if supplier else named}
         moment = {"running": t["due"], "met": t["met_at"], "breached": t["breached_at"]}.get(
             t["state"]
         )

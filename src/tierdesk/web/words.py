@@ -41,7 +41,9 @@ def label(profile: Profile, table: str, key: object) -> str:
 
 
 def target_label_word(key: str) -> str:
-    """The words of a target the desk adds to the profile's (the supplier's response)."""
+    """The words of a target the desk adds to the profile's (the supplier's OLA and response)."""
+    if key == "supplier":
+        return _("Supplier answer")
     return _("Supplier's first response") if key == "supplier_response" else key
 
 
@@ -50,10 +52,8 @@ def target_label(profile: Profile, key: object) -> str:
     for severity in profile.severities.values():
         if str(key) in severity.targets:
             return str(severity.targets[str(key)].label)
-    if key == "supplier":
-        return _("Supplier answer")
-    if key == "supplier_response":
-        return target_label_word(key)
+    if key in ("supplier", "supplier_response"):
+        return target_label_word(str(key))
     return str(key).replace("_", " ").capitalize()
 
 
