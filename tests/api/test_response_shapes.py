@@ -190,3 +190,46 @@ def test_every_operation_documents_its_answers(spec: dict[str, Any]) -> None:
                     assert schema not in ({}, {"type": "object"}), (method, path, status)
                     assert schema.get("additionalProperties") is not True, (method, path)
             assert str(next(iter(answers))).startswith("2"), (method, path)
+
+
+def test_the_partner_reads_the_note_written_for_it(desk: Desk) -> None:
+    """A rejection's note and a contact attempt's note are the partner's to read; only a
+    hand-off's note is the supplier's."""
+    from tierdesk.actions import process
+
+    partner, agent = ApiClient(desk.north_user), ApiClient(desk.l1)
+    number = desk.open().number
+    refused = agent.post(f"/tickets/{number}/reject", {"reason": "duplicate", "note": "See X."})
+    assert refused.status_code < 300, refused.content
+    [rejected] = [
+        e for e in partner.get(f"/tickets/{number}").json()["events"] if e["kind"] == "rejected"
+    ]
+    assert rejected["data"]["note"] == "See X."
+
+    other = desk.open(severity="high").number
+    process.escalate_management(
+        actor=desk.north_admin, number=other, reason="Shop down", now=clock.now()
+    )
+    agent.post(f"/tickets/{other}/contact-attempts", {"note": "Phoned: voicemail."})
+    [tried] = [
+        e
+        for e in partner.get(f"/tickets/{other}").json()["events"]
+        if e["kind"] == "contact_attempted"
+    ]
+    assert tried["data"]["note"] == "Phoned: voicemail."
+
+
+def test_the_partner_never_reads_a_suppliers_clock_off_the_next_deadline(desk: Desk) -> None:
+    from tests.suppliers.test_supplier_chain import register
+
+    register(desk, response_target="1h", ola_target="3 business days")
+    t = desk.open()
+    act.add_reply(actor=desk.l1, number=t.number, body="Looking.", now=clock.now())
+    act.change_status(
+        actor=desk.l1, number=t.number, to="on_hold", supplier=desk.supplier, note="x",
+        now=clock.now(),
+    )  # fmt: skip
+    partner = ApiClient(desk.north_user)
+    assert partner.get("/tickets").json()["items"][0]["next_deadline"] is None
+    assert partner.get(f"/tickets/{t.number}").json()["next_deadline"] is None
+    assert ApiClient(desk.l1).get(f"/tickets/{t.number}").json()["next_deadline"] is not None

@@ -286,10 +286,15 @@ class EventOut(Schema):
     hash: str
 
 
+PARTNER_HIDDEN = frozenset(disclosure.SUPPLIER_KEYS) - {"note"}
+
+
 def _partner_data(data: dict[str, Any]) -> dict[str, Any]:
     # The partner's side is narrowed by `queries.disclosure`; the schema keeps the supplier's
     # keys out even if a new event kind forgot to be narrowed there.
-    return {k: v for k, v in data.items() if k not in disclosure.SUPPLIER_KEYS}
+    # A `note` is the partner's own word on a rejection or a contact attempt; a hand-off's note
+    # is already dropped by `disclosure.event_data`.
+    return {k: v for k, v in data.items() if k not in PARTNER_HIDDEN}
 
 
 class PartnerEventOut(Schema):
@@ -343,7 +348,10 @@ class TicketOut(Schema):
     updated_at: datetime
     profile: str
     profile_version: str
-    next_deadline: datetime | None
+    next_deadline: datetime | None = Field(
+        description="the desk's next automatic instant (a warning, a breach, a timed closure); "
+        "for a partner, null once a supplier has had the ticket (it may be the supplier's clock)"
+    )
 
 
 class ContingencyRouteOut(Schema):

@@ -66,7 +66,9 @@ def ticket_out(ticket: Ticket, user: User) -> schemas.TicketOut:
         updated_at=ticket.updated_at,
         profile=ticket.profile,
         profile_version=ticket.profile_version,
-        next_deadline=ticket.next_deadline,
+        # The desk's next automatic instant may be a supplier's clock (its response or OLA),
+        # which a partner never reads: not given to a partner once a supplier has had the ticket.
+        next_deadline=None if ticket.supplier and _partner(user) else ticket.next_deadline,
     )
 
 
