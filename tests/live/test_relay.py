@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import stat
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,24 @@ from tierdesk.jobs.sweep import sweep
 pytestmark = pytest.mark.django_db(transaction=True)
 LUX = ZoneInfo("Europe/Luxembourg")
 BACKEND = "tierdesk.config.channel_layer.EmbeddedChannelLayer"
+
+
+def in_own_loop(scenario: Any) -> None:
+    """`asyncio.run(scenario())` on a thread of its own: the browser tests' Playwright keeps an
+    event loop running in the main thread, where asyncio.run refuses to start another."""
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(scenario())
+        except BaseException as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
 
 
 @pytest.fixture
@@ -115,7 +134,7 @@ def test_a_relay_socket_is_never_open_to_the_group_or_others(
         assert layer.listening()
         layer.close_relay()
 
-    asyncio.run(scenario())
+    in_own_loop(scenario)
     assert old == os.umask(old)  # the process's umask is given back
     assert seen and all(mode & 0o077 == 0 for mode in seen), [f"{m:04o}" for m in seen]
     assert stat.S_IMODE(directory.stat().st_mode) == 0o700
@@ -154,7 +173,7 @@ def test_a_directory_someone_else_prepared_is_refused_with_a_clear_error(
             await sweep_process.group_send("desk", {"type": "desk.changed"})
         assert not web.listening()  # nothing bound in it, nothing sent into it
 
-    asyncio.run(scenario())
+    in_own_loop(scenario)
     assert not list(Path(os.path.realpath(directory)).glob("*.sock"))
     assert any(
         reason in r.getMessage() and str(directory) in r.getMessage() for r in caplog.records
@@ -195,4 +214,4 @@ def test_two_web_workers_hear_each_other_and_the_sweep(tmp_path: Path) -> None:
         assert heard == {"type": "ticket.changed", "seq": 5}
         first.close_relay()
 
-    asyncio.run(scenario())
+    in_own_loop(scenario)
